@@ -1,0 +1,23 @@
+# disthub_library(NAME SRCS a.cc b.cc DEPS x y)
+#   A static library named disthub_NAME whose headers are included as "NAME/file.h"
+#   relative to src/.
+function(disthub_library name)
+  cmake_parse_arguments(ARG "" "" "SRCS;DEPS" ${ARGN})
+  add_library(disthub_${name} STATIC ${ARG_SRCS})
+  target_include_directories(disthub_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(disthub_${name} PUBLIC ${ARG_DEPS})
+endfunction()
+
+# disthub_test(NAME SRCS a_test.cc DEPS x y)
+#   A GoogleTest binary registered with ctest; tests/ is on its include path for the
+#   shared helpers (status matchers, server fixtures).
+function(disthub_test name)
+  cmake_parse_arguments(ARG "" "" "SRCS;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SRCS})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main)
+  gtest_discover_tests(${name}
+    DISCOVERY_TIMEOUT 60
+    PROPERTIES LABELS "${ARG_LABELS}"
+               ENVIRONMENT "DISTHUB_BINARY=$<TARGET_FILE:disthub>;DISTHUB_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+endfunction()

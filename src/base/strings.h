@@ -1,0 +1,43 @@
+// String building that accepts std::string_view.
+//
+// Debian's abseil is built with its own absl::string_view (not an alias of
+// std::string_view), so absl::StrCat and friends reject std::string_view arguments.
+// disthub::StrCat takes strings, string views, characters, and integers alike.
+#pragma once
+
+#include <charconv>
+#include <concepts>
+#include <string>
+#include <string_view>
+
+#include "absl/strings/string_view.h"
+
+namespace disthub {
+namespace strings_internal {
+
+inline void Append(std::string& out, std::string_view s) { out.append(s); }
+inline void Append(std::string& out, const char* s) { out.append(s); }
+inline void Append(std::string& out, const std::string& s) { out.append(s); }
+inline void Append(std::string& out, absl::string_view s) { out.append(s.data(), s.size()); }
+inline void Append(std::string& out, char c) { out.push_back(c); }
+template <std::integral T>
+  requires(!std::same_as<T, char> && !std::same_as<T, bool>)
+void Append(std::string& out, T v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+}  // namespace strings_internal
+
+template <typename... Args>
+std::string StrCat(const Args&... args) {
+  std::string out;
+  (strings_internal::Append(out, args), ...);
+  return out;
+}
+
+// Converts for the abseil APIs (absl::Status messages take absl::string_view).
+inline absl::string_view ToAbsl(std::string_view s) { return {s.data(), s.size()}; }
+
+}  // namespace disthub

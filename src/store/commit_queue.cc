@@ -1,0 +1,74 @@
+#include "store/commit_queue.h"
+
+#include <vector>
+
+namespace disthub {
+
+CommitQueue::CommitQueue(Store* store, CommitQueueOptions options)
+    : store_(store), options_(std::move(options)) {
+  writer_ = std::thread([this] { Run(); });
+}
+
+CommitQueue::~CommitQueue() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  writer_.join();
+}
+
+absl::Status CommitQueue::Submit(std::unique_ptr<WriteOp> op) {
+  absl::MutexLock lock(&mu_);
+  if (stopping_) return absl::UnavailableError("the store is shutting down");
+  if (static_cast<int64_t>(queue_.size()) >= options_.max_pending) {
+    return absl::UnavailableError("the write queue is full; retry shortly");
+  }
+  queue_.push_back(std::move(op));
+  return absl::OkStatus();
+}
+
+int64_t CommitQueue::pending() const {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int64_t>(queue_.size());
+}
+
+void CommitQueue::Run() {
+  std::vector<std::unique_ptr<WriteOp>> batch;
+  std::vector<absl::Status> results;
+  batch.reserve(options_.max_batch);
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](CommitQueue* q) ABSL_EXCLUSIVE_LOCKS_REQUIRED(q->mu_) {
+            return q->stopping_ || !q->queue_.empty();
+          },
+          this));
+      if (queue_.empty()) return;  // stopping, and everything submitted is done
+      while (!queue_.empty() && static_cast<int>(batch.size()) < options_.max_batch) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    results.assign(batch.size(), absl::OkStatus());
+    absl::Time start = absl::Now();
+    absl::Status commit = store_->Write([&](WriteTxn& txn) {
+      for (size_t i = 0; i < batch.size(); ++i) {
+        results[i] = txn.Isolated([&] { return batch[i]->Apply(txn); });
+        // A failure of the savepoint machinery itself (not of the op) poisons the
+        // transaction: give up on the whole batch rather than commit half of it.
+        if (!results[i].ok() && absl::IsUnavailable(results[i])) return results[i];
+      }
+      return absl::OkStatus();
+    });
+    if (options_.on_batch) {
+      options_.on_batch(static_cast<int>(batch.size()), absl::Now() - start, commit.ok());
+    }
+    for (size_t i = 0; i < batch.size(); ++i) {
+      batch[i]->Done(commit.ok() ? std::move(results[i]) : commit);
+    }
+    batch.clear();
+  }
+}
+
+}  // namespace disthub

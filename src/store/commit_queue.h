@@ -1,0 +1,73 @@
+// The single-writer core: one thread owns the write side of the store and applies
+// queued operations in batches, one transaction per batch (group commit). Every
+// operation in a batch learns its outcome only after the batch committed, so an
+// acknowledgement sent from Done() is always for durable data.
+//
+// Thread-safety: Submit() may be called from any thread. Apply() and Done() run on
+// the writer thread, so they must be quick and must not block on other submitters.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "store/store.h"
+
+namespace disthub {
+
+class WriteOp {
+ public:
+  virtual ~WriteOp() = default;
+  // Applies the operation inside the batch's transaction. An error undoes only this
+  // operation's writes; the rest of the batch still commits.
+  virtual absl::Status Apply(WriteTxn& txn) = 0;
+  // Called once, after the batch committed: with Apply's status if the commit
+  // succeeded, otherwise with the commit's error (nothing of the batch was kept).
+  virtual void Done(absl::Status status) = 0;
+};
+
+struct CommitQueueOptions {
+  // Most operations applied in one transaction.
+  int max_batch = 512;
+  // Submit() refuses new operations (kUnavailable) while this many wait: back-pressure
+  // instead of unbounded memory when the disk cannot keep up.
+  int max_pending = 20'000;
+  // Called on the writer thread after every batch: its size, how long the transaction
+  // took from BEGIN to durable COMMIT, and whether it committed.
+  std::function<void(int size, absl::Duration elapsed, bool committed)> on_batch;
+};
+
+class CommitQueue {
+ public:
+  // `store` must outlive the queue. Starts the writer thread.
+  CommitQueue(Store* store, CommitQueueOptions options);
+  // Stops accepting, finishes everything already submitted, joins the writer.
+  ~CommitQueue();
+
+  CommitQueue(const CommitQueue&) = delete;
+  CommitQueue& operator=(const CommitQueue&) = delete;
+
+  // Queues `op`. kUnavailable if the queue is full or stopping; then `op` is dropped
+  // without Done() being called.
+  absl::Status Submit(std::unique_ptr<WriteOp> op);
+
+  // Operations waiting for the writer.
+  int64_t pending() const;
+
+ private:
+  void Run();
+
+  Store* const store_;
+  const CommitQueueOptions options_;
+  mutable absl::Mutex mu_;
+  std::deque<std::unique_ptr<WriteOp>> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread writer_;
+};
+
+}  // namespace disthub

@@ -1,0 +1,579 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "base/strings.h"
+#include "absl/synchronization/mutex.h"
+#include "base/status_macros.h"
+#include "store/sqlite/sqlite_migrations.h"
+
+namespace disthub {
+namespace {
+
+int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
+absl::Time FromMicros(int64_t us) { return absl::FromUnixMicros(us); }
+
+absl::Status SqliteError(sqlite3* db, int rc, std::string_view what) {
+  std::string msg = StrCat(what, ": ", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  switch (rc & 0xff) {
+    case SQLITE_CONSTRAINT:
+      if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+        return absl::AlreadyExistsError(msg);
+      }
+      return absl::FailedPreconditionError(msg);
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_CANTOPEN:
+      return absl::UnavailableError(msg);
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return absl::DataLossError(msg);
+    default:
+      return absl::InternalError(msg);
+  }
+}
+
+// A prepared statement, reset after every use.
+class Stmt {
+ public:
+  Stmt() = default;
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  ~Stmt() { sqlite3_finalize(stmt_); }
+
+  absl::Status Prepare(sqlite3* db, std::string_view sql) {
+    db_ = db;
+    int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
+                                SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
+    if (rc != SQLITE_OK) return SqliteError(db, rc, StrCat("preparing ", sql));
+    return absl::OkStatus();
+  }
+
+  // Binds parameters 1..n in order.
+  template <typename... Args>
+  Stmt& Bind(const Args&... args) {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    int i = 0;
+    (BindOne(++i, args), ...);
+    return *this;
+  }
+
+  // Steps once: true when a row is available, false when done.
+  absl::StatusOr<bool> Step() {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    sqlite3_reset(stmt_);
+    if (rc == SQLITE_DONE) return false;
+    return SqliteError(db_, sqlite3_extended_errcode(db_), "executing statement");
+  }
+
+  absl::Status Exec() {
+    DISTHUB_ASSIGN_OR_RETURN(bool row, Step());
+    if (row) sqlite3_reset(stmt_);
+    return absl::OkStatus();
+  }
+
+  void Reset() { sqlite3_reset(stmt_); }
+
+  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  std::string Text(int col) const {
+    const unsigned char* p = sqlite3_column_text(stmt_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p),
+                           static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
+             : std::string();
+  }
+
+ private:
+  void BindOne(int i, const std::string& s) {
+    sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
+  }
+  void BindOne(int i, std::string_view s) {
+    sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
+  }
+  void BindOne(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
+  void BindOne(int i, int v) { sqlite3_bind_int64(stmt_, i, v); }
+
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+absl::Status Exec(sqlite3* db, const std::string& sql) {
+  char* err = nullptr;
+  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string msg = StrCat(err ? err : sqlite3_errstr(rc), " in: ", sql.substr(0, 120));
+    sqlite3_free(err);
+    absl::Status s = SqliteError(nullptr, rc, "sqlite");
+    return absl::Status(s.code(), msg);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<sqlite3*> OpenConnection(const SqliteOptions& options, bool read_only) {
+  sqlite3* db = nullptr;
+  int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+              SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(options.path.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    absl::Status s = SqliteError(db, rc, StrCat("opening ", options.path));
+    sqlite3_close_v2(db);
+    return s;
+  }
+  sqlite3_busy_timeout(db, options.busy_timeout_ms);
+  sqlite3_extended_result_codes(db, 1);
+  return db;
+}
+
+constexpr std::string_view kOrderColumns =
+    "id, channel, channel_ref, status, version, created_at, updated_at, body";
+
+OrderRecord ReadOrder(const Stmt& s) {
+  return OrderRecord{.id = s.Text(0),
+                     .channel = s.Text(1),
+                     .channel_ref = s.Text(2),
+                     .status = s.Text(3),
+                     .version = s.Int(4),
+                     .created_at = FromMicros(s.Int(5)),
+                     .updated_at = FromMicros(s.Int(6)),
+                     .body = s.Text(7)};
+}
+
+absl::StatusOr<std::optional<OrderRecord>> OneOrder(Stmt& s) {
+  DISTHUB_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return std::nullopt;
+  OrderRecord r = ReadOrder(s);
+  s.Reset();
+  return r;
+}
+
+// The statements a read connection uses.
+struct ReadConn {
+  sqlite3* db = nullptr;
+  Stmt get_order, list_events, last_seq, count_orders;
+  // close_v2 defers the close until the statements (members, destroyed after this body)
+  // are finalized.
+  ~ReadConn() { sqlite3_close_v2(db); }
+
+  absl::Status Prepare() {
+    DISTHUB_RETURN_IF_ERROR(
+        get_order.Prepare(db, StrCat("SELECT ", kOrderColumns, " FROM orders WHERE id = ?")));
+    DISTHUB_RETURN_IF_ERROR(list_events.Prepare(
+        db,
+        "SELECT seq, type, subject, correlation_id, causation_id, occurred_at, recorded_at, "
+        "payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?"));
+    DISTHUB_RETURN_IF_ERROR(last_seq.Prepare(db, "SELECT COALESCE(MAX(seq), 0) FROM events"));
+    DISTHUB_RETURN_IF_ERROR(count_orders.Prepare(db, "SELECT COUNT(*) FROM orders"));
+    return absl::OkStatus();
+  }
+};
+
+class SqliteStore;
+
+class SqliteWriteTxn final : public WriteTxn {
+ public:
+  explicit SqliteWriteTxn(SqliteStore* store) : store_(store) {}
+
+  absl::StatusOr<std::optional<OrderRecord>> FindOrder(const std::string& id) override;
+  absl::StatusOr<std::optional<OrderRecord>> FindOrderByChannelRef(
+      const std::string& channel, const std::string& channel_ref) override;
+  absl::Status InsertOrder(const OrderRecord& order) override;
+  absl::StatusOr<std::optional<IdempotencyRecord>> FindIdempotencyKey(
+      const std::string& scope, const std::string& key) override;
+  absl::Status InsertIdempotencyKey(const IdempotencyRecord& record) override;
+  absl::StatusOr<int64_t> AppendEvent(const EventRecord& event) override;
+  absl::Status Isolated(absl::FunctionRef<absl::Status()> fn) override;
+
+ private:
+  SqliteStore* store_;
+};
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(SqliteOptions options) : options_(std::move(options)) {}
+
+  ~SqliteStore() override {
+    {
+      std::lock_guard<std::mutex> lock(checkpoint_mu_);
+      stopping_ = true;
+    }
+    checkpoint_cv_.notify_all();
+    if (checkpointer_.joinable()) checkpointer_.join();
+    readers_.clear();
+    // close_v2: the writer's statements (w_) are finalized after this body runs.
+    sqlite3_close_v2(checkpoint_db_);
+    sqlite3_close_v2(writer_);
+  }
+
+  absl::Status Open() {
+    DISTHUB_ASSIGN_OR_RETURN(writer_, OpenConnection(options_, /*read_only=*/false));
+    if (options_.synchronous != "full" && options_.synchronous != "normal") {
+      return absl::InvalidArgumentError(StrCat(
+          "store.synchronous must be \"full\" or \"normal\", not \"", options_.synchronous, "\""));
+    }
+    DISTHUB_RETURN_IF_ERROR(Exec(writer_, "PRAGMA journal_mode = WAL"));
+    DISTHUB_RETURN_IF_ERROR(
+        Exec(writer_, StrCat("PRAGMA synchronous = ", options_.synchronous)));
+    DISTHUB_RETURN_IF_ERROR(Exec(writer_, "PRAGMA foreign_keys = ON"));
+    DISTHUB_RETURN_IF_ERROR(Exec(writer_, "PRAGMA cache_size = -65536"));  // 64 MiB
+    DISTHUB_RETURN_IF_ERROR(Exec(writer_, "PRAGMA wal_autocheckpoint = 0"));
+    DISTHUB_RETURN_IF_ERROR(Migrate());
+    DISTHUB_RETURN_IF_ERROR(PrepareWriter());
+
+    DISTHUB_ASSIGN_OR_RETURN(w_.next_seq, ReadLastSeq(writer_));
+    ++w_.next_seq;
+
+    for (int i = 0; i < std::max(1, options_.read_connections); ++i) {
+      auto conn = std::make_unique<ReadConn>();
+      DISTHUB_ASSIGN_OR_RETURN(conn->db, OpenConnection(options_, /*read_only=*/true));
+      DISTHUB_RETURN_IF_ERROR(conn->Prepare());
+      idle_readers_.push_back(conn.get());
+      readers_.push_back(std::move(conn));
+    }
+
+    DISTHUB_ASSIGN_OR_RETURN(checkpoint_db_, OpenConnection(options_, /*read_only=*/false));
+    sqlite3_wal_hook(writer_, &SqliteStore::OnWalCommit, this);
+    checkpointer_ = std::thread([this] { CheckpointLoop(); });
+    return absl::OkStatus();
+  }
+
+  absl::Status Write(absl::FunctionRef<absl::Status(WriteTxn&)> fn) override {
+    const int64_t seq_at_start = w_.next_seq;
+    DISTHUB_RETURN_IF_ERROR(w_.begin.Exec());
+    SqliteWriteTxn txn(this);
+    absl::Status status = fn(txn);
+    if (status.ok()) status = w_.commit.Exec();
+    if (!status.ok()) {
+      // Roll back whatever is open (a failed COMMIT may leave the transaction open).
+      if (!sqlite3_get_autocommit(writer_)) (void)w_.rollback.Exec();
+      w_.next_seq = seq_at_start;
+    }
+    return status;
+  }
+
+  absl::StatusOr<std::optional<OrderRecord>> GetOrder(const std::string& id) override {
+    Lease r(this);
+    return OneOrder(r->get_order.Bind(id));
+  }
+
+  absl::StatusOr<std::vector<OrderRecord>> ListOrders(const OrderQuery& q) override {
+    // Built per call: the filter shape varies, and listing is not a hot path.
+    std::string sql = StrCat("SELECT ", kOrderColumns, " FROM orders WHERE 1=1");
+    std::vector<std::string> args;
+    if (!q.channel.empty()) {
+      sql += " AND channel = ?";
+      args.push_back(q.channel);
+    }
+    if (!q.status.empty()) {
+      sql += " AND status = ?";
+      args.push_back(q.status);
+    }
+    if (!q.before_id.empty()) {
+      sql += " AND id < ?";
+      args.push_back(q.before_id);
+    }
+    sql += " ORDER BY id DESC LIMIT ?";
+    Lease r(this);
+    sqlite3_stmt* raw = nullptr;
+    int rc = sqlite3_prepare_v2(r->db, sql.c_str(), -1, &raw, nullptr);
+    if (rc != SQLITE_OK) return SqliteError(r->db, rc, "preparing order listing");
+    std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> stmt(raw, sqlite3_finalize);
+    int i = 0;
+    for (const std::string& a : args) {
+      sqlite3_bind_text(raw, ++i, a.data(), static_cast<int>(a.size()), SQLITE_STATIC);
+    }
+    sqlite3_bind_int64(raw, ++i, q.limit);
+    std::vector<OrderRecord> out;
+    while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
+      auto text = [raw](int c) {
+        const unsigned char* p = sqlite3_column_text(raw, c);
+        return p ? std::string(reinterpret_cast<const char*>(p),
+                               static_cast<size_t>(sqlite3_column_bytes(raw, c)))
+                 : std::string();
+      };
+      out.push_back(OrderRecord{.id = text(0),
+                                .channel = text(1),
+                                .channel_ref = text(2),
+                                .status = text(3),
+                                .version = sqlite3_column_int64(raw, 4),
+                                .created_at = FromMicros(sqlite3_column_int64(raw, 5)),
+                                .updated_at = FromMicros(sqlite3_column_int64(raw, 6)),
+                                .body = text(7)});
+    }
+    if (rc != SQLITE_DONE) return SqliteError(r->db, rc, "listing orders");
+    return out;
+  }
+
+  absl::StatusOr<std::vector<EventRecord>> ListEvents(int64_t after, int limit) override {
+    Lease r(this);
+    Stmt& s = r->list_events.Bind(after, int64_t{limit});
+    std::vector<EventRecord> out;
+    while (true) {
+      DISTHUB_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      out.push_back(EventRecord{.seq = s.Int(0),
+                                .type = s.Text(1),
+                                .subject = s.Text(2),
+                                .correlation_id = s.Text(3),
+                                .causation_id = s.Text(4),
+                                .occurred_at = FromMicros(s.Int(5)),
+                                .recorded_at = FromMicros(s.Int(6)),
+                                .payload = s.Text(7)});
+    }
+    return out;
+  }
+
+  absl::StatusOr<int64_t> LastEventSeq() override {
+    Lease r(this);
+    return ReadLastSeq(r->db);
+  }
+
+  absl::StatusOr<int64_t> CountOrders() override {
+    Lease r(this);
+    Stmt& s = r->count_orders.Bind();
+    DISTHUB_ASSIGN_OR_RETURN(bool row, s.Step());
+    int64_t n = row ? s.Int(0) : 0;
+    s.Reset();
+    return n;
+  }
+
+  absl::StatusOr<int> SchemaVersion() override {
+    Lease r(this);
+    return ReadSchemaVersion(r->db);
+  }
+
+  absl::Status Check() override {
+    Lease r(this);
+    return Exec(r->db, "SELECT 1 FROM events LIMIT 1");
+  }
+
+ private:
+  friend class SqliteWriteTxn;
+
+  // The writer's prepared statements, and the next event sequence number.
+  struct WriterState {
+    Stmt begin, commit, rollback, savepoint, release, rollback_to;
+    Stmt find_order, find_order_by_ref, insert_order;
+    Stmt find_key, insert_key, append_event;
+    int64_t next_seq = 1;
+  };
+
+  // Borrows a read connection for the life of the lease.
+  class Lease {
+   public:
+    explicit Lease(SqliteStore* s) : store_(s) {
+      std::unique_lock<std::mutex> lock(s->readers_mu_);
+      s->readers_cv_.wait(lock, [s] { return !s->idle_readers_.empty(); });
+      conn_ = s->idle_readers_.back();
+      s->idle_readers_.pop_back();
+    }
+    ~Lease() {
+      {
+        std::lock_guard<std::mutex> lock(store_->readers_mu_);
+        store_->idle_readers_.push_back(conn_);
+      }
+      store_->readers_cv_.notify_one();
+    }
+    ReadConn* operator->() { return conn_; }
+
+   private:
+    SqliteStore* store_;
+    ReadConn* conn_;
+  };
+
+  static absl::StatusOr<int64_t> ReadLastSeq(sqlite3* db) {
+    Stmt s;
+    DISTHUB_RETURN_IF_ERROR(s.Prepare(db, "SELECT COALESCE(MAX(seq), 0) FROM events"));
+    DISTHUB_ASSIGN_OR_RETURN(bool row, s.Bind().Step());
+    return row ? s.Int(0) : 0;
+  }
+
+  static absl::StatusOr<int> ReadSchemaVersion(sqlite3* db) {
+    Stmt s;
+    DISTHUB_RETURN_IF_ERROR(s.Prepare(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+    DISTHUB_ASSIGN_OR_RETURN(bool row, s.Bind().Step());
+    return row ? static_cast<int>(s.Int(0)) : 0;
+  }
+
+  absl::Status Migrate() {
+    DISTHUB_RETURN_IF_ERROR(Exec(writer_,
+                                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                 " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                                 " applied_at INTEGER NOT NULL)"));
+    DISTHUB_ASSIGN_OR_RETURN(int current, ReadSchemaVersion(writer_));
+    auto migrations = SqliteMigrations();
+    int latest = migrations.empty() ? 0 : migrations.back().version;
+    if (current > latest) {
+      return absl::FailedPreconditionError(StrCat(
+          options_.path, " has schema version ", current, " but this disthub knows only up to ",
+          latest, "; run the newer disthub that wrote it"));
+    }
+    for (const Migration& m : migrations) {
+      if (m.version <= current) continue;
+      DISTHUB_RETURN_IF_ERROR(Exec(writer_, "BEGIN IMMEDIATE"));
+      absl::Status s = Exec(writer_, std::string(m.sql));
+      if (s.ok()) {
+        s = Exec(writer_, StrCat("INSERT INTO schema_migrations VALUES (", m.version, ", '",
+                                       m.name, "', ", Micros(absl::Now()), ")"));
+      }
+      if (s.ok()) s = Exec(writer_, "COMMIT");
+      if (!s.ok()) {
+        (void)Exec(writer_, "ROLLBACK");
+        return Annotate(s, StrCat("applying migration ", m.version, " (", m.name, ")"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status PrepareWriter() {
+    auto& w = w_;
+    DISTHUB_RETURN_IF_ERROR(w.begin.Prepare(writer_, "BEGIN IMMEDIATE"));
+    DISTHUB_RETURN_IF_ERROR(w.commit.Prepare(writer_, "COMMIT"));
+    DISTHUB_RETURN_IF_ERROR(w.rollback.Prepare(writer_, "ROLLBACK"));
+    DISTHUB_RETURN_IF_ERROR(w.savepoint.Prepare(writer_, "SAVEPOINT op"));
+    DISTHUB_RETURN_IF_ERROR(w.release.Prepare(writer_, "RELEASE op"));
+    DISTHUB_RETURN_IF_ERROR(w.rollback_to.Prepare(writer_, "ROLLBACK TO op"));
+    DISTHUB_RETURN_IF_ERROR(w.find_order.Prepare(
+        writer_, StrCat("SELECT ", kOrderColumns, " FROM orders WHERE id = ?")));
+    DISTHUB_RETURN_IF_ERROR(w.find_order_by_ref.Prepare(
+        writer_, StrCat("SELECT ", kOrderColumns,
+                              " FROM orders WHERE channel = ? AND channel_ref = ?")));
+    DISTHUB_RETURN_IF_ERROR(w.insert_order.Prepare(
+        writer_, StrCat("INSERT INTO orders (", kOrderColumns,
+                              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)")));
+    DISTHUB_RETURN_IF_ERROR(w.find_key.Prepare(
+        writer_,
+        "SELECT request_hash, resource_id, status_code, created_at FROM idempotency_keys "
+        "WHERE scope = ? AND key = ?"));
+    DISTHUB_RETURN_IF_ERROR(w.insert_key.Prepare(
+        writer_,
+        "INSERT INTO idempotency_keys (scope, key, request_hash, resource_id, status_code, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?)"));
+    DISTHUB_RETURN_IF_ERROR(w.append_event.Prepare(
+        writer_,
+        "INSERT INTO events (seq, type, subject, correlation_id, causation_id, occurred_at, "
+        "recorded_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+    return absl::OkStatus();
+  }
+
+  // Called by SQLite on the writer thread after each commit, with the WAL's size.
+  static int OnWalCommit(void* self, sqlite3*, const char*, int pages) {
+    auto* store = static_cast<SqliteStore*>(self);
+    if (pages >= store->options_.checkpoint_pages) {
+      {
+        std::lock_guard<std::mutex> lock(store->checkpoint_mu_);
+        store->checkpoint_wanted_ = true;
+      }
+      store->checkpoint_cv_.notify_one();
+    }
+    return SQLITE_OK;
+  }
+
+  void CheckpointLoop() {
+    std::unique_lock<std::mutex> lock(checkpoint_mu_);
+    while (true) {
+      checkpoint_cv_.wait(lock, [this] { return stopping_ || checkpoint_wanted_; });
+      if (stopping_) return;
+      checkpoint_wanted_ = false;
+      lock.unlock();
+      // PASSIVE never blocks the writer; the WAL restarts from its beginning once a
+      // checkpoint has caught up and the writer next commits.
+      sqlite3_wal_checkpoint_v2(checkpoint_db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                nullptr);
+      lock.lock();
+    }
+  }
+
+  SqliteOptions options_;
+  sqlite3* writer_ = nullptr;
+  WriterState w_;
+
+  std::mutex readers_mu_;
+  std::condition_variable readers_cv_;
+  std::vector<std::unique_ptr<ReadConn>> readers_;
+  std::vector<ReadConn*> idle_readers_;  // guarded by readers_mu_
+
+  sqlite3* checkpoint_db_ = nullptr;
+  std::thread checkpointer_;
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_wanted_ = false;  // guarded by checkpoint_mu_
+  bool stopping_ = false;           // guarded by checkpoint_mu_
+};
+
+absl::StatusOr<std::optional<OrderRecord>> SqliteWriteTxn::FindOrder(const std::string& id) {
+  return OneOrder(store_->w_.find_order.Bind(id));
+}
+
+absl::StatusOr<std::optional<OrderRecord>> SqliteWriteTxn::FindOrderByChannelRef(
+    const std::string& channel, const std::string& channel_ref) {
+  return OneOrder(store_->w_.find_order_by_ref.Bind(channel, channel_ref));
+}
+
+absl::Status SqliteWriteTxn::InsertOrder(const OrderRecord& o) {
+  return store_->w_.insert_order
+      .Bind(o.id, o.channel, o.channel_ref, o.status, o.version, Micros(o.created_at),
+            Micros(o.updated_at), o.body)
+      .Exec();
+}
+
+absl::StatusOr<std::optional<IdempotencyRecord>> SqliteWriteTxn::FindIdempotencyKey(
+    const std::string& scope, const std::string& key) {
+  Stmt& s = store_->w_.find_key.Bind(scope, key);
+  DISTHUB_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return std::nullopt;
+  IdempotencyRecord r{.scope = scope,
+                      .key = key,
+                      .request_hash = s.Text(0),
+                      .resource_id = s.Text(1),
+                      .status_code = static_cast<int>(s.Int(2)),
+                      .created_at = FromMicros(s.Int(3))};
+  s.Reset();
+  return r;
+}
+
+absl::Status SqliteWriteTxn::InsertIdempotencyKey(const IdempotencyRecord& r) {
+  return store_->w_.insert_key
+      .Bind(r.scope, r.key, r.request_hash, r.resource_id, r.status_code, Micros(r.created_at))
+      .Exec();
+}
+
+absl::StatusOr<int64_t> SqliteWriteTxn::AppendEvent(const EventRecord& e) {
+  int64_t seq = store_->w_.next_seq;
+  DISTHUB_RETURN_IF_ERROR(store_->w_.append_event
+                              .Bind(seq, e.type, e.subject, e.correlation_id, e.causation_id,
+                                    Micros(e.occurred_at), Micros(e.recorded_at), e.payload)
+                              .Exec());
+  ++store_->w_.next_seq;
+  return seq;
+}
+
+absl::Status SqliteWriteTxn::Isolated(absl::FunctionRef<absl::Status()> fn) {
+  auto& w = store_->w_;
+  const int64_t seq_before = w.next_seq;
+  DISTHUB_RETURN_IF_ERROR(w.savepoint.Exec());
+  absl::Status status = fn();
+  if (status.ok()) return w.release.Exec();
+  w.next_seq = seq_before;
+  DISTHUB_RETURN_IF_ERROR(w.rollback_to.Exec());
+  DISTHUB_RETURN_IF_ERROR(w.release.Exec());
+  return status;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
+  auto store = std::make_unique<SqliteStore>(options);
+  DISTHUB_RETURN_IF_ERROR(store->Open());
+  return store;
+}
+
+}  // namespace disthub

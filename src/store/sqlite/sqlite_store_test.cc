@@ -1,0 +1,71 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include "store/store_conformance.h"
+
+namespace disthub::testing {
+namespace {
+
+absl::StatusOr<std::unique_ptr<Store>> OpenInFolder(const std::string& folder) {
+  return OpenSqliteStore({.path = folder + "/disthub.db", .checkpoint_pages = 64});
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformance,
+                         ::testing::Values(StoreFactory{"sqlite", &OpenInFolder}));
+
+
+TEST(SqliteStore, RefusesADatabaseFromANewerVersion) {
+  char tmpl[] = "/tmp/disthub-store-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string path = std::string(tmpl) + "/disthub.db";
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore({.path = path}));
+  }
+  {
+    // Pretend a newer disthub migrated this file further.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "INSERT INTO schema_migrations VALUES (999, 'future', 0)", nullptr,
+                           nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  EXPECT_THAT(OpenSqliteStore({.path = path}),
+              StatusIs(absl::StatusCode::kFailedPrecondition, ::testing::HasSubstr("999")));
+  std::filesystem::remove_all(tmpl);
+}
+
+TEST(SqliteStore, RejectsAnUnknownSyncSetting) {
+  char tmpl[] = "/tmp/disthub-store-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  EXPECT_THAT(OpenSqliteStore({.path = std::string(tmpl) + "/x.db", .synchronous = "sometimes"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("sometimes")));
+  std::filesystem::remove_all(tmpl);
+}
+
+TEST(SqliteStore, ManyCommitsCheckpointInTheBackgroundWithoutLosingRows) {
+  char tmpl[] = "/tmp/disthub-store-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string path = std::string(tmpl) + "/disthub.db";
+  {
+    ASSERT_OK_AND_ASSIGN(auto store,
+                         OpenSqliteStore({.path = path, .synchronous = "normal", .checkpoint_pages = 16}));
+    std::string body(2000, 'x');
+    for (int b = 0; b < 50; ++b) {
+      ASSERT_OK(store->Write([&](WriteTxn& t) -> absl::Status {
+        for (int i = 0; i < 20; ++i) {
+          EventRecord e{.type = "t", .subject = "s", .payload = body};
+          DISTHUB_RETURN_IF_ERROR(t.AppendEvent(e).status());
+        }
+        return absl::OkStatus();
+      }));
+    }
+  }
+  ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore({.path = path}));
+  EXPECT_THAT(store->LastEventSeq(), IsOkAndHolds(1000));
+  std::filesystem::remove_all(tmpl);
+}
+
+}  // namespace
+}  // namespace disthub::testing
