@@ -32,7 +32,8 @@ class FakeClock final : public Clock {
   std::atomic<int64_t> nanos_;
 };
 
-// RFC 3339 in UTC with millisecond precision: "2026-11-26T21:10:07.123Z".
+// RFC 3339 in UTC with millisecond precision: "2026-11-26T21:10:07.123Z". Call it
+// qualified (disthub::FormatTime): absl::FormatTime is found too by argument lookup.
 std::string FormatTime(absl::Time t);
 
 }  // namespace disthub

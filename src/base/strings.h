@@ -9,8 +9,10 @@
 #include <concepts>
 #include <string>
 #include <string_view>
+#include <algorithm>
 
 #include "absl/strings/string_view.h"
+#include "fmt/core.h"
 
 namespace disthub {
 namespace strings_internal {
@@ -37,7 +39,18 @@ std::string StrCat(const Args&... args) {
   return out;
 }
 
-// Converts for the abseil APIs (absl::Status messages take absl::string_view).
+// Converts between the two string views (absl::Status::message() is an absl one).
 inline absl::string_view ToAbsl(std::string_view s) { return {s.data(), s.size()}; }
+inline std::string_view View(absl::string_view s) { return {s.data(), s.size()}; }
 
 }  // namespace disthub
+
+// Lets fmt print absl::string_view (Status messages) with "{}".
+template <>
+struct fmt::formatter<absl::string_view> {
+  constexpr auto parse(fmt::format_parse_context& ctx) { return ctx.begin(); }
+  template <typename Context>
+  auto format(absl::string_view s, Context& ctx) const {
+    return std::copy(s.begin(), s.end(), ctx.out());
+  }
+};

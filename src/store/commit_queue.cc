@@ -9,22 +9,33 @@ CommitQueue::CommitQueue(Store* store, CommitQueueOptions options)
   writer_ = std::thread([this] { Run(); });
 }
 
-CommitQueue::~CommitQueue() {
+CommitQueue::~CommitQueue() { Close(); }
+
+void CommitQueue::Close() {
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  writer_.join();
+  if (writer_.joinable()) writer_.join();
 }
 
 absl::Status CommitQueue::Submit(std::unique_ptr<WriteOp> op) {
-  absl::MutexLock lock(&mu_);
-  if (stopping_) return absl::UnavailableError("the store is shutting down");
-  if (static_cast<int64_t>(queue_.size()) >= options_.max_pending) {
-    return absl::UnavailableError("the write queue is full; retry shortly");
+  absl::Status refused;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) {
+      refused = absl::UnavailableError("the store is shutting down; nothing was stored");
+    } else if (static_cast<int64_t>(queue_.size()) >= options_.max_pending) {
+      refused = absl::UnavailableError(
+          "the write queue is full (the disk is not keeping up); nothing was stored, retry "
+          "shortly");
+    } else {
+      queue_.push_back(std::move(op));
+      return absl::OkStatus();
+    }
   }
-  queue_.push_back(std::move(op));
-  return absl::OkStatus();
+  op->Done(refused);
+  return refused;
 }
 
 int64_t CommitQueue::pending() const {

@@ -46,14 +46,18 @@ class CommitQueue {
  public:
   // `store` must outlive the queue. Starts the writer thread.
   CommitQueue(Store* store, CommitQueueOptions options);
-  // Stops accepting, finishes everything already submitted, joins the writer.
+  // Close(), then frees the queue.
   ~CommitQueue();
+
+  // Stops accepting (later Submit()s are refused through Done), finishes and answers
+  // everything already submitted, and joins the writer. Idempotent.
+  void Close();
 
   CommitQueue(const CommitQueue&) = delete;
   CommitQueue& operator=(const CommitQueue&) = delete;
 
-  // Queues `op`. kUnavailable if the queue is full or stopping; then `op` is dropped
-  // without Done() being called.
+  // Queues `op`. If the queue is full or stopping, calls op->Done(kUnavailable) on
+  // this thread and returns that status, so Done() is always called exactly once.
   absl::Status Submit(std::unique_ptr<WriteOp> op);
 
   // Operations waiting for the writer.

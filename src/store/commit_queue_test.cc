@@ -184,7 +184,7 @@ TEST_F(CommitQueueTest, RefusesWorkBeyondItsPendingLimit) {
   BlockingStore blocking(store_.get(), &release);
   blocking.inner_store_ = store_.get();
   std::atomic<int> visible{0}, failed{0};
-  std::latch done(3);
+  std::latch done(4);
   {
     CommitQueue q(&blocking, {.max_batch = 1, .max_pending = 2});
     ASSERT_OK(q.Submit(std::make_unique<InsertOp>(store_.get(), "a", &done, &visible, &failed)));
@@ -194,10 +194,12 @@ TEST_F(CommitQueueTest, RefusesWorkBeyondItsPendingLimit) {
     ASSERT_OK(q.Submit(std::make_unique<InsertOp>(store_.get(), "c", &done, &visible, &failed)));
     EXPECT_THAT(q.Submit(std::make_unique<InsertOp>(store_.get(), "d", &done, &visible, &failed)),
                 StatusIs(absl::StatusCode::kUnavailable));
+    EXPECT_EQ(failed.load(), 1);  // the refused op heard about it at once
     release.count_down();
     done.wait();
   }
   EXPECT_EQ(visible.load(), 3);
+  EXPECT_THAT(store_->GetOrder("d"), ::disthub::testing::IsOkAndHolds(std::nullopt));
 }
 
 }  // namespace

@@ -1,0 +1,428 @@
+#include "api/api.h"
+
+#include <boost/json.hpp>
+#include <boost/url/params_view.hpp>
+#include <boost/url/parse_query.hpp>
+#include <charconv>
+#include <map>
+
+#include "base/strings.h"
+#include "events/event_json.h"
+#include "model/json.h"
+#include "model/schema.h"
+#include "model/validate.h"
+
+namespace disthub {
+namespace {
+
+constexpr std::string_view kRouteNames[] = {"/v1/orders",  "/v1/orders/{id}", "/v1/orders",
+                                            "/v1/events",  "/v1/schemas",     "/healthz",
+                                            "/readyz",     "/metrics",        "other"};
+constexpr std::string_view kRouteMethods[] = {"POST", "GET", "GET", "GET", "GET",
+                                              "GET",  "GET", "GET", "any"};
+
+HttpResponse Json(int status, std::string body) {
+  return HttpResponse{.status = status, .body = std::move(body)};
+}
+
+std::vector<ProblemError> ToProblemErrors(const std::vector<FieldError>& errors) {
+  std::vector<ProblemError> out;
+  out.reserve(errors.size());
+  for (const FieldError& e : errors) out.push_back({e.pointer, e.detail});
+  return out;
+}
+
+HttpResponse Unauthorized(std::string_view why, std::string_view instance) {
+  HttpResponse r = Problem(401, "unauthorized", "Authentication required", why, instance);
+  r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"disthub\"");
+  return r;
+}
+
+HttpResponse Forbidden(std::string_view why, std::string_view instance) {
+  return Problem(403, "forbidden", "Not allowed", why, instance);
+}
+
+HttpResponse NotFound(std::string_view detail, std::string_view instance) {
+  return Problem(404, "not-found", "Not found", detail, instance);
+}
+
+HttpResponse BadQuery(std::string_view param, std::string_view detail, std::string_view instance) {
+  return Problem(400, "invalid-parameter", "Invalid query parameter",
+                 StrCat(param, ": ", detail), instance,
+                 {{std::string(param), std::string(detail), "parameter"}});
+}
+
+// Decoded query parameters, or an error response naming the first bad one.
+struct Query {
+  std::map<std::string, std::string> values;
+  std::optional<HttpResponse> error;
+};
+
+Query ParseQuery(const HttpRequest& req, std::initializer_list<std::string_view> known) {
+  Query q;
+  std::string_view raw = req.Query();
+  if (raw.empty()) return q;
+  auto parsed = boost::urls::parse_query(boost::core::string_view(raw.data(), raw.size()));
+  if (!parsed) {
+    q.error = Problem(400, "invalid-parameter", "Invalid query string",
+                      "the query string is not well-formed", req.Path());
+    return q;
+  }
+  for (auto param : boost::urls::params_view(*parsed)) {
+    std::string key(param.key);
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      std::string list;
+      for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+      q.error = BadQuery(key, StrCat("is not a parameter of this route (known: ", list, ")"),
+                         req.Path());
+      return q;
+    }
+    q.values[key] = std::string(param.value);
+  }
+  return q;
+}
+
+// Parses an integer query parameter within [lo, hi]; `fallback` when absent.
+std::optional<HttpResponse> IntParam(const Query& q, const HttpRequest& req, const std::string& name,
+                                     int64_t lo, int64_t hi, int64_t fallback, int64_t& out) {
+  out = fallback;
+  auto it = q.values.find(name);
+  if (it == q.values.end()) return std::nullopt;
+  const std::string& s = it->second;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+  if (r.ec != std::errc() || r.ptr != s.data() + s.size() || out < lo || out > hi) {
+    return BadQuery(name, StrCat("must be an integer from ", lo, " to ", hi), req.Path());
+  }
+  return std::nullopt;
+}
+
+bool ValidIdempotencyKey(std::string_view key) {
+  if (key.empty() || key.size() > 255) return false;
+  return std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
+bool IsJsonContentType(std::string_view ct) {
+  std::string lower(ct.substr(0, ct.find(';')));
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  while (!lower.empty() && lower.back() == ' ') lower.pop_back();
+  return lower == "application/json" || (lower.size() > 5 && lower.ends_with("+json"));
+}
+
+}  // namespace
+
+Api::Api(ApiDeps deps) : deps_(deps) {
+  for (int r = 0; r < kRouteCount; ++r) {
+    routes_[r].latency = deps_.metrics->Histogram(
+        "disthub_http_request_duration_seconds",
+        "Time from a request being read to its response being handed to the connection.",
+        {{"route", std::string(kRouteNames[r])}, {"method", std::string(kRouteMethods[r])}},
+        LatencyBuckets());
+  }
+  orders_created_ = deps_.metrics->Counter("disthub_orders_total", "Orders taken in, by outcome.",
+                                           {{"outcome", "created"}});
+  orders_replayed_ = deps_.metrics->Counter("disthub_orders_total", "Orders taken in, by outcome.",
+                                            {{"outcome", "replayed"}});
+  orders_rejected_ = deps_.metrics->Counter("disthub_orders_total", "Orders taken in, by outcome.",
+                                            {{"outcome", "rejected"}});
+}
+
+void Api::Finish(Route route, const HttpRequest& req, HttpResponse response, Responder& respond) {
+  RouteMetrics& m = routes_[route];
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - req.received).count();
+  m.latency->Observe(seconds);
+  int status = std::clamp(response.status, 0, 599);
+  Counter* c = m.by_status[status].load(std::memory_order_acquire);
+  if (c == nullptr) {
+    c = deps_.metrics->Counter(
+        "disthub_http_requests_total", "HTTP requests answered, by route, method and status.",
+        {{"route", std::string(kRouteNames[route])},
+         {"method", std::string(kRouteMethods[route])},
+         {"status", StrCat(status)}});
+    m.by_status[status].store(c, std::memory_order_release);
+  }
+  c->Inc();
+  std::move(respond)(std::move(response));
+}
+
+void Api::Handle(HttpRequest req, Responder respond) {
+  std::string_view path = req.Path();
+  const std::string& method = req.method;
+
+  if (path == "/healthz") {
+    return Finish(kHealth, req, Json(200, R"({"status":"ok"})"), respond);
+  }
+  if (path == "/readyz") return Finish(kReady, req, Ready(), respond);
+  if (path == "/metrics") {
+    return Finish(kMetrics, req,
+                  HttpResponse{.status = 200,
+                               .content_type = "text/plain; version=0.0.4; charset=utf-8",
+                               .body = deps_.metrics->Render()},
+                  respond);
+  }
+  if (!path.starts_with("/v1/")) {
+    return Finish(kOther, req, NotFound(StrCat("no route for ", path), path), respond);
+  }
+
+  // Every /v1 route needs a key.
+  auto principal = deps_.keys->Authenticate(req.Header("authorization"));
+  Route route = kOther;
+  std::string_view rest;
+  if (path == "/v1/orders") {
+    route = method == "POST" ? kCreateOrder : kListOrders;
+  } else if (path.starts_with("/v1/orders/")) {
+    route = kGetOrder;
+    rest = path.substr(11);
+  } else if (path == "/v1/events") {
+    route = kEvents;
+  } else if (path == "/v1/schemas" || path.starts_with("/v1/schemas/")) {
+    route = kSchemas;
+    rest = path.size() > 12 ? path.substr(12) : std::string_view();
+  }
+  if (!principal.ok()) {
+    return Finish(route, req, Unauthorized(View(principal.status().message()), path), respond);
+  }
+  const Principal& who = **principal;
+
+  auto need = [&](std::string_view scope) -> std::optional<HttpResponse> {
+    if (who.HasScope(scope)) return std::nullopt;
+    return Forbidden(StrCat("the key ", who.partner, "/", who.key_id, " lacks the scope ", scope),
+                     path);
+  };
+  auto allow = [&](std::string_view methods) {
+    HttpResponse r = Problem(405, "method-not-allowed", "Method not allowed",
+                             StrCat(method, " is not allowed on ", path, "; use ", methods), path);
+    r.headers.emplace_back("Allow", std::string(methods));
+    return r;
+  };
+
+  switch (route) {
+    case kCreateOrder:
+      if (auto denied = need(kScopeOrdersWrite)) return Finish(route, req, *denied, respond);
+      return CreateOrder(req, who, respond);
+    case kListOrders:
+      if (method != "GET") return Finish(route, req, allow("GET, POST"), respond);
+      if (auto denied = need(kScopeOrdersRead)) return Finish(route, req, *denied, respond);
+      return Finish(route, req, ListOrders(req, who), respond);
+    case kGetOrder:
+      if (method != "GET") return Finish(route, req, allow("GET"), respond);
+      if (auto denied = need(kScopeOrdersRead)) return Finish(route, req, *denied, respond);
+      return Finish(route, req, GetOrder(req, who, rest), respond);
+    case kEvents:
+      if (method != "GET") return Finish(route, req, allow("GET"), respond);
+      if (auto denied = need(kScopeEventsRead)) return Finish(route, req, *denied, respond);
+      return Finish(route, req, Events(req), respond);
+    case kSchemas:
+      if (method != "GET") return Finish(route, req, allow("GET"), respond);
+      return Finish(route, req, Schemas(req, rest), respond);
+    default:
+      return Finish(kOther, req, NotFound(StrCat("no route for ", path), path), respond);
+  }
+}
+
+void Api::CreateOrder(HttpRequest& req, const Principal& who, Responder& respond) {
+  const std::string instance = "/v1/orders";
+  auto reject = [&](HttpResponse r) {
+    orders_rejected_->Inc();
+    Finish(kCreateOrder, req, std::move(r), respond);
+  };
+  if (!IsJsonContentType(req.Header("content-type"))) {
+    return reject(Problem(415, "unsupported-media-type", "Unsupported media type",
+                          "send the order as Content-Type: application/json", instance));
+  }
+  std::string_view key = req.Header("idempotency-key");
+  if (!key.empty() && !ValidIdempotencyKey(key)) {
+    return reject(Problem(400, "invalid-header", "Invalid Idempotency-Key",
+                          "Idempotency-Key must be 1 to 255 visible ASCII characters", instance,
+                          {{"Idempotency-Key", "must be 1 to 255 visible ASCII characters",
+                            "header"}}));
+  }
+
+  boost::json::error_code ec;
+  boost::json::monotonic_resource arena;
+  boost::json::value json = boost::json::parse(req.body, ec, &arena);
+  if (ec) {
+    return reject(Problem(400, "malformed-json", "Malformed JSON",
+                          StrCat("the body is not valid JSON: ", ec.message()), instance));
+  }
+  Decoded<Order> decoded = DecodeOrder(json);
+  if (!decoded.ok()) {
+    return reject(Problem(422, "validation-failed", "The order is not valid",
+                          StrCat(decoded.errors.size(), " field(s) are not valid; see errors"),
+                          instance, ToProblemErrors(decoded.errors)));
+  }
+  Order& order = *decoded.value;
+  std::vector<FieldError> errors = ValidateOrder(order);
+  std::vector<FieldError> more = deps_.checks->Check(order);
+  errors.insert(errors.end(), more.begin(), more.end());
+  if (!errors.empty()) {
+    return reject(Problem(422, "validation-failed", "The order is not valid",
+                          StrCat(errors.size(), " field(s) are not valid; see errors"), instance,
+                          ToProblemErrors(errors)));
+  }
+  if (!who.MayUseChannel(order.channel)) {
+    return reject(Forbidden(StrCat("the key ", who.partner, "/", who.key_id,
+                                   " may not submit orders for channel ", order.channel),
+                            instance));
+  }
+
+  absl::Time now = deps_.clock->Now();
+  order.id = deps_.ids->Next("ord");
+  order.status = OrderStatus::kReceived;
+  order.received_at = now;
+  IntakeRequest intake{
+      .order = {.id = order.id,
+                .channel = order.channel,
+                .channel_ref = order.channel_order_ref,
+                .status = std::string(EnumName(order.status)),
+                .version = 1,
+                .created_at = now,
+                .updated_at = now,
+                .body = SerializeOrder(order)},
+      .idempotency_scope = who.partner,
+      .idempotency_key = std::string(key),
+      .request_hash = key.empty() ? std::string() : Sha256Hex(req.body),
+      .causation_id = deps_.ids->Next("msg"),
+  };
+  deps_.intake->Submit(
+      std::move(intake),
+      [this, req = std::move(req), respond = std::move(respond),
+       instance](absl::StatusOr<IntakeResult> result) mutable {
+        if (!result.ok()) {
+          if (absl::IsInvalidArgument(result.status())) {
+            orders_rejected_->Inc();
+            return Finish(kCreateOrder, req,
+                          Problem(422, "idempotency-key-reused", "Idempotency-Key reused",
+                                  View(result.status().message()), instance,
+                                  {{"Idempotency-Key", std::string(View(result.status().message())),
+                                    "header"}}),
+                          respond);
+          }
+          HttpResponse r = Problem(503, "unavailable", "Not stored; retry",
+                                   StrCat(View(result.status().message()),
+                                          ". Retrying with the same Idempotency-Key is safe."),
+                                   instance);
+          r.headers.emplace_back("Retry-After", "1");
+          return Finish(kCreateOrder, req, std::move(r), respond);
+        }
+        HttpResponse r{.status = result->status_code, .body = std::move(result->order.body)};
+        r.headers.emplace_back("Location", StrCat("/v1/orders/", result->order.id));
+        if (result->outcome == IntakeOutcome::kReplayed) {
+          orders_replayed_->Inc();
+          r.headers.emplace_back("Idempotent-Replayed", "true");
+        } else {
+          orders_created_->Inc();
+        }
+        Finish(kCreateOrder, req, std::move(r), respond);
+      });
+}
+
+HttpResponse Api::GetOrder(const HttpRequest& req, const Principal& who, std::string_view id) {
+  auto order = deps_.store->GetOrder(std::string(id));
+  if (!order.ok()) {
+    return Problem(503, "unavailable", "Store unavailable", View(order.status().message()), req.Path());
+  }
+  // A key limited to some channels cannot even learn that other channels' orders exist.
+  if (!order->has_value() || !who.MayUseChannel((*order)->channel)) {
+    return NotFound(StrCat("no order ", id), req.Path());
+  }
+  HttpResponse r = Json(200, std::move((*order)->body));
+  r.headers.emplace_back("ETag", StrCat("\"", (*order)->version, "\""));
+  return r;
+}
+
+HttpResponse Api::ListOrders(const HttpRequest& req, const Principal& who) {
+  Query q = ParseQuery(req, {"channel", "status", "limit", "cursor"});
+  if (q.error) return *q.error;
+  OrderQuery query;
+  int64_t limit = 0;
+  if (auto bad = IntParam(q, req, "limit", 1, 500, 50, limit)) return *bad;
+  query.limit = static_cast<int>(limit);
+  query.channel = q.values["channel"];
+  query.status = q.values["status"];
+  query.before_id = q.values["cursor"];
+  if (!query.status.empty() && !EnumFromName<OrderStatus>(query.status).has_value()) {
+    std::string list;
+    for (auto n : EnumNames(OrderStatus{})) list += (list.empty() ? "" : ", ") + std::string(n);
+    return BadQuery("status", StrCat("must be one of: ", list), req.Path());
+  }
+  if (!query.channel.empty() && !deps_.checks->KnownChannel(query.channel)) {
+    return BadQuery("channel", StrCat("\"", query.channel, "\" is not a configured channel"),
+                    req.Path());
+  }
+  if (!who.channels.empty()) {
+    if (query.channel.empty() && who.channels.size() == 1) query.channel = who.channels[0];
+    if (!who.MayUseChannel(query.channel) || query.channel.empty()) {
+      return Forbidden(StrCat("the key ", who.partner, "/", who.key_id,
+                              " may list only its own channels; pass ?channel="),
+                       req.Path());
+    }
+  }
+  if (query.before_id.size() > 64 ||
+      query.before_id.find_first_of("'\"\\ ") != std::string::npos) {
+    return BadQuery("cursor", "is not a cursor this API returned", req.Path());
+  }
+  auto orders = deps_.store->ListOrders(query);
+  if (!orders.ok()) {
+    return Problem(503, "unavailable", "Store unavailable", View(orders.status().message()), req.Path());
+  }
+  std::string body = "{\"orders\":[";
+  for (size_t i = 0; i < orders->size(); ++i) {
+    if (i) body.push_back(',');
+    body += (*orders)[i].body;
+  }
+  body += "]";
+  if (static_cast<int64_t>(orders->size()) == limit) {
+    body += StrCat(",\"next_cursor\":\"", orders->back().id, "\"");
+  }
+  body += "}";
+  return Json(200, std::move(body));
+}
+
+HttpResponse Api::Events(const HttpRequest& req) {
+  Query q = ParseQuery(req, {"after", "limit"});
+  if (q.error) return *q.error;
+  int64_t after = 0, limit = 0;
+  if (auto bad = IntParam(q, req, "after", 0, INT64_MAX, 0, after)) return *bad;
+  if (auto bad = IntParam(q, req, "limit", 1, 1000, 100, limit)) return *bad;
+  auto events = deps_.store->ListEvents(after, static_cast<int>(limit));
+  if (!events.ok()) {
+    return Problem(503, "unavailable", "Store unavailable", View(events.status().message()), req.Path());
+  }
+  return Json(200, EventPageJson(*events, after));
+}
+
+HttpResponse Api::Schemas(const HttpRequest& req, std::string_view name) {
+  if (name.empty()) {
+    boost::json::array list;
+    for (std::string_view n : SchemaNames()) {
+      list.push_back(boost::json::object{{"name", n}, {"url", StrCat("/v1/schemas/", n)}});
+    }
+    return Json(200, boost::json::serialize(boost::json::object{{"schemas", std::move(list)}}));
+  }
+  const boost::json::object* schema = SchemaFor(name);
+  if (schema == nullptr) {
+    std::string list;
+    for (std::string_view n : SchemaNames()) list += (list.empty() ? "" : ", ") + std::string(n);
+    return NotFound(StrCat("no schema \"", name, "\"; schemas: ", list), req.Path());
+  }
+  return HttpResponse{.status = 200,
+                      .content_type = "application/schema+json",
+                      .body = boost::json::serialize(*schema)};
+}
+
+HttpResponse Api::Ready() {
+  if (absl::Status s = deps_.store->Check(); !s.ok()) {
+    return Problem(503, "not-ready", "Not ready", StrCat("store: ", s.message()), "/readyz");
+  }
+  int64_t pending = deps_.queue->pending();
+  if (pending * 10 >= static_cast<int64_t>(deps_.max_pending) * 9) {
+    return Problem(503, "not-ready", "Not ready",
+                   StrCat("the write queue is nearly full (", pending, " of ", deps_.max_pending,
+                          ")"),
+                   "/readyz");
+  }
+  return Json(200, StrCat(R"({"status":"ready","write_queue":)", pending, "}"));
+}
+
+}  // namespace disthub

@@ -1,0 +1,75 @@
+// The versioned HTTP API: routes, authentication, problem+json errors, metrics.
+//
+//   POST /v1/orders              create (Idempotency-Key or channel + reference dedupe)
+//   GET  /v1/orders/{id}         read one
+//   GET  /v1/orders              list: ?channel=&status=&limit=&cursor=
+//   GET  /v1/events              page the event log: ?after=SEQ&limit=N
+//   GET  /v1/schemas[/{name}]    JSON Schemas of the canonical model
+//   GET  /healthz /readyz /metrics
+//
+// Requests are parsed, authenticated and validated on the I/O thread that read them;
+// only valid writes reach the single writer. docs/api.md documents every route.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <string>
+
+#include "api/auth.h"
+#include "api/http.h"
+#include "base/clock.h"
+#include "base/ids.h"
+#include "observe/metrics.h"
+#include "orchestration/order_checks.h"
+#include "orchestration/order_intake.h"
+#include "store/commit_queue.h"
+#include "store/store.h"
+
+namespace disthub {
+
+// Everything the API uses; all must outlive it.
+struct ApiDeps {
+  Store* store;
+  CommitQueue* queue;  // for readiness (its depth)
+  OrderIntake* intake;
+  const OrderChecks* checks;
+  const ApiKeys* keys;
+  Registry* metrics;
+  IdGenerator* ids;
+  const Clock* clock;
+  int max_pending = 20'000;  // the queue's limit: /readyz reports not ready near it
+};
+
+class Api final : public HttpHandler {
+ public:
+  explicit Api(ApiDeps deps);
+  void Handle(HttpRequest request, Responder respond) override;
+
+  // Routes, for per-route metrics.
+  enum Route { kCreateOrder, kGetOrder, kListOrders, kEvents, kSchemas, kHealth, kReady,
+               kMetrics, kOther, kRouteCount };
+
+ private:
+  struct RouteMetrics {
+    Histogram* latency;
+    std::array<std::atomic<Counter*>, 600> by_status{};
+  };
+
+  void CreateOrder(HttpRequest& req, const Principal& who, Responder& respond);
+  HttpResponse GetOrder(const HttpRequest& req, const Principal& who, std::string_view id);
+  HttpResponse ListOrders(const HttpRequest& req, const Principal& who);
+  HttpResponse Events(const HttpRequest& req);
+  HttpResponse Schemas(const HttpRequest& req, std::string_view name);
+  HttpResponse Ready();
+
+  // Records metrics for the finished request and sends the response.
+  void Finish(Route route, const HttpRequest& req, HttpResponse response, Responder& respond);
+
+  ApiDeps deps_;
+  std::array<RouteMetrics, kRouteCount> routes_;
+  Counter* orders_created_;
+  Counter* orders_replayed_;
+  Counter* orders_rejected_;
+};
+
+}  // namespace disthub

@@ -1,0 +1,74 @@
+#include "api/auth.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+
+#include "base/strings.h"
+
+namespace disthub {
+
+std::vector<std::string_view> KnownScopes() {
+  return {kScopeOrdersRead, kScopeOrdersWrite, kScopeEventsRead};
+}
+
+bool Principal::HasScope(std::string_view scope) const {
+  return std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
+}
+
+bool Principal::MayUseChannel(std::string_view channel) const {
+  return channels.empty() || std::find(channels.begin(), channels.end(), channel) != channels.end();
+}
+
+std::string Sha256Hex(std::string_view text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(len * 2, '0');
+  for (unsigned int i = 0; i < len; ++i) {
+    out[2 * i] = kHex[digest[i] >> 4];
+    out[2 * i + 1] = kHex[digest[i] & 15];
+  }
+  return out;
+}
+
+absl::Status ApiKeys::Add(std::string_view sha256_hex, Principal principal) {
+  std::string digest(sha256_hex);
+  std::transform(digest.begin(), digest.end(), digest.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  if (digest.size() != 64 || digest.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    return absl::InvalidArgumentError(
+        StrCat("key ", principal.key_id, " of partner ", principal.partner,
+               ": key_sha256 must be 64 hexadecimal digits"));
+  }
+  std::string who = StrCat(principal.partner, "/", principal.key_id);
+  auto [it, inserted] = by_digest_.emplace(std::move(digest), std::move(principal));
+  if (!inserted) {
+    return absl::AlreadyExistsError(StrCat("key ", who, " is the same key as ", it->second.partner,
+                                           "/", it->second.key_id, "; give each its own key"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<const Principal*> ApiKeys::Authenticate(std::string_view header) const {
+  if (header.empty()) {
+    return absl::UnauthenticatedError("send an API key as \"Authorization: Bearer KEY\"");
+  }
+  constexpr std::string_view kBearer = "Bearer ";
+  if (header.size() <= kBearer.size() ||
+      !std::equal(kBearer.begin(), kBearer.end(), header.begin(),
+                  [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+    return absl::UnauthenticatedError(
+        "the Authorization header must use the Bearer scheme: \"Authorization: Bearer KEY\"");
+  }
+  std::string_view key = header.substr(kBearer.size());
+  while (!key.empty() && key.front() == ' ') key.remove_prefix(1);
+  while (!key.empty() && key.back() == ' ') key.remove_suffix(1);
+  // The lookup is by digest, so timing reveals nothing about the stored keys.
+  auto it = by_digest_.find(Sha256Hex(key));
+  if (it == by_digest_.end()) return absl::UnauthenticatedError("the API key is not valid");
+  return &it->second;
+}
+
+}  // namespace disthub

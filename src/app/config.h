@@ -1,0 +1,104 @@
+// The configuration file: one YAML document, validated as a whole at start-up.
+//
+// Every field has a default and a comment; unknown keys are errors naming the file,
+// line and key (a typo must never be silently ignored). Secrets never sit in the file:
+// API keys come from environment variables (`key_env`) or as SHA-256 digests.
+// The reference example is examples/harbor.yaml; docs/configuration.md documents it all.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace disthub {
+
+struct ServerConfig {
+  // Address and port to listen on, "HOST:PORT". Port 0 picks a free port; the server
+  // prints the address it actually bound.
+  std::string listen = "127.0.0.1:8080";
+  // Event-loop threads parsing and validating requests.
+  int io_threads = 2;
+  // Larger request bodies are refused with 413.
+  int64_t max_body_bytes = 1 << 20;
+  // Keep-alive connections idle this long are closed.
+  int idle_timeout_seconds = 60;
+};
+
+struct StoreConfig {
+  // "sqlite" (embedded, one file). PostgreSQL comes with several nodes.
+  std::string backend = "sqlite";
+  // Folder holding the database; created if missing. Relative paths are relative to
+  // the directory disthub runs in.
+  std::string data_dir = "./data";
+  // "full": each commit is fsynced before the answer (survives power loss);
+  // "normal": survives a crash of disthub but not of the machine.
+  std::string synchronous = "full";
+  // Most writes committed in one transaction (group commit).
+  int max_batch = 512;
+  // Writes waiting beyond this are refused with 503 and Retry-After (back-pressure).
+  int max_pending = 20'000;
+  // Read connections for concurrent readers.
+  int read_connections = 4;
+};
+
+struct ChannelConfig {
+  // The channel's name as orders carry it ("b2b-portal").
+  std::string name;
+  // How it reaches the hub: "api" (canonical JSON over this API) for now.
+  std::string kind = "api";
+  // Currencies its orders may be in (ISO 4217).
+  std::vector<std::string> currencies = {"USD"};
+};
+
+struct ApiKeyConfig {
+  // A name for this key in logs and metrics (never the key itself).
+  std::string id;
+  // Environment variable holding the key (preferred)…
+  std::string key_env;
+  // …or the key's SHA-256 digest in hex (`printf %s KEY | sha256sum`).
+  std::string key_sha256;
+};
+
+struct PartnerConfig {
+  // Who calls the API ("b2b-portal", "ops-console").
+  std::string name;
+  // What its keys may do: orders:read, orders:write, events:read.
+  std::vector<std::string> scopes;
+  // Channels it may submit and read orders for; empty means every channel.
+  std::vector<std::string> channels;
+  // At least one key.
+  std::vector<ApiKeyConfig> api_keys;
+};
+
+struct CatalogConfig {
+  // CSV of products (sku,description,case_qty,weight_grams); orders for SKUs not in it
+  // are refused. Relative to the configuration file. Empty: SKUs are not checked.
+  std::string products_file;
+};
+
+struct Config {
+  std::string file;  // where it was read from
+  ServerConfig server;
+  StoreConfig store;
+  CatalogConfig catalog;
+  std::vector<ChannelConfig> channels;
+  std::vector<PartnerConfig> partners;
+};
+
+// Looks up an environment variable; injected so tests need not touch the real one.
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+EnvLookup RealEnv();
+
+// Parses and validates `yaml`. `file` names it in errors. All problems are reported
+// at once, one per line: "harbor.yaml:12: server.lisen: unknown key (…)".
+absl::StatusOr<Config> ParseConfig(const std::string& yaml, const std::string& file);
+absl::StatusOr<Config> LoadConfig(const std::string& file);
+
+// Splits "HOST:PORT"; kInvalidArgument naming the value when malformed.
+absl::StatusOr<std::pair<std::string, int>> SplitListen(const std::string& listen);
+
+}  // namespace disthub

@@ -1,0 +1,98 @@
+#include "app/config.h"
+
+#include "app/embedded.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "status_matchers.h"
+
+namespace disthub {
+namespace {
+
+using ::disthub::testing::StatusIs;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+constexpr char kMinimal[] = R"(
+channels:
+  - name: b2b-portal
+partners:
+  - name: portal
+    scopes: [orders:write]
+    api_keys:
+      - id: k1
+        key_env: PORTAL_KEY
+)";
+
+TEST(Config, DefaultsFillWhatTheFileLeavesOut) {
+  ASSERT_OK_AND_ASSIGN(Config c, ParseConfig(kMinimal, "hub.yaml"));
+  EXPECT_EQ(c.server.listen, "127.0.0.1:8080");
+  EXPECT_EQ(c.store.synchronous, "full");
+  EXPECT_EQ(c.store.max_batch, 512);
+  ASSERT_EQ(c.channels.size(), 1u);
+  EXPECT_EQ(c.channels[0].kind, "api");
+  EXPECT_EQ(c.partners[0].api_keys[0].key_env, "PORTAL_KEY");
+}
+
+TEST(Config, UnknownKeysAreErrorsNamingFileLineAndKey) {
+  std::string yaml = std::string("server:\n  lisen: 127.0.0.1:1\n") + kMinimal;
+  EXPECT_THAT(ParseConfig(yaml, "hub.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("hub.yaml:2: server.lisen: unknown key"),
+                             HasSubstr("listen"))));
+  EXPECT_THAT(ParseConfig(std::string(kMinimal) + "colour: blue\n", "hub.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("colour: unknown key")));
+}
+
+TEST(Config, WrongTypesAndValuesAreNamed) {
+  std::string yaml = std::string("server:\n  io_threads: many\nstore:\n  synchronous: maybe\n") + kMinimal;
+  EXPECT_THAT(ParseConfig(yaml, "hub.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("hub.yaml:2: server.io_threads: must be an integer, not \"many\"")));
+  yaml = std::string("store:\n  synchronous: maybe\n") + kMinimal;
+  EXPECT_THAT(ParseConfig(yaml, "hub.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("store.synchronous: must be \"full\" or \"normal\"")));
+}
+
+TEST(Config, CrossReferencesAreChecked) {
+  std::string yaml = R"(
+channels:
+  - name: b2b-portal
+partners:
+  - name: portal
+    scopes: [orders:write, orders:delete]
+    channels: [fax]
+    api_keys:
+      - id: k1
+        key_env: A
+        key_sha256: abc
+)";
+  auto c = ParseConfig(yaml, "hub.yaml");
+  EXPECT_THAT(c, StatusIs(absl::StatusCode::kInvalidArgument,
+                          AllOf(HasSubstr("partners[0].scopes: \"orders:delete\" is not a scope"),
+                                HasSubstr("partners[0].channels: \"fax\" is not a configured channel"),
+                                HasSubstr("partners[0].api_keys[0]: set exactly one of key_env"))));
+}
+
+TEST(Config, InvalidYamlNamesTheLine) {
+  EXPECT_THAT(ParseConfig("server:\n  listen: [unclosed\n", "hub.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("hub.yaml:")));
+}
+
+TEST(Config, TheHarborExampleIsValid) {
+  ASSERT_OK_AND_ASSIGN(Config c, ParseConfig(std::string(embedded::HarborConfig()), "harbor.yaml"));
+  EXPECT_EQ(c.channels.size(), 5u);
+  EXPECT_EQ(c.catalog.products_file, "harbor-products.csv");
+}
+
+TEST(SplitListen, AcceptsHostPortAndRefusesTheRest) {
+  EXPECT_THAT(SplitListen("127.0.0.1:0"),
+              ::disthub::testing::IsOkAndHolds(std::make_pair(std::string("127.0.0.1"), 0)));
+  EXPECT_THAT(SplitListen("[::1]:8080"),
+              ::disthub::testing::IsOkAndHolds(std::make_pair(std::string("::1"), 8080)));
+  EXPECT_THAT(SplitListen("localhost"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(SplitListen("127.0.0.1:99999"), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+}  // namespace
+}  // namespace disthub

@@ -1,0 +1,159 @@
+#include "app/hub.h"
+
+#include <filesystem>
+
+#include "api/api.h"
+#include "api/auth.h"
+#include "api/http_server.h"
+#include "base/status_macros.h"
+#include "base/strings.h"
+#include "observe/metrics.h"
+#include "orchestration/catalog.h"
+#include "orchestration/order_checks.h"
+#include "orchestration/order_intake.h"
+#include "store/commit_queue.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace disthub {
+namespace {
+
+absl::StatusOr<ApiKeys> BuildKeys(const Config& config, const EnvLookup& env) {
+  ApiKeys keys;
+  for (size_t i = 0; i < config.partners.size(); ++i) {
+    const PartnerConfig& p = config.partners[i];
+    for (size_t k = 0; k < p.api_keys.size(); ++k) {
+      const ApiKeyConfig& key = p.api_keys[k];
+      std::string at = StrCat(config.file, ": partners[", static_cast<int64_t>(i), "].api_keys[",
+                              static_cast<int64_t>(k), "]");
+      std::string digest = key.key_sha256;
+      if (!key.key_env.empty()) {
+        std::optional<std::string> value = env(key.key_env);
+        if (!value.has_value() || value->empty()) {
+          return absl::FailedPreconditionError(
+              StrCat(at, ": the environment variable ", key.key_env,
+                     " (the API key of ", p.name, "/", key.id, ") is not set"));
+        }
+        if (value->size() < 16) {
+          return absl::FailedPreconditionError(
+              StrCat(at, ": the key in ", key.key_env, " is shorter than 16 characters"));
+        }
+        digest = Sha256Hex(*value);
+      }
+      Principal who{.partner = p.name, .key_id = key.id, .scopes = p.scopes,
+                    .channels = p.channels};
+      if (absl::Status s = keys.Add(digest, std::move(who)); !s.ok()) return Annotate(s, at);
+    }
+  }
+  return keys;
+}
+
+std::string ResolveRelative(const std::string& config_file, const std::string& path) {
+  if (path.empty() || std::filesystem::path(path).is_absolute()) return path;
+  return (std::filesystem::path(config_file).parent_path() / path).string();
+}
+
+class RunningHub final : public Hub {
+ public:
+  absl::Status Start(const Config& config, const EnvLookup& env) {
+    DISTHUB_ASSIGN_OR_RETURN(keys_, BuildKeys(config, env));
+    if (!config.catalog.products_file.empty()) {
+      DISTHUB_ASSIGN_OR_RETURN(
+          catalog_, Catalog::LoadCsv(ResolveRelative(config.file, config.catalog.products_file)));
+    }
+    std::vector<ChannelRules> channels;
+    for (const ChannelConfig& c : config.channels) channels.push_back({c.name, c.currencies});
+    checks_ = std::make_unique<OrderChecks>(channels, catalog_ ? &*catalog_ : nullptr);
+
+    std::error_code ec;
+    std::filesystem::create_directories(config.store.data_dir, ec);
+    if (ec) {
+      return absl::FailedPreconditionError(
+          StrCat("store.data_dir: cannot create ", config.store.data_dir, ": ", ec.message()));
+    }
+    DISTHUB_ASSIGN_OR_RETURN(
+        store_, OpenSqliteStore({.path = config.store.data_dir + "/disthub.db",
+                                 .synchronous = config.store.synchronous,
+                                 .read_connections = config.store.read_connections}),
+        "opening the store");
+
+    Histogram* batch_sizes = metrics_.Histogram(
+        "disthub_commit_batch_size", "Writes committed together in one transaction.", {},
+        SizeBuckets());
+    Histogram* commit_seconds = metrics_.Histogram(
+        "disthub_store_commit_duration_seconds",
+        "Time to apply and durably commit one batch (BEGIN to fsynced COMMIT).", {},
+        LatencyBuckets());
+    Counter* failed_commits = metrics_.Counter("disthub_store_commit_failures_total",
+                                               "Batches whose commit failed (nothing kept).");
+    queue_ = std::make_unique<CommitQueue>(
+        store_.get(),
+        CommitQueueOptions{.max_batch = config.store.max_batch,
+                           .max_pending = config.store.max_pending,
+                           .on_batch = [=](int n, absl::Duration d, bool ok) {
+                             batch_sizes->Observe(n);
+                             commit_seconds->Observe(absl::ToDoubleSeconds(d));
+                             if (!ok) failed_commits->Inc();
+                           }});
+    metrics_.GaugeFn("disthub_commit_queue_depth", "Writes waiting for the single writer.", {},
+                     [q = queue_.get()] { return static_cast<double>(q->pending()); });
+    intake_ = std::make_unique<OrderIntake>(queue_.get());
+    api_ = std::make_unique<Api>(ApiDeps{.store = store_.get(),
+                                         .queue = queue_.get(),
+                                         .intake = intake_.get(),
+                                         .checks = checks_.get(),
+                                         .keys = &keys_,
+                                         .metrics = &metrics_,
+                                         .ids = &ids_,
+                                         .clock = Clock::Real(),
+                                         .max_pending = config.store.max_pending});
+    DISTHUB_ASSIGN_OR_RETURN(auto listen, SplitListen(config.server.listen));
+    host_ = listen.first;
+    DISTHUB_ASSIGN_OR_RETURN(
+        server_, StartHttpServer({.host = listen.first,
+                                  .port = listen.second,
+                                  .io_threads = config.server.io_threads,
+                                  .max_body_bytes = config.server.max_body_bytes,
+                                  .idle_timeout_seconds = config.server.idle_timeout_seconds},
+                                 api_.get()));
+    return absl::OkStatus();
+  }
+
+  ~RunningHub() override { Shutdown(); }
+
+  int port() const override { return server_ ? server_->port() : 0; }
+  std::string url() const override { return StrCat("http://", host_, ":", port()); }
+
+  void Shutdown() override {
+    if (server_) server_->StopAccepting();
+    if (queue_) queue_->Close();  // commits and answers every write already taken
+    if (server_) server_->Stop();  // sends those answers, then stops
+    queue_.reset();
+    server_.reset();
+    api_.reset();
+    intake_.reset();
+    store_.reset();
+  }
+
+ private:
+  Registry metrics_;
+  IdGenerator ids_;
+  ApiKeys keys_;
+  std::optional<Catalog> catalog_;
+  std::unique_ptr<OrderChecks> checks_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<CommitQueue> queue_;
+  std::unique_ptr<OrderIntake> intake_;
+  std::unique_ptr<Api> api_;
+  std::unique_ptr<HttpServer> server_;
+  std::string host_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Hub>> StartHub(const Config& config, const EnvLookup& env) {
+  auto hub = std::make_unique<RunningHub>();
+  DISTHUB_RETURN_IF_ERROR(hub->Start(config, env));
+  return hub;
+}
+
+}  // namespace disthub

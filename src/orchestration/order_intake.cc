@@ -1,0 +1,85 @@
+#include "orchestration/order_intake.h"
+
+#include "base/status_macros.h"
+#include "base/strings.h"
+#include "events/event_types.h"
+
+namespace disthub {
+namespace {
+
+class IntakeOp final : public WriteOp {
+ public:
+  IntakeOp(IntakeRequest request, OrderIntake::Callback done)
+      : request_(std::move(request)), done_(std::move(done)) {}
+
+  absl::Status Apply(WriteTxn& txn) override {
+    const IntakeRequest& r = request_;
+    const bool keyed = !r.idempotency_key.empty();
+    if (keyed) {
+      DISTHUB_ASSIGN_OR_RETURN(auto first,
+                               txn.FindIdempotencyKey(r.idempotency_scope, r.idempotency_key));
+      if (first.has_value()) {
+        if (first->request_hash != r.request_hash) {
+          return absl::InvalidArgumentError(StrCat(
+              "Idempotency-Key \"", r.idempotency_key, "\" was first used for a different "
+              "request (order ", first->resource_id, "); use a new key for a new request"));
+        }
+        DISTHUB_ASSIGN_OR_RETURN(auto order, txn.FindOrder(first->resource_id));
+        if (!order.has_value()) {
+          return absl::InternalError(StrCat("Idempotency-Key \"", r.idempotency_key,
+                                            "\" points at missing order ", first->resource_id));
+        }
+        result_ = {IntakeOutcome::kReplayed, *std::move(order), first->status_code};
+        return absl::OkStatus();
+      }
+    }
+    DISTHUB_ASSIGN_OR_RETURN(auto existing,
+                             txn.FindOrderByChannelRef(r.order.channel, r.order.channel_ref));
+    if (existing.has_value()) {
+      // The same channel order again (a duplicate webhook, a resend): the first stands.
+      result_ = {IntakeOutcome::kReplayed, *std::move(existing), 201};
+    } else {
+      DISTHUB_RETURN_IF_ERROR(txn.InsertOrder(r.order));
+      DISTHUB_RETURN_IF_ERROR(txn.AppendEvent(EventRecord{.type = std::string(event_types::kOrderReceived),
+                                                          .subject = r.order.id,
+                                                          .correlation_id = r.order.id,
+                                                          .causation_id = r.causation_id,
+                                                          .occurred_at = r.order.created_at,
+                                                          .recorded_at = absl::Now(),
+                                                          .payload = r.order.body})
+                                  .status());
+      result_ = {IntakeOutcome::kCreated, r.order, 201};
+    }
+    if (keyed) {
+      DISTHUB_RETURN_IF_ERROR(txn.InsertIdempotencyKey({.scope = r.idempotency_scope,
+                                                        .key = r.idempotency_key,
+                                                        .request_hash = r.request_hash,
+                                                        .resource_id = result_.order.id,
+                                                        .status_code = result_.status_code,
+                                                        .created_at = r.order.created_at}));
+    }
+    return absl::OkStatus();
+  }
+
+  void Done(absl::Status status) override {
+    if (status.ok()) {
+      std::move(done_)(std::move(result_));
+    } else {
+      std::move(done_)(std::move(status));
+    }
+  }
+
+ private:
+  IntakeRequest request_;
+  OrderIntake::Callback done_;
+  IntakeResult result_{IntakeOutcome::kCreated, {}, 201};
+};
+
+}  // namespace
+
+void OrderIntake::Submit(IntakeRequest request, Callback done) {
+  // A refused op is answered by the queue through Done(), so `done` runs exactly once.
+  (void)queue_->Submit(std::make_unique<IntakeOp>(std::move(request), std::move(done)));
+}
+
+}  // namespace disthub

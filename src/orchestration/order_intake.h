@@ -1,0 +1,53 @@
+// Order intake: stores a validated order exactly once, with its "order.received" event
+// in the same transaction, through the single-writer CommitQueue.
+//
+// A repeat is recognised by the caller's Idempotency-Key (scoped to the caller) or by
+// the channel plus the channel's order reference; either way the first result comes
+// back and nothing is written twice.
+#pragma once
+
+#include <string>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "store/commit_queue.h"
+#include "store/store.h"
+
+namespace disthub {
+
+struct IntakeRequest {
+  OrderRecord order;              // fully prepared: id, channel, channel_ref, status, times, body
+  std::string idempotency_scope;  // who sent it (the partner), so keys never collide across callers
+  std::string idempotency_key;    // the Idempotency-Key header, or "" when none was sent
+  std::string request_hash;       // fingerprint of the request body, to refuse a key's reuse
+  std::string causation_id;       // the inbound message's id, recorded on the event
+};
+
+enum class IntakeOutcome {
+  kCreated,   // a new order was stored
+  kReplayed,  // a repeat: `order` is the one stored the first time
+};
+
+struct IntakeResult {
+  IntakeOutcome outcome;
+  OrderRecord order;
+  int status_code = 201;  // the HTTP status the first request was answered with
+};
+
+class OrderIntake {
+ public:
+  // `queue` must outlive this object.
+  explicit OrderIntake(CommitQueue* queue) : queue_(queue) {}
+
+  // Called exactly once with the outcome, after it is durable: from the writer thread, or
+  // from the calling thread when the queue refuses the work. Errors:
+  //   kInvalidArgument  the Idempotency-Key was first used for a different request
+  //   kUnavailable      the write queue is full, or the store failed: nothing was stored
+  using Callback = absl::AnyInvocable<void(absl::StatusOr<IntakeResult>) &&>;
+  void Submit(IntakeRequest request, Callback done);
+
+ private:
+  CommitQueue* queue_;
+};
+
+}  // namespace disthub
