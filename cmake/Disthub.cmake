@@ -16,8 +16,12 @@ function(disthub_test name)
   add_executable(${name} ${ARG_SRCS})
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main)
+  # Where integration tests find the server binary and the source tree (examples/);
+  # the environment variables of the same names override these.
+  target_compile_definitions(${name} PRIVATE
+    DISTHUB_DEFAULT_BINARY="$<TARGET_FILE:disthub>"
+    DISTHUB_DEFAULT_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
   gtest_discover_tests(${name}
     DISCOVERY_TIMEOUT 60
-    PROPERTIES LABELS "${ARG_LABELS}"
-               ENVIRONMENT "DISTHUB_BINARY=$<TARGET_FILE:disthub>;DISTHUB_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+    PROPERTIES LABELS "${ARG_LABELS}")
 endfunction()

@@ -1,6 +1,7 @@
 #include "sim/scenario_orders.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include "base/strings.h"
 #include <boost/json.hpp>
@@ -30,6 +31,31 @@ constexpr const char* kStreets[] = {"Main St", "Industrial Way", "Harbor Rd", "C
                                     "Elm Ave", "Depot St"};
 
 }  // namespace
+
+std::vector<ScenarioProduct> ScenarioProductsFromCsv(std::string_view csv) {
+  std::vector<ScenarioProduct> products;
+  bool header = true;
+  while (!csv.empty()) {
+    size_t eol = csv.find('\n');
+    std::string_view line = csv.substr(0, eol);
+    csv = eol == std::string_view::npos ? std::string_view() : csv.substr(eol + 1);
+    if (header || line.empty()) {
+      header = false;
+      continue;
+    }
+    size_t c1 = line.find(','), c3 = line.rfind(',');
+    if (c1 == std::string_view::npos || c3 <= c1) continue;
+    size_t c2 = line.rfind(',', c3 - 1);
+    if (c2 <= c1) continue;
+    int case_qty = 0;
+    std::string_view qty = line.substr(c2 + 1, c3 - c2 - 1);
+    auto r = std::from_chars(qty.data(), qty.data() + qty.size(), case_qty);
+    if (r.ec != std::errc() || case_qty < 1) continue;
+    products.push_back({std::string(line.substr(0, c1)), std::string(line.substr(c1 + 1, c2 - c1 - 1)),
+                        case_qty});
+  }
+  return products;
+}
 
 ScenarioOrders::ScenarioOrders(std::vector<ScenarioProduct> products, uint64_t seed)
     : products_(std::move(products)), rng_(seed) {}

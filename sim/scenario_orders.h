@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/entities.h"
@@ -17,6 +18,10 @@ struct ScenarioProduct {
   std::string description;
   int case_qty = 1;  // eaches in a case; 1 when not sold by the case
 };
+
+// The products of a catalog CSV (sku,description,case_qty,weight_grams), for generating
+// orders that the hub's catalog check accepts. Rows that do not parse are skipped.
+std::vector<ScenarioProduct> ScenarioProductsFromCsv(std::string_view csv);
 
 class ScenarioOrders {
  public:

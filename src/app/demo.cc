@@ -200,18 +200,10 @@ int RunDemo(const DemoOptions& options) {
   fmt::print("  store    {}\n\n", config->store.data_dir);
 
   // --- traffic --------------------------------------------------------------------------
-  std::vector<ScenarioProduct> products;
-  {
-    std::istringstream in(products_csv);
-    std::string line;
-    std::getline(in, line);  // header
-    while (std::getline(in, line)) {
-      auto c1 = line.find(','), c3 = line.rfind(','), c2 = line.rfind(',', c3 - 1);
-      if (c1 == std::string::npos || c2 == std::string::npos) continue;
-      products.push_back({line.substr(0, c1), line.substr(c1 + 1, c2 - c1 - 1),
-                          std::atoi(line.substr(c2 + 1, c3 - c2 - 1).c_str())});
-    }
-    if (products.empty()) products.push_back({"HS-10001", "Nitrile gloves", 12});
+  std::vector<ScenarioProduct> products = ScenarioProductsFromCsv(products_csv);
+  if (products.empty()) {
+    fmt::print(stderr, "demo: the catalog has no products to order\n");
+    return 2;
   }
   ScenarioOrders gen(products, options.seed);
   auto& rng = gen.rng();

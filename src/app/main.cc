@@ -1,5 +1,6 @@
 // disthub: the command line. `disthub --help` lists the commands.
 #include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -56,6 +57,10 @@ int Serve(const std::string& config_file, const std::string& listen, const std::
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A peer (or a closed stdout) going away is an error to handle, never a reason to die.
+  signal(SIGPIPE, SIG_IGN);
+  // Logs go to stderr; stdout carries only results (the bound address, demo reports).
+  spdlog::set_default_logger(spdlog::stderr_color_mt("disthub"));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
   CLI::App app{
       "disthub: a distribution integration hub. It takes orders from every sales channel,\n"

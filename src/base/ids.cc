@@ -55,10 +55,10 @@ int64_t IdMillis(std::string_view id) {
   std::string_view body = us == std::string_view::npos ? id : id.substr(us + 1);
   if (body.size() != 26) return -1;
   int64_t ms = 0;
-  for (int i = 0; i < 10; ++i) {
+  for (int i = 0; i < 26; ++i) {
     int d = CrockfordValue(body[i]);
     if (d < 0) return -1;
-    ms = (ms << 5) | d;
+    if (i < 10) ms = (ms << 5) | d;
   }
   return ms;  // 10 digits = 50 bits: 2 bits of padding (zero), then the 48-bit milliseconds
 }

@@ -162,7 +162,8 @@ std::vector<FieldError> ValidateOrder(const Order& order) {
   std::vector<FieldError> errors;
   // An unknown order currency is reported by the field rules; then there is nothing to
   // compare the amounts' currencies with.
-  const std::string_view currency = IsKnownCurrency(order.currency) ? order.currency : "";
+  const std::string_view currency =
+      IsKnownCurrency(order.currency) ? std::string_view(order.currency) : std::string_view();
   Checker checker(errors, currency);
   checker.Check(order, Rules{});
   CheckLineNumbers(order, errors);

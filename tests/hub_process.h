@@ -1,0 +1,51 @@
+// Runs the real `disthub serve` as a child process for integration tests: its own
+// configuration and data folder under /tmp, port 0, keys handed over in its
+// environment. The binary comes from $DISTHUB_BINARY (set by ctest).
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace disthub::testing {
+
+// Keys of the test configuration (see kTestConfig in hub_process.cc).
+inline constexpr char kWriterKey[] = "writer-key-000000000001";   // orders:write+read, every channel
+inline constexpr char kPortalKey[] = "portal-key-000000000002";   // orders:write+read, b2b-portal only
+inline constexpr char kReaderKey[] = "reader-key-000000000003";   // orders:read, events:read
+inline constexpr char kHashedKey[] = "hashed-key-000000000004";   // orders:read, configured by digest
+
+class HubProcess {
+ public:
+  // Makes a fresh folder with a configuration; `extra_yaml` replaces the default
+  // server section when not empty.
+  HubProcess();
+  ~HubProcess();  // kills the process (if running) and removes the folder
+
+  // Starts `disthub serve` on the folder's store and waits for its address.
+  absl::Status Start(const std::vector<std::string>& extra_args = {});
+  // SIGKILL, then wait: nothing gets a chance to flush.
+  void Kill();
+  // SIGTERM, then wait; returns the exit status.
+  int Stop();
+
+  const std::string& url() const { return url_; }
+  const std::string& folder() const { return folder_; }
+  pid_t pid() const { return pid_; }
+  // What the process wrote to stderr so far.
+  std::string Stderr() const;
+
+ private:
+  std::string folder_;
+  std::string url_;
+  pid_t pid_ = -1;
+};
+
+// The path of a file in the source tree ($DISTHUB_SOURCE_DIR).
+std::string SourcePath(const std::string& relative);
+
+}  // namespace disthub::testing
