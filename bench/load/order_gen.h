@@ -34,8 +34,8 @@ inline constexpr size_t kOrderRefSize = 22;
 std::vector<std::string> MakeOrderTemplates(int n, uint64_t seed);
 
 // `n` orders that are valid JSON of the same size and shape but that a validating
-// server must reject before any write: every currency is "XXX" and grand_total is off
-// by one minor unit. REQUIRES: n >= 1.
+// server must reject before any write, having parsed and checked all of it: the
+// grand_total is off by one minor unit (one field error). REQUIRES: n >= 1.
 std::vector<std::string> MakeInvalidOrderTemplates(int n, uint64_t seed);
 
 // Writes the reference for (run_id, seq) into `body` at kOrderRefOffset; seq is taken

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <memory>
 
 #include "base/strings.h"
 
@@ -21,9 +22,16 @@ bool Principal::MayUseChannel(std::string_view channel) const {
 }
 
 std::string Sha256Hex(std::string_view text) {
+  // Fetching the algorithm is the costly part of a small digest in OpenSSL 3: do it once,
+  // and keep one context per thread.
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  thread_local std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(),
+                                                                      &EVP_MD_CTX_free);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);
+  EVP_DigestInit_ex2(ctx.get(), sha256, nullptr);
+  EVP_DigestUpdate(ctx.get(), text.data(), text.size());
+  EVP_DigestFinal_ex(ctx.get(), digest, &len);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out(len * 2, '0');
   for (unsigned int i = 0; i < len; ++i) {

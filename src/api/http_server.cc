@@ -82,7 +82,9 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_never();  // the handler may take a while (a group commit)
     handler_->Handle(std::move(request),
                      [self = shared_from_this(), keep_alive, version](HttpResponse r) mutable {
-                       asio::post(self->stream_.get_executor(),
+                       // Inline when answered on the connection's own thread; queued to it
+                       // when answered from elsewhere (the writer thread).
+                       asio::dispatch(self->stream_.get_executor(),
                                   [self, r = std::move(r), keep_alive, version]() mutable {
                                     self->Send(std::move(r), keep_alive, version);
                                   });

@@ -33,13 +33,17 @@ class IntakeOp final : public WriteOp {
         return absl::OkStatus();
       }
     }
-    DISTHUB_ASSIGN_OR_RETURN(auto existing,
-                             txn.FindOrderByChannelRef(r.order.channel, r.order.channel_ref));
-    if (existing.has_value()) {
+    // Insert first: the unique (channel, channel_ref) index finds a repeat in the same
+    // b-tree descent, so a new order costs no separate lookup.
+    absl::Status inserted = txn.InsertOrder(r.order);
+    if (absl::IsAlreadyExists(inserted)) {
       // The same channel order again (a duplicate webhook, a resend): the first stands.
+      DISTHUB_ASSIGN_OR_RETURN(auto existing,
+                               txn.FindOrderByChannelRef(r.order.channel, r.order.channel_ref));
+      if (!existing.has_value()) return inserted;  // the id itself collided: a bug, not a repeat
       result_ = {IntakeOutcome::kReplayed, *std::move(existing), 201};
     } else {
-      DISTHUB_RETURN_IF_ERROR(txn.InsertOrder(r.order));
+      DISTHUB_RETURN_IF_ERROR(inserted);
       DISTHUB_RETURN_IF_ERROR(txn.AppendEvent(EventRecord{.type = std::string(event_types::kOrderReceived),
                                                           .subject = r.order.id,
                                                           .correlation_id = r.order.id,

@@ -225,6 +225,8 @@ class SqliteStore final : public Store {
     DISTHUB_RETURN_IF_ERROR(Exec(writer_, "PRAGMA foreign_keys = ON"));
     DISTHUB_RETURN_IF_ERROR(Exec(writer_, "PRAGMA cache_size = -65536"));  // 64 MiB
     DISTHUB_RETURN_IF_ERROR(Exec(writer_, "PRAGMA wal_autocheckpoint = 0"));
+    // Once checkpointed, a WAL that grew during a burst is cut back to 64 MiB.
+    DISTHUB_RETURN_IF_ERROR(Exec(writer_, "PRAGMA journal_size_limit = 67108864"));
     DISTHUB_RETURN_IF_ERROR(Migrate());
     DISTHUB_RETURN_IF_ERROR(PrepareWriter());
 
@@ -240,6 +242,9 @@ class SqliteStore final : public Store {
     }
 
     DISTHUB_ASSIGN_OR_RETURN(checkpoint_db_, OpenConnection(options_, /*read_only=*/false));
+    // A connection joins the WAL only once it has read the database; until then its
+    // checkpoints silently do nothing.
+    DISTHUB_RETURN_IF_ERROR(Exec(checkpoint_db_, "SELECT count(*) FROM sqlite_master"));
     sqlite3_wal_hook(writer_, &SqliteStore::OnWalCommit, this);
     checkpointer_ = std::thread([this] { CheckpointLoop(); });
     return absl::OkStatus();

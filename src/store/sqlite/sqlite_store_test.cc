@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <thread>
+
 #include "store/store_conformance.h"
 
 namespace disthub::testing {
@@ -61,6 +63,14 @@ TEST(SqliteStore, ManyCommitsCheckpointInTheBackgroundWithoutLosingRows) {
         return absl::OkStatus();
       }));
     }
+    // The background checkpoint copies the WAL into the database file (2 MB of events).
+    bool copied = false;
+    for (int i = 0; i < 200 && !copied; ++i) {
+      copied = std::filesystem::file_size(path) > 1'000'000;
+      if (!copied) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_TRUE(copied) << "the database file holds " << std::filesystem::file_size(path)
+                        << " bytes: nothing was checkpointed";
   }
   ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore({.path = path}));
   EXPECT_THAT(store->LastEventSeq(), IsOkAndHolds(1000));

@@ -1,0 +1,313 @@
+// disthub-intake-bench: the intake benchmark of issue #2, in one run.
+//
+// For each connection count it measures, back to back on the same disk:
+//   1. the raw ceiling: the same rows the hub writes per order (order, idempotency key,
+//      order.received event, same schema, same pragmas, same sizes) inserted by a minimal
+//      single-threaded program with the SQLite C API in batches of that many orders,
+//      one fsynced transaction per batch;
+//   2. the hub: the real `disthub serve` on a fresh store, driven by `disthub-load`
+//      posting ~2 KB orders over keep-alive connections (load generator on the same cores).
+// and then the HTTP+JSON layer alone: the hub rejecting valid-JSON orders before any
+// write, beside an empty handler (GET /healthz) as that layer's ceiling.
+// Results are printed as ratios so they hold on a noisy machine.
+//
+//   disthub-intake-bench [--duration 10] [--connections 16,64] [--json results.json]
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "base/ids.h"
+#include "fmt/core.h"
+#include "load/order_gen.h"
+#include "store/sqlite/sqlite_migrations.h"
+
+namespace disthub {
+namespace {
+
+namespace json = boost::json;
+using Clock = std::chrono::steady_clock;
+
+constexpr char kKey[] = "bench-key-0123456789abcdef";
+
+void Check(int rc, sqlite3* db, const char* what) {
+  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    fmt::print(stderr, "ceiling: {}: {}\n", what, sqlite3_errmsg(db));
+    std::exit(1);
+  }
+}
+
+// Orders per second that SQLite alone commits in batches of `batch`, in `seconds`.
+double RawCeiling(const std::string& dir, int batch, double seconds,
+                  const std::vector<std::string>& bodies) {
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  sqlite3* db = nullptr;
+  Check(sqlite3_open((dir + "/ceiling.db").c_str(), &db), db, "open");
+  if (const char* ps = std::getenv("PAGE_SIZE")) {
+    Check(sqlite3_exec(db, (std::string("PRAGMA page_size = ") + ps).c_str(), nullptr, nullptr, nullptr), db, "ps");
+  }
+  for (const char* pragma : {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL",
+                             "PRAGMA cache_size = -65536", "PRAGMA wal_autocheckpoint = 0",
+                             "PRAGMA journal_size_limit = 67108864"}) {
+    Check(sqlite3_exec(db, pragma, nullptr, nullptr, nullptr), db, pragma);
+  }
+  for (const Migration& m : SqliteMigrations()) {
+    Check(sqlite3_exec(db, std::string(m.sql).c_str(), nullptr, nullptr, nullptr), db, "schema");
+  }
+  // The hub checkpoints from a second connection in the background; so does this.
+  sqlite3* ck = nullptr;
+  Check(sqlite3_open((dir + "/ceiling.db").c_str(), &ck), ck, "open");
+  Check(sqlite3_exec(ck, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr), ck, "read");
+  std::atomic<bool> done{false};
+  std::thread checkpointer([&] {
+    while (!done) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      sqlite3_wal_checkpoint_v2(ck, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    }
+  });
+  auto prep = [db](const char* sql) {
+    sqlite3_stmt* s = nullptr;
+    Check(sqlite3_prepare_v2(db, sql, -1, &s, nullptr), db, sql);
+    return s;
+  };
+  sqlite3_stmt* order = prep(
+      "INSERT INTO orders (id, channel, channel_ref, status, version, created_at, updated_at, body)"
+      " VALUES (?, ?, ?, 'received', 1, ?, ?, ?)");
+  sqlite3_stmt* key = prep(
+      "INSERT INTO idempotency_keys (scope, key, request_hash, resource_id, status_code, created_at)"
+      " VALUES ('loadgen', ?, ?, ?, 201, ?)");
+  sqlite3_stmt* event = prep(
+      "INSERT INTO events (seq, type, subject, correlation_id, causation_id, occurred_at,"
+      " recorded_at, payload) VALUES (?, 'order.received', ?, ?, ?, ?, ?, ?)");
+  IdGenerator ids;
+  const std::string hash(64, 'a');
+  int64_t seq = 0, orders = 0;
+  auto start = Clock::now();
+  auto deadline = start + std::chrono::duration<double>(seconds);
+  while (Clock::now() < deadline) {
+    Check(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), db, "begin");
+    for (int i = 0; i < batch; ++i, ++orders) {
+      const std::string& body = bodies[static_cast<size_t>(orders) % bodies.size()];
+      std::string id = ids.Next("ord"), msg = ids.Next("msg");
+      std::string ref = fmt::format("LD-ceiling-{:010}", orders);
+      int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::system_clock::now().time_since_epoch()).count();
+      auto text = [](sqlite3_stmt* s, int i, const std::string& v) {
+        sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+      };
+      text(order, 1, id);
+      sqlite3_bind_text(order, 2, "b2b-portal", -1, SQLITE_STATIC);
+      text(order, 3, ref);
+      sqlite3_bind_int64(order, 4, now);
+      sqlite3_bind_int64(order, 5, now);
+      text(order, 6, body);
+      Check(sqlite3_step(order), db, "insert order");
+      sqlite3_reset(order);
+      text(key, 1, ref);
+      text(key, 2, hash);
+      text(key, 3, id);
+      sqlite3_bind_int64(key, 4, now);
+      Check(sqlite3_step(key), db, "insert key");
+      sqlite3_reset(key);
+      sqlite3_bind_int64(event, 1, ++seq);
+      text(event, 2, id);
+      text(event, 3, id);
+      text(event, 4, msg);
+      sqlite3_bind_int64(event, 5, now);
+      sqlite3_bind_int64(event, 6, now);
+      text(event, 7, body);
+      Check(sqlite3_step(event), db, "insert event");
+      sqlite3_reset(event);
+    }
+    Check(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), db, "commit");
+  }
+  double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  done = true;
+  checkpointer.join();
+  for (sqlite3_stmt* s : {order, key, event}) sqlite3_finalize(s);
+  sqlite3_close(ck);
+  sqlite3_close(db);
+  std::filesystem::remove_all(dir);
+  return static_cast<double>(orders) / elapsed;
+}
+
+// A running `disthub serve` on a fresh store.
+class Server {
+ public:
+  Server(const std::string& binary, const std::string& config, const std::string& data_dir) {
+    std::filesystem::remove_all(data_dir);
+    int out[2];
+    if (pipe(out) != 0) std::exit(1);
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(out[1], 1);
+      close(out[0]);
+      setenv("BENCH_KEY", kKey, 1);
+      execl(binary.c_str(), binary.c_str(), "serve", "--config", config.c_str(), "--data-dir",
+            data_dir.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(out[1]);
+    std::string line;
+    char c;
+    while (read(out[0], &c, 1) == 1 && c != '\n') line.push_back(c);
+    close(out[0]);
+    if (line.rfind("disthub listening on ", 0) != 0) {
+      fmt::print(stderr, "bench: {} did not start\n", binary);
+      std::exit(1);
+    }
+    url_ = line.substr(21);
+  }
+  ~Server() {
+    kill(pid_, SIGTERM);
+    waitpid(pid_, nullptr, 0);
+  }
+  const std::string& url() const { return url_; }
+  // Peak resident memory so far, in MiB.
+  double PeakMiB() const {
+    std::ifstream in(fmt::format("/proc/{}/status", pid_));
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024;
+    }
+    return 0;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  std::string url_;
+};
+
+json::object Load(const std::string& load, const std::string& url, const std::string& mode,
+                  int connections, double seconds) {
+  std::string cmd = fmt::format(
+      "{} --url {} --mode {} --connections {} --duration {} --warmup 1 --json "
+      "--header 'Authorization: Bearer {}' --header 'Content-Type: application/json'",
+      load, url, mode, connections, seconds, kKey);
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  if (pclose(p) != 0) {
+    fmt::print(stderr, "bench: {} failed:\n{}\n", cmd, out);
+    std::exit(1);
+  }
+  return json::parse(out).as_object();
+}
+
+double Num(const json::value& v) { return v.is_double() ? v.as_double() : static_cast<double>(v.as_int64()); }
+
+}  // namespace
+}  // namespace disthub
+
+int main(int argc, char** argv) {
+  using namespace disthub;
+  std::string self_dir = std::filesystem::canonical("/proc/self/exe").parent_path().string();
+  std::string binary = self_dir + "/../src/app/disthub";
+  std::string load = self_dir + "/disthub-load";
+  double duration = 10, ceiling_seconds = 5;
+  std::vector<int> connections = {16, 64};
+  std::string json_out;
+  CLI::App app{"The intake benchmark: hub throughput and latency beside the raw SQLite ceiling."};
+  app.add_option("--disthub", binary, "The disthub binary")->capture_default_str();
+  app.add_option("--load", load, "The disthub-load binary")->capture_default_str();
+  app.add_option("--duration", duration, "Measured seconds per hub run")->capture_default_str();
+  app.add_option("--ceiling-seconds", ceiling_seconds, "Seconds per raw ceiling run")->capture_default_str();
+  app.add_option("--connections", connections, "Connection counts to run")->delimiter(',');
+  app.add_option("--json", json_out, "Also write the results as JSON to this file");
+  CLI11_PARSE(app, argc, argv);
+
+  char tmpl[] = "/tmp/disthub-bench-XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) return 1;
+  std::string dir = tmpl;
+  // Every SKU the load generator orders, sold by the case of 12.
+  {
+    std::ofstream csv(dir + "/products.csv");
+    csv << "sku,description,case_qty,weight_grams\n";
+    for (int i = 0; i < 2000; ++i) csv << "HS-" << 10001 + i << ",Bench product " << i << ",12,100\n";
+  }
+  std::ofstream(dir + "/bench.yaml") << R"(server:
+  listen: 127.0.0.1:0
+  io_threads: 2
+store:
+  synchronous: full
+catalog:
+  products_file: products.csv
+channels:
+  - {name: b2b-portal}
+  - {name: dtc-web}
+  - {name: marketplace-a}
+  - {name: marketplace-b}
+  - {name: edi-retail}
+partners:
+  - name: loadgen
+    scopes: [orders:write, orders:read]
+    api_keys: [{id: bench, key_env: BENCH_KEY}]
+)";
+  std::vector<std::string> bodies = MakeOrderTemplates(4096, 7);
+  double avg = 0;
+  for (const auto& b : bodies) avg += static_cast<double>(b.size());
+  avg /= static_cast<double>(bodies.size());
+
+  fmt::print("disthub intake benchmark: {} cores, orders of {:.0f} bytes on average, "
+             "synchronous=full (fsync per commit)\n\n", std::thread::hardware_concurrency(), avg);
+  fmt::print("{:>5}  {:>14}  {:>12}  {:>6}  {:>8}  {:>8}  {:>8}  {:>9}\n", "conns", "ceiling ord/s",
+             "hub orders/s", "ratio", "p50 ms", "p99 ms", "p999 ms", "peak MiB");
+  json::array runs;
+  if (std::getenv("CEILING_ONLY")) {
+    for (int c : connections) fmt::print("{} {:.0f}\n", c, RawCeiling(dir + "/ceiling", c, ceiling_seconds, bodies));
+    return 0;
+  }
+  for (int c : connections) {
+    double ceiling = RawCeiling(dir + "/ceiling", c, ceiling_seconds, bodies);
+    Server server(binary, dir + "/bench.yaml", dir + "/data");
+    json::object r = Load(load, server.url() + "/v1/orders", "orders", c, duration);
+    double rps = Num(r["throughput_rps"]);
+    const auto& lat = r["latency_ms"].as_object();
+    double peak = server.PeakMiB();
+    fmt::print("{:>5}  {:>14.0f}  {:>12.0f}  {:>5.0f}%  {:>8.2f}  {:>8.2f}  {:>8.2f}  {:>9.1f}\n", c,
+               ceiling, rps, 100 * rps / ceiling, Num(lat.at("p50")), Num(lat.at("p99")),
+               Num(lat.at("p999")), peak);
+    int64_t ok = 0;
+    if (auto* s = r["status"].as_object().if_contains("201")) ok = s->as_int64();
+    if (ok != Num(r["responses"])) {
+      fmt::print("       ({} of {} responses were not 201: {})\n", Num(r["responses"]) - ok,
+                 Num(r["responses"]), json::serialize(r["status"]));
+    }
+    runs.push_back(json::object{{"connections", c}, {"ceiling_orders_per_s", ceiling},
+                                {"orders_per_s", rps}, {"ratio", rps / ceiling},
+                                {"latency_ms", lat}, {"peak_rss_mib", peak},
+                                {"load_cpu_pct", r["cpu_pct"]}});
+  }
+
+  Server server(binary, dir + "/bench.yaml", dir + "/data");
+  json::object empty = Load(load, server.url() + "/healthz", "get", 64, duration / 2);
+  json::object rejected = Load(load, server.url() + "/v1/orders", "invalid", 64, duration);
+  double empty_rps = Num(empty["throughput_rps"]), rejected_rps = Num(rejected["throughput_rps"]);
+  fmt::print("\nHTTP+JSON layer at 64 connections (no writes):\n");
+  fmt::print("  empty handler (GET /healthz)            {:>8.0f} requests/s\n", empty_rps);
+  fmt::print("  2 KB orders parsed, validated, refused  {:>8.0f} requests/s  ({:.0f}% of the empty "
+             "handler; p99 {:.2f} ms)\n", rejected_rps, 100 * rejected_rps / empty_rps,
+             Num(rejected["latency_ms"].at("p99")));
+
+  if (!json_out.empty()) {
+    std::ofstream(json_out) << json::serialize(json::object{
+        {"intake", runs}, {"empty_handler_rps", empty_rps}, {"rejected_rps", rejected_rps},
+        {"rejected_latency_ms", rejected["latency_ms"]}});
+  }
+  std::filesystem::remove_all(dir);
+  return 0;
+}
