@@ -56,9 +56,6 @@ double RawCeiling(const std::string& dir, int batch, double seconds,
   std::filesystem::create_directories(dir);
   sqlite3* db = nullptr;
   Check(sqlite3_open((dir + "/ceiling.db").c_str(), &db), db, "open");
-  if (const char* ps = std::getenv("PAGE_SIZE")) {
-    Check(sqlite3_exec(db, (std::string("PRAGMA page_size = ") + ps).c_str(), nullptr, nullptr, nullptr), db, "ps");
-  }
   for (const char* pragma : {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL",
                              "PRAGMA cache_size = -65536", "PRAGMA wal_autocheckpoint = 0",
                              "PRAGMA journal_size_limit = 67108864"}) {
@@ -267,10 +264,6 @@ partners:
   fmt::print("{:>5}  {:>14}  {:>12}  {:>6}  {:>8}  {:>8}  {:>8}  {:>9}\n", "conns", "ceiling ord/s",
              "hub orders/s", "ratio", "p50 ms", "p99 ms", "p999 ms", "peak MiB");
   json::array runs;
-  if (std::getenv("CEILING_ONLY")) {
-    for (int c : connections) fmt::print("{} {:.0f}\n", c, RawCeiling(dir + "/ceiling", c, ceiling_seconds, bodies));
-    return 0;
-  }
   for (int c : connections) {
     double ceiling = RawCeiling(dir + "/ceiling", c, ceiling_seconds, bodies);
     Server server(binary, dir + "/bench.yaml", dir + "/data");

@@ -22,7 +22,7 @@ std::string IdGenerator::Next(std::string_view prefix) {
   uint64_t ms = static_cast<uint64_t>(absl::ToUnixMillis(clock_->Now()));
   uint64_t hi, lo;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     if (ms > last_ms_) {
       last_ms_ = ms;
       rand_hi_ = rng_() & 0x7FFF;  // leave headroom so increments never overflow 80 bits

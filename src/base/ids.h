@@ -9,7 +9,9 @@
 #include <string>
 #include <string_view>
 
-#include "absl/synchronization/mutex.h"
+#include <mutex>
+
+#include "absl/base/thread_annotations.h"
 #include "base/clock.h"
 
 namespace disthub {
@@ -25,7 +27,7 @@ class IdGenerator {
 
  private:
   const Clock* clock_;
-  absl::Mutex mu_;
+  std::mutex mu_;  // not absl::Mutex: Debian's abseil is invisible to ThreadSanitizer
   uint64_t last_ms_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t rand_hi_ ABSL_GUARDED_BY(mu_) = 0;  // top 16 of the 80 random bits
   uint64_t rand_lo_ ABSL_GUARDED_BY(mu_) = 0;  // low 64 of the 80 random bits

@@ -161,7 +161,7 @@ Registry::Series& Registry::Slot(std::string_view name, std::string_view help, T
 
 ::disthub::Counter* Registry::Counter(std::string_view name, std::string_view help,
                                       const Labels& labels) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   Series& s = Slot(name, help, Type::kCounter, labels, nullptr);
   if (!s.counter) s.counter = std::make_unique<::disthub::Counter>();
   return s.counter.get();
@@ -169,7 +169,7 @@ Registry::Series& Registry::Slot(std::string_view name, std::string_view help, T
 
 ::disthub::Gauge* Registry::Gauge(std::string_view name, std::string_view help,
                                   const Labels& labels) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   Series& s = Slot(name, help, Type::kGauge, labels, nullptr);
   if (s.gauge_fn) Die(fmt::format("gauge '{}' series is already a GaugeFn", name));
   if (!s.gauge) s.gauge = std::make_unique<::disthub::Gauge>();
@@ -179,7 +179,7 @@ Registry::Series& Registry::Slot(std::string_view name, std::string_view help, T
 ::disthub::Histogram* Registry::Histogram(std::string_view name, std::string_view help,
                                           const Labels& labels,
                                           const std::vector<double>& buckets) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   Series& s = Slot(name, help, Type::kHistogram, labels, &buckets);
   if (!s.histogram) s.histogram = std::make_unique<::disthub::Histogram>(buckets);
   return s.histogram.get();
@@ -188,7 +188,7 @@ Registry::Series& Registry::Slot(std::string_view name, std::string_view help, T
 void Registry::GaugeFn(std::string_view name, std::string_view help, const Labels& labels,
                        std::function<double()> fn) {
   if (!fn) Die(fmt::format("GaugeFn '{}' given an empty function", name));
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   Series& s = Slot(name, help, Type::kGauge, labels, nullptr);
   if (s.gauge) Die(fmt::format("gauge '{}' series is already a settable Gauge", name));
   s.gauge_fn = std::move(fn);
@@ -196,7 +196,7 @@ void Registry::GaugeFn(std::string_view name, std::string_view help, const Label
 
 std::string Registry::Render() const {
   std::string out;
-  absl::ReaderMutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   for (const auto& [name, family] : families_) {
     static constexpr std::string_view kTypeNames[] = {"counter", "gauge", "histogram"};
     out += "# HELP ";

@@ -13,16 +13,17 @@ CommitQueue::~CommitQueue() { Close(); }
 
 void CommitQueue::Close() {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
   }
+  work_.notify_one();
   if (writer_.joinable()) writer_.join();
 }
 
 absl::Status CommitQueue::Submit(std::unique_ptr<WriteOp> op) {
   absl::Status refused;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) {
       refused = absl::UnavailableError("the store is shutting down; nothing was stored");
     } else if (static_cast<int64_t>(queue_.size()) >= options_.max_pending) {
@@ -31,6 +32,7 @@ absl::Status CommitQueue::Submit(std::unique_ptr<WriteOp> op) {
           "shortly");
     } else {
       queue_.push_back(std::move(op));
+      if (queue_.size() == 1) work_.notify_one();  // the writer waits only on an empty queue
       return absl::OkStatus();
     }
   }
@@ -39,7 +41,7 @@ absl::Status CommitQueue::Submit(std::unique_ptr<WriteOp> op) {
 }
 
 int64_t CommitQueue::pending() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return static_cast<int64_t>(queue_.size());
 }
 
@@ -49,12 +51,8 @@ void CommitQueue::Run() {
   batch.reserve(options_.max_batch);
   while (true) {
     {
-      absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(
-          +[](CommitQueue* q) ABSL_EXCLUSIVE_LOCKS_REQUIRED(q->mu_) {
-            return q->stopping_ || !q->queue_.empty();
-          },
-          this));
+      std::unique_lock<std::mutex> lock(mu_);
+      work_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and everything submitted is done
       while (!queue_.empty() && static_cast<int>(batch.size()) < options_.max_batch) {
         batch.push_back(std::move(queue_.front()));

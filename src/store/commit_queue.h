@@ -8,13 +8,15 @@
 #pragma once
 
 #include <cstdint>
+#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
+#include "absl/base/thread_annotations.h"
 #include "absl/time/time.h"
 #include "store/store.h"
 
@@ -68,7 +70,10 @@ class CommitQueue {
 
   Store* const store_;
   const CommitQueueOptions options_;
-  mutable absl::Mutex mu_;
+  // std::mutex rather than absl::Mutex: Debian's prebuilt abseil is invisible to
+  // ThreadSanitizer, which then reports false races.
+  mutable std::mutex mu_;
+  std::condition_variable work_;  // signalled when queue_ gains an op or stopping_ is set
   std::deque<std::unique_ptr<WriteOp>> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread writer_;
