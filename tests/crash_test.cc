@@ -3,13 +3,12 @@
 // there exactly once, the event log has no gaps, and resending everything doubles nothing.
 #include <boost/json.hpp>
 #include <atomic>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
-#include <sstream>
 #include <thread>
 
+#include "base/files.h"
 #include "base/http_client.h"
 #include "base/strings.h"
 #include "gtest/gtest.h"
@@ -27,10 +26,8 @@ struct Sent {
 };
 
 std::vector<ScenarioProduct> HarborProducts() {
-  std::ifstream in(SourcePath("examples/harbor-products.csv"));
-  std::stringstream s;
-  s << in.rdbuf();
-  return ScenarioProductsFromCsv(s.str());
+  auto csv = ReadFile(SourcePath("examples/harbor-products.csv"));
+  return csv.ok() ? ScenarioProductsFromCsv(*csv) : std::vector<ScenarioProduct>{};
 }
 
 std::vector<std::pair<std::string, std::string>> Headers(const std::string& key) {

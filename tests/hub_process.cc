@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "api/auth.h"
+#include "base/files.h"
 #include "base/strings.h"
 
 namespace disthub::testing {
@@ -140,10 +141,8 @@ int HubProcess::Stop() {
 }
 
 std::string HubProcess::Stderr() const {
-  std::ifstream in(folder_ + "/stderr.log");
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  auto text = ReadFile(folder_ + "/stderr.log");
+  return text.ok() ? *text : std::string(text.status().message());
 }
 
 }  // namespace disthub::testing

@@ -1,8 +1,7 @@
 // The order intake API end to end: the real `disthub serve` on port 0, over HTTP.
 #include <boost/json.hpp>
-#include <fstream>
-#include <sstream>
 
+#include "base/files.h"
 #include "base/http_client.h"
 #include "base/strings.h"
 #include "gmock/gmock.h"
@@ -26,10 +25,8 @@ Headers Auth(std::string_view key, std::string idempotency_key = "") {
 }
 
 std::vector<ScenarioProduct> HarborProducts() {
-  std::ifstream in(SourcePath("examples/harbor-products.csv"));
-  std::stringstream s;
-  s << in.rdbuf();
-  return ScenarioProductsFromCsv(s.str());
+  auto csv = ReadFile(SourcePath("examples/harbor-products.csv"));
+  return csv.ok() ? ScenarioProductsFromCsv(*csv) : std::vector<ScenarioProduct>{};
 }
 
 class IntakeTest : public ::testing::Test {

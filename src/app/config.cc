@@ -4,10 +4,10 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
 #include <set>
-#include <sstream>
 
+#include "base/files.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
 
 namespace disthub {
@@ -277,11 +277,8 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml, const std::string& f
 }
 
 absl::StatusOr<Config> LoadConfig(const std::string& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return absl::NotFoundError(StrCat("cannot read configuration file ", file));
-  std::stringstream text;
-  text << in.rdbuf();
-  return ParseConfig(text.str(), file);
+  DISTHUB_ASSIGN_OR_RETURN(std::string text, ReadFile(file), "the configuration file");
+  return ParseConfig(text, file);
 }
 
 }  // namespace disthub

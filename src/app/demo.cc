@@ -9,12 +9,12 @@
 #include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include "app/config.h"
 #include "app/embedded.h"
 #include "app/hub.h"
+#include "base/files.h"
 #include "base/http_client.h"
 #include "base/strings.h"
 #include "fmt/core.h"
@@ -167,10 +167,12 @@ int RunDemo(const DemoOptions& options) {
   } else if (!config->catalog.products_file.empty()) {
     std::filesystem::path p = config->catalog.products_file;
     if (p.is_relative()) p = std::filesystem::path(options.config_file).parent_path() / p;
-    std::ifstream in(p);
-    std::stringstream text;
-    text << in.rdbuf();
-    products_csv = text.str();
+    auto text = ReadFile(p.string());
+    if (!text.ok()) {
+      fmt::print(stderr, "demo: {}\n", text.status().message());
+      return 2;
+    }
+    products_csv = *std::move(text);
   }
   config->store.data_dir = dir + "/store";
   config->server.listen = "127.0.0.1:0";

@@ -1,10 +1,10 @@
 #include "orchestration/catalog.h"
 
 #include <charconv>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_split.h"
+#include "base/files.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
 
 namespace disthub {
@@ -82,11 +82,8 @@ absl::StatusOr<Catalog> Catalog::ParseCsv(std::string_view text, std::string_vie
 }
 
 absl::StatusOr<Catalog> Catalog::LoadCsv(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(StrCat("cannot read the product catalog ", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  return ParseCsv(text.str(), path);
+  DISTHUB_ASSIGN_OR_RETURN(std::string text, ReadFile(path), "the product catalog");
+  return ParseCsv(text, path);
 }
 
 }  // namespace disthub

@@ -49,10 +49,11 @@ class Stmt {
   Stmt& operator=(const Stmt&) = delete;
   ~Stmt() { sqlite3_finalize(stmt_); }
 
-  absl::Status Prepare(sqlite3* db, std::string_view sql) {
+  // `persistent`: kept for the connection's life (prepared once, run many times).
+  absl::Status Prepare(sqlite3* db, std::string_view sql, bool persistent = true) {
     db_ = db;
     int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
-                                SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
+                                persistent ? SQLITE_PREPARE_PERSISTENT : 0, &stmt_, nullptr);
     if (rc != SQLITE_OK) return SqliteError(db, rc, StrCat("preparing ", sql));
     return absl::OkStatus();
   }
@@ -65,6 +66,12 @@ class Stmt {
     int i = 0;
     (BindOne(++i, args), ...);
     return *this;
+  }
+
+  // Binds parameter `i` (from 1) after a Bind().
+  template <typename T>
+  void BindAt(int i, const T& value) {
+    BindOne(i, value);
   }
 
   // Steps once: true when a row is available, false when done.
@@ -287,34 +294,18 @@ class SqliteStore final : public Store {
     }
     sql += " ORDER BY id DESC LIMIT ?";
     Lease r(this);
-    sqlite3_stmt* raw = nullptr;
-    int rc = sqlite3_prepare_v2(r->db, sql.c_str(), -1, &raw, nullptr);
-    if (rc != SQLITE_OK) return SqliteError(r->db, rc, "preparing order listing");
-    std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> stmt(raw, sqlite3_finalize);
+    Stmt stmt;
+    DISTHUB_RETURN_IF_ERROR(stmt.Prepare(r->db, sql, /*persistent=*/false));
+    stmt.Bind();
     int i = 0;
-    for (const std::string& a : args) {
-      sqlite3_bind_text(raw, ++i, a.data(), static_cast<int>(a.size()), SQLITE_STATIC);
-    }
-    sqlite3_bind_int64(raw, ++i, q.limit);
+    for (const std::string& a : args) stmt.BindAt(++i, a);
+    stmt.BindAt(++i, int64_t{q.limit});
     std::vector<OrderRecord> out;
-    while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
-      auto text = [raw](int c) {
-        const unsigned char* p = sqlite3_column_text(raw, c);
-        return p ? std::string(reinterpret_cast<const char*>(p),
-                               static_cast<size_t>(sqlite3_column_bytes(raw, c)))
-                 : std::string();
-      };
-      out.push_back(OrderRecord{.id = text(0),
-                                .channel = text(1),
-                                .channel_ref = text(2),
-                                .status = text(3),
-                                .version = sqlite3_column_int64(raw, 4),
-                                .created_at = FromMicros(sqlite3_column_int64(raw, 5)),
-                                .updated_at = FromMicros(sqlite3_column_int64(raw, 6)),
-                                .body = text(7)});
+    while (true) {
+      DISTHUB_ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) return out;
+      out.push_back(ReadOrder(stmt));
     }
-    if (rc != SQLITE_DONE) return SqliteError(r->db, rc, "listing orders");
-    return out;
   }
 
   absl::StatusOr<std::vector<EventRecord>> ListEvents(int64_t after, int limit) override {

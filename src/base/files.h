@@ -1,0 +1,13 @@
+// Whole-file reads for configuration, catalogs and test data.
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace disthub {
+
+// The bytes of `path`. kNotFound (naming the path and the reason) when it cannot be read.
+absl::StatusOr<std::string> ReadFile(const std::string& path);
+
+}  // namespace disthub
