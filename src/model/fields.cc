@@ -31,7 +31,9 @@ absl::Status ErrorsToStatus(const std::vector<FieldError>& errors) {
   return absl::InvalidArgumentError(message);
 }
 
-std::optional<std::string> CheckString(std::string_view s, const Rules& rules) {
+namespace fields_internal {
+
+std::optional<std::string> StringProblem(std::string_view s, const Rules& rules) {
   if (s.empty()) {
     if (rules.required) return "must not be empty";
     return std::nullopt;
@@ -57,13 +59,13 @@ std::optional<std::string> CheckString(std::string_view s, const Rules& rules) {
   return std::nullopt;
 }
 
-std::optional<std::string> CheckInteger(int64_t v, std::pair<int64_t, int64_t> range) {
+std::optional<std::string> IntegerProblem(int64_t v, std::pair<int64_t, int64_t> range) {
   if (v < range.first) return StrCat("must be at least ", range.first);
   if (v > range.second) return StrCat("must be at most ", range.second);
   return std::nullopt;
 }
 
-std::optional<std::string> CheckItems(size_t count, const Rules& rules) {
+std::optional<std::string> ItemsProblem(size_t count, const Rules& rules) {
   if (count < rules.min_items) {
     return StrCat("must have at least ", rules.min_items,
                   rules.min_items == 1 ? " item" : " items");
@@ -73,6 +75,8 @@ std::optional<std::string> CheckItems(size_t count, const Rules& rules) {
   }
   return std::nullopt;
 }
+
+}  // namespace fields_internal
 
 std::optional<std::string> CheckMapKey(std::string_view key) {
   if (key.empty()) return "keys must not be empty";
@@ -84,7 +88,8 @@ std::optional<std::string> CheckMapKey(std::string_view key) {
 
 std::string FieldPath::Pointer() const {
   std::string pointer = "#";
-  for (const Segment& segment : segments_) {
+  for (size_t i = 0; i < depth_; ++i) {
+    const Segment& segment = segments_[i];
     pointer += '/';
     if (segment.is_index) {
       pointer += StrCat(segment.index);

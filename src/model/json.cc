@@ -1,11 +1,15 @@
 #include "model/json.h"
 
 #include <algorithm>
+#include <array>
 #include <boost/json.hpp>
+#include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <utility>
 
-#include "absl/time/civil_time.h"
 #include "base/clock.h"
 #include "base/strings.h"
 #include "model/describe.h"
@@ -18,8 +22,57 @@ namespace json = boost::json;
 std::string_view StdView(json::string_view s) { return {s.data(), s.size()}; }
 json::string_view JsonView(std::string_view s) { return {s.data(), s.size()}; }
 
+// ---- Times ------------------------------------------------------------------------------------
+
+constexpr int64_t kMillisPerDay = 86'400'000;
+
+constexpr bool IsLeapYear(int64_t y) { return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0); }
+
+constexpr int DaysInMonth(int64_t year, int month) {
+  constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return month == 2 && IsLeapYear(year) ? 29 : kDays[month - 1];
+}
+
+// Days from 1970-01-01 to year-month-day of the proleptic Gregorian calendar (H. Hinnant's
+// days_from_civil). REQUIRES: 1 <= month <= 12, 1 <= day <= DaysInMonth(year, month).
+constexpr int64_t DaysFromCivil(int64_t year, int month, int day) {
+  year -= month <= 2;
+  const int64_t era = (year >= 0 ? year : year - 399) / 400;
+  const int64_t year_of_era = year - era * 400;  // [0, 399]
+  const int64_t day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+  const int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  return era * 146097 + day_of_era - 719468;
+}
+
+struct CivilDate {
+  int64_t year;
+  int month;
+  int day;
+};
+
+// The inverse of DaysFromCivil (H. Hinnant's civil_from_days).
+constexpr CivilDate CivilFromDays(int64_t days) {
+  days += 719468;
+  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const int64_t day_of_era = days - era * 146097;  // [0, 146096]
+  const int64_t year_of_era =
+      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+  const int64_t day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const int64_t mp = (5 * day_of_year + 2) / 153;  // March is 0
+  const int day = static_cast<int>(day_of_year - (153 * mp + 2) / 5 + 1);
+  const int month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  return {year_of_era + era * 400 + (month <= 2), month, day};
+}
+
+static_assert(DaysFromCivil(1970, 1, 1) == 0);
+static_assert(DaysFromCivil(2000, 3, 1) == 11017);
+static_assert(CivilFromDays(11016).month == 2 && CivilFromDays(11016).day == 29);
+static_assert(CivilFromDays(DaysFromCivil(1000, 1, 1)).year == 1000);
+
 // Parses an RFC 3339 time: "2026-11-26T21:10:07.123Z", "2026-11-26T16:10:07-05:00" ('t' and
-// 'z' too, any number of fraction digits). Digits beyond milliseconds are dropped.
+// 'z' too, any number of fraction digits). Digits beyond milliseconds are dropped. A leap
+// second (:60) is the first second of the next minute.
 std::optional<absl::Time> ParseRfc3339(std::string_view s) {
   size_t pos = 0;
   auto number = [&](size_t digits, int& out) {
@@ -65,14 +118,52 @@ std::optional<absl::Time> ParseRfc3339(std::string_view s) {
     offset_minutes = sign * (offset_hours * 60 + offset_mins);
   }
   if (pos != s.size()) return std::nullopt;
-  const absl::CivilDay date(year, month, day);  // normalizes, so compare to catch "02-30"
-  if (date.month() != month || date.day() != day || hour > 23 || minute > 59 || second > 60) {
+  if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month) || hour > 23 ||
+      minute > 59 || second > 60) {
     return std::nullopt;
   }
-  return absl::FromCivil(absl::CivilSecond(year, month, day, hour, minute, second),
-                         absl::UTCTimeZone()) -
-         absl::Minutes(offset_minutes) + absl::Milliseconds(millis);
+  const int64_t seconds = DaysFromCivil(year, month, day) * 86400 + hour * 3600 +
+                          (minute - offset_minutes) * 60 + second;
+  return absl::FromUnixMillis(seconds * 1000 + millis);
 }
+
+// The length of disthub::FormatTime()'s text for the years 1000 to 9999.
+constexpr size_t kTimeLength = std::string_view("2026-11-26T21:10:07.123Z").size();
+
+// Writes `t` as disthub::FormatTime() does ("2026-11-26T21:10:07.123Z") to text[0..23] and
+// returns true if its year is 1000 to 9999 (4 digits); otherwise writes nothing and returns
+// false. Faster than FormatTime(): no time zone lookup, no format string.
+bool FormatTimeTo(absl::Time t, char* text) {
+  constexpr int64_t kFirst = DaysFromCivil(1000, 1, 1) * kMillisPerDay;
+  constexpr int64_t kEnd = DaysFromCivil(10000, 1, 1) * kMillisPerDay;
+  const int64_t millis = absl::ToUnixMillis(t);  // rounds down, as FormatTime truncates
+  if (millis < kFirst || millis >= kEnd) return false;
+  const int64_t days = (millis - kFirst) / kMillisPerDay + kFirst / kMillisPerDay;
+  const int64_t in_day = millis - days * kMillisPerDay;  // [0, kMillisPerDay)
+  const CivilDate date = CivilFromDays(days);
+  auto put = [text](size_t pos, int64_t value, int digits) {
+    for (int i = digits - 1; i >= 0; --i, value /= 10) {
+      text[pos + i] = static_cast<char>('0' + value % 10);
+    }
+  };
+  put(0, date.year, 4);
+  text[4] = '-';
+  put(5, date.month, 2);
+  text[7] = '-';
+  put(8, date.day, 2);
+  text[10] = 'T';
+  put(11, in_day / 3'600'000, 2);
+  text[13] = ':';
+  put(14, in_day / 60'000 % 60, 2);
+  text[16] = ':';
+  put(17, in_day / 1000 % 60, 2);
+  text[19] = '.';
+  put(20, in_day % 1000, 3);
+  text[23] = 'Z';
+  return true;
+}
+
+// ---- Decoding ---------------------------------------------------------------------------------
 
 // True for a double that holds an integer exactly (|d| < 2^53).
 bool IsExactInteger(double d) { return std::fabs(d) < 9007199254740992.0 && d == std::trunc(d); }
@@ -92,16 +183,81 @@ struct FieldNameCollector {
   }
 };
 
-// The JSON names of the fields of T, in order.
+// No described type has more fields than this (checked once per type).
+constexpr size_t kMaxFields = 32;
+
+// The JSON names of the fields of T, in the order Describe() visits them.
 template <Described T>
 const std::vector<std::string_view>& FieldNamesOf() {
   static const std::vector<std::string_view>* const names = [] {
     FieldNameCollector collector;
     const T blank{};
     Describe(collector, blank);
+    if (collector.names.size() > kMaxFields) {  // our bug, and Reader would overrun: stop here
+      const std::string_view title = NamesOfType<T>().title;
+      std::fprintf(stderr, "%.*s has more than %zu fields\n", static_cast<int>(title.size()),
+                   title.data(), kMaxFields);
+      std::abort();
+    }
     return new std::vector<std::string_view>(std::move(collector.names));
   }();
   return *names;
+}
+
+// a == b, comparing 8 (or 4) bytes at a time: for the short keys of our documents this is
+// several times faster than a byte loop, whose exit mispredicts, or a call to memcmp.
+bool SameKey(std::string_view a, std::string_view b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  const auto load64 = [](const char* p) {
+    uint64_t v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  };
+  const auto load32 = [](const char* p) {
+    uint32_t v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  };
+  if (n >= 8) {
+    for (size_t i = 0; i + 8 < n; i += 8) {
+      if (load64(a.data() + i) != load64(b.data() + i)) return false;
+    }
+    return load64(a.data() + n - 8) == load64(b.data() + n - 8);  // the last 8, overlapping
+  }
+  if (n >= 4) {
+    return load32(a.data()) == load32(b.data()) &&
+           load32(a.data() + n - 4) == load32(b.data() + n - 4);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
+// Points values[i] at the member of `object` named names[i], leaving the others alone, and
+// returns how many members are not fields. Members usually come in the order of the names
+// (partners echo our schema), so the search for each member starts after the previous match:
+// about one comparison per member instead of a search of the object per field.
+size_t MatchFields(const json::object& object, const std::vector<std::string_view>& names,
+                   const json::value** values) {
+  size_t unknown = 0;
+  size_t next = 0;  // where the search for the next member starts
+  for (const json::key_value_pair& member : object) {
+    const std::string_view key = StdView(member.key());
+    size_t i = next;
+    size_t tries = 0;
+    for (; tries < names.size() && !SameKey(names[i], key); ++tries) {
+      if (++i == names.size()) i = 0;
+    }
+    if (tries == names.size()) {
+      ++unknown;
+      continue;
+    }
+    values[i] = &member.value();
+    next = i + 1 == names.size() ? 0 : i + 1;
+  }
+  return unknown;
 }
 
 // Fills an entity from a JSON value, recording every problem with its JSON Pointer.
@@ -109,14 +265,15 @@ class Reader {
  public:
   Reader(DecodeMode mode, std::vector<FieldError>& errors) : mode_(mode), errors_(errors) {}
 
+  // Describe() calls this for the fields of the object being read, in the order of
+  // FieldNamesOf(), so the i-th call reads values_[i].
   template <class T>
   void Field(std::string_view name, T& value, const Rules& rules = {}) {
+    const json::value* field = values_[next_field_++];
     const bool refused = rules.output_only && mode_ == DecodeMode::kInbound;
-    const json::value* field = object_->if_contains(JsonView(name));
     if (field == nullptr && !(rules.required && !refused)) return;
     FieldPath::Scope scope = path_.Enter(name);
     if (field == nullptr) return Error("is required");
-    ++matched_;
     if (refused) return Error("is set by the hub; leave it out");
     Read(*field, value, rules);
   }
@@ -125,13 +282,16 @@ class Reader {
   void Read(const json::value& json, T& out, const Rules&) {
     const json::object* object = json.if_object();
     if (object == nullptr) return Error("expected an object");
-    const json::object* outer = std::exchange(object_, object);
-    const size_t outer_matched = std::exchange(matched_, 0);
+    const std::vector<std::string_view>& names = FieldNamesOf<T>();
+    std::array<const json::value*, kMaxFields> values;
+    std::fill_n(values.begin(), names.size(), nullptr);
+    const size_t unknown = MatchFields(*object, names, values.data());
+    const json::value* const* outer_values = std::exchange(values_, values.data());
+    const size_t outer_next_field = std::exchange(next_field_, 0);
     Describe(*this, out);
-    // Every key matched a field unless there are unknown ones: only then look for them.
-    if (matched_ != object->size()) ReportUnknownFields<T>(*object);
-    object_ = outer;
-    matched_ = outer_matched;
+    values_ = outer_values;
+    next_field_ = outer_next_field;
+    if (unknown > 0) ReportUnknownFields<T>(*object);
   }
 
   void Read(const json::value& json, std::string& out, const Rules& rules) {
@@ -242,6 +402,7 @@ class Reader {
   }
 
  private:
+  // Reports the members of `object` that are not fields of T, in the object's order.
   template <Described T>
   void ReportUnknownFields(const json::object& object) {
     const std::vector<std::string_view>& known = FieldNamesOf<T>();
@@ -266,15 +427,36 @@ class Reader {
   const DecodeMode mode_;
   std::vector<FieldError>& errors_;
   FieldPath path_;
-  const json::object* object_ = nullptr;  // the object whose fields are being read
-  size_t matched_ = 0;                    // how many of its keys were fields
+  // The values of the fields of the object being read, indexed like FieldNamesOf() (null:
+  // absent), and the index of the field Describe() visits next.
+  const json::value* const* values_ = nullptr;
+  size_t next_field_ = 0;
   bool truncated_ = false;
 };
 
+// ---- Encoding ---------------------------------------------------------------------------------
+
+// Whether Field() leaves a value out of the JSON form: empty strings, maps, arrays and
+// optionals are omitted unless the field is required.
+bool IsEmpty(const std::string& s) { return s.empty(); }
+bool IsEmpty(const std::map<std::string, std::string>& m) { return m.empty(); }
+template <class T>
+bool IsEmpty(const std::optional<T>& v) {
+  return !v.has_value();
+}
+template <class T>
+bool IsEmpty(const std::vector<T>& v) {
+  return v.empty();
+}
+template <class T>
+bool IsEmpty(const T&) {  // numbers, booleans, enums, times, objects
+  return false;
+}
+
 // Builds the JSON value of an entity, allocating from `storage`.
-class Writer {
+class TreeWriter {
  public:
-  explicit Writer(json::storage_ptr storage) : storage_(std::move(storage)) {}
+  explicit TreeWriter(json::storage_ptr storage) : storage_(std::move(storage)) {}
 
   template <class T>
   void Field(std::string_view name, const T& value, const Rules& rules = {}) {
@@ -319,23 +501,167 @@ class Writer {
   }
 
  private:
-  static bool IsEmpty(const std::string& s) { return s.empty(); }
-  static bool IsEmpty(const std::map<std::string, std::string>& m) { return m.empty(); }
-  template <class T>
-  static bool IsEmpty(const std::optional<T>& v) {
-    return !v.has_value();
-  }
-  template <class T>
-  static bool IsEmpty(const std::vector<T>& v) {
-    return v.empty();
-  }
-  template <class T>
-  static bool IsEmpty(const T&) {  // numbers, booleans, enums, times, objects
-    return false;
-  }
-
   json::storage_ptr storage_;
   json::object* object_ = nullptr;
+};
+
+// Writes the compact JSON text of an entity: the bytes of json::serialize(Encode(entity)),
+// without building the tree. Writes through a raw cursor, first into a buffer inside the
+// writer (room for a large order), then into a heap buffer if the text outgrows it; every
+// write makes room first, so the inner loops are plain stores. Take() then allocates the
+// result once, at its exact size.
+class TextWriter {
+ public:
+  TextWriter() : begin_(inline_), pos_(begin_), end_(begin_ + sizeof inline_) {}
+  TextWriter(const TextWriter&) = delete;
+  TextWriter& operator=(const TextWriter&) = delete;
+
+  // The text written so far. The writer is spent.
+  std::string Take() && {
+    const size_t size = static_cast<size_t>(pos_ - begin_);
+    if (begin_ == inline_) return std::string(begin_, size);
+    heap_.resize(size);
+    return std::move(heap_);
+  }
+
+  // Field names are plain snake_case (describe.h), so they are written without escaping.
+  template <class T>
+  void Field(std::string_view name, const T& value, const Rules& rules = {}) {
+    if (!rules.required && IsEmpty(value)) return;
+    Reserve(name.size() + 4);
+    char* p = pos_;
+    if (p[-1] != '{') *p++ = ',';  // after a value, which never ends with '{'
+    *p++ = '"';
+    p = std::copy(name.begin(), name.end(), p);
+    *p++ = '"';
+    *p++ = ':';
+    pos_ = p;
+    Write(value);
+  }
+
+  template <Described T>
+  void Write(const T& entity) {
+    Put('{');
+    Describe(*this, entity);
+    Put('}');
+  }
+  void Write(std::string_view s) { PutQuoted(s); }
+  void Write(int v) { Write(int64_t{v}); }
+  void Write(int64_t v) {
+    Reserve(20);  // "-9223372036854775808"
+    pos_ = std::to_chars(pos_, end_, v).ptr;
+  }
+  void Write(bool v) { Put(v ? std::string_view("true") : std::string_view("false")); }
+  void Write(absl::Time t) {
+    Reserve(kTimeLength + 2);
+    *pos_++ = '"';
+    if (FormatTimeTo(t, pos_)) {
+      pos_ += kTimeLength;
+    } else {
+      Put(disthub::FormatTime(t));
+    }
+    Put('"');
+  }
+  template <NamedEnum E>
+  void Write(E e) {
+    PutQuoted(EnumName(e));
+  }
+  template <class T>
+  void Write(const std::optional<T>& v) {
+    Write(*v);  // Field() skips nullopt
+  }
+  template <class T>
+  void Write(const std::vector<T>& items) {
+    Put('[');
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (i > 0) Put(',');
+      Write(items[i]);
+    }
+    Put(']');
+  }
+  void Write(const std::map<std::string, std::string>& map) {
+    Put('{');
+    for (const auto& [key, value] : map) {
+      if (pos_[-1] != '{') Put(',');
+      PutQuoted(key);
+      Put(':');
+      PutQuoted(value);
+    }
+    Put('}');
+  }
+
+ private:
+  // Makes room for `n` more bytes at pos_.
+  void Reserve(size_t n) {
+    if (static_cast<size_t>(end_ - pos_) < n) Grow(n);
+  }
+  [[gnu::noinline]] void Grow(size_t n) {  // rare: kept out of the inlined Reserve()
+    const size_t used = static_cast<size_t>(pos_ - begin_);
+    std::string bigger(std::max(2 * static_cast<size_t>(end_ - begin_), used + n), '\0');
+    std::copy(begin_, pos_, bigger.data());
+    heap_ = std::move(bigger);
+    begin_ = heap_.data();
+    pos_ = begin_ + used;
+    end_ = begin_ + heap_.size();
+  }
+
+  void Put(char c) {
+    Reserve(1);
+    *pos_++ = c;
+  }
+  void Put(std::string_view s) {
+    Reserve(s.size());
+    pos_ = std::copy(s.begin(), s.end(), pos_);
+  }
+
+  // Writes `s` as a JSON string, escaped exactly as boost::json::serialize() escapes: '"'
+  // and '\' with a backslash; backspace, tab, newline, form feed and carriage return as \b
+  // \t \n \f \r; other control characters as \u00xx (lowercase hex); every other byte,
+  // UTF-8 sequences and DEL included, as it is.
+  void PutQuoted(std::string_view s) {
+    // For each byte: 0 if it stands as it is, else what follows the backslash ('u': u00xx).
+    static constexpr std::array<char, 256> kEscapes = [] {
+      std::array<char, 256> escapes{};
+      for (int c = 0; c < 0x20; ++c) escapes[c] = 'u';
+      escapes['\b'] = 'b';
+      escapes['\t'] = 't';
+      escapes['\n'] = 'n';
+      escapes['\f'] = 'f';
+      escapes['\r'] = 'r';
+      escapes['"'] = '"';
+      escapes['\\'] = '\\';
+      return escapes;
+    }();
+    static constexpr char kHex[] = "0123456789abcdef";
+    Reserve(2 + 6 * s.size());  // each byte takes at most 6: \u001f
+    char* p = pos_;             // a local cursor: stores through char* could alias pos_ itself
+    *p++ = '"';
+    for (const char ch : s) {
+      const unsigned char c = static_cast<unsigned char>(ch);
+      const char escape = kEscapes[c];
+      if (escape == 0) {
+        *p++ = ch;
+        continue;
+      }
+      *p++ = '\\';
+      *p++ = escape;
+      if (escape == 'u') {
+        *p++ = '0';
+        *p++ = '0';
+        *p++ = kHex[c >> 4];
+        *p++ = kHex[c & 15];
+      }
+    }
+    *p++ = '"';
+    pos_ = p;
+  }
+
+  char inline_[4096];  // the buffer until the text outgrows it
+  std::string heap_;   // the buffer after that
+  // [begin_, pos_) is written, [pos_, end_) is room; in inline_ or in heap_.
+  char* begin_;
+  char* pos_;
+  char* end_;
 };
 
 }  // namespace
@@ -367,15 +693,14 @@ Decoded<T> DecodeText(std::string_view text, DecodeMode mode) {
 
 template <JsonEntity T>
 json::value Encode(const T& entity) {
-  return Writer(json::storage_ptr()).Write(entity);
+  return TreeWriter(json::storage_ptr()).Write(entity);
 }
 
 template <JsonEntity T>
 std::string Serialize(const T& entity) {
-  // The JSON tree lives only for this call: allocate it from a stack arena.
-  unsigned char scratch[16 * 1024];
-  json::monotonic_resource arena(scratch, sizeof scratch);
-  return json::serialize(Writer(&arena).Write(entity));
+  TextWriter writer;
+  writer.Write(entity);
+  return std::move(writer).Take();
 }
 
 #define DISTHUB_INSTANTIATE_JSON(T)                                \

@@ -65,7 +65,9 @@ Decoded<T> DecodeText(std::string_view text, DecodeMode mode = DecodeMode::kInbo
 template <JsonEntity T>
 boost::json::value Encode(const T& entity);
 
-// Compact JSON text of Encode(entity).
+// Compact JSON text of Encode(entity), byte for byte, written directly without building the
+// tree. Strings are escaped as Boost.JSON escapes them: quote, backslash, \b \f \n \r \t, other
+// control characters as \u00xx; all other bytes (UTF-8 included) pass through.
 template <JsonEntity T>
 std::string Serialize(const T& entity);
 

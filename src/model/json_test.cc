@@ -99,6 +99,80 @@ TEST(JsonEncode, WritesMoneyTimesEnumsAndOmitsEmptyFields) {
   EXPECT_EQ(SerializeOrder(order), json::serialize(encoded));
 }
 
+// Serialize() writes text directly; it must produce the bytes of the tree Encode() builds.
+template <class T>
+void ExpectSerializeMatchesEncode(const T& entity) {
+  EXPECT_EQ(Serialize(entity), json::serialize(Encode(entity)));
+}
+
+TEST(JsonSerialize, WritesTheBytesOfTheEncodedTree) {
+  ExpectSerializeMatchesEncode(test::FullOrder());
+  ExpectSerializeMatchesEncode(test::FullOrderLine());
+  ExpectSerializeMatchesEncode(test::FullCustomer());
+  ExpectSerializeMatchesEncode(test::FullAddress());
+  ExpectSerializeMatchesEncode(test::Usd(-1299));
+  ExpectSerializeMatchesEncode(test::FullProduct());
+  ExpectSerializeMatchesEncode(test::FullInventoryPosition());
+  ExpectSerializeMatchesEncode(test::FullFulfillmentOrder());
+  ExpectSerializeMatchesEncode(test::FullShipment());
+  ExpectSerializeMatchesEncode(test::FullReturn());
+  ExpectSerializeMatchesEncode(test::FullInvoice());
+  ExpectSerializeMatchesEncode(*DecodeOrderText(test::kRealisticOrderJson).value);
+  ExpectSerializeMatchesEncode(Order{});  // required fields empty, optional ones omitted
+  ExpectSerializeMatchesEncode(Product{});
+
+  Order large = test::FullOrder();  // far beyond the writer's first buffer
+  large.lines.assign(200, test::FullOrderLine());
+  large.notes = std::string(4000, '\x01');
+  ExpectSerializeMatchesEncode(large);
+}
+
+TEST(JsonSerialize, EscapesStringsLikeBoostJson) {
+  Order order = test::FullOrder();
+  order.notes = std::string("quote \" backslash \\ slash / nul \0 end", 37);
+  order.customer.name = "\x01\x08\x09\x0a\x0b\x0c\x0d\x1f\x20\x7f";
+  order.ship_to.city = "Zürich 東京 🚚";  // UTF-8 passes through
+  order.attributes = {{"k\"ey\\", "v\nal"}, {"\x1e", ""}};
+  ExpectSerializeMatchesEncode(order);
+  const std::string text = SerializeOrder(order);
+  EXPECT_THAT(text, HasSubstr(R"("notes":"quote \" backslash \\ slash / nul \u0000 end")"));
+  EXPECT_THAT(text, HasSubstr(R"("name":"\u0001\b\t\n\u000b\f\r\u001f )"
+                              "\x7f\""));
+  EXPECT_THAT(text, HasSubstr("\"city\":\"Zürich 東京 🚚\""));
+  EXPECT_THAT(text, HasSubstr(R"("attributes":{"\u001e":"","k\"ey\\":"v\nal"})"));
+}
+
+TEST(JsonSerialize, WritesTimesLikeFormatTime) {
+  std::vector<absl::Time> times = {
+      absl::UnixEpoch(),
+      test::At(1795727407123),
+      test::At(-1),                              // 1969-12-31T23:59:59.999Z
+      absl::FromUnixNanos(-1),                   // truncated down, to .999
+      absl::FromUnixNanos(1795727407123999999),  // truncated, to .123
+      absl::FromCivil(absl::CivilSecond(1000, 1, 1, 0, 0, 0), absl::UTCTimeZone()),
+      absl::FromCivil(absl::CivilSecond(999, 12, 31, 23, 59, 59), absl::UTCTimeZone()),
+      absl::FromCivil(absl::CivilSecond(9999, 12, 31, 23, 59, 59), absl::UTCTimeZone()) +
+          absl::Milliseconds(999),
+      absl::FromCivil(absl::CivilSecond(10000, 1, 1, 0, 0, 0), absl::UTCTimeZone()),
+      absl::FromCivil(absl::CivilSecond(1, 1, 1, 0, 0, 0), absl::UTCTimeZone()),
+      absl::FromCivil(absl::CivilSecond(-5, 3, 1, 0, 0, 0), absl::UTCTimeZone()),
+      absl::FromCivil(absl::CivilSecond(2000, 2, 29, 12, 0, 0), absl::UTCTimeZone()),
+      absl::FromCivil(absl::CivilSecond(2100, 3, 1, 0, 0, 0), absl::UTCTimeZone()),
+      absl::InfiniteFuture(),
+      absl::InfinitePast(),
+  };
+  // A day and a bit more at a time, across the years with four digits and beyond.
+  for (int64_t millis = -40'000'000'000'000; millis < 260'000'000'000'000;
+       millis += 86'400'000LL * 997 + 3'723'457) {
+    times.push_back(test::At(millis));
+  }
+  for (absl::Time t : times) {
+    InventoryPosition position = test::FullInventoryPosition();
+    position.as_of = t;
+    ExpectSerializeMatchesEncode(position);
+  }
+}
+
 TEST(JsonDecode, RealisticOrderDecodesAndValidates) {
   ASSERT_GT(test::kRealisticOrderJson.size(), 2000u);
   Decoded<Order> decoded = DecodeOrderText(test::kRealisticOrderJson);
@@ -287,11 +361,18 @@ TEST(JsonDecode, TimesAreRfc3339WithAnOffset) {
   EXPECT_EQ(placed_at("2026-11-26T21:10:07.123987654Z"), test::At(1795727407123));  // truncated
   EXPECT_EQ(placed_at("2026-11-26T21:10:07.1Z"), test::At(1795727407100));
   EXPECT_EQ(placed_at("2026-11-26T21:10:07Z"), test::At(1795727407000));
+  EXPECT_EQ(placed_at("2028-02-29T00:00:00Z"), test::At(1835395200000));  // leap day
+  EXPECT_EQ(placed_at("2000-02-29T00:00:00Z"), test::At(951782400000));   // leap century
+  EXPECT_EQ(placed_at("2026-12-31T23:59:60Z"), test::At(1798761600000));  // leap second
+  EXPECT_EQ(placed_at("1969-12-31T23:59:59.999Z"), test::At(-1));
+  EXPECT_EQ(placed_at("2027-01-01T00:30:00+01:00"), test::At(1798759800000));
   for (const char* bad :
        {"2026-11-26 21:10:07Z", "2026-11-26T21:10:07", "2026-11-26", "2026-02-30T00:00:00Z",
         "2026-13-01T00:00:00Z", "2026-11-26T24:00:00Z", "2026-11-26T21:10:07.Z",
         "2026-11-26T21:10:07+0500", " 2026-11-26T21:10:07Z", "2026-11-26T21:10:07Z ", "1795727407",
-        "2026-11-26T21:10:07.123ZZ"}) {
+        "2026-11-26T21:10:07.123ZZ", "2026-02-29T00:00:00Z", "2100-02-29T00:00:00Z",
+        "2026-04-31T00:00:00Z", "2026-00-10T00:00:00Z", "2026-11-00T00:00:00Z",
+        "2026-11-26T21:10:61Z"}) {
     EXPECT_EQ(placed_at(bad), std::nullopt) << bad;
   }
   EXPECT_THAT(OrderErrors([](json::object& o) { o["placed_at"] = 1795727407; }),
