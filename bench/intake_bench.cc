@@ -12,6 +12,7 @@
 // Results are printed as ratios so they hold on a noisy machine.
 //
 //   disthub-intake-bench [--duration 10] [--connections 16,64] [--json results.json]
+#include <fcntl.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
@@ -152,6 +153,10 @@ class Server {
     if (pid_ == 0) {
       dup2(out[1], 1);
       close(out[0]);
+      // The server's log goes to a file beside its store, not into the figures.
+      const std::string log = data_dir + ".log";
+      const int err = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (err >= 0) dup2(err, 2);
       setenv("BENCH_KEY", kKey, 1);
       execl(binary.c_str(), binary.c_str(), "serve", "--config", config.c_str(), "--data-dir",
             data_dir.c_str(), static_cast<char*>(nullptr));
