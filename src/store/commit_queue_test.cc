@@ -1,4 +1,5 @@
 #include "store/commit_queue.h"
+#include "store/forwarding_store.h"
 
 #include <atomic>
 #include <filesystem>
@@ -126,31 +127,15 @@ TEST_F(CommitQueueTest, AFailingOpLeavesTheRestOfItsBatchIntact) {
 }
 
 // A store whose commits fail, as a full or failing disk would make them.
-class FailingCommitStore : public Store {
+class FailingCommitStore : public ForwardingStore {
  public:
-  explicit FailingCommitStore(Store* inner) : inner_(inner) {}
+  using ForwardingStore::ForwardingStore;
   absl::Status Write(absl::FunctionRef<absl::Status(WriteTxn&)> fn) override {
-    return inner_->Write([&](WriteTxn& t) -> absl::Status {
+    return inner()->Write([&](WriteTxn& t) -> absl::Status {
       DISTHUB_RETURN_IF_ERROR(fn(t));
       return absl::UnavailableError("disk I/O error");
     });
   }
-  absl::StatusOr<std::optional<OrderRecord>> GetOrder(const std::string& id) override {
-    return inner_->GetOrder(id);
-  }
-  absl::StatusOr<std::vector<OrderRecord>> ListOrders(const OrderQuery& q) override {
-    return inner_->ListOrders(q);
-  }
-  absl::StatusOr<std::vector<EventRecord>> ListEvents(int64_t after, int limit) override {
-    return inner_->ListEvents(after, limit);
-  }
-  absl::StatusOr<int64_t> LastEventSeq() override { return inner_->LastEventSeq(); }
-  absl::StatusOr<int64_t> CountOrders() override { return inner_->CountOrders(); }
-  absl::StatusOr<int> SchemaVersion() override { return inner_->SchemaVersion(); }
-  absl::Status Check() override { return inner_->Check(); }
-
- private:
-  Store* inner_;
 };
 
 TEST_F(CommitQueueTest, AFailedCommitFailsEveryOpInTheBatchAndKeepsNothing) {

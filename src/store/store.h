@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
@@ -48,6 +49,172 @@ struct EventRecord {
   std::string payload;         // JSON
 
   friend bool operator==(const EventRecord&, const EventRecord&) = default;
+};
+
+// One message waiting in, or gone through, the transactional outbox: written in the same
+// transaction as the change that caused it, then delivered by the events layer.
+struct OutboxRecord {
+  int64_t id = 0;               // delivery order, assigned by the store
+  std::string subscriber;       // the partner endpoint it goes to (configuration name)
+  int64_t event_seq = 0;        // the event it carries
+  std::string message_type;     // the event type ("order.received")
+  std::string subject;          // the order (or other subject) it is about: ordering unit
+  std::string key;              // stable idempotency key sent with every attempt
+  std::string body;             // the bytes to send; empty: the event's standard envelope
+  std::string state = "pending";  // "pending", "delivered" or "dead"
+  int attempts = 0;             // delivery attempts so far
+  absl::Time created_at;
+  absl::Time next_attempt_at;   // not tried again before this
+  absl::Time updated_at;
+  std::string last_error;       // why the last attempt failed ("" when none did)
+  std::string replay_id;        // the replay that queued it, "" for the original delivery
+
+  friend bool operator==(const OutboxRecord&, const OutboxRecord&) = default;
+};
+
+// A pending outbox message with what the deliverer needs to send it.
+struct OutboxMessage {
+  OutboxRecord record;
+  EventRecord event;  // the event it carries (seq 0 if it was pruned)
+};
+
+// Changes one outbox message after a delivery attempt or an operator action.
+struct OutboxUpdate {
+  int64_t id = 0;
+  std::string state;  // "pending", "delivered" or "dead"
+  int attempts = 0;
+  absl::Time next_attempt_at;
+  absl::Time updated_at;
+  std::string last_error;
+};
+
+// One delivery attempt that did not succeed at once, or the one that did after others.
+struct DeliveryAttemptRecord {
+  int64_t outbox_id = 0;
+  int attempt = 0;          // 1, 2, 3 …
+  absl::Time started_at;
+  int64_t duration_us = 0;
+  std::string outcome;      // "delivered", "retry" or "dead"
+  std::string cause;        // "ok", "http_5xx", "http_4xx", "quota", "timeout", "reset",
+                            // "connect", "circuit_open", "expired", …
+  int http_status = 0;      // 0 when no answer came
+  std::string detail;       // a readable line: what happened
+
+  friend bool operator==(const DeliveryAttemptRecord&, const DeliveryAttemptRecord&) = default;
+};
+
+// A message that could not be processed or delivered, parked for an operator.
+struct DeadLetterRecord {
+  int64_t id = 0;             // assigned by the store
+  std::string kind;           // "delivery" (outbound) or "inbound"
+  std::string partner;        // the subscriber (delivery) or the sender (inbound)
+  std::string message_type;   // event type, or inbound document kind
+  std::string subject;        // order id or partner reference
+  int64_t ref = 0;            // the outbox id (delivery) or inbound archive id (inbound)
+  std::string cause;          // machine-readable cause ("http_4xx", "max_attempts", …)
+  std::string reason;         // what went wrong, for people
+  int attempts = 0;
+  std::string bytes;          // the original bytes
+  std::string state = "parked";  // "parked", "retried" or "discarded"
+  absl::Time created_at;
+  absl::Time resolved_at;     // when retried or discarded (Unix epoch while parked)
+  std::string resolution;     // who did what and why
+
+  friend bool operator==(const DeadLetterRecord&, const DeadLetterRecord&) = default;
+};
+
+// Filters for listing dead letters; empty fields match everything. Newest first.
+struct DeadLetterQuery {
+  std::string kind;
+  std::string partner;
+  std::string state;
+  std::string cause;
+  std::string message_type;
+  int64_t before_id = 0;  // exclusive cursor; 0: from the newest
+  int limit = 50;
+};
+
+// One operator action (or automatic one) recorded for audit.
+struct AuditRecord {
+  int64_t id = 0;       // assigned by the store
+  absl::Time at;
+  std::string actor;    // partner/key id of the caller, or "system"
+  std::string action;   // "dead_letter.retry", "dead_letter.discard", "replay.start", …
+  std::string target;   // what it acted on ("dead_letter:17")
+  std::string detail;   // JSON or text: the reason, the filter
+
+  friend bool operator==(const AuditRecord&, const AuditRecord&) = default;
+};
+
+// A named pull subscription: a consumer's durable cursor into the event log.
+struct SubscriptionRecord {
+  std::string name;
+  int64_t cursor = 0;        // the last event seq the consumer acknowledged
+  std::string types;         // comma-separated event type patterns ("order.*"); "" = all
+  absl::Time created_at;
+  absl::Time updated_at;
+
+  friend bool operator==(const SubscriptionRecord&, const SubscriptionRecord&) = default;
+};
+
+// One inbound message exactly as received, and what became of it.
+struct InboundRecord {
+  int64_t id = 0;           // assigned by the store
+  absl::Time received_at;
+  std::string source;       // the sending partner
+  std::string kind;         // "order", …
+  std::string key;          // its idempotency key
+  std::string headers;      // JSON object of the headers kept (never credentials)
+  std::string body;         // the bytes as received
+  std::string outcome;      // "accepted", "duplicate", "rejected"
+  std::string result;       // the resource it became (order id) or the error
+
+  friend bool operator==(const InboundRecord&, const InboundRecord&) = default;
+};
+
+// A replay of events to one subscriber; progress is kept so it can resume.
+struct ReplayRecord {
+  std::string id;
+  std::string subscriber;
+  std::string filter;       // JSON: from_seq, to_seq, from_time, to_time, subject, types
+  std::string state;        // "running", "done", "cancelled", "failed"
+  int64_t cursor = 0;       // last event seq examined
+  int64_t end_seq = 0;      // the last seq it will examine
+  int64_t matched = 0;      // events queued for redelivery so far
+  std::string actor;
+  std::string error;
+  absl::Time created_at;
+  absl::Time updated_at;
+
+  friend bool operator==(const ReplayRecord&, const ReplayRecord&) = default;
+};
+
+// Selects events for pull feeds and replays. Empty fields match everything.
+struct EventQuery {
+  int64_t after = 0;          // seq > after
+  int64_t to_seq = 0;         // seq <= to_seq; 0: no bound
+  std::string subject;
+  std::vector<std::string> types;  // exact types or prefixes ending in '*'
+  absl::Time from_time = absl::InfinitePast();  // recorded_at >= from_time
+  absl::Time to_time = absl::InfiniteFuture();  // recorded_at < to_time
+  int limit = 100;
+};
+
+// Per-subscriber outbox figures for metrics.
+struct OutboxDepth {
+  std::string subscriber;
+  int64_t pending = 0;
+  int64_t dead = 0;
+  absl::Time oldest_pending = absl::InfiniteFuture();
+};
+
+// Observes every event appended, inside the same transaction (and savepoint), so what
+// it writes commits or rolls back with the event. Used by the outbox router.
+class WriteTxn;
+class EventObserver {
+ public:
+  virtual ~EventObserver() = default;
+  virtual absl::Status OnEventAppended(WriteTxn& txn, const EventRecord& event) = 0;
 };
 
 // What an Idempotency-Key was first used for, per caller scope.
@@ -86,8 +253,36 @@ class WriteTxn {
   // kAlreadyExists when (scope, key) is taken.
   virtual absl::Status InsertIdempotencyKey(const IdempotencyRecord& record) = 0;
 
-  // Appends `event` with the next global sequence number and returns it.
+  // Appends `event` with the next global sequence number and returns it. The store's
+  // EventObserver (if any) runs inside, seeing the event with its seq.
   virtual absl::StatusOr<int64_t> AppendEvent(const EventRecord& event) = 0;
+
+  // Outbox. InsertOutbox returns the new id.
+  virtual absl::StatusOr<int64_t> InsertOutbox(const OutboxRecord& record) = 0;
+  // kNotFound when the id is unknown.
+  virtual absl::Status UpdateOutbox(const OutboxUpdate& update) = 0;
+  virtual absl::StatusOr<std::optional<OutboxRecord>> FindOutbox(int64_t id) = 0;
+  virtual absl::Status InsertDeliveryAttempt(const DeliveryAttemptRecord& attempt) = 0;
+
+  // Dead letters. InsertDeadLetter returns the new id.
+  virtual absl::StatusOr<int64_t> InsertDeadLetter(const DeadLetterRecord& record) = 0;
+  virtual absl::StatusOr<std::optional<DeadLetterRecord>> FindDeadLetter(int64_t id) = 0;
+  // Sets state, resolved_at and resolution. kNotFound when the id is unknown.
+  virtual absl::Status ResolveDeadLetter(int64_t id, const std::string& state,
+                                         absl::Time resolved_at,
+                                         const std::string& resolution) = 0;
+
+  virtual absl::StatusOr<int64_t> AppendAudit(const AuditRecord& record) = 0;
+
+  // Creates or replaces a pull subscription.
+  virtual absl::Status PutSubscription(const SubscriptionRecord& record) = 0;
+  virtual absl::StatusOr<std::optional<SubscriptionRecord>> FindSubscription(
+      const std::string& name) = 0;
+
+  virtual absl::StatusOr<int64_t> InsertInbound(const InboundRecord& record) = 0;
+
+  // Creates or replaces a replay's record.
+  virtual absl::Status PutReplay(const ReplayRecord& record) = 0;
 
   // Runs `fn` so that if it fails, everything it wrote (and every sequence number it
   // took) is undone while the rest of the transaction stands. Returns fn's status.
@@ -108,6 +303,48 @@ class Store {
   virtual absl::StatusOr<std::vector<EventRecord>> ListEvents(int64_t after, int limit) = 0;
   virtual absl::StatusOr<int64_t> LastEventSeq() = 0;
   virtual absl::StatusOr<int64_t> CountOrders() = 0;
+
+  // Events matching `query`, in seq order.
+  virtual absl::StatusOr<std::vector<EventRecord>> QueryEvents(const EventQuery& query) = 0;
+
+  // Pending outbox messages with id > after_id, in id order, with their events.
+  virtual absl::StatusOr<std::vector<OutboxMessage>> PendingOutbox(int64_t after_id,
+                                                                   int limit) = 0;
+  virtual absl::StatusOr<std::optional<OutboxRecord>> GetOutbox(int64_t id) = 0;
+  // Outbox messages of one subscriber (all if ""), newest first, in one state (all if "").
+  virtual absl::StatusOr<std::vector<OutboxRecord>> ListOutbox(const std::string& subscriber,
+                                                               const std::string& state,
+                                                               int64_t before_id,
+                                                               int limit) = 0;
+  virtual absl::StatusOr<std::vector<DeliveryAttemptRecord>> ListDeliveryAttempts(
+      int64_t outbox_id) = 0;
+  virtual absl::StatusOr<std::vector<OutboxDepth>> OutboxDepths() = 0;
+
+  virtual absl::StatusOr<std::optional<DeadLetterRecord>> GetDeadLetter(int64_t id) = 0;
+  virtual absl::StatusOr<std::vector<DeadLetterRecord>> ListDeadLetters(
+      const DeadLetterQuery& query) = 0;
+  // Parked dead letters per partner ("" key: all).
+  virtual absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> ParkedDeadLetters() = 0;
+
+  // Audit entries with id > after, oldest first.
+  virtual absl::StatusOr<std::vector<AuditRecord>> ListAudit(int64_t after, int limit) = 0;
+
+  virtual absl::StatusOr<std::optional<SubscriptionRecord>> GetSubscription(
+      const std::string& name) = 0;
+  virtual absl::StatusOr<std::vector<SubscriptionRecord>> ListSubscriptions() = 0;
+
+  virtual absl::StatusOr<std::optional<InboundRecord>> GetInbound(int64_t id) = 0;
+  // Newest first; `source` "" for every source.
+  virtual absl::StatusOr<std::vector<InboundRecord>> ListInbound(const std::string& source,
+                                                                 int64_t before_id,
+                                                                 int limit) = 0;
+
+  virtual absl::StatusOr<std::optional<ReplayRecord>> GetReplay(const std::string& id) = 0;
+  virtual absl::StatusOr<std::vector<ReplayRecord>> ListReplays() = 0;
+
+  // Sets the observer every AppendEvent calls (nullptr: none). Call before writing;
+  // `observer` must outlive the store's use.
+  virtual void SetEventObserver(EventObserver* observer) = 0;
 
   // The schema version after migrations.
   virtual absl::StatusOr<int> SchemaVersion() = 0;

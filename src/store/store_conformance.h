@@ -228,4 +228,185 @@ TEST_P(StoreConformance, ReadersSeeOnlyCommittedWrites) {
   EXPECT_OK(store_->Check());
 }
 
+// Outbox rows written by an observer of AppendEvent (the transactional outbox).
+class OutboxOnEvent : public EventObserver {
+ public:
+  absl::Status OnEventAppended(WriteTxn& txn, const EventRecord& e) override {
+    absl::Time t = e.recorded_at;
+    return txn
+        .InsertOutbox(OutboxRecord{.subscriber = "erp",
+                                   .event_seq = e.seq,
+                                   .message_type = e.type,
+                                   .subject = e.subject,
+                                   .key = "erp-" + std::to_string(e.seq),
+                                   .created_at = t,
+                                   .next_attempt_at = t,
+                                   .updated_at = t})
+        .status();
+  }
+};
+
+TEST_P(StoreConformance, ObserverOutboxRowsCommitAndRollBackWithTheirEvent) {
+  OutboxOnEvent observer;
+  store_->SetEventObserver(&observer);
+  ASSERT_OK(store_->Write([&](WriteTxn& t) -> absl::Status {
+    EXPECT_OK(t.AppendEvent(Event("ord_1")).status());
+    EXPECT_THAT(t.Isolated([&]() -> absl::Status {
+      DISTHUB_RETURN_IF_ERROR(t.AppendEvent(Event("ord_2")).status());
+      return absl::AbortedError("undo ord_2");
+    }),
+                StatusIs(absl::StatusCode::kAborted));
+    return absl::OkStatus();
+  }));
+  EXPECT_THAT(store_->Write([&](WriteTxn& t) -> absl::Status {
+    DISTHUB_RETURN_IF_ERROR(t.AppendEvent(Event("ord_3")).status());
+    return absl::AbortedError("rolled back");
+  }),
+              StatusIs(absl::StatusCode::kAborted));
+  ASSERT_OK_AND_ASSIGN(auto pending, store_->PendingOutbox(0, 10));
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].record.subject, "ord_1");
+  EXPECT_EQ(pending[0].record.key, "erp-1");
+  EXPECT_EQ(pending[0].event.seq, 1);
+  EXPECT_EQ(pending[0].event.subject, "ord_1");
+  store_->SetEventObserver(nullptr);
+}
+
+TEST_P(StoreConformance, OutboxUpdatesAttemptsAndDepths) {
+  OutboxOnEvent observer;
+  store_->SetEventObserver(&observer);
+  ASSERT_OK(store_->Write([&](WriteTxn& t) -> absl::Status {
+    for (int i = 1; i <= 3; ++i) DISTHUB_RETURN_IF_ERROR(t.AppendEvent(Event("ord_" + std::to_string(i))).status());
+    return absl::OkStatus();
+  }));
+  store_->SetEventObserver(nullptr);
+  absl::Time later = absl::FromUnixSeconds(1'767'300'000);
+  ASSERT_OK(store_->Write([&](WriteTxn& t) -> absl::Status {
+    DISTHUB_RETURN_IF_ERROR(t.UpdateOutbox({.id = 1, .state = "delivered", .attempts = 1,
+                                            .next_attempt_at = later, .updated_at = later}));
+    DISTHUB_RETURN_IF_ERROR(t.UpdateOutbox({.id = 2, .state = "dead", .attempts = 3,
+                                            .next_attempt_at = later, .updated_at = later,
+                                            .last_error = "HTTP 422"}));
+    DISTHUB_RETURN_IF_ERROR(t.InsertDeliveryAttempt({.outbox_id = 2, .attempt = 1,
+                                                     .started_at = later, .duration_us = 1500,
+                                                     .outcome = "retry", .cause = "http_5xx",
+                                                     .http_status = 503, .detail = "HTTP 503"}));
+    EXPECT_THAT(t.UpdateOutbox({.id = 99, .state = "dead"}),
+                StatusIs(absl::StatusCode::kNotFound));
+    EXPECT_THAT(t.FindOutbox(2), IsOkAndHolds(Optional(Field(&OutboxRecord::attempts, 3))));
+    return absl::OkStatus();
+  }));
+  ASSERT_OK_AND_ASSIGN(auto pending, store_->PendingOutbox(0, 10));
+  EXPECT_THAT(pending, ElementsAre(Field(&OutboxMessage::record, Field(&OutboxRecord::id, 3))));
+  EXPECT_THAT(store_->PendingOutbox(3, 10), IsOkAndHolds(::testing::IsEmpty()));
+  ASSERT_OK_AND_ASSIGN(auto depths, store_->OutboxDepths());
+  ASSERT_EQ(depths.size(), 1u);
+  EXPECT_EQ(depths[0].subscriber, "erp");
+  EXPECT_EQ(depths[0].pending, 1);
+  EXPECT_EQ(depths[0].dead, 1);
+  EXPECT_EQ(depths[0].oldest_pending, Event("x").recorded_at);
+  ASSERT_OK_AND_ASSIGN(auto attempts, store_->ListDeliveryAttempts(2));
+  ASSERT_EQ(attempts.size(), 1u);
+  EXPECT_EQ(attempts[0].http_status, 503);
+  EXPECT_THAT(store_->ListOutbox("erp", "dead", 0, 10),
+              IsOkAndHolds(ElementsAre(Field(&OutboxRecord::last_error, "HTTP 422"))));
+  EXPECT_THAT(store_->GetOutbox(1), IsOkAndHolds(Optional(Field(&OutboxRecord::state, "delivered"))));
+}
+
+TEST_P(StoreConformance, DeadLettersFilterResolveAndAudit) {
+  absl::Time t = absl::FromUnixSeconds(1'767'225'600);
+  DeadLetterRecord d{.kind = "delivery", .partner = "erp", .message_type = "order.received",
+                     .subject = "ord_1", .ref = 7, .cause = "http_4xx",
+                     .reason = "HTTP 422: unknown customer", .attempts = 1, .bytes = "{}",
+                     .created_at = t, .resolved_at = absl::UnixEpoch()};
+  ASSERT_OK(store_->Write([&](WriteTxn& txn) -> absl::Status {
+    EXPECT_THAT(txn.InsertDeadLetter(d), IsOkAndHolds(1));
+    DeadLetterRecord other = d;
+    other.partner = "wms";
+    other.cause = "max_attempts";
+    EXPECT_THAT(txn.InsertDeadLetter(other), IsOkAndHolds(2));
+    DISTHUB_RETURN_IF_ERROR(txn.ResolveDeadLetter(1, "discarded", t, "ops: duplicate order"));
+    EXPECT_THAT(txn.ResolveDeadLetter(9, "discarded", t, ""),
+                StatusIs(absl::StatusCode::kNotFound));
+    EXPECT_THAT(txn.AppendAudit({.at = t, .actor = "ops", .action = "dead_letter.discard",
+                                 .target = "dead_letter:1", .detail = "duplicate order"}),
+                IsOkAndHolds(1));
+    return absl::OkStatus();
+  }));
+  EXPECT_THAT(store_->ListDeadLetters({.state = "parked"}),
+              IsOkAndHolds(ElementsAre(Field(&DeadLetterRecord::partner, "wms"))));
+  EXPECT_THAT(store_->ListDeadLetters({.cause = "http_4xx"}),
+              IsOkAndHolds(ElementsAre(Field(&DeadLetterRecord::state, "discarded"))));
+  EXPECT_THAT(store_->ListDeadLetters({.before_id = 2}),
+              IsOkAndHolds(ElementsAre(Field(&DeadLetterRecord::id, 1))));
+  ASSERT_OK_AND_ASSIGN(auto got, store_->GetDeadLetter(1));
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->resolution, "ops: duplicate order");
+  EXPECT_EQ(got->reason, d.reason);
+  EXPECT_THAT(store_->ParkedDeadLetters(),
+              IsOkAndHolds(ElementsAre(std::make_pair(std::string("wms"), int64_t{1}))));
+  EXPECT_THAT(store_->ListAudit(0, 10),
+              IsOkAndHolds(ElementsAre(Field(&AuditRecord::action, "dead_letter.discard"))));
+}
+
+TEST_P(StoreConformance, SubscriptionsInboundAndReplaysReadBack) {
+  absl::Time t = absl::FromUnixSeconds(1'767'225'600);
+  SubscriptionRecord sub{.name = "bi", .cursor = 5, .types = "order.*", .created_at = t,
+                         .updated_at = t};
+  InboundRecord in{.received_at = t, .source = "b2b-portal", .kind = "order", .key = "k1",
+                   .headers = R"({"content-type":"application/json"})", .body = "{\"a\":1}",
+                   .outcome = "accepted", .result = "ord_1"};
+  ReplayRecord replay{.id = "rpl_1", .subscriber = "erp", .filter = "{}", .state = "running",
+                      .cursor = 10, .end_seq = 100, .matched = 3, .actor = "ops",
+                      .created_at = t, .updated_at = t};
+  ASSERT_OK(store_->Write([&](WriteTxn& txn) -> absl::Status {
+    DISTHUB_RETURN_IF_ERROR(txn.PutSubscription(sub));
+    EXPECT_THAT(txn.InsertInbound(in), IsOkAndHolds(1));
+    DISTHUB_RETURN_IF_ERROR(txn.PutReplay(replay));
+    EXPECT_THAT(txn.FindSubscription("bi"), IsOkAndHolds(Optional(sub)));
+    return absl::OkStatus();
+  }));
+  sub.cursor = 9;
+  replay.state = "done";
+  ASSERT_OK(store_->Write([&](WriteTxn& txn) -> absl::Status {
+    DISTHUB_RETURN_IF_ERROR(txn.PutSubscription(sub));
+    return txn.PutReplay(replay);
+  }));
+  Reopen();
+  EXPECT_THAT(store_->GetSubscription("bi"), IsOkAndHolds(Optional(sub)));
+  EXPECT_THAT(store_->ListSubscriptions(), IsOkAndHolds(ElementsAre(sub)));
+  in.id = 1;
+  EXPECT_THAT(store_->GetInbound(1), IsOkAndHolds(Optional(in)));
+  EXPECT_THAT(store_->ListInbound("b2b-portal", 0, 10), IsOkAndHolds(ElementsAre(in)));
+  EXPECT_THAT(store_->ListInbound("other", 0, 10), IsOkAndHolds(::testing::IsEmpty()));
+  EXPECT_THAT(store_->GetReplay("rpl_1"), IsOkAndHolds(Optional(replay)));
+  EXPECT_THAT(store_->ListReplays(), IsOkAndHolds(ElementsAre(replay)));
+}
+
+TEST_P(StoreConformance, QueriesEventsBySeqRangeSubjectTypeAndTime) {
+  ASSERT_OK(store_->Write([&](WriteTxn& t) -> absl::Status {
+    for (int i = 1; i <= 6; ++i) {
+      EventRecord e = Event(i % 2 ? "ord_a" : "ord_b", i <= 3 ? "order.received" : "shipment.created");
+      e.recorded_at = absl::FromUnixSeconds(1'767'225'600 + i);
+      DISTHUB_RETURN_IF_ERROR(t.AppendEvent(e).status());
+    }
+    return absl::OkStatus();
+  }));
+  auto seqs = [&](const EventQuery& q) {
+    std::vector<int64_t> out;
+    auto events = store_->QueryEvents(q);
+    EXPECT_OK(events.status());
+    if (events.ok()) for (const auto& e : *events) out.push_back(e.seq);
+    return out;
+  };
+  EXPECT_THAT(seqs({.after = 1, .to_seq = 4}), ElementsAre(2, 3, 4));
+  EXPECT_THAT(seqs({.subject = "ord_a"}), ElementsAre(1, 3, 5));
+  EXPECT_THAT(seqs({.types = {"shipment.*"}}), ElementsAre(4, 5, 6));
+  EXPECT_THAT(seqs({.types = {"order.received", "nothing"}}), ElementsAre(1, 2, 3));
+  EXPECT_THAT(seqs({.from_time = absl::FromUnixSeconds(1'767'225'602),
+                    .to_time = absl::FromUnixSeconds(1'767'225'604)}),
+              ElementsAre(2, 3));
+  EXPECT_THAT(seqs({.subject = "ord_b", .types = {"shipment.*"}, .limit = 1}), ElementsAre(4));
+}
+
 }  // namespace disthub::testing

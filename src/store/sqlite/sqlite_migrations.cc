@@ -41,6 +41,101 @@ CREATE TABLE events (
 );
 CREATE INDEX events_by_subject ON events (subject, seq);
 )sql"},
+    {2, "outbox, delivery attempts, dead letters, audit, subscriptions, inbound archive, replays", R"sql(
+CREATE TABLE outbox (
+  id              INTEGER PRIMARY KEY,
+  subscriber      TEXT    NOT NULL,
+  event_seq       INTEGER NOT NULL,
+  message_type    TEXT    NOT NULL,
+  subject         TEXT    NOT NULL,
+  key             TEXT    NOT NULL,
+  body            TEXT    NOT NULL,  -- "" : the event's envelope
+  state           TEXT    NOT NULL,  -- pending, delivered, dead
+  attempts        INTEGER NOT NULL,
+  created_at      INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL,
+  last_error      TEXT    NOT NULL,
+  replay_id       TEXT    NOT NULL
+);
+CREATE INDEX outbox_pending ON outbox (id) WHERE state = 'pending';
+CREATE INDEX outbox_by_subscriber ON outbox (subscriber, state, id);
+
+CREATE TABLE delivery_attempts (
+  outbox_id   INTEGER NOT NULL,
+  attempt     INTEGER NOT NULL,
+  started_at  INTEGER NOT NULL,
+  duration_us INTEGER NOT NULL,
+  outcome     TEXT    NOT NULL,
+  cause       TEXT    NOT NULL,
+  http_status INTEGER NOT NULL,
+  detail      TEXT    NOT NULL,
+  PRIMARY KEY (outbox_id, attempt)
+) WITHOUT ROWID;
+
+CREATE TABLE dead_letters (
+  id           INTEGER PRIMARY KEY,
+  kind         TEXT    NOT NULL,
+  partner      TEXT    NOT NULL,
+  message_type TEXT    NOT NULL,
+  subject      TEXT    NOT NULL,
+  ref          INTEGER NOT NULL,
+  cause        TEXT    NOT NULL,
+  reason       TEXT    NOT NULL,
+  attempts     INTEGER NOT NULL,
+  bytes        TEXT    NOT NULL,
+  state        TEXT    NOT NULL,  -- parked, retried, discarded
+  created_at   INTEGER NOT NULL,
+  resolved_at  INTEGER NOT NULL,
+  resolution   TEXT    NOT NULL
+);
+CREATE INDEX dead_letters_by_state ON dead_letters (state, partner, id);
+
+CREATE TABLE audit_log (
+  id     INTEGER PRIMARY KEY,
+  at     INTEGER NOT NULL,
+  actor  TEXT    NOT NULL,
+  action TEXT    NOT NULL,
+  target TEXT    NOT NULL,
+  detail TEXT    NOT NULL
+);
+
+CREATE TABLE subscriptions (
+  name       TEXT    PRIMARY KEY,
+  cursor     INTEGER NOT NULL,
+  types      TEXT    NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE inbound_archive (
+  id          INTEGER PRIMARY KEY,
+  received_at INTEGER NOT NULL,
+  source      TEXT    NOT NULL,
+  kind        TEXT    NOT NULL,
+  key         TEXT    NOT NULL,
+  headers     TEXT    NOT NULL,
+  body        TEXT    NOT NULL,
+  outcome     TEXT    NOT NULL,
+  result      TEXT    NOT NULL
+);
+CREATE INDEX inbound_by_source ON inbound_archive (source, id);
+
+CREATE TABLE replays (
+  id         TEXT    PRIMARY KEY,
+  subscriber TEXT    NOT NULL,
+  filter     TEXT    NOT NULL,
+  state      TEXT    NOT NULL,
+  cursor     INTEGER NOT NULL,
+  end_seq    INTEGER NOT NULL,
+  matched    INTEGER NOT NULL,
+  actor      TEXT    NOT NULL,
+  error      TEXT    NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX events_by_time ON events (recorded_at);
+)sql"},
 };
 
 }  // namespace

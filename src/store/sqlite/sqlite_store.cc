@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <condition_variable>
+#include <limits>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -17,6 +18,12 @@ namespace disthub {
 namespace {
 
 int64_t Micros(absl::Time t) { return absl::ToUnixMicros(t); }
+// Infinite times stored as the extremes of the microsecond range.
+absl::Time ClampTime(absl::Time t) {
+  if (t == absl::InfinitePast()) return absl::FromUnixMicros(std::numeric_limits<int64_t>::min());
+  if (t == absl::InfiniteFuture()) return absl::FromUnixMicros(std::numeric_limits<int64_t>::max());
+  return t;
+}
 absl::Time FromMicros(int64_t us) { return absl::FromUnixMicros(us); }
 
 absl::Status SqliteError(sqlite3* db, int rc, std::string_view what) {
@@ -162,6 +169,155 @@ absl::StatusOr<std::optional<OrderRecord>> OneOrder(Stmt& s) {
   return r;
 }
 
+constexpr std::string_view kOutboxColumns =
+    "id, subscriber, event_seq, message_type, subject, key, body, state, attempts, created_at, "
+    "next_attempt_at, updated_at, last_error, replay_id";
+
+OutboxRecord ReadOutbox(const Stmt& s, int c = 0) {
+  return OutboxRecord{.id = s.Int(c + 0),
+                      .subscriber = s.Text(c + 1),
+                      .event_seq = s.Int(c + 2),
+                      .message_type = s.Text(c + 3),
+                      .subject = s.Text(c + 4),
+                      .key = s.Text(c + 5),
+                      .body = s.Text(c + 6),
+                      .state = s.Text(c + 7),
+                      .attempts = static_cast<int>(s.Int(c + 8)),
+                      .created_at = FromMicros(s.Int(c + 9)),
+                      .next_attempt_at = FromMicros(s.Int(c + 10)),
+                      .updated_at = FromMicros(s.Int(c + 11)),
+                      .last_error = s.Text(c + 12),
+                      .replay_id = s.Text(c + 13)};
+}
+
+constexpr std::string_view kEventColumns =
+    "seq, type, subject, correlation_id, causation_id, occurred_at, recorded_at, payload";
+
+EventRecord ReadEvent(const Stmt& s, int c = 0) {
+  return EventRecord{.seq = s.Int(c + 0),
+                     .type = s.Text(c + 1),
+                     .subject = s.Text(c + 2),
+                     .correlation_id = s.Text(c + 3),
+                     .causation_id = s.Text(c + 4),
+                     .occurred_at = FromMicros(s.Int(c + 5)),
+                     .recorded_at = FromMicros(s.Int(c + 6)),
+                     .payload = s.Text(c + 7)};
+}
+
+constexpr std::string_view kDeadLetterColumns =
+    "id, kind, partner, message_type, subject, ref, cause, reason, attempts, bytes, state, "
+    "created_at, resolved_at, resolution";
+
+DeadLetterRecord ReadDeadLetter(const Stmt& s) {
+  return DeadLetterRecord{.id = s.Int(0),
+                          .kind = s.Text(1),
+                          .partner = s.Text(2),
+                          .message_type = s.Text(3),
+                          .subject = s.Text(4),
+                          .ref = s.Int(5),
+                          .cause = s.Text(6),
+                          .reason = s.Text(7),
+                          .attempts = static_cast<int>(s.Int(8)),
+                          .bytes = s.Text(9),
+                          .state = s.Text(10),
+                          .created_at = FromMicros(s.Int(11)),
+                          .resolved_at = FromMicros(s.Int(12)),
+                          .resolution = s.Text(13)};
+}
+
+constexpr std::string_view kSubscriptionColumns = "name, cursor, types, created_at, updated_at";
+
+SubscriptionRecord ReadSubscription(const Stmt& s) {
+  return SubscriptionRecord{.name = s.Text(0),
+                            .cursor = s.Int(1),
+                            .types = s.Text(2),
+                            .created_at = FromMicros(s.Int(3)),
+                            .updated_at = FromMicros(s.Int(4))};
+}
+
+constexpr std::string_view kInboundColumns =
+    "id, received_at, source, kind, key, headers, body, outcome, result";
+
+InboundRecord ReadInbound(const Stmt& s) {
+  return InboundRecord{.id = s.Int(0),
+                       .received_at = FromMicros(s.Int(1)),
+                       .source = s.Text(2),
+                       .kind = s.Text(3),
+                       .key = s.Text(4),
+                       .headers = s.Text(5),
+                       .body = s.Text(6),
+                       .outcome = s.Text(7),
+                       .result = s.Text(8)};
+}
+
+constexpr std::string_view kReplayColumns =
+    "id, subscriber, filter, state, cursor, end_seq, matched, actor, error, created_at, "
+    "updated_at";
+
+ReplayRecord ReadReplay(const Stmt& s) {
+  return ReplayRecord{.id = s.Text(0),
+                      .subscriber = s.Text(1),
+                      .filter = s.Text(2),
+                      .state = s.Text(3),
+                      .cursor = s.Int(4),
+                      .end_seq = s.Int(5),
+                      .matched = s.Int(6),
+                      .actor = s.Text(7),
+                      .error = s.Text(8),
+                      .created_at = FromMicros(s.Int(9)),
+                      .updated_at = FromMicros(s.Int(10))};
+}
+
+// "a, b" → "t.a, t.b"
+std::string Qualified(std::string_view table, std::string_view columns) {
+  std::string out;
+  for (std::string_view rest = columns; !rest.empty();) {
+    size_t comma = rest.find(',');
+    std::string_view col = rest.substr(0, comma);
+    while (!col.empty() && col.front() == ' ') col.remove_prefix(1);
+    if (!out.empty()) out += ", ";
+    out += StrCat(table, ".", col);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
+  return out;
+}
+
+// Prepares `sql` once for this call, binds `args` and reads every row with `read`.
+template <typename Row, typename Read, typename... Args>
+absl::StatusOr<std::vector<Row>> QueryAll(sqlite3* db, std::string_view sql, Read read,
+                                          const Args&... args) {
+  Stmt stmt;
+  DISTHUB_RETURN_IF_ERROR(stmt.Prepare(db, sql, /*persistent=*/false));
+  stmt.Bind(args...);
+  std::vector<Row> out;
+  while (true) {
+    DISTHUB_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) return out;
+    out.push_back(read(stmt));
+  }
+}
+
+// As QueryAll, for at most one row.
+template <typename Row, typename Read, typename... Args>
+absl::StatusOr<std::optional<Row>> QueryOne(sqlite3* db, std::string_view sql, Read read,
+                                            const Args&... args) {
+  DISTHUB_ASSIGN_OR_RETURN(std::vector<Row> rows, QueryAll<Row>(db, sql, read, args...));
+  if (rows.empty()) return std::nullopt;
+  return std::move(rows.front());
+}
+
+// Runs a statement that changes rows; kNotFound naming `what` when none changed.
+template <typename... Args>
+absl::Status ChangeOne(sqlite3* db, std::string_view sql, std::string_view what,
+                       const Args&... args) {
+  Stmt stmt;
+  DISTHUB_RETURN_IF_ERROR(stmt.Prepare(db, sql, /*persistent=*/false));
+  DISTHUB_RETURN_IF_ERROR(stmt.Bind(args...).Exec());
+  if (sqlite3_changes(db) == 0) return absl::NotFoundError(StrCat(what, " not found"));
+  return absl::OkStatus();
+}
+
+
 // The statements a read connection uses.
 struct ReadConn {
   sqlite3* db = nullptr;
@@ -175,8 +331,7 @@ struct ReadConn {
         get_order.Prepare(db, StrCat("SELECT ", kOrderColumns, " FROM orders WHERE id = ?")));
     DISTHUB_RETURN_IF_ERROR(list_events.Prepare(
         db,
-        "SELECT seq, type, subject, correlation_id, causation_id, occurred_at, recorded_at, "
-        "payload FROM events WHERE seq > ? ORDER BY seq LIMIT ?"));
+        StrCat("SELECT ", kEventColumns, " FROM events WHERE seq > ? ORDER BY seq LIMIT ?")));
     DISTHUB_RETURN_IF_ERROR(last_seq.Prepare(db, "SELECT COALESCE(MAX(seq), 0) FROM events"));
     DISTHUB_RETURN_IF_ERROR(count_orders.Prepare(db, "SELECT COUNT(*) FROM orders"));
     return absl::OkStatus();
@@ -198,6 +353,21 @@ class SqliteWriteTxn final : public WriteTxn {
   absl::Status InsertIdempotencyKey(const IdempotencyRecord& record) override;
   absl::StatusOr<int64_t> AppendEvent(const EventRecord& event) override;
   absl::Status Isolated(absl::FunctionRef<absl::Status()> fn) override;
+
+  absl::StatusOr<int64_t> InsertOutbox(const OutboxRecord& record) override;
+  absl::Status UpdateOutbox(const OutboxUpdate& update) override;
+  absl::StatusOr<std::optional<OutboxRecord>> FindOutbox(int64_t id) override;
+  absl::Status InsertDeliveryAttempt(const DeliveryAttemptRecord& attempt) override;
+  absl::StatusOr<int64_t> InsertDeadLetter(const DeadLetterRecord& record) override;
+  absl::StatusOr<std::optional<DeadLetterRecord>> FindDeadLetter(int64_t id) override;
+  absl::Status ResolveDeadLetter(int64_t id, const std::string& state, absl::Time resolved_at,
+                                 const std::string& resolution) override;
+  absl::StatusOr<int64_t> AppendAudit(const AuditRecord& record) override;
+  absl::Status PutSubscription(const SubscriptionRecord& record) override;
+  absl::StatusOr<std::optional<SubscriptionRecord>> FindSubscription(
+      const std::string& name) override;
+  absl::StatusOr<int64_t> InsertInbound(const InboundRecord& record) override;
+  absl::Status PutReplay(const ReplayRecord& record) override;
 
  private:
   SqliteStore* store_;
@@ -315,14 +485,7 @@ class SqliteStore final : public Store {
     while (true) {
       DISTHUB_ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) break;
-      out.push_back(EventRecord{.seq = s.Int(0),
-                                .type = s.Text(1),
-                                .subject = s.Text(2),
-                                .correlation_id = s.Text(3),
-                                .causation_id = s.Text(4),
-                                .occurred_at = FromMicros(s.Int(5)),
-                                .recorded_at = FromMicros(s.Int(6)),
-                                .payload = s.Text(7)});
+      out.push_back(ReadEvent(s));
     }
     return out;
   }
@@ -340,6 +503,206 @@ class SqliteStore final : public Store {
     s.Reset();
     return n;
   }
+
+  absl::StatusOr<std::vector<EventRecord>> QueryEvents(const EventQuery& q) override {
+    std::string sql = StrCat("SELECT ", kEventColumns, " FROM events WHERE seq > ?1");
+    if (q.to_seq > 0) sql += " AND seq <= ?2";
+    if (q.from_time != absl::InfinitePast()) sql += " AND recorded_at >= ?3";
+    if (q.to_time != absl::InfiniteFuture()) sql += " AND recorded_at < ?4";
+    if (!q.subject.empty()) sql += " AND subject = ?6";
+    if (!q.types.empty()) {
+      sql += " AND (";
+      for (size_t i = 0; i < q.types.size(); ++i) {
+        if (i > 0) sql += " OR ";
+        const std::string& t = q.types[i];
+        sql += (!t.empty() && t.back() == '*')
+                   ? StrCat("substr(type, 1, ", static_cast<int64_t>(t.size() - 1), ") = ?",
+                            static_cast<int64_t>(7 + i))
+                   : StrCat("type = ?", static_cast<int64_t>(7 + i));
+      }
+      sql += ")";
+    }
+    sql += " ORDER BY seq LIMIT ?5";
+    Lease r(this);
+    Stmt stmt;
+    DISTHUB_RETURN_IF_ERROR(stmt.Prepare(r->db, sql, /*persistent=*/false));
+    stmt.Bind(q.after, q.to_seq, Micros(ClampTime(q.from_time)), Micros(ClampTime(q.to_time)),
+              int64_t{q.limit});
+    if (!q.subject.empty()) stmt.BindAt(6, q.subject);
+    std::vector<std::string> prefixes;
+    prefixes.reserve(q.types.size());
+    for (size_t i = 0; i < q.types.size(); ++i) {
+      const std::string& t = q.types[i];
+      prefixes.push_back((!t.empty() && t.back() == '*') ? t.substr(0, t.size() - 1) : t);
+      stmt.BindAt(static_cast<int>(7 + i), prefixes.back());
+    }
+    std::vector<EventRecord> out;
+    while (true) {
+      DISTHUB_ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) return out;
+      out.push_back(ReadEvent(stmt));
+    }
+  }
+
+  absl::StatusOr<std::vector<OutboxMessage>> PendingOutbox(int64_t after_id, int limit) override {
+    Lease r(this);
+    static const std::string sql =
+        StrCat("SELECT ", Qualified("o", kOutboxColumns), ", ", Qualified("e", kEventColumns),
+               " FROM outbox o LEFT JOIN events e ON e.seq = o.event_seq"
+               " WHERE o.state = 'pending' AND o.id > ? ORDER BY o.id LIMIT ?");
+    return QueryAll<OutboxMessage>(
+        r->db, sql,
+        [](const Stmt& s) { return OutboxMessage{ReadOutbox(s, 0), ReadEvent(s, 14)}; },
+        after_id, int64_t{limit});
+  }
+
+  absl::StatusOr<std::optional<OutboxRecord>> GetOutbox(int64_t id) override {
+    Lease r(this);
+    return QueryOne<OutboxRecord>(
+        r->db, StrCat("SELECT ", kOutboxColumns, " FROM outbox WHERE id = ?"),
+        [](const Stmt& s) { return ReadOutbox(s); }, id);
+  }
+
+  absl::StatusOr<std::vector<OutboxRecord>> ListOutbox(const std::string& subscriber,
+                                                       const std::string& state,
+                                                       int64_t before_id, int limit) override {
+    Lease r(this);
+    return QueryAll<OutboxRecord>(
+        r->db,
+        StrCat("SELECT ", kOutboxColumns,
+               " FROM outbox WHERE (?1 = '' OR subscriber = ?1) AND (?2 = '' OR state = ?2)"
+               " AND (?3 = 0 OR id < ?3) ORDER BY id DESC LIMIT ?4"),
+        [](const Stmt& s) { return ReadOutbox(s); }, subscriber, state, before_id,
+        int64_t{limit});
+  }
+
+  absl::StatusOr<std::vector<DeliveryAttemptRecord>> ListDeliveryAttempts(
+      int64_t outbox_id) override {
+    Lease r(this);
+    return QueryAll<DeliveryAttemptRecord>(
+        r->db,
+        "SELECT outbox_id, attempt, started_at, duration_us, outcome, cause, http_status, detail"
+        " FROM delivery_attempts WHERE outbox_id = ? ORDER BY attempt",
+        [](const Stmt& s) {
+          return DeliveryAttemptRecord{.outbox_id = s.Int(0),
+                                       .attempt = static_cast<int>(s.Int(1)),
+                                       .started_at = FromMicros(s.Int(2)),
+                                       .duration_us = s.Int(3),
+                                       .outcome = s.Text(4),
+                                       .cause = s.Text(5),
+                                       .http_status = static_cast<int>(s.Int(6)),
+                                       .detail = s.Text(7)};
+        },
+        outbox_id);
+  }
+
+  absl::StatusOr<std::vector<OutboxDepth>> OutboxDepths() override {
+    Lease r(this);
+    return QueryAll<OutboxDepth>(
+        r->db,
+        "SELECT subscriber, SUM(state = 'pending'), SUM(state = 'dead'),"
+        " MIN(CASE WHEN state = 'pending' THEN created_at END)"
+        " FROM outbox WHERE state != 'delivered' GROUP BY subscriber",
+        [](const Stmt& s) {
+          OutboxDepth d{.subscriber = s.Text(0), .pending = s.Int(1), .dead = s.Int(2)};
+          if (s.Int(1) > 0) d.oldest_pending = FromMicros(s.Int(3));
+          return d;
+        });
+  }
+
+  absl::StatusOr<std::optional<DeadLetterRecord>> GetDeadLetter(int64_t id) override {
+    Lease r(this);
+    return QueryOne<DeadLetterRecord>(
+        r->db, StrCat("SELECT ", kDeadLetterColumns, " FROM dead_letters WHERE id = ?"),
+        ReadDeadLetter, id);
+  }
+
+  absl::StatusOr<std::vector<DeadLetterRecord>> ListDeadLetters(
+      const DeadLetterQuery& q) override {
+    Lease r(this);
+    return QueryAll<DeadLetterRecord>(
+        r->db,
+        StrCat("SELECT ", kDeadLetterColumns,
+               " FROM dead_letters WHERE (?1 = '' OR kind = ?1) AND (?2 = '' OR partner = ?2)"
+               " AND (?3 = '' OR state = ?3) AND (?4 = '' OR cause = ?4)"
+               " AND (?5 = '' OR message_type = ?5) AND (?6 = 0 OR id < ?6)"
+               " ORDER BY id DESC LIMIT ?7"),
+        ReadDeadLetter, q.kind, q.partner, q.state, q.cause, q.message_type, q.before_id,
+        int64_t{q.limit});
+  }
+
+  absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> ParkedDeadLetters() override {
+    Lease r(this);
+    return QueryAll<std::pair<std::string, int64_t>>(
+        r->db,
+        "SELECT partner, COUNT(*) FROM dead_letters WHERE state = 'parked' GROUP BY partner",
+        [](const Stmt& s) { return std::make_pair(s.Text(0), s.Int(1)); });
+  }
+
+  absl::StatusOr<std::vector<AuditRecord>> ListAudit(int64_t after, int limit) override {
+    Lease r(this);
+    return QueryAll<AuditRecord>(
+        r->db,
+        "SELECT id, at, actor, action, target, detail FROM audit_log WHERE id > ? "
+        "ORDER BY id LIMIT ?",
+        [](const Stmt& s) {
+          return AuditRecord{.id = s.Int(0),
+                             .at = FromMicros(s.Int(1)),
+                             .actor = s.Text(2),
+                             .action = s.Text(3),
+                             .target = s.Text(4),
+                             .detail = s.Text(5)};
+        },
+        after, int64_t{limit});
+  }
+
+  absl::StatusOr<std::optional<SubscriptionRecord>> GetSubscription(
+      const std::string& name) override {
+    Lease r(this);
+    return QueryOne<SubscriptionRecord>(
+        r->db, StrCat("SELECT ", kSubscriptionColumns, " FROM subscriptions WHERE name = ?"),
+        ReadSubscription, name);
+  }
+
+  absl::StatusOr<std::vector<SubscriptionRecord>> ListSubscriptions() override {
+    Lease r(this);
+    return QueryAll<SubscriptionRecord>(
+        r->db, StrCat("SELECT ", kSubscriptionColumns, " FROM subscriptions ORDER BY name"),
+        ReadSubscription);
+  }
+
+  absl::StatusOr<std::optional<InboundRecord>> GetInbound(int64_t id) override {
+    Lease r(this);
+    return QueryOne<InboundRecord>(
+        r->db, StrCat("SELECT ", kInboundColumns, " FROM inbound_archive WHERE id = ?"),
+        ReadInbound, id);
+  }
+
+  absl::StatusOr<std::vector<InboundRecord>> ListInbound(const std::string& source,
+                                                         int64_t before_id, int limit) override {
+    Lease r(this);
+    return QueryAll<InboundRecord>(
+        r->db,
+        StrCat("SELECT ", kInboundColumns,
+               " FROM inbound_archive WHERE (?1 = '' OR source = ?1) AND (?2 = 0 OR id < ?2)"
+               " ORDER BY id DESC LIMIT ?3"),
+        ReadInbound, source, before_id, int64_t{limit});
+  }
+
+  absl::StatusOr<std::optional<ReplayRecord>> GetReplay(const std::string& id) override {
+    Lease r(this);
+    return QueryOne<ReplayRecord>(
+        r->db, StrCat("SELECT ", kReplayColumns, " FROM replays WHERE id = ?"), ReadReplay, id);
+  }
+
+  absl::StatusOr<std::vector<ReplayRecord>> ListReplays() override {
+    Lease r(this);
+    return QueryAll<ReplayRecord>(
+        r->db, StrCat("SELECT ", kReplayColumns, " FROM replays ORDER BY created_at DESC"),
+        ReadReplay);
+  }
+
+  void SetEventObserver(EventObserver* observer) override { observer_ = observer; }
 
   absl::StatusOr<int> SchemaVersion() override {
     Lease r(this);
@@ -359,6 +722,7 @@ class SqliteStore final : public Store {
     Stmt begin, commit, rollback, savepoint, release, rollback_to;
     Stmt find_order, find_order_by_ref, insert_order;
     Stmt find_key, insert_key, append_event;
+    Stmt insert_outbox, update_outbox, insert_attempt;
     int64_t next_seq = 1;
   };
 
@@ -457,6 +821,17 @@ class SqliteStore final : public Store {
         writer_,
         "INSERT INTO events (seq, type, subject, correlation_id, causation_id, occurred_at, "
         "recorded_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+    DISTHUB_RETURN_IF_ERROR(w.insert_outbox.Prepare(
+        writer_, StrCat("INSERT INTO outbox (", kOutboxColumns,
+                        ") VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")));
+    DISTHUB_RETURN_IF_ERROR(w.update_outbox.Prepare(
+        writer_,
+        "UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, updated_at = ?, "
+        "last_error = ? WHERE id = ?"));
+    DISTHUB_RETURN_IF_ERROR(w.insert_attempt.Prepare(
+        writer_,
+        "INSERT OR REPLACE INTO delivery_attempts (outbox_id, attempt, started_at, duration_us, "
+        "outcome, cause, http_status, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
     return absl::OkStatus();
   }
 
@@ -491,6 +866,7 @@ class SqliteStore final : public Store {
   SqliteOptions options_;
   sqlite3* writer_ = nullptr;
   WriterState w_;
+  EventObserver* observer_ = nullptr;  // set before writing starts
 
   std::mutex readers_mu_;
   std::condition_variable readers_cv_;
@@ -549,7 +925,122 @@ absl::StatusOr<int64_t> SqliteWriteTxn::AppendEvent(const EventRecord& e) {
                                     Micros(e.occurred_at), Micros(e.recorded_at), e.payload)
                               .Exec());
   ++store_->w_.next_seq;
+  if (store_->observer_ != nullptr) {
+    EventRecord appended = e;
+    appended.seq = seq;
+    DISTHUB_RETURN_IF_ERROR(store_->observer_->OnEventAppended(*this, appended));
+  }
   return seq;
+}
+
+absl::StatusOr<int64_t> SqliteWriteTxn::InsertOutbox(const OutboxRecord& o) {
+  DISTHUB_RETURN_IF_ERROR(store_->w_.insert_outbox
+                              .Bind(o.subscriber, o.event_seq, o.message_type, o.subject, o.key,
+                                    o.body, o.state, o.attempts, Micros(o.created_at),
+                                    Micros(o.next_attempt_at), Micros(o.updated_at), o.last_error,
+                                    o.replay_id)
+                              .Exec());
+  return sqlite3_last_insert_rowid(store_->writer_);
+}
+
+absl::Status SqliteWriteTxn::UpdateOutbox(const OutboxUpdate& u) {
+  DISTHUB_RETURN_IF_ERROR(store_->w_.update_outbox
+                              .Bind(u.state, u.attempts, Micros(u.next_attempt_at),
+                                    Micros(u.updated_at), u.last_error, u.id)
+                              .Exec());
+  if (sqlite3_changes(store_->writer_) == 0) {
+    return absl::NotFoundError(StrCat("outbox message ", u.id, " not found"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<OutboxRecord>> SqliteWriteTxn::FindOutbox(int64_t id) {
+  return QueryOne<OutboxRecord>(store_->writer_,
+                                StrCat("SELECT ", kOutboxColumns, " FROM outbox WHERE id = ?"),
+                                [](const Stmt& s) { return ReadOutbox(s); }, id);
+}
+
+absl::Status SqliteWriteTxn::InsertDeliveryAttempt(const DeliveryAttemptRecord& a) {
+  return store_->w_.insert_attempt
+      .Bind(a.outbox_id, a.attempt, Micros(a.started_at), a.duration_us, a.outcome, a.cause,
+            a.http_status, a.detail)
+      .Exec();
+}
+
+absl::StatusOr<int64_t> SqliteWriteTxn::InsertDeadLetter(const DeadLetterRecord& d) {
+  Stmt stmt;
+  DISTHUB_RETURN_IF_ERROR(stmt.Prepare(
+      store_->writer_,
+      StrCat("INSERT INTO dead_letters (", kDeadLetterColumns,
+             ") VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")));
+  DISTHUB_RETURN_IF_ERROR(stmt.Bind(d.kind, d.partner, d.message_type, d.subject, d.ref, d.cause,
+                                    d.reason, d.attempts, d.bytes, d.state, Micros(d.created_at),
+                                    Micros(d.resolved_at), d.resolution)
+                              .Exec());
+  return sqlite3_last_insert_rowid(store_->writer_);
+}
+
+absl::StatusOr<std::optional<DeadLetterRecord>> SqliteWriteTxn::FindDeadLetter(int64_t id) {
+  return QueryOne<DeadLetterRecord>(
+      store_->writer_, StrCat("SELECT ", kDeadLetterColumns, " FROM dead_letters WHERE id = ?"),
+      ReadDeadLetter, id);
+}
+
+absl::Status SqliteWriteTxn::ResolveDeadLetter(int64_t id, const std::string& state,
+                                               absl::Time resolved_at,
+                                               const std::string& resolution) {
+  return ChangeOne(store_->writer_,
+                   "UPDATE dead_letters SET state = ?, resolved_at = ?, resolution = ? "
+                   "WHERE id = ?",
+                   StrCat("dead letter ", id), state, Micros(resolved_at), resolution, id);
+}
+
+absl::StatusOr<int64_t> SqliteWriteTxn::AppendAudit(const AuditRecord& a) {
+  Stmt stmt;
+  DISTHUB_RETURN_IF_ERROR(stmt.Prepare(
+      store_->writer_,
+      "INSERT INTO audit_log (id, at, actor, action, target, detail) "
+      "VALUES (NULL, ?, ?, ?, ?, ?)"));
+  DISTHUB_RETURN_IF_ERROR(stmt.Bind(Micros(a.at), a.actor, a.action, a.target, a.detail).Exec());
+  return sqlite3_last_insert_rowid(store_->writer_);
+}
+
+absl::Status SqliteWriteTxn::PutSubscription(const SubscriptionRecord& r) {
+  Stmt stmt;
+  DISTHUB_RETURN_IF_ERROR(stmt.Prepare(
+      store_->writer_, StrCat("INSERT OR REPLACE INTO subscriptions (", kSubscriptionColumns,
+                              ") VALUES (?, ?, ?, ?, ?)")));
+  return stmt.Bind(r.name, r.cursor, r.types, Micros(r.created_at), Micros(r.updated_at)).Exec();
+}
+
+absl::StatusOr<std::optional<SubscriptionRecord>> SqliteWriteTxn::FindSubscription(
+    const std::string& name) {
+  return QueryOne<SubscriptionRecord>(
+      store_->writer_,
+      StrCat("SELECT ", kSubscriptionColumns, " FROM subscriptions WHERE name = ?"),
+      ReadSubscription, name);
+}
+
+absl::StatusOr<int64_t> SqliteWriteTxn::InsertInbound(const InboundRecord& r) {
+  Stmt stmt;
+  DISTHUB_RETURN_IF_ERROR(stmt.Prepare(
+      store_->writer_, StrCat("INSERT INTO inbound_archive (", kInboundColumns,
+                              ") VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?)")));
+  DISTHUB_RETURN_IF_ERROR(stmt.Bind(Micros(r.received_at), r.source, r.kind, r.key, r.headers,
+                                    r.body, r.outcome, r.result)
+                              .Exec());
+  return sqlite3_last_insert_rowid(store_->writer_);
+}
+
+absl::Status SqliteWriteTxn::PutReplay(const ReplayRecord& r) {
+  Stmt stmt;
+  DISTHUB_RETURN_IF_ERROR(stmt.Prepare(
+      store_->writer_, StrCat("INSERT OR REPLACE INTO replays (", kReplayColumns,
+                              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")));
+  return stmt
+      .Bind(r.id, r.subscriber, r.filter, r.state, r.cursor, r.end_seq, r.matched, r.actor,
+            r.error, Micros(r.created_at), Micros(r.updated_at))
+      .Exec();
 }
 
 absl::Status SqliteWriteTxn::Isolated(absl::FunctionRef<absl::Status()> fn) {
