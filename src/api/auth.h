@@ -4,6 +4,7 @@
 // plain key is never stored or compared. Thread-safe after construction (read-only).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,17 +37,29 @@ std::string Sha256Hex(std::string_view text);
 
 class ApiKeys {
  public:
+  ApiKeys();
+  // Copies and moves are new sets of keys to the cache of Authenticate().
+  ApiKeys(const ApiKeys& other);
+  ApiKeys(ApiKeys&& other) noexcept;
+  ApiKeys& operator=(const ApiKeys& other);
+  ApiKeys& operator=(ApiKeys&& other) noexcept;
+
   // Adds a key by its SHA-256 hex digest. kAlreadyExists if that digest is configured
   // twice (two partners sharing a key would make every call ambiguous).
   absl::Status Add(std::string_view sha256_hex, Principal principal);
 
   // The principal for an `Authorization` header value, or kUnauthenticated saying why.
+  // Each thread remembers the last few keys it found valid (the exact key bytes, compared
+  // in constant time), so a connection's repeated requests skip the digest.
   absl::StatusOr<const Principal*> Authenticate(std::string_view authorization_header) const;
 
   bool empty() const { return by_digest_.empty(); }
 
  private:
   absl::flat_hash_map<std::string, Principal> by_digest_;
+  // Names this set of keys in the per-thread cache of keys found valid: a new number on
+  // every change, copy and move, so the cache never serves a principal of another set.
+  uint64_t generation_;
 };
 
 }  // namespace disthub

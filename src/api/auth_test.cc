@@ -48,5 +48,32 @@ TEST(ApiKeys, RefusesTheSameKeyTwiceAndMalformedDigests) {
   EXPECT_THAT(keys.Add("abc", Portal()), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST(ApiKeys, AKeyRememberedAsValidStaysValidOnlyForItsOwnSetOfKeys) {
+  ApiKeys first;
+  ASSERT_OK(first.Add(Sha256Hex("s3cret"), Portal()));
+  ASSERT_OK(first.Authenticate("Bearer s3cret"));  // now remembered by this thread
+  ASSERT_OK_AND_ASSIGN(const Principal* again, first.Authenticate("Bearer s3cret"));
+  EXPECT_EQ(again->partner, "b2b-portal");
+
+  ApiKeys other;
+  ASSERT_OK(other.Add(Sha256Hex("another"), Portal()));
+  EXPECT_THAT(other.Authenticate("Bearer s3cret"),
+              StatusIs(absl::StatusCode::kUnauthenticated, "the API key is not valid"));
+  EXPECT_THAT(first.Authenticate("Bearer s3creT"),
+              StatusIs(absl::StatusCode::kUnauthenticated, "the API key is not valid"));
+  EXPECT_THAT(first.Authenticate("Bearer s3cre"),
+              StatusIs(absl::StatusCode::kUnauthenticated, "the API key is not valid"));
+
+  // A moved set answers with its own principals, never with the source's.
+  ApiKeys moved = std::move(first);
+  ASSERT_OK_AND_ASSIGN(const Principal* p, moved.Authenticate("Bearer s3cret"));
+  EXPECT_EQ(p->key_id, "primary");
+  ASSERT_OK(moved.Add(Sha256Hex("third"), Principal{.partner = "p3", .key_id = "k3"}));
+  ASSERT_OK_AND_ASSIGN(p, moved.Authenticate("Bearer s3cret"));
+  EXPECT_EQ(p->partner, "b2b-portal");
+  ASSERT_OK_AND_ASSIGN(p, moved.Authenticate("Bearer third"));
+  EXPECT_EQ(p->partner, "p3");
+}
+
 }  // namespace
 }  // namespace disthub

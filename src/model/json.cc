@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <boost/json.hpp>
+#include <boost/json/basic_parser_impl.hpp>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include "base/clock.h"
 #include "base/strings.h"
 #include "model/describe.h"
+#include "model/json_escape.h"
 
 namespace disthub {
 namespace {
@@ -20,6 +22,8 @@ namespace {
 namespace json = boost::json;
 
 std::string_view StdView(json::string_view s) { return {s.data(), s.size()}; }
+std::string_view StdView(const json::string& s) { return {s.data(), s.size()}; }
+std::string_view StdView(std::string_view s) { return s; }
 json::string_view JsonView(std::string_view s) { return {s.data(), s.size()}; }
 
 // ---- Times ------------------------------------------------------------------------------------
@@ -235,16 +239,275 @@ bool SameKey(std::string_view a, std::string_view b) {
   return true;
 }
 
+// ---- Documents the Reader walks ---------------------------------------------------------------
+
+// How the Reader walks a boost::json::value.
+struct BoostJson {
+  using Value = json::value;
+  using Object = json::object;
+  using Array = json::array;
+
+  static const Object* IfObject(const Value& v) { return v.if_object(); }
+  static const Array* IfArray(const Value& v) { return v.if_array(); }
+  static size_t Size(const Object& o) { return o.size(); }
+  static size_t Size(const Array& a) { return a.size(); }
+  static const Object& Members(const Object& o) { return o; }
+  static const Array& Elements(const Array& a) { return a; }
+  static std::string_view Key(const json::key_value_pair& m) { return StdView(m.key()); }
+  static const Value& MemberValue(const json::key_value_pair& m) { return m.value(); }
+};
+
+// One value of a FlatDocument. Scalars answer as a boost::json::value does (is_int64(),
+// get_int64(), if_string(), ...); objects and arrays are walked through FlatJson.
+struct FlatValue {
+  enum class Kind : uint8_t { kNull, kBool, kInt64, kUint64, kDouble, kString, kArray, kObject };
+
+  Kind kind = Kind::kNull;
+  bool boolean = false;
+  bool hidden = false;  // a member whose key came again later: see `redirect`
+  uint32_t size = 0;    // objects: members (repeated keys once); arrays: elements
+  uint32_t span = 1;    // values in this subtree, itself included: the next sibling is this + span
+  uint32_t redirect = 0;  // a member whose key came again: this + redirect holds its value
+  std::string_view key;   // a member's key
+  std::string_view text;  // a string
+  union {
+    int64_t int64 = 0;
+    uint64_t uint64;
+    double number;
+  };
+
+  bool is_int64() const { return kind == Kind::kInt64; }
+  bool is_uint64() const { return kind == Kind::kUint64; }
+  bool is_double() const { return kind == Kind::kDouble; }
+  bool is_bool() const { return kind == Kind::kBool; }
+  int64_t get_int64() const { return int64; }
+  uint64_t get_uint64() const { return uint64; }
+  double get_double() const { return number; }
+  bool get_bool() const { return boolean; }
+  const std::string_view* if_string() const { return kind == Kind::kString ? &text : nullptr; }
+};
+
+// The members of an object or the elements of an array: the children of a FlatValue,
+// without the hidden ones.
+class FlatChildren {
+ public:
+  class Iterator {
+   public:
+    explicit Iterator(const FlatValue* at) : at_(at) {}
+    const FlatValue& operator*() const { return *at_; }
+    Iterator& operator++() {
+      do {
+        at_ += at_->span;
+      } while (at_ != end_ && at_->hidden);
+      return *this;
+    }
+    bool operator!=(const Iterator& other) const { return at_ != other.at_; }
+
+   private:
+    friend class FlatChildren;
+    const FlatValue* at_;
+    const FlatValue* end_ = nullptr;
+  };
+
+  explicit FlatChildren(const FlatValue& parent)
+      : begin_(&parent + 1), end_(&parent + parent.span) {
+    begin_.end_ = end_.at_;
+    while (begin_.at_ != end_.at_ && begin_.at_->hidden) begin_.at_ += begin_.at_->span;
+  }
+  Iterator begin() const { return begin_; }
+  Iterator end() const { return end_; }
+
+ private:
+  Iterator begin_;
+  Iterator end_;
+};
+
+// How the Reader walks a FlatDocument.
+struct FlatJson {
+  using Value = FlatValue;
+  using Object = FlatValue;
+  using Array = FlatValue;
+
+  static const Object* IfObject(const Value& v) {
+    return v.kind == Value::Kind::kObject ? &v : nullptr;
+  }
+  static const Array* IfArray(const Value& v) {
+    return v.kind == Value::Kind::kArray ? &v : nullptr;
+  }
+  static size_t Size(const Value& v) { return v.size; }
+  static FlatChildren Members(const Object& o) { return FlatChildren(o); }
+  static FlatChildren Elements(const Array& a) { return FlatChildren(a); }
+  static std::string_view Key(const Value& m) { return m.key; }
+  static const Value& MemberValue(const Value& m) { return *(&m + m.redirect); }
+};
+
+// JSON text as an array of values in document order (each container before its children),
+// with strings unescaped into one buffer: what the Reader needs, built in one pass of
+// boost::json::basic_parser, with far fewer allocations than a boost::json::value tree.
+// Reads exactly as boost::json::parse() with the default options does: the same syntax
+// errors, numbers as int64, uint64 or double alike, and a key repeated in an object keeps
+// its first place and its last value. Reusable; not thread-safe.
+class FlatDocument {
+ public:
+  // Parses `text`, replacing the previous document. On success root() is valid until the
+  // next Parse() or the destruction of this document and `text` may go.
+  json::error_code Parse(std::string_view text) {
+    values_.clear();
+    open_.clear();
+    strings_.resize(text.size());  // unescaped, the strings never take more than the text
+    used_ = 0;
+    pending_ = 0;
+    json::basic_parser<Builder> parser(json::parse_options(), this);
+    json::error_code ec;
+    const size_t n = parser.write_some(false, text.data(), text.size(), ec);
+    if (!ec && n < text.size()) ec = json::error::extra_data;  // as boost::json::parse()
+    return ec;
+  }
+
+  const FlatValue& root() const { return values_.front(); }
+
+  // Gives back memory kept from a large document.
+  void Trim(size_t max_bytes) {
+    if (strings_.capacity() > max_bytes) std::string().swap(strings_);
+    if (values_.capacity() * sizeof(FlatValue) > max_bytes) std::vector<FlatValue>().swap(values_);
+  }
+
+ private:
+  // The basic_parser handler.
+  class Builder {
+   public:
+    static constexpr size_t max_object_size = json::object::max_size();
+    static constexpr size_t max_array_size = json::array::max_size();
+    static constexpr size_t max_key_size = json::string::max_size();
+    static constexpr size_t max_string_size = json::string::max_size();
+
+    explicit Builder(FlatDocument* doc) : doc_(*doc) {}
+
+    bool on_document_begin(json::error_code&) { return true; }
+    bool on_document_end(json::error_code&) { return true; }
+    bool on_object_begin(json::error_code&) { return Open(FlatValue::Kind::kObject); }
+    bool on_object_end(size_t n, json::error_code&) { return Close(n); }
+    bool on_array_begin(json::error_code&) { return Open(FlatValue::Kind::kArray); }
+    bool on_array_end(size_t n, json::error_code&) { return Close(n); }
+    bool on_key_part(json::string_view s, size_t, json::error_code&) { return Append(s); }
+    bool on_key(json::string_view s, size_t, json::error_code&) {
+      Append(s);
+      key_ = doc_.TakeString();
+      return true;
+    }
+    bool on_string_part(json::string_view s, size_t, json::error_code&) { return Append(s); }
+    bool on_string(json::string_view s, size_t, json::error_code&) {
+      Append(s);
+      Push(FlatValue::Kind::kString).text = doc_.TakeString();
+      return true;
+    }
+    bool on_number_part(json::string_view, json::error_code&) { return true; }
+    bool on_int64(int64_t v, json::string_view, json::error_code&) {
+      Push(FlatValue::Kind::kInt64).int64 = v;
+      return true;
+    }
+    bool on_uint64(uint64_t v, json::string_view, json::error_code&) {
+      Push(FlatValue::Kind::kUint64).uint64 = v;
+      return true;
+    }
+    bool on_double(double v, json::string_view, json::error_code&) {
+      Push(FlatValue::Kind::kDouble).number = v;
+      return true;
+    }
+    bool on_bool(bool v, json::error_code&) {
+      Push(FlatValue::Kind::kBool).boolean = v;
+      return true;
+    }
+    bool on_null(json::error_code&) {
+      Push(FlatValue::Kind::kNull);
+      return true;
+    }
+    bool on_comment_part(json::string_view, json::error_code&) { return true; }
+    bool on_comment(json::string_view, json::error_code&) { return true; }
+
+   private:
+    // Appends a value, the member named by the last key if its parent is an object.
+    FlatValue& Push(FlatValue::Kind kind) {
+      FlatValue& v = doc_.values_.emplace_back();
+      v.kind = kind;
+      if (!doc_.open_.empty() && doc_.values_[doc_.open_.back()].kind == FlatValue::Kind::kObject) {
+        v.key = key_;
+      }
+      return v;
+    }
+    bool Open(FlatValue::Kind kind) {
+      Push(kind);
+      doc_.open_.push_back(static_cast<uint32_t>(doc_.values_.size() - 1));
+      return true;
+    }
+    bool Close(size_t n) {
+      const uint32_t at = doc_.open_.back();
+      doc_.open_.pop_back();
+      FlatValue* const self = &doc_.values_[at];
+      self->span = static_cast<uint32_t>(doc_.values_.size() - at);
+      self->size = static_cast<uint32_t>(n);
+      if (self->kind == FlatValue::Kind::kObject) MergeRepeatedKeys(self);
+      return true;
+    }
+    // As boost::json::object does: a repeated key keeps the place of its first occurrence
+    // and the value of its last.
+    void MergeRepeatedKeys(FlatValue* object) {
+      std::vector<FlatValue*>& members = doc_.members_;
+      members.clear();
+      const FlatValue* const end = object + object->span;
+      for (FlatValue* m = object + 1; m != end; m += m->span) {
+        FlatValue* first = nullptr;
+        for (FlatValue* earlier : members) {
+          if (earlier->key.size() == m->key.size() && earlier->key == m->key) {
+            first = earlier;
+            break;
+          }
+        }
+        if (first == nullptr) {
+          members.push_back(m);
+          continue;
+        }
+        first->redirect = static_cast<uint32_t>(m - first);
+        m->hidden = true;
+        --object->size;
+      }
+    }
+    bool Append(json::string_view s) {
+      std::memcpy(doc_.strings_.data() + doc_.used_, s.data(), s.size());
+      doc_.used_ += s.size();
+      return true;
+    }
+
+    FlatDocument& doc_;
+    std::string_view key_;  // the key of the member whose value comes next
+  };
+
+  // The string appended since the last call.
+  std::string_view TakeString() {
+    std::string_view s(strings_.data() + pending_, used_ - pending_);
+    pending_ = used_;
+    return s;
+  }
+
+  std::vector<FlatValue> values_;
+  std::vector<uint32_t> open_;       // the objects and arrays being read, outermost first
+  std::vector<FlatValue*> members_;  // scratch for MergeRepeatedKeys()
+  std::string strings_;              // [0, used_) holds the strings read so far
+  size_t used_ = 0;
+  size_t pending_ = 0;  // where the string being read starts
+};
+
 // Points values[i] at the member of `object` named names[i], leaving the others alone, and
 // returns how many members are not fields. Members usually come in the order of the names
 // (partners echo our schema), so the search for each member starts after the previous match:
 // about one comparison per member instead of a search of the object per field.
-size_t MatchFields(const json::object& object, const std::vector<std::string_view>& names,
-                   const json::value** values) {
+template <class Doc>
+size_t MatchFields(const typename Doc::Object& object, const std::vector<std::string_view>& names,
+                   const typename Doc::Value** values) {
   size_t unknown = 0;
   size_t next = 0;  // where the search for the next member starts
-  for (const json::key_value_pair& member : object) {
-    const std::string_view key = StdView(member.key());
+  for (const auto& member : Doc::Members(object)) {
+    const std::string_view key = Doc::Key(member);
     size_t i = next;
     size_t tries = 0;
     for (; tries < names.size() && !SameKey(names[i], key); ++tries) {
@@ -254,14 +517,18 @@ size_t MatchFields(const json::object& object, const std::vector<std::string_vie
       ++unknown;
       continue;
     }
-    values[i] = &member.value();
+    values[i] = &Doc::MemberValue(member);
     next = i + 1 == names.size() ? 0 : i + 1;
   }
   return unknown;
 }
 
-// Fills an entity from a JSON value, recording every problem with its JSON Pointer.
+// Fills an entity from a JSON value, recording every problem with its JSON Pointer. `Doc`
+// says how to walk the document: BoostJson (a boost::json::value) or FlatJson (FlatDocument).
+template <class Doc>
 class Reader {
+  using Value = typename Doc::Value;
+
  public:
   Reader(DecodeMode mode, std::vector<FieldError>& errors) : mode_(mode), errors_(errors) {}
 
@@ -269,7 +536,7 @@ class Reader {
   // FieldNamesOf(), so the i-th call reads values_[i].
   template <class T>
   void Field(std::string_view name, T& value, const Rules& rules = {}) {
-    const json::value* field = values_[next_field_++];
+    const Value* field = values_[next_field_++];
     const bool refused = rules.output_only && mode_ == DecodeMode::kInbound;
     if (field == nullptr && !(rules.required && !refused)) return;
     FieldPath::Scope scope = path_.Enter(name);
@@ -279,14 +546,14 @@ class Reader {
   }
 
   template <Described T>
-  void Read(const json::value& json, T& out, const Rules&) {
-    const json::object* object = json.if_object();
+  void Read(const Value& json, T& out, const Rules&) {
+    const typename Doc::Object* object = Doc::IfObject(json);
     if (object == nullptr) return Error("expected an object");
     const std::vector<std::string_view>& names = FieldNamesOf<T>();
-    std::array<const json::value*, kMaxFields> values;
+    std::array<const Value*, kMaxFields> values;
     std::fill_n(values.begin(), names.size(), nullptr);
-    const size_t unknown = MatchFields(*object, names, values.data());
-    const json::value* const* outer_values = std::exchange(values_, values.data());
+    const size_t unknown = MatchFields<Doc>(*object, names, values.data());
+    const Value* const* outer_values = std::exchange(values_, values.data());
     const size_t outer_next_field = std::exchange(next_field_, 0);
     Describe(*this, out);
     values_ = outer_values;
@@ -294,9 +561,9 @@ class Reader {
     if (unknown > 0) ReportUnknownFields<T>(*object);
   }
 
-  void Read(const json::value& json, std::string& out, const Rules& rules) {
+  void Read(const Value& json, std::string& out, const Rules& rules) {
     const bool id = rules.format == Format::kId;
-    if (const json::string* s = json.if_string()) {
+    if (const auto* s = json.if_string()) {
       out.assign(s->data(), s->size());
     } else if (id && json.is_int64()) {
       out = StrCat(json.get_int64());
@@ -312,7 +579,7 @@ class Reader {
 
   template <class Int>
   requires std::same_as<Int, int> || std::same_as<Int, int64_t>
-  void Read(const json::value& json, Int& out, const Rules& rules) {
+  void Read(const Value& json, Int& out, const Rules& rules) {
     const std::pair<int64_t, int64_t> range = IntegerRange<Int>(rules);
     int64_t v;
     if (json.is_int64()) {
@@ -328,59 +595,62 @@ class Reader {
     out = static_cast<Int>(v);
   }
 
-  void Read(const json::value& json, bool& out, const Rules&) {
+  void Read(const Value& json, bool& out, const Rules&) {
     if (!json.is_bool()) return Error("expected true or false");
     out = json.get_bool();
   }
 
-  void Read(const json::value& json, absl::Time& out, const Rules&) {
-    const json::string* s = json.if_string();
+  void Read(const Value& json, absl::Time& out, const Rules&) {
+    const auto* s = json.if_string();
     std::optional<absl::Time> time = s != nullptr ? ParseRfc3339(StdView(*s)) : std::nullopt;
     if (!time) return Error("expected an RFC 3339 time like 2026-11-26T21:10:07.123Z");
     out = *time;
   }
 
   template <NamedEnum E>
-  void Read(const json::value& json, E& out, const Rules&) {
-    const json::string* s = json.if_string();
+  void Read(const Value& json, E& out, const Rules&) {
+    const auto* s = json.if_string();
     std::optional<E> e = s != nullptr ? EnumFromName<E>(StdView(*s)) : std::nullopt;
     if (!e) return Error(StrCat("must be one of: ", JoinNames(EnumNames(E{}))));
     out = *e;
   }
 
   template <class T>
-  void Read(const json::value& json, std::optional<T>& out, const Rules& rules) {
+  void Read(const Value& json, std::optional<T>& out, const Rules& rules) {
     Read(json, out.emplace(), rules);
   }
 
   template <class T>
-  void Read(const json::value& json, std::vector<T>& out, const Rules& rules) {
-    const json::array* array = json.if_array();
+  void Read(const Value& json, std::vector<T>& out, const Rules& rules) {
+    const typename Doc::Array* array = Doc::IfArray(json);
     if (array == nullptr) return Error("expected an array");
-    if (std::optional<std::string> problem = CheckItems(array->size(), rules)) {
+    const size_t size = Doc::Size(*array);
+    if (std::optional<std::string> problem = CheckItems(size, rules)) {
       Error(*problem);
-      if (rules.max_items > 0 && array->size() > rules.max_items) return;  // don't read a flood
+      if (rules.max_items > 0 && size > rules.max_items) return;  // don't read a flood
     }
     out.clear();
-    out.reserve(array->size());
-    for (size_t i = 0; i < array->size(); ++i) {
-      FieldPath::Scope scope = path_.Enter(i);
-      Read((*array)[i], out.emplace_back(), Rules{});
+    out.reserve(size);
+    size_t i = 0;
+    for (const Value& element : Doc::Elements(*array)) {
+      FieldPath::Scope scope = path_.Enter(i++);
+      Read(element, out.emplace_back(), Rules{});
     }
   }
 
-  void Read(const json::value& json, std::map<std::string, std::string>& out, const Rules& rules) {
-    const json::object* object = json.if_object();
+  void Read(const Value& json, std::map<std::string, std::string>& out, const Rules& rules) {
+    const typename Doc::Object* object = Doc::IfObject(json);
     if (object == nullptr) return Error("expected an object");
-    if (std::optional<std::string> problem = CheckItems(object->size(), rules)) {
+    const size_t size = Doc::Size(*object);
+    if (std::optional<std::string> problem = CheckItems(size, rules)) {
       Error(*problem);
-      if (rules.max_items > 0 && object->size() > rules.max_items) return;
+      if (rules.max_items > 0 && size > rules.max_items) return;
     }
     out.clear();
-    for (const json::key_value_pair& entry : *object) {
-      const std::string_view key = StdView(entry.key());
+    for (const auto& entry : Doc::Members(*object)) {
+      const std::string_view key = Doc::Key(entry);
       FieldPath::Scope scope = path_.Enter(key);
-      const json::string* value = entry.value().if_string();
+      const auto* value = Doc::MemberValue(entry).if_string();
       if (std::optional<std::string> bad_key = CheckMapKey(key)) {
         Error(*bad_key);
       } else if (value == nullptr) {
@@ -404,11 +674,11 @@ class Reader {
  private:
   // Reports the members of `object` that are not fields of T, in the object's order.
   template <Described T>
-  void ReportUnknownFields(const json::object& object) {
+  void ReportUnknownFields(const typename Doc::Object& object) {
     const std::vector<std::string_view>& known = FieldNamesOf<T>();
-    for (const json::key_value_pair& entry : object) {
-      if (std::find(known.begin(), known.end(), StdView(entry.key())) != known.end()) continue;
-      FieldPath::Scope scope = path_.Enter(StdView(entry.key()));
+    for (const auto& entry : Doc::Members(object)) {
+      if (std::find(known.begin(), known.end(), Doc::Key(entry)) != known.end()) continue;
+      FieldPath::Scope scope = path_.Enter(Doc::Key(entry));
       Error(StrCat("is not a field of ", NamesOfType<T>().title));
     }
   }
@@ -429,7 +699,7 @@ class Reader {
   FieldPath path_;
   // The values of the fields of the object being read, indexed like FieldNamesOf() (null:
   // absent), and the index of the field Describe() visits next.
-  const json::value* const* values_ = nullptr;
+  const Value* const* values_ = nullptr;
   size_t next_field_ = 0;
   bool truncated_ = false;
 };
@@ -614,46 +884,10 @@ class TextWriter {
     pos_ = std::copy(s.begin(), s.end(), pos_);
   }
 
-  // Writes `s` as a JSON string, escaped exactly as boost::json::serialize() escapes: '"'
-  // and '\' with a backslash; backspace, tab, newline, form feed and carriage return as \b
-  // \t \n \f \r; other control characters as \u00xx (lowercase hex); every other byte,
-  // UTF-8 sequences and DEL included, as it is.
+  // Writes `s` as a JSON string, escaped exactly as boost::json::serialize() escapes.
   void PutQuoted(std::string_view s) {
-    // For each byte: 0 if it stands as it is, else what follows the backslash ('u': u00xx).
-    static constexpr std::array<char, 256> kEscapes = [] {
-      std::array<char, 256> escapes{};
-      for (int c = 0; c < 0x20; ++c) escapes[c] = 'u';
-      escapes['\b'] = 'b';
-      escapes['\t'] = 't';
-      escapes['\n'] = 'n';
-      escapes['\f'] = 'f';
-      escapes['\r'] = 'r';
-      escapes['"'] = '"';
-      escapes['\\'] = '\\';
-      return escapes;
-    }();
-    static constexpr char kHex[] = "0123456789abcdef";
-    Reserve(2 + 6 * s.size());  // each byte takes at most 6: \u001f
-    char* p = pos_;             // a local cursor: stores through char* could alias pos_ itself
-    *p++ = '"';
-    for (const char ch : s) {
-      const unsigned char c = static_cast<unsigned char>(ch);
-      const char escape = kEscapes[c];
-      if (escape == 0) {
-        *p++ = ch;
-        continue;
-      }
-      *p++ = '\\';
-      *p++ = escape;
-      if (escape == 'u') {
-        *p++ = '0';
-        *p++ = '0';
-        *p++ = kHex[c >> 4];
-        *p++ = kHex[c & 15];
-      }
-    }
-    *p++ = '"';
-    pos_ = p;
+    Reserve(MaxEscapedSize(s));
+    pos_ = EscapeJsonString(s, pos_);
   }
 
   char inline_[4096];  // the buffer until the text outgrows it
@@ -669,7 +903,7 @@ class TextWriter {
 template <JsonEntity T>
 Decoded<T> Decode(const json::value& json, DecodeMode mode) {
   Decoded<T> out;
-  Reader reader(mode, out.errors);
+  Reader<BoostJson> reader(mode, out.errors);
   reader.Read(json, out.value.emplace(), Rules{});
   reader.Finish();
   if (!out.errors.empty()) out.value.reset();
@@ -677,18 +911,28 @@ Decoded<T> Decode(const json::value& json, DecodeMode mode) {
 }
 
 template <JsonEntity T>
-Decoded<T> DecodeText(std::string_view text, DecodeMode mode) {
-  // The parsed tree lives only for this call: allocate it from a stack arena.
-  unsigned char scratch[16 * 1024];
-  json::monotonic_resource arena(scratch, sizeof scratch);
-  json::error_code ec;
-  json::value parsed = json::parse(JsonView(text), ec, &arena);
-  if (ec) {
-    Decoded<T> out;
-    out.errors.push_back({"#", StrCat("is not valid JSON: ", ec.message())});
-    return out;
+absl::StatusOr<Decoded<T>> ParseAndDecode(std::string_view text, DecodeMode mode) {
+  // The document lives only for this call; its buffers stay with the thread for the next.
+  thread_local FlatDocument document;
+  if (json::error_code ec = document.Parse(text)) {
+    return absl::InvalidArgumentError(ec.message());
   }
-  return Decode<T>(parsed, mode);
+  Decoded<T> out;
+  Reader<FlatJson> reader(mode, out.errors);
+  reader.Read(document.root(), out.value.emplace(), Rules{});
+  reader.Finish();
+  if (!out.errors.empty()) out.value.reset();
+  document.Trim(256 * 1024);
+  return out;
+}
+
+template <JsonEntity T>
+Decoded<T> DecodeText(std::string_view text, DecodeMode mode) {
+  absl::StatusOr<Decoded<T>> decoded = ParseAndDecode<T>(text, mode);
+  if (decoded.ok()) return *std::move(decoded);
+  Decoded<T> out;
+  out.errors.push_back({"#", StrCat("is not valid JSON: ", decoded.status().message())});
+  return out;
 }
 
 template <JsonEntity T>
@@ -703,10 +947,11 @@ std::string Serialize(const T& entity) {
   return std::move(writer).Take();
 }
 
-#define DISTHUB_INSTANTIATE_JSON(T)                                \
-  template Decoded<T> Decode<T>(const json::value&, DecodeMode);   \
-  template Decoded<T> DecodeText<T>(std::string_view, DecodeMode); \
-  template json::value Encode<T>(const T&);                        \
+#define DISTHUB_INSTANTIATE_JSON(T)                                                    \
+  template Decoded<T> Decode<T>(const json::value&, DecodeMode);                       \
+  template Decoded<T> DecodeText<T>(std::string_view, DecodeMode);                     \
+  template absl::StatusOr<Decoded<T>> ParseAndDecode<T>(std::string_view, DecodeMode); \
+  template json::value Encode<T>(const T&);                                            \
   template std::string Serialize<T>(const T&)
 
 DISTHUB_INSTANTIATE_JSON(Order);

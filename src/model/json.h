@@ -33,6 +33,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "model/entities.h"
 #include "model/fields.h"
 
@@ -57,8 +58,14 @@ inline constexpr size_t kMaxDecodeErrors = 100;
 template <JsonEntity T>
 Decoded<T> Decode(const boost::json::value& json, DecodeMode mode = DecodeMode::kInbound);
 
-// Parses `text` (without exceptions, into a scratch arena) and decodes it. Text that is not
-// JSON gives one error at "#".
+// Parses `text` and decodes it in one pass, without building a boost::json tree: the same
+// result and errors as Decode(boost::json::parse(text)), about twice as fast. Text that is
+// not JSON is kInvalidArgument with Boost.JSON's message ("syntax error").
+template <JsonEntity T>
+absl::StatusOr<Decoded<T>> ParseAndDecode(std::string_view text,
+                                          DecodeMode mode = DecodeMode::kInbound);
+
+// ParseAndDecode(), with text that is not JSON as one error at "#".
 template <JsonEntity T>
 Decoded<T> DecodeText(std::string_view text, DecodeMode mode = DecodeMode::kInbound);
 
@@ -75,6 +82,10 @@ std::string Serialize(const T& entity);
 inline Decoded<Order> DecodeOrder(const boost::json::value& json,
                                   DecodeMode mode = DecodeMode::kInbound) {
   return Decode<Order>(json, mode);
+}
+inline absl::StatusOr<Decoded<Order>> ParseAndDecodeOrder(std::string_view text,
+                                                          DecodeMode mode = DecodeMode::kInbound) {
+  return ParseAndDecode<Order>(text, mode);
 }
 inline Decoded<Order> DecodeOrderText(std::string_view text,
                                       DecodeMode mode = DecodeMode::kInbound) {

@@ -8,11 +8,13 @@
 #include "gtest/gtest.h"
 #include "model/test_entities.h"
 #include "model/validate.h"
+#include "status_matchers.h"
 
 namespace disthub {
 namespace {
 
 namespace json = boost::json;
+using ::disthub::testing::StatusIs;
 using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::Field;
@@ -34,9 +36,22 @@ json::value EditedOrder(const std::function<void(json::object&)>& edit) {
   return doc;
 }
 
+// Decodes `doc` from the tree and from its text (ParseAndDecode, which reads the text in one
+// pass without the tree): both must give the same order or the same errors.
+Decoded<Order> DecodeBothWays(const json::value& doc, DecodeMode mode = DecodeMode::kInbound) {
+  Decoded<Order> from_tree = DecodeOrder(doc, mode);
+  absl::StatusOr<Decoded<Order>> from_text = ParseAndDecodeOrder(json::serialize(doc), mode);
+  EXPECT_TRUE(from_text.ok()) << from_text.status();
+  if (from_text.ok()) {
+    EXPECT_EQ(from_text->errors, from_tree.errors);
+    EXPECT_EQ(from_text->value, from_tree.value);
+  }
+  return from_tree;
+}
+
 std::vector<FieldError> OrderErrors(const std::function<void(json::object&)>& edit,
                                     DecodeMode mode = DecodeMode::kInbound) {
-  Decoded<Order> decoded = DecodeOrder(EditedOrder(edit), mode);
+  Decoded<Order> decoded = DecodeBothWays(EditedOrder(edit), mode);
   EXPECT_EQ(decoded.value.has_value(), decoded.errors.empty());
   return decoded.errors;
 }
@@ -196,7 +211,7 @@ TEST(JsonDecode, RealisticOrderDecodesAndValidates) {
 }
 
 TEST(JsonDecode, BigPartnerIdsSurviveExactly) {
-  Decoded<Order> decoded = DecodeOrder(EditedOrder([](json::object& o) {
+  Decoded<Order> decoded = DecodeBothWays(EditedOrder([](json::object& o) {
     o["channel_order_ref"] = json::parse("9007199254740993");
     o["customer"].as_object()["external_ref"] = json::parse("18446744073709551615");
     o["customer"].as_object()["account_number"] = json::parse("-42");
@@ -351,7 +366,7 @@ TEST(JsonDecode, CurrenciesMustBeKnownIsoCodes) {
 
 TEST(JsonDecode, TimesAreRfc3339WithAnOffset) {
   auto placed_at = [](std::string text) {
-    Decoded<Order> d = DecodeOrder(EditedOrder([&](json::object& o) { o["placed_at"] = text; }));
+    Decoded<Order> d = DecodeBothWays(EditedOrder([&](json::object& o) { o["placed_at"] = text; }));
     return d.ok() ? std::optional<absl::Time>(d.value->placed_at) : std::nullopt;
   };
   EXPECT_EQ(placed_at("2026-11-26T21:10:07.123Z"), test::At(1795727407123));
@@ -390,7 +405,7 @@ TEST(JsonDecode, OutputOnlyFieldsAreRefusedInboundAndReadWhenStored) {
               ElementsAre(ErrorAt("#/id", "is set by the hub; leave it out"),
                           ErrorAt("#/status", "is set by the hub; leave it out"),
                           ErrorAt("#/received_at", "is set by the hub; leave it out")));
-  Decoded<Order> stored = DecodeOrder(EditedOrder(with_output_fields), DecodeMode::kStored);
+  Decoded<Order> stored = DecodeBothWays(EditedOrder(with_output_fields), DecodeMode::kStored);
   ASSERT_THAT(stored.errors, IsEmpty());
   EXPECT_EQ(stored.value->status, OrderStatus::kShipped);
   EXPECT_EQ(stored.value->id, "ord_1");
@@ -439,6 +454,99 @@ TEST(JsonDecode, OtherEntitiesUseTheSameRules) {
           "shipped_at": "2026-11-27T10:00:00Z", "lines": [{"line_no": 1, "sku": "A", "quantity": 2}]})");
   ASSERT_THAT(shipment.errors, IsEmpty());
   EXPECT_EQ(shipment.value->tracking_number, "794644790132");
+}
+
+// The text `order`, or the text of the realistic order with `from` replaced by `to`.
+std::string Replaced(std::string_view from, std::string_view to) {
+  std::string text(test::kRealisticOrderJson);
+  const size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+TEST(JsonParseAndDecode, AgreesWithDecodingTheBoostJsonTree) {
+  const std::vector<std::string> texts = {
+      std::string(test::kRealisticOrderJson),
+      // A repeated key keeps its first place and its last value, as in a boost::json::object.
+      Replaced("\"currency\":", "\"currency\": \"XXX\", \"currency\":"),
+      Replaced("\"currency\":", "\"currency\": 7, \"bogus\": 1, \"currency\":"),
+      Replaced("\"currency\":", "\"bogus\": 1, \"bogus\": 2, \"bogus\": [1, {}], \"currency\":"),
+      Replaced("\"attributes\": {", "\"attributes\": {\"a\": \"1\", \"b\": \"2\", \"a\": 3, "),
+      Replaced("\"attributes\": {", "\"attributes\": {\"a\": \"1\", \"a\": \"2\", "),
+      Replaced("\"attributes\": {",
+               "\"attributes\": {\"\": \"x\", \"a\\u00e9\\n\\\"\": \"\\ud83d\\ude00\", "),
+      // Escapes in keys and values, numbers of every kind, null, nesting of the wrong kind.
+      Replaced("\"channel\":", "\"chan\\u006eel\":"),
+      Replaced("\"channel\":", "\"x\": [[[[{\"a\": null}]]]], \"channel\":"),
+      Replaced("\"channel\":", "\"notes\": 1e400, \"channel\":"),
+      Replaced("\"channel\":", "\"notes\": -0.0, \"channel\":"),
+      Replaced("\"channel\":", "\"notes\": 18446744073709551616, \"channel\":"),
+      Replaced("\"channel\":", "\"notes\": true, \"channel\":"),
+      Replaced("\"lines\":", "\"lines\": {}, \"x\":"),
+      Replaced("\"lines\":", "\"lines\": [], \"x\":"),
+      Replaced("\"lines\":", "\"lines\": [1, null, \"a\", [], {}], \"x\":"),
+      "{}",
+      "[]",
+      "null",
+      "7",
+      "\"order\"",
+      "{\"lines\": [{\"line_no\": 1.0}, {\"line_no\": 1.5}]}",
+  };
+  for (const std::string& text : texts) {
+    SCOPED_TRACE(text);
+    json::error_code ec;
+    json::value tree = json::parse(text, ec);
+    ASSERT_FALSE(ec) << ec.message();
+    for (DecodeMode mode : {DecodeMode::kInbound, DecodeMode::kStored}) {
+      Decoded<Order> from_tree = DecodeOrder(tree, mode);
+      absl::StatusOr<Decoded<Order>> from_text = ParseAndDecodeOrder(text, mode);
+      ASSERT_TRUE(from_text.ok()) << from_text.status();
+      EXPECT_EQ(from_text->errors, from_tree.errors);
+      EXPECT_EQ(from_text->value, from_tree.value);
+    }
+  }
+}
+
+TEST(JsonParseAndDecode, RefusesWhatBoostJsonParseRefusesWithItsMessage) {
+  const std::vector<std::string> texts = {
+      "",
+      " ",
+      "{",
+      "{\"channel\": ",
+      "{\"a\":1}x",
+      "{\"a\":1} {}",
+      "[1,]",
+      "{\"a\" 1}",
+      "\"\\x\"",
+      "\"\\ud800\"",
+      "nul",
+      "01",
+      "{\"a\":1,}",
+      "// comment\n{}",
+      "\"tab\there\"",
+      std::string(40, '[') + std::string(40, ']'),  // deeper than Boost.JSON's default of 32
+      std::string(test::kRealisticOrderJson) + ",",
+  };
+  for (const std::string& text : texts) {
+    SCOPED_TRACE(text);
+    json::error_code ec;
+    json::parse(text, ec);
+    ASSERT_TRUE(ec);
+    absl::StatusOr<Decoded<Order>> decoded = ParseAndDecodeOrder(text);
+    EXPECT_THAT(decoded.status(), StatusIs(absl::StatusCode::kInvalidArgument, ec.message()));
+  }
+}
+
+TEST(JsonParseAndDecode, ReusesItsBuffersAcrossDocumentsOfAnySize) {
+  std::string big =
+      Replaced("\"notes\":", "\"x\": \"" + std::string(300 * 1024, 'n') + "\", \"notes\":");
+  for (const std::string& text :
+       {std::string(test::kRealisticOrderJson), big, std::string(test::kRealisticOrderJson)}) {
+    absl::StatusOr<Decoded<Order>> from_text = ParseAndDecodeOrder(text);
+    ASSERT_TRUE(from_text.ok());
+    EXPECT_EQ(from_text->errors, DecodeOrder(json::parse(text)).errors);
+  }
 }
 
 }  // namespace
