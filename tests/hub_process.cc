@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,7 +31,7 @@ std::string SourcePath(const std::string& relative) {
   return Env("DISTHUB_SOURCE_DIR", DISTHUB_DEFAULT_SOURCE_DIR) + "/" + relative;
 }
 
-HubProcess::HubProcess() {
+HubProcess::HubProcess(const std::string& extra_yaml) {
   char tmpl[] = "/tmp/disthub-it-XXXXXX";
   if (mkdtemp(tmpl) != nullptr) folder_ = tmpl;
   std::ofstream(folder_ + "/hub.yaml") << StrCat(R"(
@@ -68,7 +69,13 @@ partners:
     scopes: [orders:read]
     api_keys:
       - id: k
-        key_sha256: )", Sha256Hex(kHashedKey), "\n");
+        key_sha256: )", Sha256Hex(kHashedKey), R"(
+  - name: ops
+    scopes: [events:read, operations:write]
+    api_keys:
+      - id: k
+        key_env: TEST_OPS_KEY
+)", extra_yaml, "\n");
 }
 
 HubProcess::~HubProcess() {
@@ -82,6 +89,8 @@ absl::Status HubProcess::Start(const std::vector<std::string>& extra_args) {
   if (pipe(out) != 0) return absl::InternalError("pipe failed");
   pid_ = fork();
   if (pid_ == 0) {
+    // Never outlive the test: if it dies without stopping us, so do we.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     dup2(out[1], STDOUT_FILENO);
     int err = open((folder_ + "/stderr.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     dup2(err, STDERR_FILENO);
@@ -89,6 +98,7 @@ absl::Status HubProcess::Start(const std::vector<std::string>& extra_args) {
     setenv("TEST_WRITER_KEY", kWriterKey, 1);
     setenv("TEST_PORTAL_KEY", kPortalKey, 1);
     setenv("TEST_READER_KEY", kReaderKey, 1);
+    setenv("TEST_OPS_KEY", kOpsKey, 1);
     std::vector<std::string> args = {binary, "serve", "--config", folder_ + "/hub.yaml"};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     std::vector<char*> argv;

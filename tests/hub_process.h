@@ -18,12 +18,13 @@ inline constexpr char kWriterKey[] = "writer-key-000000000001";   // orders:writ
 inline constexpr char kPortalKey[] = "portal-key-000000000002";   // orders:write+read, b2b-portal only
 inline constexpr char kReaderKey[] = "reader-key-000000000003";   // orders:read, events:read
 inline constexpr char kHashedKey[] = "hashed-key-000000000004";   // orders:read, configured by digest
+inline constexpr char kOpsKey[] = "ops-key-00000000000000005";     // events:read, operations:write
 
 class HubProcess {
  public:
-  // Makes a fresh folder with a configuration; `extra_yaml` replaces the default
-  // server section when not empty.
-  HubProcess();
+  // Makes a fresh folder with a configuration; `extra_yaml` (top-level sections such as
+  // `subscribers:`) is appended to it.
+  explicit HubProcess(const std::string& extra_yaml = "");
   ~HubProcess();  // kills the process (if running) and removes the folder
 
   // Starts `disthub serve` on the folder's store and waits for its address.

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <map>
 
+#include "api/query.h"
 #include "base/strings.h"
 #include "events/event_json.h"
 #include "model/json.h"
@@ -17,9 +18,10 @@ namespace {
 
 constexpr std::string_view kRouteNames[] = {"/v1/orders",  "/v1/orders/{id}", "/v1/orders",
                                             "/v1/events",  "/v1/schemas",     "/healthz",
-                                            "/readyz",     "/metrics",        "other"};
+                                            "/readyz",     "/metrics",        "other",
+                                            "operations"};
 constexpr std::string_view kRouteMethods[] = {"POST", "GET", "GET", "GET", "GET",
-                                              "GET",  "GET", "GET", "any"};
+                                              "GET",  "GET", "GET", "any", "any"};
 
 HttpResponse Json(int status, std::string body) {
   return HttpResponse{.status = status, .body = std::move(body)};
@@ -46,58 +48,6 @@ HttpResponse NotFound(std::string_view detail, std::string_view instance) {
   return Problem(404, "not-found", "Not found", detail, instance);
 }
 
-HttpResponse BadQuery(std::string_view param, std::string_view detail, std::string_view instance) {
-  return Problem(400, "invalid-parameter", "Invalid query parameter",
-                 StrCat(param, ": ", detail), instance,
-                 {{std::string(param), std::string(detail), "parameter"}});
-}
-
-// Decoded query parameters, or an error response naming the first bad one.
-struct Query {
-  std::map<std::string, std::string> values;
-  std::optional<HttpResponse> error;
-};
-
-Query ParseQuery(const HttpRequest& req, std::initializer_list<std::string_view> known) {
-  Query q;
-  std::string_view raw = req.Query();
-  if (raw.empty()) return q;
-  auto parsed = boost::urls::parse_query(boost::core::string_view(raw.data(), raw.size()));
-  if (!parsed) {
-    q.error = Problem(400, "invalid-parameter", "Invalid query string",
-                      "the query string is not well-formed", req.Path());
-    return q;
-  }
-  for (auto param : boost::urls::params_view(*parsed)) {
-    std::string key(param.key);
-    if (std::find(known.begin(), known.end(), key) == known.end()) {
-      std::string list;
-      for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
-      q.error = BadQuery(key, StrCat("is not a parameter of this route (known: ", list, ")"),
-                         req.Path());
-      return q;
-    }
-    q.values[key] = std::string(param.value);
-  }
-  return q;
-}
-
-// Parses an integer query parameter within [lo, hi]; `fallback` when absent.
-std::optional<HttpResponse> IntParam(const Query& q, const HttpRequest& req, const std::string& name,
-                                     int64_t lo, int64_t hi, int64_t fallback, int64_t& out) {
-  out = fallback;
-  auto it = q.values.find(name);
-  if (it == q.values.end()) return std::nullopt;
-  const std::string& s = it->second;
-  auto r = std::from_chars(s.data(), s.data() + s.size(), out);
-  if (r.ec != std::errc() || r.ptr != s.data() + s.size() || out < lo || out > hi) {
-    return BadQuery(name, StrCat("must be an integer from ", lo, " to ", hi), req.Path());
-  }
-  return std::nullopt;
-}
-
-// Scratch memory per I/O thread for parsing one request body (larger bodies spill to the heap).
-constexpr size_t kScratchBytes = 64 * 1024;
 
 bool ValidIdempotencyKey(std::string_view key) {
   if (key.empty() || key.size() > 255) return false;
@@ -106,7 +56,7 @@ bool ValidIdempotencyKey(std::string_view key) {
 
 bool IsJsonContentType(std::string_view ct) {
   std::string lower(ct.substr(0, ct.find(';')));
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : lower) c = c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
   while (!lower.empty() && lower.back() == ' ') lower.pop_back();
   return lower == "application/json" || (lower.size() > 5 && lower.ends_with("+json"));
 }
@@ -181,6 +131,8 @@ void Api::Handle(HttpRequest req, Responder respond) {
   } else if (path == "/v1/schemas" || path.starts_with("/v1/schemas/")) {
     route = kSchemas;
     rest = path.size() > 12 ? path.substr(12) : std::string_view();
+  } else if (DeliveryApi::Owns(path)) {
+    route = kOperations;
   }
   if (!principal.ok()) {
     return Finish(route, req, Unauthorized(View(principal.status().message()), path), respond);
@@ -214,7 +166,26 @@ void Api::Handle(HttpRequest req, Responder respond) {
     case kEvents:
       if (method != "GET") return Finish(route, req, allow("GET"), respond);
       if (auto denied = need(kScopeEventsRead)) return Finish(route, req, *denied, respond);
+      if (req.Query().find("subscription=") != std::string_view::npos &&
+          deps_.delivery != nullptr) {
+        Query q = ParseQuery(req, {"subscription", "limit"});
+        if (q.error) return Finish(route, req, *q.error, respond);
+        return Finish(route, req, deps_.delivery->SubscriptionEvents(req, q.Get("subscription")),
+                      respond);
+      }
       return Finish(route, req, Events(req), respond);
+    case kOperations: {
+      if (deps_.delivery == nullptr) {
+        return Finish(kOther, req, NotFound(StrCat("no route for ", path), path), respond);
+      }
+      HttpRequest timing;
+      timing.received = req.received;
+      return deps_.delivery->Handle(
+          req, who,
+          [this, timing = std::move(timing), respond = std::move(respond)](HttpResponse r) mutable {
+            Finish(kOperations, timing, std::move(r), respond);
+          });
+    }
     case kSchemas:
       if (method != "GET") return Finish(route, req, allow("GET"), respond);
       return Finish(route, req, Schemas(req, rest), respond);
@@ -241,17 +212,14 @@ void Api::CreateOrder(HttpRequest& req, const Principal& who, Responder& respond
                             "header"}}));
   }
 
-  // The parsed tree lives only for this call: allocate it from a per-thread scratch
-  // buffer instead of the heap.
-  thread_local std::unique_ptr<unsigned char[]> scratch(new unsigned char[kScratchBytes]);
-  boost::json::error_code ec;
-  boost::json::monotonic_resource arena(scratch.get(), kScratchBytes);
-  boost::json::value json = boost::json::parse(req.body, ec, &arena);
-  if (ec) {
+  // Parsed and decoded in one pass, without a boost::json tree.
+  absl::StatusOr<Decoded<Order>> parsed = ParseAndDecodeOrder(req.body);
+  if (!parsed.ok()) {
     return reject(Problem(400, "malformed-json", "Malformed JSON",
-                          StrCat("the body is not valid JSON: ", ec.message()), instance));
+                          StrCat("the body is not valid JSON: ", parsed.status().message()),
+                          instance));
   }
-  Decoded<Order> decoded = DecodeOrder(json);
+  Decoded<Order>& decoded = *parsed;
   if (!decoded.ok()) {
     return reject(Problem(422, "validation-failed", "The order is not valid",
                           StrCat(decoded.errors.size(), " field(s) are not valid; see errors"),

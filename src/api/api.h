@@ -16,6 +16,7 @@
 #include <string>
 
 #include "api/auth.h"
+#include "api/delivery_api.h"
 #include "api/http.h"
 #include "base/clock.h"
 #include "base/ids.h"
@@ -38,6 +39,7 @@ struct ApiDeps {
   IdGenerator* ids;
   const Clock* clock;
   int max_pending = 20'000;  // the queue's limit: /readyz reports not ready near it
+  DeliveryApi* delivery = nullptr;  // outbox, dead letters, replays…; null: those routes 404
 };
 
 class Api final : public HttpHandler {
@@ -47,7 +49,7 @@ class Api final : public HttpHandler {
 
   // Routes, for per-route metrics.
   enum Route { kCreateOrder, kGetOrder, kListOrders, kEvents, kSchemas, kHealth, kReady,
-               kMetrics, kOther, kRouteCount };
+               kMetrics, kOther, kOperations, kRouteCount };
 
  private:
   struct RouteMetrics {

@@ -113,6 +113,29 @@ class MapReader {
     }
     out = n;
   }
+  void Read(const YAML::Node& v, const std::string& path, double& out) {
+    if (!v.IsScalar()) return Error(v, path, "must be a number");
+    const std::string& s = v.Scalar();
+    char* end = nullptr;
+    errno = 0;
+    double d = std::strtod(s.c_str(), &end);
+    if (s.empty() || *end != '\0' || errno == ERANGE) {
+      return Error(v, path, StrCat("must be a number, not \"", s, "\""));
+    }
+    out = d;
+  }
+  void Read(const YAML::Node& v, const std::string& path, bool& out) {
+    if (!v.IsScalar() || (v.Scalar() != "true" && v.Scalar() != "false")) {
+      return Error(v, path, "must be true or false");
+    }
+    out = v.Scalar() == "true";
+  }
+  void Read(const YAML::Node& v, const std::string& path, absl::Duration& out) {
+    int64_t ms = 0;
+    size_t before = errors_->size();
+    Read(v, path, ms);
+    if (errors_->size() == before) out = absl::Milliseconds(ms);
+  }
   void Read(const YAML::Node& v, const std::string& path, std::vector<std::string>& out) {
     if (!v.IsSequence()) return Error(v, path, "must be a list of strings");
     out.clear();
@@ -172,7 +195,8 @@ void Validate(const Config& c, std::vector<std::string>& errors) {
   }
   if (c.channels.empty()) fail("channels", "configure at least one sales channel");
 
-  const std::set<std::string> scopes = {"orders:read", "orders:write", "events:read"};
+  const std::set<std::string> scopes = {"orders:read", "orders:write", "events:read",
+                                        "operations:write"};
   std::set<std::string> partners;
   for (size_t i = 0; i < c.partners.size(); ++i) {
     const PartnerConfig& p = c.partners[i];
@@ -180,7 +204,7 @@ void Validate(const Config& c, std::vector<std::string>& errors) {
     if (p.name.empty()) fail(at + ".name", "is required");
     if (!partners.insert(p.name).second) fail(at + ".name", StrCat("\"", p.name, "\" is defined twice"));
     for (const std::string& s : p.scopes) {
-      if (!scopes.count(s)) fail(at + ".scopes", StrCat("\"", s, "\" is not a scope (orders:read, orders:write, events:read)"));
+      if (!scopes.count(s)) fail(at + ".scopes", StrCat("\"", s, "\" is not a scope (orders:read, orders:write, events:read, operations:write)"));
     }
     for (const std::string& ch : p.channels) {
       if (!channels.count(ch)) fail(at + ".channels", StrCat("\"", ch, "\" is not a configured channel"));
@@ -195,6 +219,40 @@ void Validate(const Config& c, std::vector<std::string>& errors) {
       }
     }
   }
+
+  std::set<std::string> subscribers;
+  for (size_t i = 0; i < c.subscribers.size(); ++i) {
+    const SubscriberConfig& s = c.subscribers[i].subscriber;
+    const DeliveryPolicy& p = s.policy;
+    std::string at = StrCat("subscribers[", static_cast<int64_t>(i), "]");
+    if (s.name.empty()) fail(at + ".name", "is required");
+    if (!subscribers.insert(s.name).second) fail(at + ".name", StrCat("\"", s.name, "\" is defined twice"));
+    if (!s.url.starts_with("http://") && !s.url.starts_with("https://")) {
+      fail(at + ".url", StrCat("\"", s.url, "\" must start with http:// or https://"));
+    }
+    if (s.events.empty()) fail(at + ".events", "list the event types it receives (\"order.*\")");
+    if (s.key_header.empty()) fail(at + ".key_header", "must name a header");
+    for (const auto& h : c.subscribers[i].headers) {
+      if (h.name.empty() || h.value_env.empty()) fail(at + ".headers", "each header needs name and value_env");
+    }
+    std::string d = at + ".delivery";
+    if (p.concurrency < 1 || p.concurrency > 1024) fail(d + ".concurrency", "must be 1 to 1024");
+    if (p.rate_per_second < 0) fail(d + ".rate_per_second", "must be 0 (unlimited) or more");
+    if (p.burst < 1) fail(d + ".burst", "must be at least 1");
+    if (p.timeout <= absl::ZeroDuration()) fail(d + ".timeout_ms", "must be positive");
+    if (p.connect_timeout <= absl::ZeroDuration()) fail(d + ".connect_timeout_ms", "must be positive");
+    if (p.retry.initial <= absl::ZeroDuration()) fail(d + ".retry.initial_ms", "must be positive");
+    if (p.retry.max < p.retry.initial) fail(d + ".retry.max_ms", "must be at least initial_ms");
+    if (p.retry.multiplier < 1) fail(d + ".retry.multiplier", "must be at least 1");
+    if (p.retry.jitter < 0 || p.retry.jitter >= 1) fail(d + ".retry.jitter", "must be 0 to below 1");
+    if (p.retry.max_attempts < 1) fail(d + ".retry.max_attempts", "must be at least 1");
+    if (p.retry.max_age <= absl::ZeroDuration()) fail(d + ".retry.max_age_seconds", "must be positive");
+    if (p.circuit.failure_threshold < 1) fail(d + ".circuit.failure_threshold", "must be at least 1");
+    if (p.circuit.open_for <= absl::ZeroDuration()) fail(d + ".circuit.open_ms", "must be positive");
+    if (p.circuit.max_open < p.circuit.open_for) fail(d + ".circuit.max_open_ms", "must be at least open_ms");
+  }
+  if (c.delivery.max_in_memory < 100) fail("delivery.max_in_memory", "must be at least 100");
+  if (c.delivery.poll_interval_ms < 1) fail("delivery.poll_interval_ms", "must be at least 1");
 }
 
 }  // namespace
@@ -265,6 +323,45 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml, const std::string& f
         k.Get("key_env", key.key_env);
         k.Get("key_sha256", key.key_sha256);
       });
+    });
+    top.List("subscribers", c.subscribers, [](MapReader& r, SubscriberEntry& e) {
+      SubscriberConfig& s = e.subscriber;
+      r.Get("name", s.name, /*required=*/true);
+      r.Get("url", s.url, /*required=*/true);
+      r.Get("events", s.events, /*required=*/true);
+      r.Get("key_header", s.key_header);
+      r.List("headers", e.headers, [](MapReader& h, SubscriberHeaderConfig& hc) {
+        h.Get("name", hc.name, /*required=*/true);
+        h.Get("value_env", hc.value_env, /*required=*/true);
+      });
+      r.Section("delivery", [&](MapReader& d) {
+        DeliveryPolicy& p = s.policy;
+        d.Get("concurrency", p.concurrency);
+        d.Get("rate_per_second", p.rate_per_second);
+        d.Get("burst", p.burst);
+        d.Get("connect_timeout_ms", p.connect_timeout);
+        d.Get("timeout_ms", p.timeout);
+        d.Get("ordered", p.ordered);
+        d.Section("retry", [&](MapReader& rr) {
+          rr.Get("initial_ms", p.retry.initial);
+          rr.Get("multiplier", p.retry.multiplier);
+          rr.Get("max_ms", p.retry.max);
+          rr.Get("jitter", p.retry.jitter);
+          rr.Get("max_attempts", p.retry.max_attempts);
+          int64_t age = absl::ToInt64Seconds(p.retry.max_age);
+          rr.Get("max_age_seconds", age);
+          p.retry.max_age = absl::Seconds(age);
+        });
+        d.Section("circuit", [&](MapReader& cr) {
+          cr.Get("failure_threshold", p.circuit.failure_threshold);
+          cr.Get("open_ms", p.circuit.open_for);
+          cr.Get("max_open_ms", p.circuit.max_open);
+        });
+      });
+    });
+    top.Section("delivery", [&](MapReader& r) {
+      r.Get("max_in_memory", c.delivery.max_in_memory);
+      r.Get("poll_interval_ms", c.delivery.poll_interval_ms);
     });
   }
   if (errors.empty()) Validate(c, errors);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "events/outbox.h"
 
 namespace disthub {
 
@@ -66,7 +67,9 @@ struct ApiKeyConfig {
 struct PartnerConfig {
   // Who calls the API ("b2b-portal", "ops-console").
   std::string name;
-  // What its keys may do: orders:read, orders:write, events:read.
+  // What its keys may do: orders:read, orders:write, events:read (events, outbox, dead
+  // letters, replays, inbound archive), operations:write (retry and discard dead letters,
+  // start replays, manage pull subscriptions).
   std::vector<std::string> scopes;
   // Channels it may submit and read orders for; empty means every channel.
   std::vector<std::string> channels;
@@ -80,6 +83,28 @@ struct CatalogConfig {
   std::string products_file;
 };
 
+// A header sent with every message to a subscriber, its value from the environment.
+struct SubscriberHeaderConfig {
+  // Header name ("Authorization").
+  std::string name;
+  // Environment variable holding the value (credentials never sit in the file).
+  std::string value_env;
+};
+
+// A partner endpoint the hub pushes events to through the outbox. The delivery policy
+// fields are documented in events/delivery_policy.h and docs/configuration.md.
+struct SubscriberEntry {
+  SubscriberConfig subscriber;  // name, url, events, key_header, policy
+  std::vector<SubscriberHeaderConfig> headers;
+};
+
+struct DeliveryConfig {
+  // Most outbox messages held in memory waiting or in flight; loading pauses beyond it.
+  int max_in_memory = 50'000;
+  // How often the outbox is checked when no commit signals new messages.
+  int poll_interval_ms = 250;
+};
+
 struct Config {
   std::string file;  // where it was read from
   ServerConfig server;
@@ -87,6 +112,8 @@ struct Config {
   CatalogConfig catalog;
   std::vector<ChannelConfig> channels;
   std::vector<PartnerConfig> partners;
+  std::vector<SubscriberEntry> subscribers;
+  DeliveryConfig delivery;
 };
 
 // Looks up an environment variable; injected so tests need not touch the real one.

@@ -1,11 +1,16 @@
 #include "app/hub.h"
 
+#include <atomic>
 #include <filesystem>
 
 #include "api/api.h"
 #include "api/auth.h"
 #include "api/http_server.h"
 #include "base/status_macros.h"
+#include "api/delivery_api.h"
+#include "events/deliverer.h"
+#include "events/operations.h"
+#include "events/outbox.h"
 #include "base/strings.h"
 #include "observe/metrics.h"
 #include "orchestration/catalog.h"
@@ -52,6 +57,27 @@ std::string ResolveRelative(const std::string& config_file, const std::string& p
   return (std::filesystem::path(config_file).parent_path() / path).string();
 }
 
+// The subscribers with their header values read from the environment.
+absl::StatusOr<std::vector<SubscriberConfig>> ResolveSubscribers(const Config& config,
+                                                                 const EnvLookup& env) {
+  std::vector<SubscriberConfig> out;
+  for (size_t i = 0; i < config.subscribers.size(); ++i) {
+    SubscriberConfig s = config.subscribers[i].subscriber;
+    for (const SubscriberHeaderConfig& h : config.subscribers[i].headers) {
+      std::optional<std::string> value = env(h.value_env);
+      if (!value.has_value()) {
+        return absl::FailedPreconditionError(
+            StrCat(config.file, ": subscribers[", static_cast<int64_t>(i), "] (", s.name,
+                   "): the environment variable ", h.value_env, " (header ", h.name,
+                   ") is not set"));
+      }
+      s.headers.emplace_back(h.name, *value);
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
 class RunningHub final : public Hub {
  public:
   absl::Status Start(const Config& config, const EnvLookup& env) {
@@ -85,15 +111,43 @@ class RunningHub final : public Hub {
         LatencyBuckets());
     Counter* failed_commits = metrics_.Counter("disthub_store_commit_failures_total",
                                                "Batches whose commit failed (nothing kept).");
+
+    // The transactional outbox: every appended event gets one outbox row per subscriber
+    // whose patterns match, in the event's own transaction.
+    DISTHUB_ASSIGN_OR_RETURN(std::vector<SubscriberConfig> subscribers,
+                             ResolveSubscribers(config, env));
+    router_ = std::make_unique<OutboxRouter>(subscribers);
+    store_->SetEventObserver(router_.get());
     queue_ = std::make_unique<CommitQueue>(
         store_.get(),
         CommitQueueOptions{.max_batch = config.store.max_batch,
                            .max_pending = config.store.max_pending,
-                           .on_batch = [=](int n, absl::Duration d, bool ok) {
+                           .on_batch = [=, this](int n, absl::Duration d, bool ok) {
                              batch_sizes->Observe(n);
                              commit_seconds->Observe(absl::ToDoubleSeconds(d));
                              if (!ok) failed_commits->Inc();
+                             // New outbox rows may have committed with the batch.
+                             if (ok) {
+                               if (Deliverer* dl = deliverer_.load()) dl->Wake();
+                             }
                            }});
+    if (!subscribers.empty()) {
+      owned_deliverer_ = std::make_unique<Deliverer>(
+          store_.get(), queue_.get(), &metrics_, Clock::Real(),
+          DelivererOptions{.subscribers = subscribers,
+                           .max_in_memory = config.delivery.max_in_memory,
+                           .poll_interval = absl::Milliseconds(config.delivery.poll_interval_ms)});
+      DISTHUB_RETURN_IF_ERROR(owned_deliverer_->Start());
+      deliverer_ = owned_deliverer_.get();
+      replayer_ = std::make_unique<Replayer>(store_.get(), queue_.get(), Clock::Real(), subscribers);
+      DISTHUB_RETURN_IF_ERROR(replayer_->Start());
+    }
+    delivery_api_ = std::make_unique<DeliveryApi>(DeliveryApiDeps{.store = store_.get(),
+                                                                  .queue = queue_.get(),
+                                                                  .deliverer = owned_deliverer_.get(),
+                                                                  .replayer = replayer_.get(),
+                                                                  .ids = &ids_,
+                                                                  .clock = Clock::Real()});
     metrics_.GaugeFn("disthub_commit_queue_depth", "Writes waiting for the single writer.", {},
                      [q = queue_.get()] { return static_cast<double>(q->pending()); });
     intake_ = std::make_unique<OrderIntake>(queue_.get());
@@ -105,7 +159,8 @@ class RunningHub final : public Hub {
                                          .metrics = &metrics_,
                                          .ids = &ids_,
                                          .clock = Clock::Real(),
-                                         .max_pending = config.store.max_pending});
+                                         .max_pending = config.store.max_pending,
+                                         .delivery = delivery_api_.get()});
     DISTHUB_ASSIGN_OR_RETURN(auto listen, SplitListen(config.server.listen));
     host_ = listen.first;
     DISTHUB_ASSIGN_OR_RETURN(
@@ -125,10 +180,17 @@ class RunningHub final : public Hub {
 
   void Shutdown() override {
     if (server_) server_->StopAccepting();
+    // Deliveries stop first: they write their outcomes through the queue.
+    deliverer_ = nullptr;
+    if (replayer_) replayer_->Stop();
+    if (owned_deliverer_) owned_deliverer_->Stop();
     if (queue_) queue_->Close();  // commits and answers every write already taken
     if (server_) server_->Stop();  // sends those answers, then stops
     queue_.reset();
     server_.reset();
+    delivery_api_.reset();
+    replayer_.reset();
+    owned_deliverer_.reset();
     api_.reset();
     intake_.reset();
     store_.reset();
@@ -141,7 +203,12 @@ class RunningHub final : public Hub {
   std::optional<Catalog> catalog_;
   std::unique_ptr<OrderChecks> checks_;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<OutboxRouter> router_;
   std::unique_ptr<CommitQueue> queue_;
+  std::unique_ptr<Deliverer> owned_deliverer_;
+  std::atomic<Deliverer*> deliverer_{nullptr};  // read by the writer thread after commits
+  std::unique_ptr<Replayer> replayer_;
+  std::unique_ptr<DeliveryApi> delivery_api_;
   std::unique_ptr<OrderIntake> intake_;
   std::unique_ptr<Api> api_;
   std::unique_ptr<HttpServer> server_;

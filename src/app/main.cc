@@ -10,6 +10,8 @@
 #include "app/config.h"
 #include "app/demo.h"
 #include "app/hub.h"
+#include "app/ops_cli.h"
+#include "app/sim_cli.h"
 
 #ifndef DISTHUB_VERSION
 #define DISTHUB_VERSION "0.0.0"
@@ -104,11 +106,15 @@ int main(int argc, char** argv) {
   check->add_option("config", config_file, "Configuration file (YAML)")->required();
 
   app.add_subcommand("version", "Print the version.");
+  std::function<int()> run_sim = disthub::AddSimCommands(app);
+  std::function<int()> run_ops = disthub::AddOpsCommands(app);
 
   CLI11_PARSE(app, argc, argv);
 
   if (app.got_subcommand("serve")) return Serve(config_file, listen, data_dir);
   if (app.got_subcommand("demo")) return disthub::RunDemo(demo_options);
+  if (app.got_subcommand("sim")) return run_sim();
+  if (int status = run_ops(); status >= 0) return status;
   if (app.got_subcommand("check-config")) {
     auto config = disthub::LoadConfig(config_file);
     if (!config.ok()) {

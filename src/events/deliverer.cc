@@ -596,29 +596,26 @@ struct Deliverer::Impl {
       int running = 0;
       curl_multi_perform(multi, &running);
       int left = 0;
+      bool finished_any = false;
       while (CURLMsg* m = curl_multi_info_read(multi, &left)) {
         if (m->msg != CURLMSG_DONE) continue;
         Transfer* t = nullptr;
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &t);
         Complete(t, m->data.result);
+        finished_any = true;
       }
       Flush();
       if (now - last_gauges >= absl::Milliseconds(500)) {
         UpdateGauges(now);
         last_gauges = now;
       }
-      // Something finished: more may start at once.
-      absl::Time after = clock->Now();
-      bool more_ready = false;
-      for (auto& sub : subs) {
-        if (!sub->ready.empty() && sub->ready.top().first <= after &&
-            sub->in_flight < sub->config.policy.concurrency) {
-          more_ready = true;
-        }
-      }
-      int timeout_ms = more_ready ? 0
-                                  : static_cast<int>(std::clamp<int64_t>(
-                                        absl::ToInt64Milliseconds(next - after) + 1, 1, 250));
+      // A finished attempt frees a slot (and may unblock a subject's next message): pump
+      // again at once. Otherwise sleep until the next due time, a transfer's progress, or
+      // a Wake(); never spin while the policy holds messages back (open circuit, quota).
+      const absl::Time after = clock->Now();
+      int timeout_ms = finished_any ? 0
+                                    : static_cast<int>(std::clamp<int64_t>(
+                                          absl::ToInt64Milliseconds(next - after) + 1, 1, 250));
       if (timeout_ms > 0 && !wake.load()) curl_multi_poll(multi, nullptr, 0, timeout_ms, nullptr);
     }
     // Abandon what is in flight: those messages are still pending in the store.

@@ -72,6 +72,8 @@ bool CircuitBreaker::Allow(absl::Time now) {
 
 absl::Time CircuitBreaker::NextAllowed(absl::Time now) const {
   if (state_ == State::kOpen) return std::max(now, open_until_);
+  // The probe's outcome decides; its completion is what to wait for.
+  if (state_ == State::kHalfOpen && probe_in_flight_) return absl::InfiniteFuture();
   return now;
 }
 

@@ -1,0 +1,65 @@
+// The API of the delivery machinery: outbox, dead letters, replays, pull subscriptions,
+// the inbound archive, the audit log and per-subscriber delivery status.
+//
+//   GET  /v1/deliveries                          per subscriber: circuit, waiting, in flight
+//   GET  /v1/outbox[?subscriber=&state=&limit=&cursor=]   GET /v1/outbox/{id} (with attempts)
+//   GET  /v1/dead-letters[?kind=&partner=&state=&cause=&type=&limit=&cursor=]
+//   GET  /v1/dead-letters/{id}                   with the original bytes and every attempt
+//   POST /v1/dead-letters/{id}/retry             {"reason": "…"} (optional)
+//   POST /v1/dead-letters/retry                  {"ids": […]} or a filter {"partner", "cause",
+//                                                "type", "limit"}, and "reason"
+//   POST /v1/dead-letters/{id}/discard           {"reason": "…"} (required)
+//   GET  /v1/replays   POST /v1/replays          {"subscriber", from_seq, to_seq, from_time,
+//                                                to_time, subject, types}
+//   GET  /v1/replays/{id}   POST /v1/replays/{id}/cancel
+//   GET  /v1/subscriptions   PUT /v1/subscriptions/{name} {"types": […], "from": "start"|"now"|SEQ}
+//   GET  /v1/subscriptions/{name}/events[?limit=]  (also GET /v1/events?subscription=NAME)
+//   POST /v1/subscriptions/{name}/ack            {"seq": N}
+//   GET  /v1/inbound[?source=&limit=&cursor=]   GET /v1/inbound/{id}
+//   GET  /v1/audit[?after=&limit=]
+//
+// Reads need the events:read scope; changes need operations:write. Every change is
+// audited with the caller's partner/key id.
+#pragma once
+
+#include <string_view>
+
+#include "api/auth.h"
+#include "api/http.h"
+#include "base/clock.h"
+#include "base/ids.h"
+#include "events/deliverer.h"
+#include "events/operations.h"
+#include "store/commit_queue.h"
+#include "store/store.h"
+
+namespace disthub {
+
+struct DeliveryApiDeps {
+  Store* store;
+  CommitQueue* queue;
+  Deliverer* deliverer;  // may be null: no subscribers configured
+  Replayer* replayer;    // may be null: no subscribers configured
+  IdGenerator* ids;
+  const Clock* clock;
+};
+
+class DeliveryApi {
+ public:
+  explicit DeliveryApi(DeliveryApiDeps deps) : deps_(deps) {}
+
+  // Whether `path` is one of these routes.
+  static bool Owns(std::string_view path);
+
+  // Answers a request on one of these routes, from an authenticated caller.
+  void Handle(const HttpRequest& req, const Principal& who, Responder respond);
+
+ // GET …/events of a pull subscription: the next page after its cursor, of its types.
+  // Also serves GET /v1/events?subscription=NAME.
+  HttpResponse SubscriptionEvents(const HttpRequest& req, const std::string& name);
+
+ private:
+  DeliveryApiDeps deps_;
+};
+
+}  // namespace disthub

@@ -1,0 +1,89 @@
+#include "app/sim_cli.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "base/files.h"
+#include "sim/partner_sim.h"
+
+namespace disthub {
+namespace {
+
+struct PartnerArgs {
+  std::string config_file;  // "" for the defaults
+  std::string listen;       // overrides the file's listen when set
+};
+
+int RunPartner(const PartnerArgs& args) {
+  // Block the stop signals in every thread (the sim's threads inherit the mask); this
+  // one waits for them below.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+
+  PartnerSimOptions options;
+  if (!args.config_file.empty()) {
+    absl::StatusOr<std::string> text = ReadFile(args.config_file);
+    if (!text.ok()) {
+      std::cerr << text.status().message() << "\n";
+      return 2;
+    }
+    absl::StatusOr<PartnerSimOptions> parsed = ParsePartnerSimConfig(*text, args.config_file);
+    if (!parsed.ok()) {
+      std::cerr << parsed.status().message() << "\n";
+      return 2;
+    }
+    options = *std::move(parsed);
+  }
+  if (!args.listen.empty()) options.listen = args.listen;
+  absl::StatusOr<std::unique_ptr<PartnerSim>> sim = StartPartnerSim(options);
+  if (!sim.ok()) {
+    std::cerr << "disthub sim partner: " << sim.status().message() << "\n";
+    return sim.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+  }
+  // Scripts and tests read this line to learn the port.
+  std::printf("partner-sim listening on %s\n", (*sim)->url().c_str());
+  std::fflush(stdout);
+  int sig = 0;
+  sigwait(&stop, &sig);
+  spdlog::info("partner-sim: received {}, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  (*sim)->Stop();
+  std::printf("%s\n", (*sim)->Stats().ToJson().c_str());
+  std::fflush(stdout);
+  return 0;
+}
+
+}  // namespace
+
+std::function<int()> AddSimCommands(CLI::App& app) {
+  auto partner_args = std::make_shared<PartnerArgs>();
+  CLI::App* sim = app.add_subcommand(
+      "sim", "Run a partner simulator for tests, demos and benchmarks (docs/simulators.md).");
+  sim->require_subcommand(1);
+  CLI::App* partner = sim->add_subcommand(
+      "partner",
+      "An HTTP partner receiving the hub's deliveries: drops duplicates by idempotency key,\n"
+      "injects configured faults, and reports what it got under /_sim/ (stats, messages).\n"
+      "Prints \"partner-sim listening on URL\", then final stats as JSON on SIGINT/SIGTERM.");
+  partner
+      ->add_option("-c,--config", partner_args->config_file,
+                   "Configuration file (YAML); see examples/partner-sim.yaml. Default: no faults")
+      ->check(CLI::ExistingFile);
+  partner->add_option("--listen", partner_args->listen,
+                      "Override listen, HOST:PORT on a loopback address (port 0 picks a free "
+                      "port; the bound address is printed)");
+  return [partner, partner_args]() -> int {
+    if (partner->parsed()) return RunPartner(*partner_args);
+    return 2;
+  };
+}
+
+}  // namespace disthub
