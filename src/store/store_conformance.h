@@ -407,6 +407,27 @@ TEST_P(StoreConformance, QueriesEventsBySeqRangeSubjectTypeAndTime) {
                     .to_time = absl::FromUnixSeconds(1'767'225'604)}),
               ElementsAre(2, 3));
   EXPECT_THAT(seqs({.subject = "ord_b", .types = {"shipment.*"}, .limit = 1}), ElementsAre(4));
+  EXPECT_THAT(seqs({.from_time = absl::FromUnixSeconds(1'767'225'606)}), ElementsAre(6));
+  EXPECT_THAT(seqs({.to_time = absl::FromUnixSeconds(1'767'225'602)}), ElementsAre(1));
+  EXPECT_THAT(seqs({.from_time = absl::FromUnixSeconds(1'767'225'700)}), ::testing::IsEmpty());
+}
+
+TEST_P(StoreConformance, TimeQueriesFindTheirRangeInALongLog) {
+  ASSERT_OK(store_->Write([&](WriteTxn& t) -> absl::Status {
+    for (int i = 1; i <= 30'000; ++i) {
+      EventRecord e = Event("ord_" + std::to_string(i % 7));
+      e.recorded_at = absl::FromUnixMillis(1'767'225'600'000 + i);  // 1 ms apart
+      DISTHUB_RETURN_IF_ERROR(t.AppendEvent(e).status());
+    }
+    return absl::OkStatus();
+  }));
+  ASSERT_OK_AND_ASSIGN(auto events,
+                       store_->QueryEvents({.from_time = absl::FromUnixMillis(1'767'225'600'000 + 25'000),
+                                            .to_time = absl::FromUnixMillis(1'767'225'600'000 + 25'003),
+                                            .limit = 100}));
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].seq, 25'000);
+  EXPECT_EQ(events[2].seq, 25'002);
 }
 
 }  // namespace disthub::testing

@@ -134,7 +134,6 @@ CREATE TABLE replays (
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
 ) WITHOUT ROWID;
-CREATE INDEX events_by_time ON events (recorded_at);
 )sql"},
 };
 

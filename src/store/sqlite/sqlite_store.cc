@@ -506,7 +506,7 @@ class SqliteStore final : public Store {
 
   absl::StatusOr<std::vector<EventRecord>> QueryEvents(const EventQuery& q) override {
     std::string sql = StrCat("SELECT ", kEventColumns, " FROM events WHERE seq > ?1");
-    if (q.to_seq > 0) sql += " AND seq <= ?2";
+    sql += " AND (?2 = 0 OR seq <= ?2)";
     if (q.from_time != absl::InfinitePast()) sql += " AND recorded_at >= ?3";
     if (q.to_time != absl::InfiniteFuture()) sql += " AND recorded_at < ?4";
     if (!q.subject.empty()) sql += " AND subject = ?6";
@@ -524,9 +524,47 @@ class SqliteStore final : public Store {
     }
     sql += " ORDER BY seq LIMIT ?5";
     Lease r(this);
+    // No index on recorded_at (it would tax every append): times become a seq range by
+    // binary search over the primary key, widened by kTimeSlack because times follow seq
+    // only nearly (events are stamped just before the writer orders them); the exact
+    // time filter then applies within that range.
+    int64_t after = q.after, to_seq = q.to_seq;
+    if (q.from_time != absl::InfinitePast() || q.to_time != absl::InfiniteFuture()) {
+      constexpr int64_t kTimeSlack = 10'000;
+      DISTHUB_ASSIGN_OR_RETURN(int64_t last, ReadLastSeq(r->db));
+      Stmt at;
+      DISTHUB_RETURN_IF_ERROR(
+          at.Prepare(r->db, "SELECT recorded_at FROM events WHERE seq >= ? ORDER BY seq LIMIT 1",
+                     /*persistent=*/false));
+      // The first seq whose time is >= t (last + 1 if none).
+      auto first_at_or_after = [&](absl::Time t) -> absl::StatusOr<int64_t> {
+        int64_t lo = 1, hi = last + 1;
+        while (lo < hi) {
+          int64_t mid = lo + (hi - lo) / 2;
+          DISTHUB_ASSIGN_OR_RETURN(bool row, at.Bind(mid).Step());
+          int64_t us = row ? at.Int(0) : std::numeric_limits<int64_t>::max();
+          at.Reset();
+          if (us >= Micros(t)) {
+            hi = mid;
+          } else {
+            lo = mid + 1;
+          }
+        }
+        return lo;
+      };
+      if (q.from_time != absl::InfinitePast()) {
+        DISTHUB_ASSIGN_OR_RETURN(int64_t first, first_at_or_after(q.from_time));
+        after = std::max(after, first - 1 - kTimeSlack);
+      }
+      if (q.to_time != absl::InfiniteFuture()) {
+        DISTHUB_ASSIGN_OR_RETURN(int64_t end, first_at_or_after(q.to_time));
+        int64_t bound = end - 1 + kTimeSlack;
+        to_seq = to_seq > 0 ? std::min(to_seq, bound) : bound;
+      }
+    }
     Stmt stmt;
     DISTHUB_RETURN_IF_ERROR(stmt.Prepare(r->db, sql, /*persistent=*/false));
-    stmt.Bind(q.after, q.to_seq, Micros(ClampTime(q.from_time)), Micros(ClampTime(q.to_time)),
+    stmt.Bind(after, to_seq, Micros(ClampTime(q.from_time)), Micros(ClampTime(q.to_time)),
               int64_t{q.limit});
     if (!q.subject.empty()) stmt.BindAt(6, q.subject);
     std::vector<std::string> prefixes;
