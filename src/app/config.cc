@@ -9,153 +9,11 @@
 #include "base/files.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
+#include "base/yaml_reader.h"
 
 namespace disthub {
 namespace {
 
-// Reads one YAML mapping into a struct, remembering which keys it consumed so the
-// rest can be reported as unknown. Errors accumulate in `errors`.
-class MapReader {
- public:
-  MapReader(const YAML::Node& node, std::string path, const std::string& file,
-            std::vector<std::string>* errors)
-      : node_(node), path_(std::move(path)), file_(file), errors_(errors) {
-    if (node_ && !node_.IsMap() && !node_.IsNull()) {
-      Error(node_, path_, "must be a mapping of keys to values");
-      ok_ = false;
-    }
-  }
-
-  // Reports keys nobody asked for.
-  ~MapReader() {
-    if (!ok_ || !node_ || !node_.IsMap()) return;
-    for (const auto& kv : node_) {
-      std::string key = kv.first.as<std::string>("");
-      if (!known_.count(key)) {
-        std::string list;
-        for (const auto& k : order_) list += (list.empty() ? "" : ", ") + k;
-        Error(kv.first, Join(key), StrCat("unknown key (known here: ", list, ")"));
-      }
-    }
-  }
-
-  template <typename T>
-  void Get(const std::string& key, T& out, bool required = false) {
-    known_.insert(key);
-    order_.push_back(key);
-    if (!ok_) return;
-    YAML::Node v = node_ ? node_[key] : YAML::Node();
-    if (!v || v.IsNull()) {
-      if (required) Error(node_, Join(key), "is required");
-      return;
-    }
-    Read(v, Join(key), out);
-  }
-
-  // A nested mapping, read by `fn(MapReader&)`.
-  template <typename Fn>
-  void Section(const std::string& key, Fn fn) {
-    known_.insert(key);
-    order_.push_back(key);
-    if (!ok_) return;
-    YAML::Node v = node_ ? node_[key] : YAML::Node();
-    MapReader sub(v, Join(key), file_, errors_);
-    fn(sub);
-  }
-
-  // A sequence of mappings, each read by `fn(MapReader&, T&)`.
-  template <typename T, typename Fn>
-  void List(const std::string& key, std::vector<T>& out, Fn fn) {
-    known_.insert(key);
-    order_.push_back(key);
-    if (!ok_) return;
-    YAML::Node v = node_ ? node_[key] : YAML::Node();
-    if (!v || v.IsNull()) return;
-    if (!v.IsSequence()) return Error(v, Join(key), "must be a list");
-    for (size_t i = 0; i < v.size(); ++i) {
-      MapReader item(v[i], StrCat(Join(key), "[", static_cast<int64_t>(i), "]"), file_, errors_);
-      T t;
-      fn(item, t);
-      out.push_back(std::move(t));
-    }
-  }
-
-  void Error(const YAML::Node& at, const std::string& path, const std::string& message) {
-    int line = at.Mark().line >= 0 ? at.Mark().line + 1 : 0;
-    errors_->push_back(StrCat(file_, line > 0 ? StrCat(":", line) : "", ": ", path, ": ", message));
-  }
-  const std::string& path() const { return path_; }
-  const YAML::Node& node() const { return node_; }
-
- private:
-  std::string Join(const std::string& key) const {
-    return path_.empty() ? key : StrCat(path_, ".", key);
-  }
-
-  void Read(const YAML::Node& v, const std::string& path, std::string& out) {
-    if (!v.IsScalar()) return Error(v, path, "must be a string");
-    out = v.Scalar();
-  }
-  void Read(const YAML::Node& v, const std::string& path, int& out) {
-    int64_t wide = 0;
-    Read(v, path, wide);
-    if (wide < INT32_MIN || wide > INT32_MAX) return Error(v, path, "is out of range");
-    out = static_cast<int>(wide);
-  }
-  void Read(const YAML::Node& v, const std::string& path, int64_t& out) {
-    if (!v.IsScalar()) return Error(v, path, "must be an integer");
-    const std::string& s = v.Scalar();
-    char* end = nullptr;
-    errno = 0;
-    long long n = std::strtoll(s.c_str(), &end, 10);
-    if (s.empty() || *end != '\0' || errno == ERANGE) {
-      return Error(v, path, StrCat("must be an integer, not \"", s, "\""));
-    }
-    out = n;
-  }
-  void Read(const YAML::Node& v, const std::string& path, double& out) {
-    if (!v.IsScalar()) return Error(v, path, "must be a number");
-    const std::string& s = v.Scalar();
-    char* end = nullptr;
-    errno = 0;
-    double d = std::strtod(s.c_str(), &end);
-    if (s.empty() || *end != '\0' || errno == ERANGE) {
-      return Error(v, path, StrCat("must be a number, not \"", s, "\""));
-    }
-    out = d;
-  }
-  void Read(const YAML::Node& v, const std::string& path, bool& out) {
-    if (!v.IsScalar() || (v.Scalar() != "true" && v.Scalar() != "false")) {
-      return Error(v, path, "must be true or false");
-    }
-    out = v.Scalar() == "true";
-  }
-  void Read(const YAML::Node& v, const std::string& path, absl::Duration& out) {
-    int64_t ms = 0;
-    size_t before = errors_->size();
-    Read(v, path, ms);
-    if (errors_->size() == before) out = absl::Milliseconds(ms);
-  }
-  void Read(const YAML::Node& v, const std::string& path, std::vector<std::string>& out) {
-    if (!v.IsSequence()) return Error(v, path, "must be a list of strings");
-    out.clear();
-    for (size_t i = 0; i < v.size(); ++i) {
-      if (!v[i].IsScalar()) {
-        Error(v[i], StrCat(path, "[", static_cast<int64_t>(i), "]"), "must be a string");
-        continue;
-      }
-      out.push_back(v[i].Scalar());
-    }
-  }
-
-  YAML::Node node_;
-  std::string path_;
-  const std::string& file_;
-  std::vector<std::string>* errors_;
-  std::set<std::string> known_;
-  std::vector<std::string> order_;
-  bool ok_ = true;
-};
 
 // Checks that need the whole configuration.
 void Validate(const Config& c, std::vector<std::string>& errors) {
@@ -265,21 +123,6 @@ EnvLookup RealEnv() {
   };
 }
 
-absl::StatusOr<std::pair<std::string, int>> SplitListen(const std::string& listen) {
-  size_t colon = listen.rfind(':');
-  if (colon == std::string::npos || colon == 0) {
-    return absl::InvalidArgumentError(StrCat("\"", listen, "\" must be HOST:PORT, e.g. 127.0.0.1:8080"));
-  }
-  std::string host = listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  std::string port_text = listen.substr(colon + 1);
-  char* end = nullptr;
-  long port = std::strtol(port_text.c_str(), &end, 10);
-  if (port_text.empty() || *end != '\0' || port < 0 || port > 65535) {
-    return absl::InvalidArgumentError(StrCat("\"", listen, "\": the port must be 0 to 65535"));
-  }
-  return std::make_pair(host, static_cast<int>(port));
-}
 
 absl::StatusOr<Config> ParseConfig(const std::string& yaml, const std::string& file) {
   YAML::Node root;
@@ -293,14 +136,14 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml, const std::string& f
   c.file = file;
   std::vector<std::string> errors;
   {
-    MapReader top(root, "", file, &errors);
-    top.Section("server", [&](MapReader& r) {
+    YamlReader top(root, "", file, &errors);
+    top.Section("server", [&](YamlReader& r) {
       r.Get("listen", c.server.listen);
       r.Get("io_threads", c.server.io_threads);
       r.Get("max_body_bytes", c.server.max_body_bytes);
       r.Get("idle_timeout_seconds", c.server.idle_timeout_seconds);
     });
-    top.Section("store", [&](MapReader& r) {
+    top.Section("store", [&](YamlReader& r) {
       r.Get("backend", c.store.backend);
       r.Get("data_dir", c.store.data_dir);
       r.Get("synchronous", c.store.synchronous);
@@ -308,33 +151,33 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml, const std::string& f
       r.Get("max_pending", c.store.max_pending);
       r.Get("read_connections", c.store.read_connections);
     });
-    top.Section("catalog", [&](MapReader& r) { r.Get("products_file", c.catalog.products_file); });
-    top.List("channels", c.channels, [](MapReader& r, ChannelConfig& ch) {
-      r.Get("name", ch.name, /*required=*/true);
+    top.Section("catalog", [&](YamlReader& r) { r.Get("products_file", c.catalog.products_file); });
+    top.List("channels", c.channels, [](YamlReader& r, ChannelConfig& ch) {
+      r.Required("name", ch.name);
       r.Get("kind", ch.kind);
       r.Get("currencies", ch.currencies);
     });
-    top.List("partners", c.partners, [](MapReader& r, PartnerConfig& p) {
-      r.Get("name", p.name, /*required=*/true);
+    top.List("partners", c.partners, [](YamlReader& r, PartnerConfig& p) {
+      r.Required("name", p.name);
       r.Get("scopes", p.scopes);
       r.Get("channels", p.channels);
-      r.List("api_keys", p.api_keys, [](MapReader& k, ApiKeyConfig& key) {
-        k.Get("id", key.id, /*required=*/true);
+      r.List("api_keys", p.api_keys, [](YamlReader& k, ApiKeyConfig& key) {
+        k.Required("id", key.id);
         k.Get("key_env", key.key_env);
         k.Get("key_sha256", key.key_sha256);
       });
     });
-    top.List("subscribers", c.subscribers, [](MapReader& r, SubscriberEntry& e) {
+    top.List("subscribers", c.subscribers, [](YamlReader& r, SubscriberEntry& e) {
       SubscriberConfig& s = e.subscriber;
-      r.Get("name", s.name, /*required=*/true);
-      r.Get("url", s.url, /*required=*/true);
-      r.Get("events", s.events, /*required=*/true);
+      r.Required("name", s.name);
+      r.Required("url", s.url);
+      r.Required("events", s.events);
       r.Get("key_header", s.key_header);
-      r.List("headers", e.headers, [](MapReader& h, SubscriberHeaderConfig& hc) {
-        h.Get("name", hc.name, /*required=*/true);
-        h.Get("value_env", hc.value_env, /*required=*/true);
+      r.List("headers", e.headers, [](YamlReader& h, SubscriberHeaderConfig& hc) {
+        h.Required("name", hc.name);
+        h.Required("value_env", hc.value_env);
       });
-      r.Section("delivery", [&](MapReader& d) {
+      r.Section("delivery", [&](YamlReader& d) {
         DeliveryPolicy& p = s.policy;
         d.Get("concurrency", p.concurrency);
         d.Get("rate_per_second", p.rate_per_second);
@@ -342,7 +185,7 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml, const std::string& f
         d.Get("connect_timeout_ms", p.connect_timeout);
         d.Get("timeout_ms", p.timeout);
         d.Get("ordered", p.ordered);
-        d.Section("retry", [&](MapReader& rr) {
+        d.Section("retry", [&](YamlReader& rr) {
           rr.Get("initial_ms", p.retry.initial);
           rr.Get("multiplier", p.retry.multiplier);
           rr.Get("max_ms", p.retry.max);
@@ -352,14 +195,14 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml, const std::string& f
           rr.Get("max_age_seconds", age);
           p.retry.max_age = absl::Seconds(age);
         });
-        d.Section("circuit", [&](MapReader& cr) {
+        d.Section("circuit", [&](YamlReader& cr) {
           cr.Get("failure_threshold", p.circuit.failure_threshold);
           cr.Get("open_ms", p.circuit.open_for);
           cr.Get("max_open_ms", p.circuit.max_open);
         });
       });
     });
-    top.Section("delivery", [&](MapReader& r) {
+    top.Section("delivery", [&](YamlReader& r) {
       r.Get("max_in_memory", c.delivery.max_in_memory);
       r.Get("poll_interval_ms", c.delivery.poll_interval_ms);
     });

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "base/listen.h"
 #include "events/outbox.h"
 
 namespace disthub {
@@ -125,7 +126,5 @@ EnvLookup RealEnv();
 absl::StatusOr<Config> ParseConfig(const std::string& yaml, const std::string& file);
 absl::StatusOr<Config> LoadConfig(const std::string& file);
 
-// Splits "HOST:PORT"; kInvalidArgument naming the value when malformed.
-absl::StatusOr<std::pair<std::string, int>> SplitListen(const std::string& listen);
 
 }  // namespace disthub

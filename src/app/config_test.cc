@@ -94,5 +94,63 @@ TEST(SplitListen, AcceptsHostPortAndRefusesTheRest) {
   EXPECT_THAT(SplitListen("127.0.0.1:99999"), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST(Config, SubscribersReadTheirDeliveryPolicy) {
+  std::string yaml = std::string(kMinimal) + R"(
+subscribers:
+  - name: erp
+    url: https://erp.example.com/hub
+    events: ["order.*"]
+    headers: [{name: Authorization, value_env: ERP_TOKEN}]
+    delivery:
+      concurrency: 4
+      rate_per_second: 2.5
+      burst: 5
+      timeout_ms: 1500
+      ordered: false
+      retry: {initial_ms: 100, multiplier: 3, max_ms: 900, jitter: 0, max_attempts: 4, max_age_seconds: 60}
+      circuit: {failure_threshold: 2, open_ms: 250, max_open_ms: 1000}
+delivery: {max_in_memory: 1000, poll_interval_ms: 20}
+)";
+  ASSERT_OK_AND_ASSIGN(Config c, ParseConfig(yaml, "hub.yaml"));
+  ASSERT_EQ(c.subscribers.size(), 1u);
+  const SubscriberConfig& s = c.subscribers[0].subscriber;
+  EXPECT_EQ(s.url, "https://erp.example.com/hub");
+  EXPECT_EQ(c.subscribers[0].headers[0].value_env, "ERP_TOKEN");
+  EXPECT_EQ(s.policy.concurrency, 4);
+  EXPECT_EQ(s.policy.rate_per_second, 2.5);
+  EXPECT_EQ(s.policy.timeout, absl::Milliseconds(1500));
+  EXPECT_FALSE(s.policy.ordered);
+  EXPECT_EQ(s.policy.retry.multiplier, 3);
+  EXPECT_EQ(s.policy.retry.max_age, absl::Seconds(60));
+  EXPECT_EQ(s.policy.circuit.open_for, absl::Milliseconds(250));
+  EXPECT_EQ(c.delivery.poll_interval_ms, 20);
+}
+
+TEST(Config, BadSubscribersAreErrorsNamingTheField) {
+  std::string yaml = std::string(kMinimal) + R"(
+subscribers:
+  - name: erp
+    url: ftp://erp
+    events: []
+    delivery: {concurrency: 0, retry: {jitter: 2}, circut: {}}
+)";
+  EXPECT_THAT(ParseConfig(yaml, "hub.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("subscribers[0].delivery.circut: unknown key")));
+  yaml = std::string(kMinimal) + R"(
+subscribers:
+  - name: erp
+    url: ftp://erp
+    events: []
+    delivery: {concurrency: 0, retry: {jitter: 2}}
+)";
+  EXPECT_THAT(ParseConfig(yaml, "hub.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("subscribers[0].url: \"ftp://erp\" must start with http"),
+                             HasSubstr("subscribers[0].events: list the event types"),
+                             HasSubstr("subscribers[0].delivery.concurrency: must be 1 to 1024"),
+                             HasSubstr("subscribers[0].delivery.retry.jitter"))));
+}
+
 }  // namespace
 }  // namespace disthub
