@@ -323,5 +323,35 @@ TEST_F(DeliveryTest, APullSubscriptionKeepsItsCursorAcrossRestarts) {
   EXPECT_EQ(back->status, 409) << "acknowledgements never go back: " << back->body;
 }
 
+TEST_F(DeliveryTest, EveryOrderTakenInIsArchivedAsReceivedWithWhatItBecame) {
+  StartSim();
+  HubProcess hub(Subscriber(sim_->url()));
+  ASSERT_TRUE(hub.Start().ok()) << hub.Stderr();
+  std::vector<std::string> ids = PostOrders(hub, 1, "ARC");
+  ASSERT_EQ(ids.size(), 1u);
+  // The same request again (a client retry): archived too, as a duplicate.
+  auto csv = ReadFile(SourcePath("examples/harbor-products.csv"));
+  ASSERT_TRUE(csv.ok());
+  ScenarioOrders gen(ScenarioProductsFromCsv(*csv), 7);
+  const std::string body = ScenarioOrders::InboundJson(gen.Make("b2b-portal", "ARC-0", absl::Now()));
+  HttpClient c(hub.url());
+  Headers h = Auth(kWriterKey);
+  h.emplace_back("Content-Type", "application/json");
+  h.emplace_back("X-Request-Id", "req-42");
+  auto again = c.Send("POST", "/v1/orders", h, body);  // no key: deduplicated by reference
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ(again->status, 201) << again->body;
+  json::value list = GetJson(hub, "/v1/inbound?source=writer");
+  ASSERT_EQ(list.at("messages").as_array().size(), 2u) << json::serialize(list);
+  const json::value& dup = list.at("messages").at(0);  // newest first
+  EXPECT_EQ(dup.at("outcome").as_string(), "duplicate");
+  EXPECT_EQ(dup.at("result").as_string(), ids[0]);
+  EXPECT_EQ(list.at("messages").at(1).at("outcome").as_string(), "accepted");
+  json::value one = GetJson(hub, StrCat("/v1/inbound/", dup.at("id").as_int64()));
+  EXPECT_EQ(one.at("body").as_string(), body) << "kept byte for byte";
+  EXPECT_EQ(one.at("headers").at("x-request-id").as_string(), "req-42");
+  EXPECT_FALSE(one.at("headers").as_object().contains("authorization")) << "credentials are never kept";
+}
+
 }  // namespace
 }  // namespace disthub::testing

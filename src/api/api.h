@@ -40,6 +40,7 @@ struct ApiDeps {
   const Clock* clock;
   int max_pending = 20'000;  // the queue's limit: /readyz reports not ready near it
   DeliveryApi* delivery = nullptr;  // outbox, dead letters, replays…; null: those routes 404
+  bool archive_inbound = true;      // keep every order taken in as received (GET /v1/inbound)
 };
 
 class Api final : public HttpHandler {

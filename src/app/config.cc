@@ -202,6 +202,7 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml, const std::string& f
         });
       });
     });
+    top.Section("archive", [&](YamlReader& r) { r.Get("inbound", c.archive.inbound); });
     top.Section("delivery", [&](YamlReader& r) {
       r.Get("max_in_memory", c.delivery.max_in_memory);
       r.Get("poll_interval_ms", c.delivery.poll_interval_ms);

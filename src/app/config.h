@@ -106,6 +106,13 @@ struct DeliveryConfig {
   int poll_interval_ms = 250;
 };
 
+struct ArchiveConfig {
+  // Keep every inbound message taken in (bytes, headers without credentials, sender,
+  // time, and what it became) in the store, in the same transaction as its effect:
+  // GET /v1/inbound. Costs one more row per message.
+  bool inbound = true;
+};
+
 struct Config {
   std::string file;  // where it was read from
   ServerConfig server;
@@ -115,6 +122,7 @@ struct Config {
   std::vector<PartnerConfig> partners;
   std::vector<SubscriberEntry> subscribers;
   DeliveryConfig delivery;
+  ArchiveConfig archive;
 };
 
 // Looks up an environment variable; injected so tests need not touch the real one.

@@ -160,7 +160,8 @@ class RunningHub final : public Hub {
                                          .ids = &ids_,
                                          .clock = Clock::Real(),
                                          .max_pending = config.store.max_pending,
-                                         .delivery = delivery_api_.get()});
+                                         .delivery = delivery_api_.get(),
+                                         .archive_inbound = config.archive.inbound});
     DISTHUB_ASSIGN_OR_RETURN(auto listen, SplitListen(config.server.listen));
     host_ = listen.first;
     DISTHUB_ASSIGN_OR_RETURN(

@@ -30,7 +30,7 @@ class IntakeOp final : public WriteOp {
                                             "\" points at missing order ", first->resource_id));
         }
         result_ = {IntakeOutcome::kReplayed, *std::move(order), first->status_code};
-        return absl::OkStatus();
+        return Archive(txn);
       }
     }
     // Insert first: the unique (channel, channel_ref) index finds a repeat in the same
@@ -54,6 +54,7 @@ class IntakeOp final : public WriteOp {
                                   .status());
       result_ = {IntakeOutcome::kCreated, r.order, 201};
     }
+    DISTHUB_RETURN_IF_ERROR(Archive(txn));
     if (keyed) {
       DISTHUB_RETURN_IF_ERROR(txn.InsertIdempotencyKey({.scope = r.idempotency_scope,
                                                         .key = r.idempotency_key,
@@ -63,6 +64,15 @@ class IntakeOp final : public WriteOp {
                                                         .created_at = r.order.created_at}));
     }
     return absl::OkStatus();
+  }
+
+  // Keeps the message as received, with what became of it.
+  absl::Status Archive(WriteTxn& txn) {
+    if (request_.inbound.kind.empty()) return absl::OkStatus();
+    InboundRecord archived = request_.inbound;
+    archived.outcome = result_.outcome == IntakeOutcome::kCreated ? "accepted" : "duplicate";
+    archived.result = result_.order.id;
+    return txn.InsertInbound(archived).status();
   }
 
   void Done(absl::Status status) override {

@@ -21,6 +21,9 @@ struct IntakeRequest {
   std::string idempotency_key;    // the Idempotency-Key header, or "" when none was sent
   std::string request_hash;       // fingerprint of the request body, to refuse a key's reuse
   std::string causation_id;       // the inbound message's id, recorded on the event
+  // The message as received, archived in the same transaction with its outcome
+  // ("accepted" or "duplicate") and the order it became; kind "" archives nothing.
+  InboundRecord inbound;
 };
 
 enum class IntakeOutcome {
