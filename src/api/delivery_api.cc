@@ -135,6 +135,19 @@ json::object InboundJson(const InboundRecord& r, bool with_body) {
   return o;
 }
 
+json::object ReportJson(const ReprocessReport& r) {
+  json::array changes, errors;
+  for (const FieldChange& c : r.changes) {
+    changes.push_back(json::object{{"pointer", J(c.pointer)}, {"before", J(c.before)}, {"after", J(c.after)}});
+  }
+  for (const FieldError& e : r.errors) {
+    errors.push_back(json::object{{"pointer", J(e.pointer)}, {"detail", J(e.detail)}});
+  }
+  return json::object{{"inbound_id", r.inbound_id}, {"outcome", J(r.outcome)},
+                      {"order_id", J(r.order_id)},   {"changes", std::move(changes)},
+                      {"errors", std::move(errors)}, {"applied", r.applied}};
+}
+
 // Splits "/v1/dead-letters/17/retry" after `prefix` into ("17", "retry").
 std::pair<std::string_view, std::string_view> Tail(std::string_view path, std::string_view prefix) {
   std::string_view rest = path.substr(prefix.size());
@@ -558,9 +571,84 @@ void DeliveryApi::Handle(const HttpRequest& req, const Principal& who, Responder
     if (static_cast<int64_t>(rows->size()) == limit) page["next_cursor"] = rows->back().id;
     return answer(Json(200, page));
   }
+  if (path == "/v1/inbound/reprocess") {
+    if (method != "POST") return answer(MethodNotAllowed("POST", path));
+    if (deps_.reprocessor == nullptr) return answer(Problem(404, "not-found", "Not found", "no reprocessing", path));
+    json::object body;
+    if (auto e = BodyObject(req, body)) return answer(*e);
+    auto int_field = [&](const char* k, int64_t fallback) {
+      const json::value* v = body.if_contains(k);
+      return v != nullptr && v->is_int64() ? v->as_int64() : fallback;
+    };
+    const int64_t from_id = int_field("from_id", 1);
+    const int64_t to_id = int_field("to_id", INT64_MAX);
+    const int64_t limit = std::clamp<int64_t>(int_field("limit", 100), 1, 1000);
+    const json::value* dry = body.if_contains("dry_run");
+    if (dry != nullptr && !dry->is_bool()) {
+      return answer(Problem(422, "invalid-request", "The request is not valid", "dry_run must be true or false", path));
+    }
+    if (dry != nullptr && !dry->as_bool()) {
+      return answer(Problem(422, "invalid-request", "The request is not valid",
+                            "bulk reprocessing is a dry run; apply one message at a time with "
+                            "POST /v1/inbound/{id}/reprocess?dry_run=false",
+                            path));
+    }
+    // Oldest first, from from_id: the archive lists newest first, so page backwards from
+    // to_id and reverse.
+    auto rows = store->ListInbound(StringField(body, "source"),
+                                   to_id == INT64_MAX ? 0 : to_id + 1, 1000);
+    if (!rows.ok()) return fail(rows.status());
+    std::vector<InboundRecord> picked;
+    for (auto it = rows->rbegin(); it != rows->rend(); ++it) {
+      if (it->id < from_id) continue;
+      if (static_cast<int64_t>(picked.size()) == limit) break;
+      picked.push_back(*it);
+    }
+    json::array reports;
+    json::object counts;
+    for (const InboundRecord& m : picked) {
+      auto report = deps_.reprocessor->Plan(m);
+      if (!report.ok()) return fail(report.status());
+      counts[report->outcome] = (counts.contains(report->outcome) ? counts[report->outcome].as_int64() : 0) + 1;
+      reports.push_back(ReportJson(*report));
+    }
+    json::object out{{"dry_run", true}, {"counts", std::move(counts)}, {"reports", std::move(reports)}};
+    if (static_cast<int64_t>(picked.size()) == limit) out["next_from_id"] = picked.back().id + 1;
+    return answer(Json(200, out));
+  }
   if (path.starts_with("/v1/inbound/")) {
-    if (!reading) return answer(MethodNotAllowed("GET", path));
     auto [id_text, rest] = Tail(path, "/v1/inbound");
+    if (rest == "reprocess") {
+      if (method != "POST") return answer(MethodNotAllowed("POST", path));
+      if (deps_.reprocessor == nullptr) return answer(Problem(404, "not-found", "Not found", "no reprocessing", path));
+      auto id = ToId(id_text);
+      if (!id) return answer(Problem(404, "not-found", "Not found", StrCat("no inbound message ", id_text), path));
+      Query q = ParseQuery(req, {"dry_run"});
+      if (q.error) return answer(*q.error);
+      std::string dry = q.Get("dry_run");
+      if (!dry.empty() && dry != "true" && dry != "false") {
+        return answer(BadQuery("dry_run", "must be true or false", path));
+      }
+      auto m = store->GetInbound(*id);
+      if (!m.ok()) return fail(m.status());
+      if (!*m) return answer(Problem(404, "not-found", "Not found", StrCat("no inbound message ", *id), path));
+      if (dry != "false") {
+        auto report = deps_.reprocessor->Plan(**m);
+        if (!report.ok()) return fail(report.status());
+        json::object o = ReportJson(*report);
+        o["dry_run"] = true;
+        return answer(Json(200, o));
+      }
+      deps_.reprocessor->Apply(**m, actor.actor,
+                               [respond = std::move(respond), path](absl::StatusOr<ReprocessReport> r) mutable {
+                                 if (!r.ok()) return std::move(respond)(FromStatus(r.status(), path));
+                                 json::object o = ReportJson(*r);
+                                 o["dry_run"] = false;
+                                 std::move(respond)(Json(200, o));
+                               });
+      return;
+    }
+    if (!reading) return answer(MethodNotAllowed("GET", path));
     auto id = ToId(id_text);
     if (!id || !rest.empty()) return answer(Problem(404, "not-found", "Not found", "no such route", path));
     auto r = store->GetInbound(*id);

@@ -16,6 +16,8 @@
 //   GET  /v1/subscriptions/{name}/events[?limit=]  (also GET /v1/events?subscription=NAME)
 //   POST /v1/subscriptions/{name}/ack            {"seq": N}
 //   GET  /v1/inbound[?source=&limit=&cursor=]   GET /v1/inbound/{id}
+//   POST /v1/inbound/{id}/reprocess[?dry_run=false]   POST /v1/inbound/reprocess
+//                                                {"source", "from_id", "to_id", "limit", "dry_run"}
 //   GET  /v1/audit[?after=&limit=]
 //
 // Reads need the events:read scope; changes need operations:write. Every change is
@@ -30,6 +32,7 @@
 #include "base/ids.h"
 #include "events/deliverer.h"
 #include "events/operations.h"
+#include "orchestration/reprocess.h"
 #include "store/commit_queue.h"
 #include "store/store.h"
 
@@ -42,6 +45,7 @@ struct DeliveryApiDeps {
   Replayer* replayer;    // may be null: no subscribers configured
   IdGenerator* ids;
   const Clock* clock;
+  Reprocessor* reprocessor;  // may be null: reprocessing unavailable
 };
 
 class DeliveryApi {

@@ -10,6 +10,7 @@
 #include "api/delivery_api.h"
 #include "events/deliverer.h"
 #include "events/operations.h"
+#include "orchestration/reprocess.h"
 #include "events/outbox.h"
 #include "base/strings.h"
 #include "observe/metrics.h"
@@ -142,12 +143,15 @@ class RunningHub final : public Hub {
       replayer_ = std::make_unique<Replayer>(store_.get(), queue_.get(), Clock::Real(), subscribers);
       DISTHUB_RETURN_IF_ERROR(replayer_->Start());
     }
+    reprocessor_ = std::make_unique<Reprocessor>(store_.get(), queue_.get(), checks_.get(), &ids_,
+                                                 Clock::Real());
     delivery_api_ = std::make_unique<DeliveryApi>(DeliveryApiDeps{.store = store_.get(),
                                                                   .queue = queue_.get(),
                                                                   .deliverer = owned_deliverer_.get(),
                                                                   .replayer = replayer_.get(),
                                                                   .ids = &ids_,
-                                                                  .clock = Clock::Real()});
+                                                                  .clock = Clock::Real(),
+                                                                  .reprocessor = reprocessor_.get()});
     metrics_.GaugeFn("disthub_commit_queue_depth", "Writes waiting for the single writer.", {},
                      [q = queue_.get()] { return static_cast<double>(q->pending()); });
     intake_ = std::make_unique<OrderIntake>(queue_.get());
@@ -190,6 +194,7 @@ class RunningHub final : public Hub {
     queue_.reset();
     server_.reset();
     delivery_api_.reset();
+    reprocessor_.reset();
     replayer_.reset();
     owned_deliverer_.reset();
     api_.reset();
@@ -209,6 +214,7 @@ class RunningHub final : public Hub {
   std::unique_ptr<Deliverer> owned_deliverer_;
   std::atomic<Deliverer*> deliverer_{nullptr};  // read by the writer thread after commits
   std::unique_ptr<Replayer> replayer_;
+  std::unique_ptr<Reprocessor> reprocessor_;
   std::unique_ptr<DeliveryApi> delivery_api_;
   std::unique_ptr<OrderIntake> intake_;
   std::unique_ptr<Api> api_;

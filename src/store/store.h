@@ -247,6 +247,10 @@ class WriteTxn {
       const std::string& channel, const std::string& channel_ref) = 0;
   // kAlreadyExists when the id or the (channel, channel_ref) pair is taken.
   virtual absl::Status InsertOrder(const OrderRecord& order) = 0;
+  // Replaces status, version, updated_at and body of the order with `order.id`, only if
+  // its stored version is `order.version - 1` (optimistic check): kNotFound when there is
+  // no such order, kAborted when the version moved.
+  virtual absl::Status UpdateOrder(const OrderRecord& order) = 0;
 
   virtual absl::StatusOr<std::optional<IdempotencyRecord>> FindIdempotencyKey(
       const std::string& scope, const std::string& key) = 0;

@@ -430,4 +430,24 @@ TEST_P(StoreConformance, TimeQueriesFindTheirRangeInALongLog) {
   EXPECT_EQ(events[2].seq, 25'002);
 }
 
+TEST_P(StoreConformance, UpdatesAnOrderOnlyFromTheVersionItRead) {
+  ASSERT_OK(store_->Write([&](WriteTxn& t) { return t.InsertOrder(Order("ord_1")); }));
+  OrderRecord next = Order("ord_1");
+  next.version = 2;
+  next.status = "accepted";
+  next.body = R"({"id":"ord_1","v":2})";
+  ASSERT_OK(store_->Write([&](WriteTxn& t) { return t.UpdateOrder(next); }));
+  EXPECT_THAT(store_->Write([&](WriteTxn& t) { return t.UpdateOrder(next); }),
+              StatusIs(absl::StatusCode::kAborted));
+  OrderRecord ghost = Order("ord_9");
+  ghost.version = 2;
+  EXPECT_THAT(store_->Write([&](WriteTxn& t) { return t.UpdateOrder(ghost); }),
+              StatusIs(absl::StatusCode::kNotFound));
+  ASSERT_OK_AND_ASSIGN(auto got, store_->GetOrder("ord_1"));
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->version, 2);
+  EXPECT_EQ(got->status, "accepted");
+  EXPECT_EQ(got->body, next.body);
+}
+
 }  // namespace disthub::testing

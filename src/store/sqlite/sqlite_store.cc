@@ -348,6 +348,7 @@ class SqliteWriteTxn final : public WriteTxn {
   absl::StatusOr<std::optional<OrderRecord>> FindOrderByChannelRef(
       const std::string& channel, const std::string& channel_ref) override;
   absl::Status InsertOrder(const OrderRecord& order) override;
+  absl::Status UpdateOrder(const OrderRecord& order) override;
   absl::StatusOr<std::optional<IdempotencyRecord>> FindIdempotencyKey(
       const std::string& scope, const std::string& key) override;
   absl::Status InsertIdempotencyKey(const IdempotencyRecord& record) override;
@@ -933,6 +934,22 @@ absl::Status SqliteWriteTxn::InsertOrder(const OrderRecord& o) {
       .Bind(o.id, o.channel, o.channel_ref, o.status, o.version, Micros(o.created_at),
             Micros(o.updated_at), o.body)
       .Exec();
+}
+
+absl::Status SqliteWriteTxn::UpdateOrder(const OrderRecord& o) {
+  Stmt stmt;
+  DISTHUB_RETURN_IF_ERROR(stmt.Prepare(
+      store_->writer_,
+      "UPDATE orders SET status = ?, version = ?, updated_at = ?, body = ? "
+      "WHERE id = ? AND version = ?",
+      /*persistent=*/false));
+  DISTHUB_RETURN_IF_ERROR(
+      stmt.Bind(o.status, o.version, Micros(o.updated_at), o.body, o.id, o.version - 1).Exec());
+  if (sqlite3_changes(store_->writer_) > 0) return absl::OkStatus();
+  DISTHUB_ASSIGN_OR_RETURN(std::optional<OrderRecord> current, FindOrder(o.id));
+  if (!current) return absl::NotFoundError(StrCat("order ", o.id, " not found"));
+  return absl::AbortedError(StrCat("order ", o.id, " is at version ", current->version,
+                                   ", not ", o.version - 1));
 }
 
 absl::StatusOr<std::optional<IdempotencyRecord>> SqliteWriteTxn::FindIdempotencyKey(
