@@ -140,7 +140,20 @@ class RunningHub final : public Hub {
                            .poll_interval = absl::Milliseconds(config.delivery.poll_interval_ms)});
       DISTHUB_RETURN_IF_ERROR(owned_deliverer_->Start());
       deliverer_ = owned_deliverer_.get();
-      replayer_ = std::make_unique<Replayer>(store_.get(), queue_.get(), Clock::Real(), subscribers);
+      for (const SubscriberConfig& sub : subscribers) {
+        metrics_.GaugeFn("disthub_dead_letters_parked",
+                         "Dead letters waiting for an operator, by partner.",
+                         {{"partner", sub.name}}, [store = store_.get(), name = sub.name] {
+                           auto parked = store->ParkedDeadLetters();
+                           if (!parked.ok()) return 0.0;
+                           for (const auto& [partner, n] : *parked) {
+                             if (partner == name) return static_cast<double>(n);
+                           }
+                           return 0.0;
+                         });
+      }
+      replayer_ = std::make_unique<Replayer>(store_.get(), queue_.get(), Clock::Real(), subscribers,
+                                             &metrics_);
       DISTHUB_RETURN_IF_ERROR(replayer_->Start());
     }
     reprocessor_ = std::make_unique<Reprocessor>(store_.get(), queue_.get(), checks_.get(), &ids_,

@@ -261,12 +261,17 @@ absl::StatusOr<ReplayFilter> ReplayFilter::FromJson(std::string_view text) {
 }
 
 Replayer::Replayer(Store* store, CommitQueue* queue, const Clock* clock,
-                   std::vector<SubscriberConfig> subscribers, int page_size)
+                   std::vector<SubscriberConfig> subscribers, Registry* metrics, int page_size)
     : store_(store),
       queue_(queue),
       clock_(clock),
       subscribers_(std::move(subscribers)),
-      page_size_(page_size) {}
+      page_size_(page_size),
+      metrics_(metrics) {
+  if (metrics_ != nullptr) {
+    running_gauge_ = metrics_->Gauge("disthub_replays_running", "Replays in progress.");
+  }
+}
 
 Replayer::~Replayer() { Stop(); }
 
@@ -404,6 +409,12 @@ bool Replayer::Step(ReplayRecord& replay) {
       cv_.wait_for(lock, std::chrono::milliseconds(200), [this] { return stopping_; });
       return true;
     }
+    if (metrics_ != nullptr) {
+      metrics_
+          ->Counter("disthub_replay_messages_total", "Messages queued for redelivery by replays.",
+                    {{"subscriber", next.subscriber}})
+          ->Inc(static_cast<uint64_t>(events.size()));
+    }
     replay = next;
     if (last_page) {
       spdlog::info("replay {} to {} done: {} events queued", replay.id, replay.subscriber,
@@ -423,6 +434,7 @@ bool Replayer::Step(ReplayRecord& replay) {
 void Replayer::Run() {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
+    if (running_gauge_ != nullptr) running_gauge_->Set(static_cast<double>(running_.size()));
     cv_.wait(lock, [this] { return stopping_ || !running_.empty(); });
     if (stopping_) return;
     // Cancellations first.

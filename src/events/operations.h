@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "base/clock.h"
 #include "events/outbox.h"
+#include "observe/metrics.h"
 #include "store/commit_queue.h"
 #include "store/store.h"
 
@@ -83,8 +84,10 @@ struct ReplayFilter {
 // Thread-safety: all methods may be called from any thread.
 class Replayer {
  public:
+  // `metrics` may be null.
   Replayer(Store* store, CommitQueue* queue, const Clock* clock,
-           std::vector<SubscriberConfig> subscribers, int page_size = 500);
+           std::vector<SubscriberConfig> subscribers, Registry* metrics = nullptr,
+           int page_size = 500);
   ~Replayer();
 
   // Resumes replays left running by a previous process, and starts the thread.
@@ -107,6 +110,8 @@ class Replayer {
   const Clock* clock_;
   std::vector<SubscriberConfig> subscribers_;
   const int page_size_;
+  Registry* metrics_;
+  Gauge* running_gauge_ = nullptr;  // replays running
 
   std::mutex mu_;
   std::condition_variable cv_;
