@@ -40,6 +40,9 @@ using SteadyClock = std::chrono::steady_clock;
 
 constexpr std::string_view kControlPrefix = "/_sim/";
 
+// Room a connection's read buffer starts with: a whole request usually arrives in one read.
+constexpr size_t kReadBufferBytes = 16 * 1024;
+
 std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -207,6 +210,9 @@ class Session : public std::enable_shared_from_this<Session> {
       : stream_(std::move(socket)), timer_(stream_.get_executor()), sim_(sim), loop_(loop) {
     beast::error_code ec;
     stream_.socket().set_option(tcp::no_delay(true), ec);
+    // Beast reads as much as the buffer has room for, at least 512 bytes: without room,
+    // a typical message takes several recvmsg calls.
+    buffer_.reserve(kReadBufferBytes);
   }
 
   void Start() {
@@ -554,6 +560,7 @@ bool PartnerSimImpl::TakeToken() {
 
 void PartnerSimImpl::RecordHeaders(const http::request<http::string_body>& req,
                                    std::vector<std::pair<std::string, std::string>>& out) const {
+  if (!record_all_headers_ && record_headers_.empty()) return;
   for (const auto& field : req) {
     std::string name = Lower(field.name_string());
     if (record_all_headers_) {
@@ -655,7 +662,7 @@ Verdict PartnerSimImpl::Decide(http::request<http::string_body>& req) {
         if (static_cast<int64_t>(messages_.size()) >= options_.max_messages) messages_.pop_front();
         message.seq = seq;
         message.received_at = clock_->Now();
-        message.body = std::move(req.body());
+        if (options_.record_bodies) message.body = std::move(req.body());
         messages_.push_back(std::move(message));
       }
       outcome = Outcome::kAccepted;

@@ -78,6 +78,9 @@ struct PartnerSimOptions {
   // Request headers recorded with each message (case-insensitive); "*" records all but
   // Host, Content-Length, Connection, Transfer-Encoding, Expect and Keep-Alive.
   std::vector<std::string> record_headers = {"*"};
+  // Whether recorded messages keep their bodies (false: PartnerMessage::body stays empty,
+  // for load tests that need only keys and arrival times).
+  bool record_bodies = true;
   // Unique messages kept for /_sim/messages; older ones are dropped first (their keys
   // are still remembered for deduplication).
   int64_t max_messages = 1'000'000;

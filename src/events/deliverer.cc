@@ -1,8 +1,15 @@
 #include "events/deliverer.h"
 
 #include <curl/curl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -64,22 +71,6 @@ size_t CollectBody(char* data, size_t size, size_t n, void* user) {
   return bytes;
 }
 
-size_t CollectRetryAfter(char* data, size_t size, size_t n, void* user) {
-  size_t bytes = size * n;
-  std::string_view line(data, bytes);
-  constexpr std::string_view kName = "retry-after:";
-  if (line.size() > kName.size()) {
-    std::string lower(line.substr(0, kName.size()));
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (lower == kName) {
-      std::string_view v = line.substr(kName.size());
-      while (!v.empty() && (v.back() == '\r' || v.back() == '\n')) v.remove_suffix(1);
-      *static_cast<std::string*>(user) = std::string(v);
-    }
-  }
-  return bytes;
-}
-
 std::string TransportCause(CURLcode code) {
   switch (code) {
     case CURLE_OPERATION_TIMEDOUT:
@@ -109,15 +100,19 @@ struct Deliverer::Impl {
 
   struct Sub;
 
-  // One HTTP attempt in flight.
+  // One HTTP attempt in flight, or idle with its easy handle kept for the next one.
+  // Reused attempt after attempt: the options that never change are set once, and the
+  // strings keep their capacity.
   struct Transfer {
     CURL* easy = nullptr;
     Sub* sub = nullptr;
     int64_t id = 0;
     std::string body;
     std::string response;
-    std::string retry_after;
-    curl_slist* headers = nullptr;
+    // The request's header lines, each ended by '\0'; `headers` points into it (the
+    // list is ours, so curl_slist_free_all must never see it).
+    std::string header_text;
+    std::vector<curl_slist> headers;
     absl::Time started;
     bool probe = false;
   };
@@ -143,7 +138,7 @@ struct Deliverer::Impl {
     std::unordered_map<std::string, std::deque<int64_t>> lines;  // by subject (ordered)
     std::unordered_map<int64_t, Msg> msgs;                         // waiting or in flight
     int in_flight = 0;
-    std::vector<CURL*> idle_handles;
+    std::vector<Transfer*> idle;  // owned; their connections stay in the multi's cache
     std::map<std::string, TypeMetrics> by_type;
     Gauge* circuit_gauge = nullptr;
     Gauge* in_flight_gauge = nullptr;
@@ -173,8 +168,15 @@ struct Deliverer::Impl {
   std::atomic<bool> wake{true};
   int64_t loaded_through = 0;  // highest outbox id loaded
   int64_t in_memory = 0;
-  std::vector<Result> results;  // written at the end of each loop turn
+  std::vector<Result> results;  // written in batches, see MaybeFlush()
+  absl::Time results_since = absl::InfiniteFuture();  // when the oldest unwritten came
   std::unordered_set<Transfer*> transfers;  // in flight, owned
+
+  // The event loop: curl tells which sockets to watch (OnSocket) and when its next
+  // timeout is due (OnTimer); Wake() and Stop() write to `wake_fd`.
+  int epoll_fd = -1;
+  int wake_fd = -1;
+  std::optional<std::chrono::steady_clock::time_point> curl_due;
 
   mutable std::mutex requeue_mu;
   std::vector<int64_t> requeue;  // guarded by requeue_mu
@@ -268,22 +270,23 @@ struct Deliverer::Impl {
     if (head) sub.ready.emplace(std::max(due, now - absl::Hours(24 * 365)), id);
   }
 
-  void LoadNew() {
-    while (in_memory < options.max_in_memory) {
-      int limit = static_cast<int>(std::min<int64_t>(options.load_batch,
-                                                     options.max_in_memory - in_memory));
-      auto page = store->PendingOutbox(loaded_through, limit);
-      if (!page.ok()) {
-        spdlog::warn("delivery: reading the outbox failed: {}", page.status().ToString());
-        return;
-      }
-      absl::Time now = clock->Now();
-      for (OutboxMessage& m : *page) {
-        loaded_through = std::max(loaded_through, m.record.id);
-        Add(Msg{.record = std::move(m.record), .event = std::move(m.event)}, now);
-      }
-      if (static_cast<int>(page->size()) < limit) return;
+  // Reads one page of new pending messages; returns whether more may be waiting. One
+  // page per loop turn, so that a large backlog loads while deliveries go on.
+  bool LoadNewPage() {
+    if (in_memory >= options.max_in_memory) return false;
+    int limit = static_cast<int>(std::min<int64_t>(options.load_batch,
+                                                   options.max_in_memory - in_memory));
+    auto page = store->PendingOutbox(loaded_through, limit);
+    if (!page.ok()) {
+      spdlog::warn("delivery: reading the outbox failed: {}", page.status().ToString());
+      return false;
     }
+    absl::Time now = clock->Now();
+    for (OutboxMessage& m : *page) {
+      loaded_through = std::max(loaded_through, m.record.id);
+      Add(Msg{.record = std::move(m.record), .event = std::move(m.event)}, now);
+    }
+    return static_cast<int>(page->size()) == limit;
   }
 
   void LoadRequeued() {
@@ -336,28 +339,20 @@ struct Deliverer::Impl {
     return next;
   }
 
-  void StartTransfer(Sub& sub, Msg& msg, absl::Time now, bool probe) {
+  // A transfer with its easy handle: an idle one of `sub`, or a new one with the options
+  // that stay the same from attempt to attempt.
+  Transfer* TakeTransfer(Sub& sub) {
+    if (!sub.idle.empty()) {
+      Transfer* t = sub.idle.back();
+      sub.idle.pop_back();
+      return t;
+    }
     auto* t = new Transfer();
     t->sub = &sub;
-    t->id = msg.record.id;
-    t->started = now;
-    t->probe = probe;
-    if (!msg.record.body.empty()) {
-      t->body = msg.record.body;
-    } else {
-      AppendEventJson(msg.event, t->body);
-    }
-    if (!sub.idle_handles.empty()) {
-      t->easy = sub.idle_handles.back();
-      sub.idle_handles.pop_back();
-    } else {
-      t->easy = curl_easy_init();
-    }
+    t->easy = curl_easy_init();
     CURL* e = t->easy;
     curl_easy_setopt(e, CURLOPT_URL, sub.config.url.c_str());
     curl_easy_setopt(e, CURLOPT_POST, 1L);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->body.data());
-    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t->body.size()));
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
@@ -366,26 +361,55 @@ struct Deliverer::Impl {
                      static_cast<long>(absl::ToInt64Milliseconds(sub.config.policy.timeout)));
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &CollectBody);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, &t->response);
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &CollectRetryAfter);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, &t->retry_after);
     curl_easy_setopt(e, CURLOPT_PRIVATE, t);
-    const int attempt = msg.record.attempts + 1;
-    for (const std::string& h :
-         {std::string("Content-Type: application/json"), std::string("Expect:"),
-          StrCat(sub.config.key_header, ": ", msg.record.key),
-          StrCat("X-Disthub-Message-Type: ", msg.record.message_type),
-          StrCat("X-Disthub-Event-Seq: ", msg.record.event_seq),
-          StrCat("X-Disthub-Attempt: ", attempt)}) {
-      t->headers = curl_slist_append(t->headers, h.c_str());
+    return t;
+  }
+
+  static void DestroyTransfer(Transfer* t) {
+    curl_easy_cleanup(t->easy);
+    delete t;
+  }
+
+  // Fills t->header_text and points t->headers at its lines.
+  static void BuildHeaders(Transfer& t, const Sub& sub, const Msg& msg, int attempt) {
+    std::string& h = t.header_text;
+    h.clear();
+    auto line = [&h](const auto&... parts) {
+      (strings_internal::Append(h, parts), ...);
+      h.push_back('\0');
+    };
+    line("Content-Type: application/json");
+    line("Expect:");
+    line(sub.config.key_header, ": ", msg.record.key);
+    line("X-Disthub-Message-Type: ", msg.record.message_type);
+    line("X-Disthub-Event-Seq: ", msg.record.event_seq);
+    line("X-Disthub-Attempt: ", attempt);
+    if (!msg.record.replay_id.empty()) line("X-Disthub-Replay: ", msg.record.replay_id);
+    for (const auto& [name, value] : sub.config.headers) line(name, ": ", value);
+    t.headers.clear();
+    for (size_t pos = 0; pos < h.size(); pos = h.find('\0', pos) + 1) {
+      t.headers.push_back(curl_slist{.data = h.data() + pos, .next = nullptr});
     }
-    if (!msg.record.replay_id.empty()) {
-      t->headers =
-          curl_slist_append(t->headers, StrCat("X-Disthub-Replay: ", msg.record.replay_id).c_str());
+    for (size_t i = 1; i < t.headers.size(); ++i) t.headers[i - 1].next = &t.headers[i];
+  }
+
+  void StartTransfer(Sub& sub, Msg& msg, absl::Time now, bool probe) {
+    Transfer* t = TakeTransfer(sub);
+    t->id = msg.record.id;
+    t->started = now;
+    t->probe = probe;
+    t->response.clear();
+    t->body.clear();
+    if (!msg.record.body.empty()) {
+      t->body = msg.record.body;
+    } else {
+      AppendEventJson(msg.event, t->body);
     }
-    for (const auto& [name, value] : sub.config.headers) {
-      t->headers = curl_slist_append(t->headers, StrCat(name, ": ", value).c_str());
-    }
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+    BuildHeaders(*t, sub, msg, msg.record.attempts + 1);
+    CURL* e = t->easy;
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->body.data());
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t->body.size()));
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers.data());
     ++sub.in_flight;
     transfers.insert(t);
     curl_multi_add_handle(multi, e);
@@ -415,10 +439,8 @@ struct Deliverer::Impl {
     Sub& sub = *t->sub;
     --sub.in_flight;
     curl_multi_remove_handle(multi, t->easy);
-    sub.idle_handles.push_back(t->easy);
-    curl_slist_free_all(t->headers);
-    std::unique_ptr<Transfer> owned(t);
     transfers.erase(t);
+    sub.idle.push_back(t);  // its strings stay valid until its next StartTransfer
 
     auto it = sub.msgs.find(t->id);
     if (it == sub.msgs.end()) return;
@@ -432,6 +454,13 @@ struct Deliverer::Impl {
     msg.record.attempts = attempt;
     CountAttempt(sub, msg.record.message_type, outcome.cause);
 
+    Result result{.update = {.id = msg.record.id, .attempts = attempt, .updated_at = now}};
+    if (outcome.verdict == AttemptVerdict::kDelivered && attempt == 1) {
+      // The common case: nothing to record but the mark.
+      Delivered(sub, msg, std::move(result), now);
+      return;
+    }
+
     std::string detail =
         status > 0 ? StrCat("HTTP ", static_cast<int64_t>(status),
                             t->response.empty() ? "" : ": ", t->response)
@@ -443,23 +472,12 @@ struct Deliverer::Impl {
                               .cause = outcome.cause,
                               .http_status = static_cast<int>(status),
                               .detail = detail};
-    Result result{.update = {.id = msg.record.id, .attempts = attempt, .updated_at = now}};
 
     switch (outcome.verdict) {
       case AttemptVerdict::kDelivered: {
-        sub.circuit.OnSuccess();
-        TypeMetrics& m = MetricsFor(sub, msg.record.message_type);
-        m.delivered->Inc();
-        m.latency->Observe(absl::ToDoubleSeconds(now - msg.record.created_at));
-        ++sub.delivered_total;
-        result.update.state = "delivered";
-        result.update.next_attempt_at = now;
-        if (attempt > 1) {
-          rec.outcome = "delivered";
-          result.attempt = rec;
-        }
-        results.push_back(std::move(result));
-        Finish(sub, msg);
+        rec.outcome = "delivered";
+        result.attempt = std::move(rec);
+        Delivered(sub, msg, std::move(result), now);
         return;
       }
       case AttemptVerdict::kPermanent:
@@ -471,7 +489,13 @@ struct Deliverer::Impl {
         return;
       case AttemptVerdict::kQuota: {
         sub.circuit.OnNeutral();
-        absl::Time until = ParseRetryAfter(t->retry_after, now)
+        // Only a 429's headers are looked at: its Retry-After, if any.
+        std::string_view retry_after;
+        curl_header* h = nullptr;
+        if (curl_easy_header(t->easy, "Retry-After", 0, CURLH_HEADER, -1, &h) == CURLHE_OK) {
+          retry_after = h->value;
+        }
+        absl::Time until = ParseRetryAfter(retry_after, now)
                                .value_or(now + RetryDelay(sub.config.policy.retry, 1, rng));
         sub.bucket.PauseUntil(until);
         Reschedule(sub, msg, std::move(result), std::move(rec), until, now);
@@ -506,9 +530,20 @@ struct Deliverer::Impl {
     }
   }
 
+  void Delivered(Sub& sub, Msg& msg, Result result, absl::Time now) {
+    sub.circuit.OnSuccess();
+    TypeMetrics& m = MetricsFor(sub, msg.record.message_type);
+    m.delivered->Inc();
+    m.latency->Observe(absl::ToDoubleSeconds(now - msg.record.created_at));
+    ++sub.delivered_total;
+    result.update.state = "delivered";
+    result.update.next_attempt_at = now;
+    AddResult(std::move(result), now);
+    Finish(sub, msg);
+  }
+
   void Reschedule(Sub& sub, Msg& msg, Result result, DeliveryAttemptRecord rec, absl::Time due,
                   absl::Time now) {
-    (void)now;
     rec.outcome = "retry";
     result.attempt = std::move(rec);
     result.update.state = "pending";
@@ -516,7 +551,7 @@ struct Deliverer::Impl {
     result.update.last_error = result.attempt->detail;
     msg.record.next_attempt_at = due;
     msg.record.last_error = result.attempt->detail;
-    results.push_back(std::move(result));
+    AddResult(std::move(result), now);
     sub.ready.emplace(due, msg.record.id);
   }
 
@@ -543,14 +578,31 @@ struct Deliverer::Impl {
                  msg.record.id, msg.record.message_type, msg.record.subject, reason);
     MetricsFor(sub, msg.record.message_type).dead->Inc();
     ++sub.dead_total;
-    results.push_back(std::move(result));
+    AddResult(std::move(result), now);
     Finish(sub, msg);
+  }
+
+  void AddResult(Result result, absl::Time now) {
+    if (results.empty()) results_since = now;
+    results.push_back(std::move(result));
+  }
+
+  // Writes the outcomes once enough have gathered or the oldest has waited long enough:
+  // a few larger transactions cost the writer far less than many small ones.
+  void MaybeFlush(absl::Time now) {
+    if (results.empty()) return;
+    if (static_cast<int>(results.size()) < options.results_batch &&
+        now - results_since < options.results_delay) {
+      return;
+    }
+    Flush();
   }
 
   void Flush() {
     if (results.empty()) return;
     (void)queue->Submit(std::make_unique<ResultsOp>(std::move(results)));
     results.clear();
+    results_since = absl::InfiniteFuture();
   }
 
   void UpdateGauges(absl::Time now) {
@@ -580,54 +632,136 @@ struct Deliverer::Impl {
     }
   }
 
+  // Interrupts the loop's sleep; any thread.
+  void Signal() const {
+    if (wake_fd < 0) return;
+    const uint64_t one = 1;
+    (void)!write(wake_fd, &one, sizeof one);
+  }
+
+  // CURLMOPT_SOCKETFUNCTION: watch `s` for what curl asks, or stop watching it.
+  static int OnSocket(CURL*, curl_socket_t s, int what, void* user, void* socketp) {
+    auto* self = static_cast<Impl*>(user);
+    if (what == CURL_POLL_REMOVE) {
+      epoll_ctl(self->epoll_fd, EPOLL_CTL_DEL, s, nullptr);  // fails harmlessly once closed
+      return 0;
+    }
+    epoll_event ev{};
+    ev.data.fd = s;
+    ev.events = ((what & CURL_POLL_IN) != 0 ? EPOLLIN : 0u) |
+                ((what & CURL_POLL_OUT) != 0 ? EPOLLOUT : 0u);
+    const bool known = socketp != nullptr;
+    // The other operation when the first fails: a descriptor number reused, or closed
+    // (and so dropped by epoll) without a REMOVE.
+    if (epoll_ctl(self->epoll_fd, known ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, s, &ev) != 0 &&
+        epoll_ctl(self->epoll_fd, known ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, s, &ev) != 0) {
+      // The transfer then ends by its timeout, as a failed attempt.
+      spdlog::warn("delivery: cannot watch socket {}: {}", s, std::strerror(errno));
+    }
+    if (!known) curl_multi_assign(self->multi, s, self);
+    return 0;
+  }
+
+  // CURLMOPT_TIMERFUNCTION: when curl wants CurlTimeouts() to run (-1: not at all).
+  static int OnTimer(CURLM*, long timeout_ms, void* user) {
+    auto* self = static_cast<Impl*>(user);
+    if (timeout_ms < 0) {
+      self->curl_due.reset();
+    } else {
+      self->curl_due = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    }
+    return 0;
+  }
+
+  // Lets curl act on its expired timeouts, among them starting newly added transfers.
+  void CurlTimeouts() {
+    if (!curl_due || *curl_due > std::chrono::steady_clock::now()) return;
+    curl_due.reset();  // curl sets the next one from inside the call
+    int running = 0;
+    curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
+  }
+
+  void CompleteFinished() {
+    int left = 0;
+    while (CURLMsg* m = curl_multi_info_read(multi, &left)) {
+      if (m->msg != CURLMSG_DONE) continue;
+      Transfer* t = nullptr;
+      curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &t);
+      Complete(t, m->data.result);
+    }
+  }
+
+  // How long the loop may sleep: until the next due time (at least 1 ms, so that it
+  // never spins while the policy holds messages back), curl's next timeout, or the
+  // results' flush; at most 250 ms.
+  int WaitMs(absl::Time next, absl::Time now) const {
+    int64_t ms = std::clamp<int64_t>(absl::ToInt64Milliseconds(next - now) + 1, 1, 250);
+    if (!results.empty()) {
+      ms = std::min<int64_t>(
+          ms, std::max<int64_t>(0, absl::ToInt64Milliseconds(results_since + options.results_delay -
+                                                             now) + 1));
+    }
+    if (curl_due) {
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(*curl_due -
+                                                               std::chrono::steady_clock::now());
+      ms = std::min<int64_t>(ms, std::max<int64_t>(0, left.count()));
+    }
+    return static_cast<int>(ms);
+  }
+
   void Run() {
     absl::Time last_load = absl::InfinitePast();
     absl::Time last_gauges = absl::InfinitePast();
+    std::array<epoll_event, 64> events;
+    bool loading = false;  // new messages may be waiting in the store
     while (!stopping.load()) {
       absl::Time now = clock->Now();
       if (wake.exchange(false) || now - last_load >= options.poll_interval) {
         LoadRequeued();
-        LoadNew();
+        loading = true;
         last_load = now;
       }
+      if (loading) loading = LoadNewPage();
       absl::Time next = now + options.poll_interval;
       for (auto& sub : subs) next = std::min(next, Pump(*sub, now));
-
-      int running = 0;
-      curl_multi_perform(multi, &running);
-      int left = 0;
-      bool finished_any = false;
-      while (CURLMsg* m = curl_multi_info_read(multi, &left)) {
-        if (m->msg != CURLMSG_DONE) continue;
-        Transfer* t = nullptr;
-        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &t);
-        Complete(t, m->data.result);
-        finished_any = true;
-      }
-      Flush();
+      CurlTimeouts();
+      MaybeFlush(now);
       if (now - last_gauges >= absl::Milliseconds(500)) {
         UpdateGauges(now);
         last_gauges = now;
       }
-      // A finished attempt frees a slot (and may unblock a subject's next message): pump
-      // again at once. Otherwise sleep until the next due time, a transfer's progress, or
-      // a Wake(); never spin while the policy holds messages back (open circuit, quota).
-      const absl::Time after = clock->Now();
-      int timeout_ms = finished_any ? 0
-                                    : static_cast<int>(std::clamp<int64_t>(
-                                          absl::ToInt64Milliseconds(next - after) + 1, 1, 250));
-      if (timeout_ms > 0 && !wake.load()) curl_multi_poll(multi, nullptr, 0, timeout_ms, nullptr);
+      // Sleep until a socket is ready, a timeout or due time comes, or a Wake(); then
+      // let curl read and write, and record what finished. A finished attempt frees a
+      // slot (and may unblock a subject's next message): the next turn pumps at once.
+      const int wait_ms = loading || wake.load() ? 0 : WaitMs(next, clock->Now());
+      const int n = epoll_wait(epoll_fd, events.data(), static_cast<int>(events.size()), wait_ms);
+      for (int i = 0; i < n; ++i) {
+        const int fd = events[i].data.fd;
+        if (fd == wake_fd) {
+          uint64_t count = 0;
+          (void)!read(wake_fd, &count, sizeof count);
+          continue;
+        }
+        const uint32_t ev = events[i].events;
+        const int mask = ((ev & EPOLLIN) != 0 ? CURL_CSELECT_IN : 0) |
+                         ((ev & EPOLLOUT) != 0 ? CURL_CSELECT_OUT : 0) |
+                         ((ev & (EPOLLERR | EPOLLHUP)) != 0 ? CURL_CSELECT_ERR : 0);
+        int running = 0;
+        curl_multi_socket_action(multi, fd, mask, &running);
+      }
+      CurlTimeouts();
+      CompleteFinished();
     }
-    // Abandon what is in flight: those messages are still pending in the store.
+    // What finished is recorded; what is in flight is abandoned: those messages are
+    // still pending in the store.
+    Flush();
     for (auto& sub : subs) {
-      for (CURL* e : sub->idle_handles) curl_easy_cleanup(e);
-      sub->idle_handles.clear();
+      for (Transfer* t : sub->idle) DestroyTransfer(t);
+      sub->idle.clear();
     }
     for (Transfer* t : transfers) {
       curl_multi_remove_handle(multi, t->easy);
-      curl_easy_cleanup(t->easy);
-      curl_slist_free_all(t->headers);
-      delete t;
+      DestroyTransfer(t);
     }
     transfers.clear();
   }
@@ -647,21 +781,40 @@ absl::Status Deliverer::Start() {
   long total = 0;
   for (const auto& s : impl_->subs) total += s->config.policy.concurrency;
   curl_multi_setopt(impl_->multi, CURLMOPT_MAXCONNECTS, std::max(8L, total * 2));
+  curl_multi_setopt(impl_->multi, CURLMOPT_SOCKETFUNCTION, &Impl::OnSocket);
+  curl_multi_setopt(impl_->multi, CURLMOPT_SOCKETDATA, impl_.get());
+  curl_multi_setopt(impl_->multi, CURLMOPT_TIMERFUNCTION, &Impl::OnTimer);
+  curl_multi_setopt(impl_->multi, CURLMOPT_TIMERDATA, impl_.get());
+  impl_->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+  impl_->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (impl_->epoll_fd < 0 || impl_->wake_fd < 0) {
+    return absl::InternalError(StrCat("delivery event loop: ", std::strerror(errno)));
+  }
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = impl_->wake_fd;
+  if (epoll_ctl(impl_->epoll_fd, EPOLL_CTL_ADD, impl_->wake_fd, &ev) != 0) {
+    return absl::InternalError(StrCat("delivery event loop: ", std::strerror(errno)));
+  }
   impl_->thread = std::thread([this] { impl_->Run(); });
   return absl::OkStatus();
 }
 
 void Deliverer::Stop() {
   if (impl_->stopping.exchange(true)) return;
-  if (impl_->multi != nullptr) curl_multi_wakeup(impl_->multi);
+  impl_->Signal();
   if (impl_->thread.joinable()) impl_->thread.join();
-  if (impl_->multi != nullptr) curl_multi_cleanup(impl_->multi);
+  if (impl_->multi != nullptr) curl_multi_cleanup(impl_->multi);  // may still call OnSocket
   impl_->multi = nullptr;
+  for (int* fd : {&impl_->wake_fd, &impl_->epoll_fd}) {
+    if (*fd >= 0) close(*fd);
+    *fd = -1;
+  }
 }
 
 void Deliverer::Wake() {
   if (impl_->wake.exchange(true)) return;
-  if (impl_->multi != nullptr) curl_multi_wakeup(impl_->multi);
+  impl_->Signal();
 }
 
 void Deliverer::Requeue(std::vector<int64_t> outbox_ids) {

@@ -35,12 +35,18 @@ namespace disthub {
 
 struct DelivererOptions {
   std::vector<SubscriberConfig> subscribers;
-  // Pending messages read from the store per query.
-  int load_batch = 2000;
+  // Pending messages read from the store per query. One query per turn of the delivery
+  // loop: a larger page stalls the deliveries in flight for longer.
+  int load_batch = 500;
   // Most messages held in memory waiting or in flight; beyond it, loading pauses.
   int max_in_memory = 50'000;
   // How often the store is checked for new messages when nobody calls Wake().
   absl::Duration poll_interval = absl::Milliseconds(250);
+  // Outcomes are written to the store in batches: once this many wait, or once the
+  // oldest has waited `results_delay`. A message delivered but not yet marked when the
+  // hub dies is sent again (with the same key) after restart.
+  int results_batch = 1000;
+  absl::Duration results_delay = absl::Milliseconds(10);
   // Seed of the retry jitter (0: from the clock).
   uint64_t seed = 0;
 };

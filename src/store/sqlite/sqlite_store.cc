@@ -322,6 +322,7 @@ absl::Status ChangeOne(sqlite3* db, std::string_view sql, std::string_view what,
 struct ReadConn {
   sqlite3* db = nullptr;
   Stmt get_order, list_events, last_seq, count_orders;
+  Stmt pending_outbox;  // run by the deliverer after every commit
   // close_v2 defers the close until the statements (members, destroyed after this body)
   // are finalized.
   ~ReadConn() { sqlite3_close_v2(db); }
@@ -334,6 +335,10 @@ struct ReadConn {
         StrCat("SELECT ", kEventColumns, " FROM events WHERE seq > ? ORDER BY seq LIMIT ?")));
     DISTHUB_RETURN_IF_ERROR(last_seq.Prepare(db, "SELECT COALESCE(MAX(seq), 0) FROM events"));
     DISTHUB_RETURN_IF_ERROR(count_orders.Prepare(db, "SELECT COUNT(*) FROM orders"));
+    DISTHUB_RETURN_IF_ERROR(pending_outbox.Prepare(
+        db, StrCat("SELECT ", Qualified("o", kOutboxColumns), ", ", Qualified("e", kEventColumns),
+                   " FROM outbox o LEFT JOIN events e ON e.seq = o.event_seq"
+                   " WHERE o.state = 'pending' AND o.id > ? ORDER BY o.id LIMIT ?")));
     return absl::OkStatus();
   }
 };
@@ -585,14 +590,13 @@ class SqliteStore final : public Store {
 
   absl::StatusOr<std::vector<OutboxMessage>> PendingOutbox(int64_t after_id, int limit) override {
     Lease r(this);
-    static const std::string sql =
-        StrCat("SELECT ", Qualified("o", kOutboxColumns), ", ", Qualified("e", kEventColumns),
-               " FROM outbox o LEFT JOIN events e ON e.seq = o.event_seq"
-               " WHERE o.state = 'pending' AND o.id > ? ORDER BY o.id LIMIT ?");
-    return QueryAll<OutboxMessage>(
-        r->db, sql,
-        [](const Stmt& s) { return OutboxMessage{ReadOutbox(s, 0), ReadEvent(s, 14)}; },
-        after_id, int64_t{limit});
+    Stmt& s = r->pending_outbox.Bind(after_id, int64_t{limit});
+    std::vector<OutboxMessage> out;
+    while (true) {
+      DISTHUB_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) return out;
+      out.push_back(OutboxMessage{ReadOutbox(s, 0), ReadEvent(s, 14)});
+    }
   }
 
   absl::StatusOr<std::optional<OutboxRecord>> GetOutbox(int64_t id) override {
