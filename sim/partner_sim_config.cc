@@ -87,6 +87,7 @@ absl::StatusOr<PartnerSimOptions> ParsePartnerSimConfig(const std::string& yaml,
     });
     top.Get<uint64_t>("seed", o.seed);
     top.Get<std::vector<std::string>>("record_headers", o.record_headers);
+    top.Get<bool>("record_bodies", o.record_bodies);
     top.Get<int64_t>("max_messages", o.max_messages, [](const int64_t& v) {
       return v >= 0 ? std::string() : std::string("must not be negative");
     });
