@@ -103,7 +103,7 @@ std::function<int()> AddOpsCommands(CLI::App& app) {
   list->add_option("--limit", s->limit, "Most to list")->capture_default_str()->check(CLI::Range(1, 1000));
   list->add_option("--cursor", s->cursor, "Continue from the next_cursor of a previous page");
   list->callback([s] {
-    s->run = [s] {
+    s->run = [s = s.get()] {
       return Call(s->common, "GET",
                   StrCat("/v1/dead-letters",
                          Query({{"state", s->state}, {"partner", s->partner}, {"cause", s->cause},
@@ -115,7 +115,7 @@ std::function<int()> AddOpsCommands(CLI::App& app) {
   CLI::App* show = dl->add_subcommand("show", "Show one dead letter: reason, every attempt, the original bytes.");
   AddCommon(show, s->common);
   show->add_option("id", s->ids, "Dead-letter id")->required()->expected(1);
-  show->callback([s] { s->run = [s] { return Call(s->common, "GET", StrCat("/v1/dead-letters/", s->ids[0])); }; });
+  show->callback([s] { s->run = [s = s.get()] { return Call(s->common, "GET", StrCat("/v1/dead-letters/", s->ids[0])); }; });
 
   CLI::App* retry = dl->add_subcommand(
       "retry", "Deliver parked dead letters again (by id, or --all matching the filters).");
@@ -128,7 +128,7 @@ std::function<int()> AddOpsCommands(CLI::App& app) {
   retry->add_option("--limit", s->limit, "With --all: at most this many")->check(CLI::Range(1, 10000));
   retry->add_option("--reason", s->reason, "Why (recorded in the audit log)");
   retry->callback([s] {
-    s->run = [s]() -> int {
+    s->run = [s = s.get()]() -> int {
       json::object body;
       if (!s->reason.empty()) body["reason"] = s->reason;
       if (s->all) {
@@ -161,7 +161,7 @@ std::function<int()> AddOpsCommands(CLI::App& app) {
   discard->add_option("id", s->ids, "Dead-letter id")->required()->expected(1);
   discard->add_option("--reason", s->reason, "Why (required; recorded in the audit log)")->required();
   discard->callback([s] {
-    s->run = [s] {
+    s->run = [s = s.get()] {
       return Call(s->common, "POST", StrCat("/v1/dead-letters/", s->ids[0], "/discard"),
                   json::serialize(json::object{{"reason", s->reason}}));
     };
@@ -180,7 +180,7 @@ std::function<int()> AddOpsCommands(CLI::App& app) {
   start->add_option("--subject", s->subject, "Only events about this subject (an order id)");
   start->add_option("--type", s->types, "Only these event types (default: the subscriber's)");
   start->callback([s] {
-    s->run = [s] {
+    s->run = [s = s.get()] {
       json::object body{{"subscriber", s->subscriber}};
       if (s->from_seq > 0) body["from_seq"] = s->from_seq;
       if (s->to_seq > 0) body["to_seq"] = s->to_seq;
@@ -199,7 +199,7 @@ std::function<int()> AddOpsCommands(CLI::App& app) {
   AddCommon(status, s->common);
   status->add_option("id", s->replay_id, "Replay id (default: list all)");
   status->callback([s] {
-    s->run = [s] {
+    s->run = [s = s.get()] {
       return Call(s->common, "GET", s->replay_id.empty() ? "/v1/replays" : StrCat("/v1/replays/", s->replay_id));
     };
   });
@@ -208,7 +208,7 @@ std::function<int()> AddOpsCommands(CLI::App& app) {
   cancel->add_option("id", s->replay_id, "Replay id")->required();
   cancel->add_option("--reason", s->reason, "Why (recorded in the audit log)");
   cancel->callback([s] {
-    s->run = [s] {
+    s->run = [s = s.get()] {
       return Call(s->common, "POST", StrCat("/v1/replays/", s->replay_id, "/cancel"),
                   json::serialize(json::object{{"reason", s->reason}}));
     };
@@ -217,7 +217,7 @@ std::function<int()> AddOpsCommands(CLI::App& app) {
   CLI::App* deliveries = app.add_subcommand(
       "deliveries", "Show each subscriber's delivery state: circuit, waiting, in flight, dead.");
   AddCommon(deliveries, s->common);
-  deliveries->callback([s] { s->run = [s] { return Call(s->common, "GET", "/v1/deliveries"); }; });
+  deliveries->callback([s] { s->run = [s = s.get()] { return Call(s->common, "GET", "/v1/deliveries"); }; });
 
   return [s] { return s->run ? s->run() : -1; };
 }
