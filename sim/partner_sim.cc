@@ -25,6 +25,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "base/listen.h"
 #include "base/strings.h"
 #include "fmt/format.h"
 
@@ -858,19 +859,9 @@ void PartnerSimImpl::Stop() {
 
 // "HOST:PORT" with a loopback host.
 absl::StatusOr<std::pair<std::string, int>> SplitLoopbackListen(const std::string& listen) {
-  size_t colon = listen.rfind(':');
-  if (colon == std::string::npos || colon == 0) {
-    return absl::InvalidArgumentError(
-        StrCat("listen: \"", listen, "\" must be HOST:PORT, e.g. 127.0.0.1:0"));
-  }
-  std::string host = listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  std::string port_text = listen.substr(colon + 1);
-  char* end = nullptr;
-  long port = std::strtol(port_text.c_str(), &end, 10);
-  if (port_text.empty() || *end != '\0' || port < 0 || port > 65535) {
-    return absl::InvalidArgumentError(StrCat("listen: \"", listen, "\": the port must be 0 to 65535"));
-  }
+  auto split = SplitListen(listen);
+  if (!split.ok()) return absl::InvalidArgumentError(StrCat("listen: ", split.status().message()));
+  auto [host, port] = *std::move(split);
   if (host == "localhost") host = "127.0.0.1";
   beast::error_code ec;
   auto address = asio::ip::make_address(host, ec);
