@@ -27,7 +27,7 @@ void Check(int rc, sqlite3* db, const char* what) {
 }  // namespace
 
 double RawCeiling(const std::string& dir, int batch, double seconds,
-                  const std::vector<std::string>& bodies) {
+                  const std::vector<std::string>& bodies, bool with_archive) {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   sqlite3* db = nullptr;
@@ -62,6 +62,12 @@ double RawCeiling(const std::string& dir, int batch, double seconds,
   sqlite3_stmt* key = prep(
       "INSERT INTO idempotency_keys (scope, key, request_hash, resource_id, status_code, created_at)"
       " VALUES ('loadgen', ?, ?, ?, 201, ?)");
+  // The inbound archive row the hub keeps per order (archive.inbound, on by default).
+  sqlite3_stmt* archive = prep(
+      "INSERT INTO inbound_archive (received_at, source, kind, key, headers, body, outcome, result)"
+      " VALUES (?, 'loadgen', 'order', ?, ?, ?, 'accepted', ?)");
+  const std::string headers =
+      R"({"content-type":"application/json","idempotency-key":"LD-0000000000","host":"127.0.0.1"})";
   sqlite3_stmt* event = prep(
       "INSERT INTO events (seq, type, subject, correlation_id, causation_id, occurred_at,"
       " recorded_at, payload) VALUES (?, 'order.received', ?, ?, ?, ?, ?, ?)");
@@ -104,13 +110,22 @@ double RawCeiling(const std::string& dir, int batch, double seconds,
       text(event, 7, body);
       Check(sqlite3_step(event), db, "insert event");
       sqlite3_reset(event);
+      if (with_archive) {
+        sqlite3_bind_int64(archive, 1, now);
+        text(archive, 2, ref);
+        text(archive, 3, headers);
+        text(archive, 4, body);
+        text(archive, 5, id);
+        Check(sqlite3_step(archive), db, "insert archive");
+        sqlite3_reset(archive);
+      }
     }
     Check(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), db, "commit");
   }
   double elapsed = std::chrono::duration<double>(Steady::now() - start).count();
   done = true;
   checkpointer.join();
-  for (sqlite3_stmt* s : {order, key, event}) sqlite3_finalize(s);
+  for (sqlite3_stmt* s : {order, key, event, archive}) sqlite3_finalize(s);
   sqlite3_close(ck);
   sqlite3_close(db);
   std::filesystem::remove_all(dir);
