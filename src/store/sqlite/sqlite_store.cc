@@ -765,7 +765,7 @@ class SqliteStore final : public Store {
     Stmt begin, commit, rollback, savepoint, release, rollback_to;
     Stmt find_order, find_order_by_ref, insert_order;
     Stmt find_key, insert_key, append_event;
-    Stmt insert_outbox, update_outbox, insert_attempt;
+    Stmt insert_outbox, update_outbox, insert_attempt, insert_inbound;
     int64_t next_seq = 1;
   };
 
@@ -871,6 +871,9 @@ class SqliteStore final : public Store {
         writer_,
         "UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, updated_at = ?, "
         "last_error = ? WHERE id = ?"));
+    DISTHUB_RETURN_IF_ERROR(w.insert_inbound.Prepare(
+        writer_, StrCat("INSERT INTO inbound_archive (", kInboundColumns,
+                        ") VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?)")));
     DISTHUB_RETURN_IF_ERROR(w.insert_attempt.Prepare(
         writer_,
         "INSERT OR REPLACE INTO delivery_attempts (outbox_id, attempt, started_at, duration_us, "
@@ -1081,11 +1084,9 @@ absl::StatusOr<std::optional<SubscriptionRecord>> SqliteWriteTxn::FindSubscripti
 }
 
 absl::StatusOr<int64_t> SqliteWriteTxn::InsertInbound(const InboundRecord& r) {
-  Stmt stmt;
-  DISTHUB_RETURN_IF_ERROR(stmt.Prepare(
-      store_->writer_, StrCat("INSERT INTO inbound_archive (", kInboundColumns,
-                              ") VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?)")));
-  DISTHUB_RETURN_IF_ERROR(stmt.Bind(Micros(r.received_at), r.source, r.kind, r.key, r.headers,
+  // On the intake path (one per order taken in): a statement prepared once.
+  DISTHUB_RETURN_IF_ERROR(store_->w_.insert_inbound
+                              .Bind(Micros(r.received_at), r.source, r.kind, r.key, r.headers,
                                     r.body, r.outcome, r.result)
                               .Exec());
   return sqlite3_last_insert_rowid(store_->writer_);
