@@ -241,18 +241,8 @@ void Api::CreateOrder(HttpRequest& req, const Principal& who, Responder& respond
   }
 
   absl::Time now = deps_.clock->Now();
-  order.id = deps_.ids->Next("ord");
-  order.status = OrderStatus::kReceived;
-  order.received_at = now;
   IntakeRequest intake{
-      .order = {.id = order.id,
-                .channel = order.channel,
-                .channel_ref = order.channel_order_ref,
-                .status = std::string(EnumName(order.status)),
-                .version = 1,
-                .created_at = now,
-                .updated_at = now,
-                .body = SerializeOrder(order)},
+      .order = AcceptNewOrder(order, *deps_.ids, now),
       .idempotency_scope = who.partner,
       .idempotency_key = std::string(key),
       .request_hash = key.empty() ? std::string() : Sha256Hex(req.body),

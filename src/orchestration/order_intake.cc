@@ -3,6 +3,7 @@
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "events/event_types.h"
+#include "model/json.h"
 
 namespace disthub {
 namespace {
@@ -90,6 +91,20 @@ class IntakeOp final : public WriteOp {
 };
 
 }  // namespace
+
+OrderRecord AcceptNewOrder(Order& order, IdGenerator& ids, absl::Time now) {
+  order.id = ids.Next("ord");
+  order.status = OrderStatus::kReceived;
+  order.received_at = now;
+  return OrderRecord{.id = order.id,
+                     .channel = order.channel,
+                     .channel_ref = order.channel_order_ref,
+                     .status = std::string(EnumName(order.status)),
+                     .version = 1,
+                     .created_at = now,
+                     .updated_at = now,
+                     .body = SerializeOrder(order)};
+}
 
 void OrderIntake::Submit(IntakeRequest request, Callback done) {
   // A refused op is answered by the queue through Done(), so `done` runs exactly once.

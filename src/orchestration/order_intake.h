@@ -10,6 +10,8 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
+#include "base/ids.h"
+#include "model/entities.h"
 #include "store/commit_queue.h"
 #include "store/store.h"
 
@@ -36,6 +38,10 @@ struct IntakeResult {
   OrderRecord order;
   int status_code = 201;  // the HTTP status the first request was answered with
 };
+
+// Makes a decoded, checked inbound order the hub's: a new id, status received, received
+// at `now`; returns its store record (version 1, the canonical document as body).
+OrderRecord AcceptNewOrder(Order& order, IdGenerator& ids, absl::Time now);
 
 class OrderIntake {
  public:

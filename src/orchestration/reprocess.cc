@@ -9,6 +9,7 @@
 #include "events/event_types.h"
 #include "model/json.h"
 #include "model/validate.h"
+#include "orchestration/order_intake.h"
 
 namespace disthub {
 namespace {
@@ -157,17 +158,7 @@ void Reprocessor::Apply(const InboundRecord& message, std::string actor,
     record.updated_at = now;
     record.body = SerializeOrder(order);
   } else {
-    order.id = ids_->Next("ord");
-    order.status = OrderStatus::kReceived;
-    order.received_at = now;
-    record = OrderRecord{.id = order.id,
-                         .channel = order.channel,
-                         .channel_ref = order.channel_order_ref,
-                         .status = std::string(EnumName(order.status)),
-                         .version = 1,
-                         .created_at = now,
-                         .updated_at = now,
-                         .body = SerializeOrder(order)};
+    record = AcceptNewOrder(order, *ids_, now);
   }
   struct Op final : WriteOp {
     OrderRecord record;
