@@ -32,6 +32,15 @@ void Submit(CommitQueue* queue, ApplyFn apply, DoneFn done) {
       std::make_unique<FnOp<ApplyFn, DoneFn>>(std::move(apply), std::move(done)));
 }
 
+// Submits `apply` and waits until its batch committed (or failed). For the replayer's own
+// thread only: never call it on the writer thread.
+template <typename ApplyFn>
+absl::Status SubmitAndWait(CommitQueue* queue, ApplyFn apply) {
+  std::promise<absl::Status> committed;
+  Submit(queue, std::move(apply), [&](absl::Status s) { committed.set_value(std::move(s)); });
+  return committed.get_future().get();
+}
+
 std::string AuditDetail(std::initializer_list<std::pair<std::string_view, json::value>> fields) {
   json::object o;
   for (const auto& [k, v] : fields) o[json::string_view(k.data(), k.size())] = v;
@@ -390,19 +399,14 @@ bool Replayer::Step(ReplayRecord& replay) {
     next.matched += static_cast<int64_t>(events.size());
     next.updated_at = clock_->Now();
     if (last_page) next.state = "done";
-    std::promise<absl::Status> committed;
-    Submit(
-        queue_,
-        [&, next](WriteTxn& txn) -> absl::Status {
-          for (const EventRecord& e : events) {
-            DISTHUB_RETURN_IF_ERROR(
-                txn.InsertOutbox(OutboxRowFor(next.subscriber, e, next.updated_at, next.id))
-                    .status());
-          }
-          return txn.PutReplay(next);
-        },
-        [&](absl::Status s) { committed.set_value(std::move(s)); });
-    absl::Status s = committed.get_future().get();
+    absl::Status s = SubmitAndWait(queue_, [&, next](WriteTxn& txn) -> absl::Status {
+      for (const EventRecord& e : events) {
+        DISTHUB_RETURN_IF_ERROR(
+            txn.InsertOutbox(OutboxRowFor(next.subscriber, e, next.updated_at, next.id))
+                .status());
+      }
+      return txn.PutReplay(next);
+    });
     if (!s.ok()) {
       spdlog::warn("replay {}: writing a page failed, retrying: {}", replay.id, s.ToString());
       std::unique_lock<std::mutex> lock(mu_);
@@ -423,11 +427,7 @@ bool Replayer::Step(ReplayRecord& replay) {
     return !last_page;
   }
   // Failed: record it.
-  std::promise<absl::Status> committed;
-  Submit(
-      queue_, [&](WriteTxn& txn) { return txn.PutReplay(replay); },
-      [&](absl::Status s) { committed.set_value(std::move(s)); });
-  (void)committed.get_future().get();
+  (void)SubmitAndWait(queue_, [&](WriteTxn& txn) { return txn.PutReplay(replay); });
   return false;
 }
 
@@ -448,22 +448,17 @@ void Replayer::Run() {
         r.state = "cancelled";
         r.updated_at = clock_->Now();
         lock.unlock();
-        std::promise<absl::Status> committed;
-        Submit(
-            queue_,
-            [&](WriteTxn& txn) -> absl::Status {
-              DISTHUB_RETURN_IF_ERROR(txn.PutReplay(r));
-              return txn
-                  .AppendAudit({.at = r.updated_at,
-                                .actor = action.actor,
-                                .action = "replay.cancel",
-                                .target = StrCat("replay:", r.id),
-                                .detail = AuditDetail({{"reason", J(action.reason)},
-                                                       {"cursor", r.cursor}})})
-                  .status();
-            },
-            [&](absl::Status s) { committed.set_value(std::move(s)); });
-        (void)committed.get_future().get();
+        (void)SubmitAndWait(queue_, [&](WriteTxn& txn) -> absl::Status {
+          DISTHUB_RETURN_IF_ERROR(txn.PutReplay(r));
+          return txn
+              .AppendAudit({.at = r.updated_at,
+                            .actor = action.actor,
+                            .action = "replay.cancel",
+                            .target = StrCat("replay:", r.id),
+                            .detail = AuditDetail({{"reason", J(action.reason)},
+                                                   {"cursor", r.cursor}})})
+              .status();
+        });
         lock.lock();
         break;
       }
