@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/strings.h"
+#include "base/thread_name.h"
 
 namespace disthub {
 namespace {
@@ -366,8 +367,11 @@ class BeastServer final : public HttpServer {
     }
     port_ = acceptor_->local_endpoint().port();
     Accept();
-    for (auto& loop : loops_) {
-      threads_.emplace_back([l = loop.get()] { l->run(); });
+    for (size_t i = 0; i < loops_.size(); ++i) {
+      threads_.emplace_back([l = loops_[i].get(), i] {
+        NameThisThread(StrCat("dh-http-", i));
+        l->run();
+      });
     }
     return absl::OkStatus();
   }

@@ -8,9 +8,9 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <cstring>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <queue>
@@ -21,6 +21,7 @@
 
 #include "base/status_macros.h"
 #include "base/strings.h"
+#include "base/thread_name.h"
 #include "events/event_json.h"
 #include "spdlog/spdlog.h"
 
@@ -136,7 +137,7 @@ struct Deliverer::Impl {
                         std::greater<>>
         ready;
     std::unordered_map<std::string, std::deque<int64_t>> lines;  // by subject (ordered)
-    std::unordered_map<int64_t, Msg> msgs;                         // waiting or in flight
+    std::unordered_map<int64_t, Msg> msgs;                       // waiting or in flight
     int in_flight = 0;
     std::vector<Transfer*> idle;  // owned; their connections stay in the multi's cache
     std::map<std::string, TypeMetrics> by_type;
@@ -168,9 +169,9 @@ struct Deliverer::Impl {
   std::atomic<bool> wake{true};
   int64_t loaded_through = 0;  // highest outbox id loaded
   int64_t in_memory = 0;
-  std::vector<Result> results;  // written in batches, see MaybeFlush()
+  std::vector<Result> results;                        // written in batches, see MaybeFlush()
   absl::Time results_since = absl::InfiniteFuture();  // when the oldest unwritten came
-  std::unordered_set<Transfer*> transfers;  // in flight, owned
+  std::unordered_set<Transfer*> transfers;            // in flight, owned
 
   // The event loop: curl tells which sockets to watch (OnSocket) and when its next
   // timeout is due (OnTimer); Wake() and Stop() write to `wake_fd`.
@@ -214,8 +215,8 @@ struct Deliverer::Impl {
                                       "From commit of the change to the partner's acknowledgement.",
                                       l, LatencyBuckets()),
         .delivered = metrics->Counter("disthub_delivered_total", "Messages delivered.", l),
-        .dead = metrics->Counter("disthub_dead_lettered_total",
-                                 "Messages parked as dead letters.", l),
+        .dead =
+            metrics->Counter("disthub_dead_lettered_total", "Messages parked as dead letters.", l),
     };
     return sub.by_type.emplace(type, std::move(m)).first->second;
   }
@@ -274,8 +275,8 @@ struct Deliverer::Impl {
   // page per loop turn, so that a large backlog loads while deliveries go on.
   bool LoadNewPage() {
     if (in_memory >= options.max_in_memory) return false;
-    int limit = static_cast<int>(std::min<int64_t>(options.load_batch,
-                                                   options.max_in_memory - in_memory));
+    int limit =
+        static_cast<int>(std::min<int64_t>(options.load_batch, options.max_in_memory - in_memory));
     auto page = store->PendingOutbox(loaded_through, limit);
     if (!page.ok()) {
       spdlog::warn("delivery: reading the outbox failed: {}", page.status().ToString());
@@ -299,8 +300,8 @@ struct Deliverer::Impl {
     for (int64_t id : ids) {
       auto rec = store->GetOutbox(id);
       if (!rec.ok() || !rec->has_value() || (*rec)->state != "pending") continue;
-      auto events = store->QueryEvents({.after = (*rec)->event_seq - 1,
-                                        .to_seq = (*rec)->event_seq, .limit = 1});
+      auto events = store->QueryEvents(
+          {.after = (*rec)->event_seq - 1, .to_seq = (*rec)->event_seq, .limit = 1});
       Msg msg{.record = **rec};
       if (events.ok() && !events->empty()) msg.event = events->front();
       Add(std::move(msg), now);
@@ -355,8 +356,9 @@ struct Deliverer::Impl {
     curl_easy_setopt(e, CURLOPT_POST, 1L);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-                     static_cast<long>(absl::ToInt64Milliseconds(sub.config.policy.connect_timeout)));
+    curl_easy_setopt(
+        e, CURLOPT_CONNECTTIMEOUT_MS,
+        static_cast<long>(absl::ToInt64Milliseconds(sub.config.policy.connect_timeout)));
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
                      static_cast<long>(absl::ToInt64Milliseconds(sub.config.policy.timeout)));
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &CollectBody);
@@ -448,8 +450,8 @@ struct Deliverer::Impl {
     const absl::Time now = clock->Now();
     long status = 0;
     if (code == CURLE_OK) curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
-    AttemptOutcome outcome = ClassifyAttempt(
-        static_cast<int>(status), code == CURLE_OK ? "" : TransportCause(code));
+    AttemptOutcome outcome =
+        ClassifyAttempt(static_cast<int>(status), code == CURLE_OK ? "" : TransportCause(code));
     const int attempt = msg.record.attempts + 1;
     msg.record.attempts = attempt;
     CountAttempt(sub, msg.record.message_type, outcome.cause);
@@ -461,10 +463,9 @@ struct Deliverer::Impl {
       return;
     }
 
-    std::string detail =
-        status > 0 ? StrCat("HTTP ", static_cast<int64_t>(status),
-                            t->response.empty() ? "" : ": ", t->response)
-                   : StrCat(outcome.cause, ": ", curl_easy_strerror(code));
+    std::string detail = status > 0 ? StrCat("HTTP ", static_cast<int64_t>(status),
+                                             t->response.empty() ? "" : ": ", t->response)
+                                    : StrCat(outcome.cause, ": ", curl_easy_strerror(code));
     DeliveryAttemptRecord rec{.outbox_id = msg.record.id,
                               .attempt = attempt,
                               .started_at = t->started,
@@ -555,8 +556,8 @@ struct Deliverer::Impl {
     sub.ready.emplace(due, msg.record.id);
   }
 
-  void DeadLetter(Sub& sub, Msg& msg, Result result, const std::string& cause,
-                  std::string reason, absl::Time now) {
+  void DeadLetter(Sub& sub, Msg& msg, Result result, const std::string& cause, std::string reason,
+                  absl::Time now) {
     std::string bytes = msg.record.body;
     if (bytes.empty()) AppendEventJson(msg.event, bytes);
     result.update.state = "dead";
@@ -617,7 +618,7 @@ struct Deliverer::Impl {
           oldest = msg.record.created_at;
         }
       }
-      int state = sub.circuit.state() == CircuitBreaker::State::kClosed   ? 0
+      int state = sub.circuit.state() == CircuitBreaker::State::kClosed     ? 0
                   : sub.circuit.state() == CircuitBreaker::State::kHalfOpen ? 1
                                                                             : 2;
       sub.circuit_gauge->Set(state);
@@ -648,8 +649,8 @@ struct Deliverer::Impl {
     }
     epoll_event ev{};
     ev.data.fd = s;
-    ev.events = ((what & CURL_POLL_IN) != 0 ? EPOLLIN : 0u) |
-                ((what & CURL_POLL_OUT) != 0 ? EPOLLOUT : 0u);
+    ev.events =
+        ((what & CURL_POLL_IN) != 0 ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) != 0 ? EPOLLOUT : 0u);
     const bool known = socketp != nullptr;
     // The other operation when the first fails: a descriptor number reused, or closed
     // (and so dropped by epoll) without a REMOVE.
@@ -698,8 +699,8 @@ struct Deliverer::Impl {
     int64_t ms = std::clamp<int64_t>(absl::ToInt64Milliseconds(next - now) + 1, 1, 250);
     if (!results.empty()) {
       ms = std::min<int64_t>(
-          ms, std::max<int64_t>(0, absl::ToInt64Milliseconds(results_since + options.results_delay -
-                                                             now) + 1));
+          ms, std::max<int64_t>(
+                  0, absl::ToInt64Milliseconds(results_since + options.results_delay - now) + 1));
     }
     if (curl_due) {
       auto left = std::chrono::ceil<std::chrono::milliseconds>(*curl_due -
@@ -796,7 +797,10 @@ absl::Status Deliverer::Start() {
   if (epoll_ctl(impl_->epoll_fd, EPOLL_CTL_ADD, impl_->wake_fd, &ev) != 0) {
     return absl::InternalError(StrCat("delivery event loop: ", std::strerror(errno)));
   }
-  impl_->thread = std::thread([this] { impl_->Run(); });
+  impl_->thread = std::thread([this] {
+    NameThisThread("dh-deliver");
+    impl_->Run();
+  });
   return absl::OkStatus();
 }
 
@@ -831,7 +835,9 @@ std::vector<SubscriberStatus> Deliverer::Status() const {
   for (const auto& s : impl_->subs) {
     int c = s->circuit_now.load();
     out.push_back({.name = s->config.name,
-                   .circuit = c == 0 ? "closed" : c == 1 ? "half_open" : "open",
+                   .circuit = c == 0   ? "closed"
+                              : c == 1 ? "half_open"
+                                       : "open",
                    .waiting = s->waiting_now.load(),
                    .in_flight = s->in_flight_now.load(),
                    .delivered = s->delivered_total.load(),

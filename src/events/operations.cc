@@ -6,6 +6,7 @@
 
 #include "base/status_macros.h"
 #include "base/strings.h"
+#include "base/thread_name.h"
 #include "spdlog/spdlog.h"
 
 namespace disthub {
@@ -28,8 +29,7 @@ class FnOp final : public WriteOp {
 
 template <typename ApplyFn, typename DoneFn>
 void Submit(CommitQueue* queue, ApplyFn apply, DoneFn done) {
-  (void)queue->Submit(
-      std::make_unique<FnOp<ApplyFn, DoneFn>>(std::move(apply), std::move(done)));
+  (void)queue->Submit(std::make_unique<FnOp<ApplyFn, DoneFn>>(std::move(apply), std::move(done)));
 }
 
 // Submits `apply` and waits until its batch committed (or failed). For the replayer's own
@@ -86,16 +86,17 @@ void RetryDeadLetters(CommitQueue* queue, const Clock* clock, std::vector<int64_
                                                     .next_attempt_at = now,
                                                     .updated_at = now,
                                                     .last_error = o->last_error}));
-          DISTHUB_RETURN_IF_ERROR(txn.ResolveDeadLetter(
-              id, "retried", now,
-              StrCat(action.actor, " retried it", action.reason.empty() ? "" : ": ", action.reason)));
           DISTHUB_RETURN_IF_ERROR(
-              txn.AppendAudit({.at = now,
-                               .actor = action.actor,
-                               .action = "dead_letter.retry",
-                               .target = StrCat("dead_letter:", id),
-                               .detail = AuditDetail({{"reason", J(action.reason)},
-                                                      {"outbox_id", o->id}})})
+              txn.ResolveDeadLetter(id, "retried", now,
+                                    StrCat(action.actor, " retried it",
+                                           action.reason.empty() ? "" : ": ", action.reason)));
+          DISTHUB_RETURN_IF_ERROR(
+              txn.AppendAudit(
+                     {.at = now,
+                      .actor = action.actor,
+                      .action = "dead_letter.retry",
+                      .target = StrCat("dead_letter:", id),
+                      .detail = AuditDetail({{"reason", J(action.reason)}, {"outbox_id", o->id}})})
                   .status());
           result->retried.push_back(id);
           result->outbox_ids.push_back(o->id);
@@ -213,7 +214,8 @@ std::string ReplayFilter::ToJson() const {
 absl::StatusOr<ReplayFilter> ReplayFilter::FromJson(std::string_view text) {
   boost::system::error_code ec;
   json::value v = json::parse(J(text), ec);
-  if (ec || !v.is_object()) return absl::InvalidArgumentError("the replay filter is not a JSON object");
+  if (ec || !v.is_object())
+    return absl::InvalidArgumentError("the replay filter is not a JSON object");
   const json::object& o = v.as_object();
   ReplayFilter f;
   auto time = [&](const char* key, absl::Time& out) -> absl::Status {
@@ -237,7 +239,7 @@ absl::StatusOr<ReplayFilter> ReplayFilter::FromJson(std::string_view text) {
   };
   for (const auto& kv : o) {
     static const std::set<std::string> kKnown = {"from_seq", "to_seq", "from_time", "to_time",
-                                                 "subject", "types", "subscriber"};
+                                                 "subject",  "types",  "subscriber"};
     if (!kKnown.count(std::string(kv.key()))) {
       return absl::InvalidArgumentError(
           StrCat("unknown field \"", std::string(kv.key()),
@@ -295,7 +297,10 @@ absl::Status Replayer::Start() {
       }
     }
   }
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("dh-replay");
+    Run();
+  });
   return absl::OkStatus();
 }
 
@@ -318,9 +323,9 @@ void Replayer::Begin(std::string id, std::string subscriber, ReplayFilter filter
   if (sub == nullptr) {
     std::string names;
     for (const SubscriberConfig& s : subscribers_) names += (names.empty() ? "" : ", ") + s.name;
-    return std::move(done)(absl::NotFoundError(
-        StrCat("no subscriber named \"", subscriber, "\" (configured: ",
-               names.empty() ? "none" : names, ")")));
+    return std::move(done)(
+        absl::NotFoundError(StrCat("no subscriber named \"", subscriber,
+                                   "\" (configured: ", names.empty() ? "none" : names, ")")));
   }
   auto last = store_->LastEventSeq();
   if (!last.ok()) return std::move(done)(last.status());
@@ -402,8 +407,7 @@ bool Replayer::Step(ReplayRecord& replay) {
     absl::Status s = SubmitAndWait(queue_, [&, next](WriteTxn& txn) -> absl::Status {
       for (const EventRecord& e : events) {
         DISTHUB_RETURN_IF_ERROR(
-            txn.InsertOutbox(OutboxRowFor(next.subscriber, e, next.updated_at, next.id))
-                .status());
+            txn.InsertOutbox(OutboxRowFor(next.subscriber, e, next.updated_at, next.id)).status());
       }
       return txn.PutReplay(next);
     });
@@ -451,12 +455,12 @@ void Replayer::Run() {
         (void)SubmitAndWait(queue_, [&](WriteTxn& txn) -> absl::Status {
           DISTHUB_RETURN_IF_ERROR(txn.PutReplay(r));
           return txn
-              .AppendAudit({.at = r.updated_at,
-                            .actor = action.actor,
-                            .action = "replay.cancel",
-                            .target = StrCat("replay:", r.id),
-                            .detail = AuditDetail({{"reason", J(action.reason)},
-                                                   {"cursor", r.cursor}})})
+              .AppendAudit(
+                  {.at = r.updated_at,
+                   .actor = action.actor,
+                   .action = "replay.cancel",
+                   .target = StrCat("replay:", r.id),
+                   .detail = AuditDetail({{"reason", J(action.reason)}, {"cursor", r.cursor}})})
               .status();
         });
         lock.lock();

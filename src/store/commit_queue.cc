@@ -2,11 +2,16 @@
 
 #include <vector>
 
+#include "base/thread_name.h"
+
 namespace disthub {
 
 CommitQueue::CommitQueue(Store* store, CommitQueueOptions options)
     : store_(store), options_(std::move(options)) {
-  writer_ = std::thread([this] { Run(); });
+  writer_ = std::thread([this] {
+    NameThisThread("dh-writer");
+    Run();
+  });
 }
 
 CommitQueue::~CommitQueue() { Close(); }

@@ -9,9 +9,10 @@
 #include <utility>
 #include <vector>
 
-#include "base/strings.h"
 #include "absl/synchronization/mutex.h"
 #include "base/status_macros.h"
+#include "base/strings.h"
+#include "base/thread_name.h"
 #include "store/sqlite/sqlite_migrations.h"
 
 namespace disthub {
@@ -317,7 +318,6 @@ absl::Status ChangeOne(sqlite3* db, std::string_view sql, std::string_view what,
   return absl::OkStatus();
 }
 
-
 // The statements a read connection uses.
 struct ReadConn {
   sqlite3* db = nullptr;
@@ -331,8 +331,7 @@ struct ReadConn {
     DISTHUB_RETURN_IF_ERROR(
         get_order.Prepare(db, StrCat("SELECT ", kOrderColumns, " FROM orders WHERE id = ?")));
     DISTHUB_RETURN_IF_ERROR(list_events.Prepare(
-        db,
-        StrCat("SELECT ", kEventColumns, " FROM events WHERE seq > ? ORDER BY seq LIMIT ?")));
+        db, StrCat("SELECT ", kEventColumns, " FROM events WHERE seq > ? ORDER BY seq LIMIT ?")));
     DISTHUB_RETURN_IF_ERROR(last_seq.Prepare(db, "SELECT COALESCE(MAX(seq), 0) FROM events"));
     DISTHUB_RETURN_IF_ERROR(count_orders.Prepare(db, "SELECT COUNT(*) FROM orders"));
     DISTHUB_RETURN_IF_ERROR(pending_outbox.Prepare(
@@ -403,8 +402,7 @@ class SqliteStore final : public Store {
           "store.synchronous must be \"full\" or \"normal\", not \"", options_.synchronous, "\""));
     }
     DISTHUB_RETURN_IF_ERROR(Exec(writer_, "PRAGMA journal_mode = WAL"));
-    DISTHUB_RETURN_IF_ERROR(
-        Exec(writer_, StrCat("PRAGMA synchronous = ", options_.synchronous)));
+    DISTHUB_RETURN_IF_ERROR(Exec(writer_, StrCat("PRAGMA synchronous = ", options_.synchronous)));
     DISTHUB_RETURN_IF_ERROR(Exec(writer_, "PRAGMA foreign_keys = ON"));
     DISTHUB_RETURN_IF_ERROR(Exec(writer_, "PRAGMA cache_size = -65536"));  // 64 MiB
     DISTHUB_RETURN_IF_ERROR(Exec(writer_, "PRAGMA wal_autocheckpoint = 0"));
@@ -429,7 +427,10 @@ class SqliteStore final : public Store {
     // checkpoints silently do nothing.
     DISTHUB_RETURN_IF_ERROR(Exec(checkpoint_db_, "SELECT count(*) FROM sqlite_master"));
     sqlite3_wal_hook(writer_, &SqliteStore::OnWalCommit, this);
-    checkpointer_ = std::thread([this] { CheckpointLoop(); });
+    checkpointer_ = std::thread([this] {
+      NameThisThread("dh-checkpoint");
+      CheckpointLoop();
+    });
     return absl::OkStatus();
   }
 
@@ -607,16 +608,15 @@ class SqliteStore final : public Store {
   }
 
   absl::StatusOr<std::vector<OutboxRecord>> ListOutbox(const std::string& subscriber,
-                                                       const std::string& state,
-                                                       int64_t before_id, int limit) override {
+                                                       const std::string& state, int64_t before_id,
+                                                       int limit) override {
     Lease r(this);
     return QueryAll<OutboxRecord>(
         r->db,
         StrCat("SELECT ", kOutboxColumns,
                " FROM outbox WHERE (?1 = '' OR subscriber = ?1) AND (?2 = '' OR state = ?2)"
                " AND (?3 = 0 OR id < ?3) ORDER BY id DESC LIMIT ?4"),
-        [](const Stmt& s) { return ReadOutbox(s); }, subscriber, state, before_id,
-        int64_t{limit});
+        [](const Stmt& s) { return ReadOutbox(s); }, subscriber, state, before_id, int64_t{limit});
   }
 
   absl::StatusOr<std::vector<DeliveryAttemptRecord>> ListDeliveryAttempts(
@@ -660,8 +660,7 @@ class SqliteStore final : public Store {
         ReadDeadLetter, id);
   }
 
-  absl::StatusOr<std::vector<DeadLetterRecord>> ListDeadLetters(
-      const DeadLetterQuery& q) override {
+  absl::StatusOr<std::vector<DeadLetterRecord>> ListDeadLetters(const DeadLetterQuery& q) override {
     Lease r(this);
     return QueryAll<DeadLetterRecord>(
         r->db,
@@ -677,8 +676,7 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> ParkedDeadLetters() override {
     Lease r(this);
     return QueryAll<std::pair<std::string, int64_t>>(
-        r->db,
-        "SELECT partner, COUNT(*) FROM dead_letters WHERE state = 'parked' GROUP BY partner",
+        r->db, "SELECT partner, COUNT(*) FROM dead_letters WHERE state = 'parked' GROUP BY partner",
         [](const Stmt& s) { return std::make_pair(s.Text(0), s.Int(1)); });
   }
 
@@ -801,7 +799,8 @@ class SqliteStore final : public Store {
 
   static absl::StatusOr<int> ReadSchemaVersion(sqlite3* db) {
     Stmt s;
-    DISTHUB_RETURN_IF_ERROR(s.Prepare(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+    DISTHUB_RETURN_IF_ERROR(
+        s.Prepare(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
     DISTHUB_ASSIGN_OR_RETURN(bool row, s.Bind().Step());
     return row ? static_cast<int>(s.Int(0)) : 0;
   }
@@ -815,17 +814,17 @@ class SqliteStore final : public Store {
     auto migrations = SqliteMigrations();
     int latest = migrations.empty() ? 0 : migrations.back().version;
     if (current > latest) {
-      return absl::FailedPreconditionError(StrCat(
-          options_.path, " has schema version ", current, " but this disthub knows only up to ",
-          latest, "; run the newer disthub that wrote it"));
+      return absl::FailedPreconditionError(StrCat(options_.path, " has schema version ", current,
+                                                  " but this disthub knows only up to ", latest,
+                                                  "; run the newer disthub that wrote it"));
     }
     for (const Migration& m : migrations) {
       if (m.version <= current) continue;
       DISTHUB_RETURN_IF_ERROR(Exec(writer_, "BEGIN IMMEDIATE"));
       absl::Status s = Exec(writer_, std::string(m.sql));
       if (s.ok()) {
-        s = Exec(writer_, StrCat("INSERT INTO schema_migrations VALUES (", m.version, ", '",
-                                       m.name, "', ", Micros(absl::Now()), ")"));
+        s = Exec(writer_, StrCat("INSERT INTO schema_migrations VALUES (", m.version, ", '", m.name,
+                                 "', ", Micros(absl::Now()), ")"));
       }
       if (s.ok()) s = Exec(writer_, "COMMIT");
       if (!s.ok()) {
@@ -847,11 +846,11 @@ class SqliteStore final : public Store {
     DISTHUB_RETURN_IF_ERROR(w.find_order.Prepare(
         writer_, StrCat("SELECT ", kOrderColumns, " FROM orders WHERE id = ?")));
     DISTHUB_RETURN_IF_ERROR(w.find_order_by_ref.Prepare(
-        writer_, StrCat("SELECT ", kOrderColumns,
-                              " FROM orders WHERE channel = ? AND channel_ref = ?")));
+        writer_,
+        StrCat("SELECT ", kOrderColumns, " FROM orders WHERE channel = ? AND channel_ref = ?")));
     DISTHUB_RETURN_IF_ERROR(w.insert_order.Prepare(
-        writer_, StrCat("INSERT INTO orders (", kOrderColumns,
-                              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)")));
+        writer_,
+        StrCat("INSERT INTO orders (", kOrderColumns, ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)")));
     DISTHUB_RETURN_IF_ERROR(w.find_key.Prepare(
         writer_,
         "SELECT request_hash, resource_id, status_code, created_at FROM idempotency_keys "
@@ -871,9 +870,9 @@ class SqliteStore final : public Store {
         writer_,
         "UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, updated_at = ?, "
         "last_error = ? WHERE id = ?"));
-    DISTHUB_RETURN_IF_ERROR(w.insert_inbound.Prepare(
-        writer_, StrCat("INSERT INTO inbound_archive (", kInboundColumns,
-                        ") VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?)")));
+    DISTHUB_RETURN_IF_ERROR(
+        w.insert_inbound.Prepare(writer_, StrCat("INSERT INTO inbound_archive (", kInboundColumns,
+                                                 ") VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?)")));
     DISTHUB_RETURN_IF_ERROR(w.insert_attempt.Prepare(
         writer_,
         "INSERT OR REPLACE INTO delivery_attempts (outbox_id, attempt, started_at, duration_us, "
@@ -945,18 +944,18 @@ absl::Status SqliteWriteTxn::InsertOrder(const OrderRecord& o) {
 
 absl::Status SqliteWriteTxn::UpdateOrder(const OrderRecord& o) {
   Stmt stmt;
-  DISTHUB_RETURN_IF_ERROR(stmt.Prepare(
-      store_->writer_,
-      "UPDATE orders SET status = ?, version = ?, updated_at = ?, body = ? "
-      "WHERE id = ? AND version = ?",
-      /*persistent=*/false));
+  DISTHUB_RETURN_IF_ERROR(
+      stmt.Prepare(store_->writer_,
+                   "UPDATE orders SET status = ?, version = ?, updated_at = ?, body = ? "
+                   "WHERE id = ? AND version = ?",
+                   /*persistent=*/false));
   DISTHUB_RETURN_IF_ERROR(
       stmt.Bind(o.status, o.version, Micros(o.updated_at), o.body, o.id, o.version - 1).Exec());
   if (sqlite3_changes(store_->writer_) > 0) return absl::OkStatus();
   DISTHUB_ASSIGN_OR_RETURN(std::optional<OrderRecord> current, FindOrder(o.id));
   if (!current) return absl::NotFoundError(StrCat("order ", o.id, " not found"));
-  return absl::AbortedError(StrCat("order ", o.id, " is at version ", current->version,
-                                   ", not ", o.version - 1));
+  return absl::AbortedError(
+      StrCat("order ", o.id, " is at version ", current->version, ", not ", o.version - 1));
 }
 
 absl::StatusOr<std::optional<IdempotencyRecord>> SqliteWriteTxn::FindIdempotencyKey(
@@ -1017,9 +1016,9 @@ absl::Status SqliteWriteTxn::UpdateOutbox(const OutboxUpdate& u) {
 }
 
 absl::StatusOr<std::optional<OutboxRecord>> SqliteWriteTxn::FindOutbox(int64_t id) {
-  return QueryOne<OutboxRecord>(store_->writer_,
-                                StrCat("SELECT ", kOutboxColumns, " FROM outbox WHERE id = ?"),
-                                [](const Stmt& s) { return ReadOutbox(s); }, id);
+  return QueryOne<OutboxRecord>(
+      store_->writer_, StrCat("SELECT ", kOutboxColumns, " FROM outbox WHERE id = ?"),
+      [](const Stmt& s) { return ReadOutbox(s); }, id);
 }
 
 absl::Status SqliteWriteTxn::InsertDeliveryAttempt(const DeliveryAttemptRecord& a) {
@@ -1032,9 +1031,8 @@ absl::Status SqliteWriteTxn::InsertDeliveryAttempt(const DeliveryAttemptRecord& 
 absl::StatusOr<int64_t> SqliteWriteTxn::InsertDeadLetter(const DeadLetterRecord& d) {
   Stmt stmt;
   DISTHUB_RETURN_IF_ERROR(stmt.Prepare(
-      store_->writer_,
-      StrCat("INSERT INTO dead_letters (", kDeadLetterColumns,
-             ") VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")));
+      store_->writer_, StrCat("INSERT INTO dead_letters (", kDeadLetterColumns,
+                              ") VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")));
   DISTHUB_RETURN_IF_ERROR(stmt.Bind(d.kind, d.partner, d.message_type, d.subject, d.ref, d.cause,
                                     d.reason, d.attempts, d.bytes, d.state, Micros(d.created_at),
                                     Micros(d.resolved_at), d.resolution)
@@ -1059,19 +1057,19 @@ absl::Status SqliteWriteTxn::ResolveDeadLetter(int64_t id, const std::string& st
 
 absl::StatusOr<int64_t> SqliteWriteTxn::AppendAudit(const AuditRecord& a) {
   Stmt stmt;
-  DISTHUB_RETURN_IF_ERROR(stmt.Prepare(
-      store_->writer_,
-      "INSERT INTO audit_log (id, at, actor, action, target, detail) "
-      "VALUES (NULL, ?, ?, ?, ?, ?)"));
+  DISTHUB_RETURN_IF_ERROR(
+      stmt.Prepare(store_->writer_,
+                   "INSERT INTO audit_log (id, at, actor, action, target, detail) "
+                   "VALUES (NULL, ?, ?, ?, ?, ?)"));
   DISTHUB_RETURN_IF_ERROR(stmt.Bind(Micros(a.at), a.actor, a.action, a.target, a.detail).Exec());
   return sqlite3_last_insert_rowid(store_->writer_);
 }
 
 absl::Status SqliteWriteTxn::PutSubscription(const SubscriptionRecord& r) {
   Stmt stmt;
-  DISTHUB_RETURN_IF_ERROR(stmt.Prepare(
-      store_->writer_, StrCat("INSERT OR REPLACE INTO subscriptions (", kSubscriptionColumns,
-                              ") VALUES (?, ?, ?, ?, ?)")));
+  DISTHUB_RETURN_IF_ERROR(
+      stmt.Prepare(store_->writer_, StrCat("INSERT OR REPLACE INTO subscriptions (",
+                                           kSubscriptionColumns, ") VALUES (?, ?, ?, ?, ?)")));
   return stmt.Bind(r.name, r.cursor, r.types, Micros(r.created_at), Micros(r.updated_at)).Exec();
 }
 
@@ -1094,12 +1092,12 @@ absl::StatusOr<int64_t> SqliteWriteTxn::InsertInbound(const InboundRecord& r) {
 
 absl::Status SqliteWriteTxn::PutReplay(const ReplayRecord& r) {
   Stmt stmt;
-  DISTHUB_RETURN_IF_ERROR(stmt.Prepare(
-      store_->writer_, StrCat("INSERT OR REPLACE INTO replays (", kReplayColumns,
-                              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")));
+  DISTHUB_RETURN_IF_ERROR(
+      stmt.Prepare(store_->writer_, StrCat("INSERT OR REPLACE INTO replays (", kReplayColumns,
+                                           ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")));
   return stmt
-      .Bind(r.id, r.subscriber, r.filter, r.state, r.cursor, r.end_seq, r.matched, r.actor,
-            r.error, Micros(r.created_at), Micros(r.updated_at))
+      .Bind(r.id, r.subscriber, r.filter, r.state, r.cursor, r.end_seq, r.matched, r.actor, r.error,
+            Micros(r.created_at), Micros(r.updated_at))
       .Exec();
 }
 
