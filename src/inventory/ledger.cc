@@ -1,0 +1,452 @@
+#include "inventory/ledger.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "base/strings.h"
+
+namespace disthub::inventory {
+namespace {
+
+Result Unchanged(std::string reason) {
+  return Result{.outcome = Outcome::kUnchanged, .reason = std::move(reason)};
+}
+Result Refused(std::string reason) {
+  return Result{.outcome = Outcome::kRefused, .reason = std::move(reason)};
+}
+
+std::string LineName(std::string_view order_id, int line) {
+  return StrCat(order_id, " line ", line);
+}
+
+}  // namespace
+
+std::string_view ReservationStateName(ReservationState s) {
+  switch (s) {
+    case ReservationState::kActive:
+      return "active";
+    case ReservationState::kReleased:
+      return "released";
+    case ReservationState::kConsumed:
+      return "consumed";
+  }
+  return "?";
+}
+
+std::optional<ReservationState> ParseReservationState(std::string_view name) {
+  if (name == "active") return ReservationState::kActive;
+  if (name == "released") return ReservationState::kReleased;
+  if (name == "consumed") return ReservationState::kConsumed;
+  return std::nullopt;
+}
+
+std::string_view OutcomeName(Outcome o) {
+  switch (o) {
+    case Outcome::kApplied:
+      return "applied";
+    case Outcome::kUnchanged:
+      return "unchanged";
+    case Outcome::kRefused:
+      return "refused";
+  }
+  return "?";
+}
+
+std::string Reservation::Id() const { return StrCat(order_id, "/", line, "@", location); }
+
+bool ChannelRule::Excludes(std::string_view location) const {
+  return std::find(excluded_locations.begin(), excluded_locations.end(), location) !=
+         excluded_locations.end();
+}
+
+void Ledger::SetChannelRules(std::vector<ChannelRule> rules) {
+  rules_.clear();
+  for (ChannelRule& r : rules) {
+    std::string name = r.channel;
+    rules_[name] = std::move(r);
+  }
+}
+
+const ChannelRule& Ledger::RuleFor(std::string_view channel) const {
+  auto it = rules_.find(ToAbsl(channel));
+  return it == rules_.end() ? default_rule_ : it->second;
+}
+
+std::string Ledger::LineKey(std::string_view order_id, int line) {
+  return StrCat(order_id, "/", line);
+}
+
+void Ledger::Clear() {
+  skus_.clear();
+  lines_.clear();
+}
+
+Position* Ledger::MutablePosition(std::string_view sku, std::string_view location, bool create) {
+  auto it = skus_.find(ToAbsl(sku));
+  if (it == skus_.end()) {
+    if (!create) return nullptr;
+    it = skus_.emplace(std::string(sku), Sku{}).first;
+  }
+  std::vector<Position>& at = it->second.at;
+  auto pos = std::lower_bound(at.begin(), at.end(), location,
+                              [](const Position& p, std::string_view l) { return p.location < l; });
+  if (pos != at.end() && pos->location == location) return &*pos;
+  if (!create) return nullptr;
+  pos = at.insert(pos, Position{.sku = std::string(sku), .location = std::string(location)});
+  return &*pos;
+}
+
+const Position* Ledger::FindPosition(std::string_view sku, std::string_view location) const {
+  return const_cast<Ledger*>(this)->MutablePosition(sku, location, /*create=*/false);
+}
+
+Reservation* Ledger::FindAt(Line& line, std::string_view location) {
+  for (Reservation& r : line.at) {
+    if (r.location == location) return &r;
+  }
+  return nullptr;
+}
+
+void Ledger::LoadPosition(Position p) {
+  Position* slot = MutablePosition(p.sku, p.location, /*create=*/true);
+  p.reserved = 0;  // recomputed from the reservations
+  *slot = std::move(p);
+}
+
+void Ledger::LoadReservation(Reservation r) {
+  Position* p = MutablePosition(r.sku, r.location, /*create=*/true);
+  p->reserved += r.Held();
+  Line& line = lines_[LineKey(r.order_id, r.line)];
+  if (Reservation* existing = FindAt(line, r.location)) {
+    *existing = std::move(r);
+  } else {
+    line.at.push_back(std::move(r));
+  }
+}
+
+int64_t Ledger::Sellable(std::string_view channel, std::string_view sku) const {
+  auto it = skus_.find(ToAbsl(sku));
+  if (it == skus_.end()) return 0;
+  const ChannelRule& rule = RuleFor(channel);
+  int64_t atp = 0;
+  for (const Position& p : it->second.at) {
+    if (!rule.Excludes(p.location)) atp += p.Atp();
+  }
+  int64_t share = atp * rule.share_percent / 100;
+  int64_t sellable = std::min(share, atp - rule.holdback);
+  return sellable > 0 ? sellable : 0;
+}
+
+Result Ledger::Reserve(const ReserveRequest& req) {
+  if (req.quantity <= 0) return Refused(StrCat("quantity must be positive, not ", req.quantity));
+  const std::string key = LineKey(req.order_id, req.line);
+  if (auto it = lines_.find(key); it != lines_.end()) {
+    int64_t held = 0, consumed = 0;
+    for (const Reservation& r : it->second.at) {
+      if (r.sku != req.sku) {
+        return Refused(StrCat(LineName(req.order_id, req.line), " is for ", r.sku, ", not ",
+                              req.sku));
+      }
+      held += r.Held();
+      consumed += r.consumed;
+    }
+    if (consumed > 0) {
+      return Refused(StrCat(LineName(req.order_id, req.line), " has already shipped ", consumed,
+                            " units; it cannot be reserved again"));
+    }
+    if (held == req.quantity) {
+      return Unchanged(StrCat(LineName(req.order_id, req.line), " already holds ", held,
+                              " units of ", req.sku));
+    }
+    if (held > 0) {
+      return Refused(StrCat(LineName(req.order_id, req.line), " already holds ", held,
+                            " units; release it before reserving ", req.quantity));
+    }
+    // Released earlier: it may be reserved again (a backorder re-check).
+  }
+
+  const ChannelRule& rule = RuleFor(req.channel);
+  int64_t sellable = Sellable(req.channel, req.sku);
+  if (req.quantity > sellable) {
+    return Refused(StrCat("channel ", req.channel, " may sell ", sellable, " of ", req.sku,
+                          "; ", req.quantity, " asked"));
+  }
+  // Candidate locations: those asked for (in that order) or every location the channel may
+  // sell from, most ATP first. Each takes at most its own ATP.
+  std::vector<Position*> candidates;
+  Sku& sku = skus_.find(req.sku)->second;  // Sellable > 0 means it exists
+  if (req.locations.empty()) {
+    for (Position& p : sku.at) {
+      if (!rule.Excludes(p.location) && p.Atp() > 0) candidates.push_back(&p);
+    }
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [](const Position* a, const Position* b) { return a->Atp() > b->Atp(); });
+  } else {
+    for (const std::string& l : req.locations) {
+      Position* p = MutablePosition(req.sku, l, /*create=*/false);
+      if (p != nullptr && !rule.Excludes(l) && p->Atp() > 0) candidates.push_back(p);
+    }
+  }
+  std::vector<std::pair<Position*, int64_t>> takes;
+  for (Position* p : candidates) {
+    if (p->Atp() >= req.quantity) {
+      takes.emplace_back(p, req.quantity);
+      break;
+    }
+  }
+  if (takes.empty()) {
+    if (!req.allow_split) {
+      int64_t best = 0;
+      std::string where = "no location";
+      for (Position* p : candidates) {
+        if (p->Atp() > best) best = p->Atp(), where = p->location;
+      }
+      return Refused(StrCat("no single location has ", req.quantity, " of ", req.sku,
+                            " (most: ", best, " at ", where, ") and the line may not be split"));
+    }
+    int64_t left = req.quantity;
+    for (Position* p : candidates) {
+      int64_t take = std::min(left, p->Atp());
+      if (take > 0) takes.emplace_back(p, take), left -= take;
+      if (left == 0) break;
+    }
+    if (left > 0) {
+      return Refused(StrCat("the locations asked for have ", req.quantity - left, " of ",
+                            req.sku, "; ", req.quantity, " asked"));
+    }
+  }
+
+  Result result;
+  Line& line = lines_[key];
+  for (auto& [p, take] : takes) {
+    p->reserved += take;
+    Reservation* r = FindAt(line, p->location);
+    if (r == nullptr) {
+      line.at.push_back(Reservation{.order_id = req.order_id, .line = req.line, .sku = req.sku,
+                                    .location = p->location, .channel = req.channel});
+      r = &line.at.back();
+    }
+    r->channel = req.channel;
+    r->quantity = take;
+    r->consumed = 0;
+    r->state = ReservationState::kActive;
+    result.positions.push_back(*p);
+    result.reservations.push_back(*r);
+  }
+  return result;
+}
+
+Result Ledger::Release(std::string_view order_id, int line_no, std::string_view location) {
+  auto it = lines_.find(LineKey(order_id, line_no));
+  if (it == lines_.end()) {
+    return Unchanged(StrCat(LineName(order_id, line_no), " holds no reservation"));
+  }
+  Result result;
+  bool any = false, consumed = false;
+  for (Reservation& r : it->second.at) {
+    if (!location.empty() && r.location != location) continue;
+    any = true;
+    if (r.state == ReservationState::kConsumed) consumed = true;
+    if (r.state != ReservationState::kActive) continue;
+    Position* p = MutablePosition(r.sku, r.location, /*create=*/true);
+    p->reserved -= r.Held();
+    r.state = ReservationState::kReleased;
+    result.positions.push_back(*p);
+    result.reservations.push_back(r);
+  }
+  if (!result.reservations.empty()) return result;
+  std::string where = location.empty() ? "" : StrCat(" at ", location);
+  if (!any) return Unchanged(StrCat(LineName(order_id, line_no), " holds no reservation", where));
+  if (consumed) {
+    return Unchanged(
+        StrCat(LineName(order_id, line_no), where, " has shipped; there is nothing to release"));
+  }
+  return Unchanged(StrCat(LineName(order_id, line_no), where, " was already released"));
+}
+
+Result Ledger::Consume(std::string_view order_id, int line_no, std::string_view location,
+                       int64_t quantity) {
+  if (quantity <= 0) return Refused(StrCat("quantity must be positive, not ", quantity));
+  auto it = lines_.find(LineKey(order_id, line_no));
+  Reservation* r = it == lines_.end() ? nullptr : FindAt(it->second, location);
+  if (r == nullptr) {
+    return Refused(StrCat(LineName(order_id, line_no), " holds no reservation at ", location));
+  }
+  if (r->state == ReservationState::kReleased) {
+    return Refused(StrCat(LineName(order_id, line_no), " at ", location,
+                          " was released; it cannot be shipped"));
+  }
+  if (r->state == ReservationState::kConsumed) {
+    return Unchanged(StrCat(LineName(order_id, line_no), " at ", location,
+                            " has shipped all ", r->consumed, " units already"));
+  }
+  if (quantity > r->Held()) {
+    return Refused(StrCat(LineName(order_id, line_no), " holds ", r->Held(), " at ", location,
+                          "; ", quantity, " cannot ship"));
+  }
+  Position* p = MutablePosition(r->sku, r->location, /*create=*/true);
+  p->reserved -= quantity;
+  p->on_hand = std::max<int64_t>(0, p->on_hand - quantity);
+  r->consumed += quantity;
+  if (r->consumed == r->quantity) r->state = ReservationState::kConsumed;
+  Result result;
+  result.positions.push_back(*p);
+  result.reservations.push_back(*r);
+  return result;
+}
+
+Result Ledger::Transfer(std::string_view order_id, int line_no, std::string_view from,
+                        std::string_view to) {
+  if (from == to) return Unchanged(StrCat("the line is already at ", to));
+  auto it = lines_.find(LineKey(order_id, line_no));
+  Reservation* src = it == lines_.end() ? nullptr : FindAt(it->second, from);
+  if (src == nullptr || src->Held() == 0) {
+    Reservation* dst = it == lines_.end() ? nullptr : FindAt(it->second, to);
+    if (dst != nullptr && dst->Held() > 0) {
+      return Unchanged(StrCat(LineName(order_id, line_no), " already holds ", dst->Held(),
+                              " at ", to));
+    }
+    return Refused(StrCat(LineName(order_id, line_no), " holds nothing at ", from, " to move"));
+  }
+  const ChannelRule& rule = RuleFor(src->channel);
+  if (rule.Excludes(to)) {
+    return Refused(StrCat("channel ", src->channel, " may not sell from ", to));
+  }
+  int64_t units = src->Held();
+  Position* dst_pos = MutablePosition(src->sku, to, /*create=*/false);
+  if (dst_pos == nullptr || dst_pos->Atp() < units) {
+    return Refused(StrCat(to, " has ", dst_pos == nullptr ? 0 : dst_pos->Atp(), " of ",
+                          src->sku, "; ", units, " needed"));
+  }
+  Line& line = it->second;
+  std::string sku = src->sku, channel = src->channel;
+  Position* src_pos = MutablePosition(sku, from, /*create=*/false);  // exists: it holds units
+  src_pos->reserved -= units;
+  src->quantity -= units;  // what stays at `from` is what it already shipped
+  src->state = src->consumed > 0 ? ReservationState::kConsumed : ReservationState::kReleased;
+  Reservation moved_from = *src;  // `line.at` may reallocate below
+  dst_pos->reserved += units;
+  Reservation* dst = FindAt(line, to);
+  if (dst == nullptr) {
+    line.at.push_back(Reservation{.order_id = std::string(order_id), .line = line_no,
+                                  .sku = sku, .location = std::string(to), .channel = channel});
+    dst = &line.at.back();
+  }
+  if (dst->state != ReservationState::kActive) {
+    // A released slot is reused; a consumed one keeps what it shipped.
+    if (dst->state == ReservationState::kReleased) dst->quantity = dst->consumed;
+    dst->state = ReservationState::kActive;
+  }
+  dst->quantity += units;
+  Result result;
+  result.positions.push_back(*src_pos);
+  result.positions.push_back(*dst_pos);
+  result.reservations.push_back(moved_from);
+  result.reservations.push_back(*dst);
+  return result;
+}
+
+Result Ledger::ApplyUpdate(const StockUpdate& u) {
+  if (u.delta.has_value() == u.on_hand.has_value()) {
+    return Refused("an update carries exactly one of delta and on_hand");
+  }
+  if (u.sequence == 0 && u.as_of == absl::InfinitePast()) {
+    return Refused("an update carries the source's sequence or timestamp");
+  }
+  if (u.on_hand && *u.on_hand < 0) return Refused("on_hand cannot be negative");
+  Position* p = MutablePosition(u.sku, u.location, /*create=*/true);
+  if (u.sequence != 0 && u.sequence <= p->last_sequence) {
+    return Unchanged(StrCat("stale: sequence ", u.sequence, " is not after ", p->last_sequence,
+                            ", already applied for ", u.sku, " at ", u.location));
+  }
+  if (u.as_of != absl::InfinitePast() && u.as_of < p->last_as_of) {
+    return Unchanged(StrCat("stale: as of ", absl::FormatTime(u.as_of, absl::UTCTimeZone()),
+                            ", older than ",
+                            absl::FormatTime(p->last_as_of, absl::UTCTimeZone()), " for ",
+                            u.sku, " at ", u.location));
+  }
+  Result result;
+  if (u.delta) {
+    int64_t next = p->on_hand + *u.delta;
+    if (next < 0) {
+      result.reason = StrCat("on hand would be ", next, "; kept at 0");
+      next = 0;
+    }
+    p->on_hand = next;
+  } else {
+    p->on_hand = *u.on_hand;
+    if (u.safety_stock) p->safety_stock = std::max<int64_t>(0, *u.safety_stock);
+    if (u.inbound) p->inbound = std::max<int64_t>(0, *u.inbound);
+  }
+  if (u.sequence != 0) p->last_sequence = u.sequence;
+  if (u.as_of != absl::InfinitePast()) p->last_as_of = u.as_of;
+  if (p->Short() > 0 && result.reason.empty()) {
+    result.reason = StrCat(p->Short(), " reserved units are no longer on hand");
+  }
+  result.positions.push_back(*p);
+  return result;
+}
+
+Result Ledger::SetSafetyStock(std::string_view sku, std::string_view location, int64_t units) {
+  if (units < 0) return Refused("safety stock cannot be negative");
+  Position* p = MutablePosition(sku, location, /*create=*/true);
+  if (p->safety_stock == units) return Unchanged(StrCat("safety stock is already ", units));
+  p->safety_stock = units;
+  Result result;
+  result.positions.push_back(*p);
+  return result;
+}
+
+std::vector<Position> Ledger::Positions(std::string_view sku) const {
+  auto it = skus_.find(ToAbsl(sku));
+  return it == skus_.end() ? std::vector<Position>{} : it->second.at;
+}
+
+std::vector<Reservation> Ledger::Reservations(std::string_view order_id, int line) const {
+  auto it = lines_.find(LineKey(order_id, line));
+  return it == lines_.end() ? std::vector<Reservation>{} : it->second.at;
+}
+
+std::vector<std::string> Ledger::Skus() const {
+  std::vector<std::string> out;
+  out.reserve(skus_.size());
+  for (const auto& [sku, _] : skus_) out.push_back(sku);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+size_t Ledger::reservation_count() const {
+  size_t n = 0;
+  for (const auto& [_, line] : lines_) n += line.at.size();
+  return n;
+}
+
+absl::Status Ledger::CheckInvariants() const {
+  absl::flat_hash_map<std::string, int64_t> held;  // "sku@location" -> sum of Held()
+  for (const auto& [key, line] : lines_) {
+    for (const Reservation& r : line.at) {
+      if (r.quantity < 0 || r.consumed < 0 || r.consumed > r.quantity) {
+        return absl::InternalError(StrCat("reservation ", r.Id(), " has quantity ", r.quantity,
+                                          " and consumed ", r.consumed));
+      }
+      held[StrCat(r.sku, "@", r.location)] += r.Held();
+    }
+  }
+  for (const auto& [sku, s] : skus_) {
+    for (const Position& p : s.at) {
+      auto it = held.find(StrCat(sku, "@", p.location));
+      int64_t want = it == held.end() ? 0 : it->second;
+      if (p.reserved != want) {
+        return absl::InternalError(StrCat(sku, " at ", p.location, ": reserved is ", p.reserved,
+                                          " but its reservations hold ", want));
+      }
+      if (p.on_hand < 0 || p.safety_stock < 0) {
+        return absl::InternalError(StrCat(sku, " at ", p.location, ": on hand ", p.on_hand,
+                                          ", safety stock ", p.safety_stock));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace disthub::inventory
