@@ -84,6 +84,28 @@ class ForwardingStore : public Store {
   absl::StatusOr<std::vector<ReplayRecord>> ListReplays() override {
     return inner_->ListReplays();
   }
+  absl::StatusOr<std::vector<InventoryPositionRecord>> ListPositions(
+      const std::string& sku) override {
+    return inner_->ListPositions(sku);
+  }
+  absl::StatusOr<std::vector<InventoryPositionRecord>> PagePositions(const std::string& after_sku,
+                                                                     int sku_limit) override {
+    return inner_->PagePositions(after_sku, sku_limit);
+  }
+  absl::Status ScanInventory(
+      absl::FunctionRef<void(const InventoryPositionRecord&)> on_position,
+      absl::FunctionRef<void(const ReservationRecord&)> on_reservation) override {
+    return inner_->ScanInventory(on_position, on_reservation);
+  }
+  absl::StatusOr<std::vector<ReservationRecord>> ListReservations(
+      const std::string& order_id) override {
+    return inner_->ListReservations(order_id);
+  }
+  absl::StatusOr<std::vector<StockUpdateRecord>> ListStockUpdates(const std::string& sku,
+                                                                  int64_t before_id,
+                                                                  int limit) override {
+    return inner_->ListStockUpdates(sku, before_id, limit);
+  }
   void SetEventObserver(EventObserver* observer) override { inner_->SetEventObserver(observer); }
   absl::StatusOr<int> SchemaVersion() override { return inner_->SchemaVersion(); }
   absl::Status Check() override { return inner_->Check(); }

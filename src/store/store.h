@@ -189,6 +189,57 @@ struct ReplayRecord {
   friend bool operator==(const ReplayRecord&, const ReplayRecord&) = default;
 };
 
+// One SKU at one location (src/inventory gives the columns their meaning).
+struct InventoryPositionRecord {
+  std::string sku;
+  std::string location;
+  int64_t on_hand = 0;
+  int64_t reserved = 0;  // sum of the active reservations here, kept in the same transaction
+  int64_t safety_stock = 0;
+  int64_t inbound = 0;
+  int64_t last_sequence = 0;                     // newest source sequence applied, 0: none
+  absl::Time last_as_of = absl::InfinitePast();  // newest source timestamp applied
+  absl::Time updated_at;
+
+  friend bool operator==(const InventoryPositionRecord&, const InventoryPositionRecord&) = default;
+};
+
+// The reservation of one order line at one location.
+struct ReservationRecord {
+  std::string order_id;
+  int64_t line = 0;
+  std::string location;
+  std::string sku;
+  std::string channel;
+  int64_t quantity = 0;
+  int64_t consumed = 0;
+  std::string state;  // "active", "released", "consumed"
+  absl::Time created_at;
+  absl::Time updated_at;
+
+  friend bool operator==(const ReservationRecord&, const ReservationRecord&) = default;
+};
+
+// One stock update from a warehouse as received, with what became of it; stale and
+// refused ones are kept too.
+struct StockUpdateRecord {
+  int64_t id = 0;          // assigned by the store
+  std::string source;      // the partner that sent it
+  std::string message_id;  // its id, unique per source: repeats are answered from here
+  std::string kind;        // "adjustment" or "snapshot"
+  std::string sku;
+  std::string location;
+  std::optional<int64_t> delta;
+  std::optional<int64_t> on_hand;
+  int64_t sequence = 0;
+  absl::Time as_of = absl::InfinitePast();
+  std::string outcome;  // "applied", "unchanged" (stale), "refused"
+  std::string reason;
+  absl::Time received_at;
+
+  friend bool operator==(const StockUpdateRecord&, const StockUpdateRecord&) = default;
+};
+
 // Selects events for pull feeds and replays. Empty fields match everything.
 struct EventQuery {
   int64_t after = 0;          // seq > after
@@ -288,6 +339,14 @@ class WriteTxn {
   // Creates or replaces a replay's record.
   virtual absl::Status PutReplay(const ReplayRecord& record) = 0;
 
+  // Inventory: positions and reservations are created or replaced whole.
+  virtual absl::Status PutPosition(const InventoryPositionRecord& record) = 0;
+  virtual absl::Status PutReservation(const ReservationRecord& record) = 0;
+  virtual absl::StatusOr<std::optional<StockUpdateRecord>> FindStockUpdate(
+      const std::string& source, const std::string& message_id) = 0;
+  // Returns the new id; kAlreadyExists when (source, message_id) is taken.
+  virtual absl::StatusOr<int64_t> InsertStockUpdate(const StockUpdateRecord& record) = 0;
+
   // Runs `fn` so that if it fails, everything it wrote (and every sequence number it
   // took) is undone while the rest of the transaction stands. Returns fn's status.
   virtual absl::Status Isolated(absl::FunctionRef<absl::Status()> fn) = 0;
@@ -345,6 +404,24 @@ class Store {
 
   virtual absl::StatusOr<std::optional<ReplayRecord>> GetReplay(const std::string& id) = 0;
   virtual absl::StatusOr<std::vector<ReplayRecord>> ListReplays() = 0;
+
+  // Inventory. Positions of one SKU, by location.
+  virtual absl::StatusOr<std::vector<InventoryPositionRecord>> ListPositions(
+      const std::string& sku) = 0;
+  // Every position of the first `sku_limit` SKUs sorting after `after_sku`, by SKU then
+  // location.
+  virtual absl::StatusOr<std::vector<InventoryPositionRecord>> PagePositions(
+      const std::string& after_sku, int sku_limit) = 0;
+  // Calls `fn` for every position, then every reservation (start-up loading).
+  virtual absl::Status ScanInventory(
+      absl::FunctionRef<void(const InventoryPositionRecord&)> on_position,
+      absl::FunctionRef<void(const ReservationRecord&)> on_reservation) = 0;
+  // The reservations of one order, by line then location.
+  virtual absl::StatusOr<std::vector<ReservationRecord>> ListReservations(
+      const std::string& order_id) = 0;
+  // Stock updates for `sku` ("" any), newest first, with ids below `before_id` (0: any).
+  virtual absl::StatusOr<std::vector<StockUpdateRecord>> ListStockUpdates(
+      const std::string& sku, int64_t before_id, int limit) = 0;
 
   // Sets the observer every AppendEvent calls (nullptr: none). Call before writing;
   // `observer` must outlive the store's use.

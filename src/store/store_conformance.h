@@ -383,6 +383,64 @@ TEST_P(StoreConformance, SubscriptionsInboundAndReplaysReadBack) {
   EXPECT_THAT(store_->ListReplays(), IsOkAndHolds(ElementsAre(replay)));
 }
 
+TEST_P(StoreConformance, InventoryPositionsReservationsAndStockUpdatesReadBack) {
+  absl::Time t = absl::FromUnixSeconds(1'767'225'600);
+  InventoryPositionRecord east{.sku = "HS-1", .location = "wh-east", .on_hand = 10,
+                               .reserved = 4, .safety_stock = 2, .inbound = 5,
+                               .last_sequence = 7, .updated_at = t};
+  InventoryPositionRecord west{.sku = "HS-1", .location = "wh-west", .on_hand = 3,
+                               .last_as_of = t - absl::Hours(1), .updated_at = t};
+  InventoryPositionRecord other{.sku = "HS-2", .location = "wh-east", .on_hand = 1,
+                                .updated_at = t};
+  ReservationRecord res{.order_id = "ord_1", .line = 1, .location = "wh-east", .sku = "HS-1",
+                        .channel = "b2b-portal", .quantity = 4, .state = "active",
+                        .created_at = t, .updated_at = t};
+  StockUpdateRecord delta{.source = "wms", .message_id = "m1", .kind = "adjustment",
+                          .sku = "HS-1", .location = "wh-east", .delta = -2, .sequence = 7,
+                          .outcome = "applied", .received_at = t};
+  StockUpdateRecord snap{.source = "wms", .message_id = "m2", .kind = "snapshot",
+                         .sku = "HS-2", .location = "wh-east", .on_hand = 1, .as_of = t,
+                         .outcome = "unchanged", .reason = "stale", .received_at = t};
+  ASSERT_OK(store_->Write([&](WriteTxn& txn) -> absl::Status {
+    for (const auto& p : {east, west, other}) DISTHUB_RETURN_IF_ERROR(txn.PutPosition(p));
+    DISTHUB_RETURN_IF_ERROR(txn.PutReservation(res));
+    EXPECT_THAT(txn.InsertStockUpdate(delta), IsOkAndHolds(1));
+    EXPECT_THAT(txn.InsertStockUpdate(snap), IsOkAndHolds(2));
+    EXPECT_THAT(txn.InsertStockUpdate(snap), StatusIs(absl::StatusCode::kAlreadyExists));
+    delta.id = 1;
+    EXPECT_THAT(txn.FindStockUpdate("wms", "m1"), IsOkAndHolds(Optional(delta)));
+    EXPECT_THAT(txn.FindStockUpdate("wms", "m9"), IsOkAndHolds(std::nullopt));
+    return absl::OkStatus();
+  }));
+  // A later write replaces a position and a reservation, keeping when it was created.
+  east.reserved = 0;
+  ReservationRecord released = res;
+  released.state = "released";
+  released.created_at = t + absl::Hours(1);
+  released.updated_at = t + absl::Hours(1);
+  ASSERT_OK(store_->Write([&](WriteTxn& txn) -> absl::Status {
+    DISTHUB_RETURN_IF_ERROR(txn.PutPosition(east));
+    return txn.PutReservation(released);
+  }));
+  released.created_at = t;
+  Reopen();
+  EXPECT_THAT(store_->ListPositions("HS-1"), IsOkAndHolds(ElementsAre(east, west)));
+  EXPECT_THAT(store_->PagePositions("", 1), IsOkAndHolds(ElementsAre(east, west)));
+  EXPECT_THAT(store_->PagePositions("HS-1", 10), IsOkAndHolds(ElementsAre(other)));
+  EXPECT_THAT(store_->ListReservations("ord_1"), IsOkAndHolds(ElementsAre(released)));
+  std::vector<InventoryPositionRecord> positions;
+  std::vector<ReservationRecord> reservations;
+  ASSERT_OK(store_->ScanInventory(
+      [&](const InventoryPositionRecord& p) { positions.push_back(p); },
+      [&](const ReservationRecord& r) { reservations.push_back(r); }));
+  EXPECT_EQ(positions.size(), 3u);
+  EXPECT_THAT(reservations, ElementsAre(released));
+  snap.id = 2;
+  EXPECT_THAT(store_->ListStockUpdates("", 0, 10), IsOkAndHolds(ElementsAre(snap, delta)));
+  EXPECT_THAT(store_->ListStockUpdates("HS-1", 0, 10), IsOkAndHolds(ElementsAre(delta)));
+  EXPECT_THAT(store_->ListStockUpdates("", 2, 10), IsOkAndHolds(ElementsAre(delta)));
+}
+
 TEST_P(StoreConformance, QueriesEventsBySeqRangeSubjectTypeAndTime) {
   ASSERT_OK(store_->Write([&](WriteTxn& t) -> absl::Status {
     for (int i = 1; i <= 6; ++i) {

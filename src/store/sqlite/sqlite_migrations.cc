@@ -135,6 +135,52 @@ CREATE TABLE replays (
   updated_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql"},
+    {3, "inventory positions, reservations and stock updates", R"sql(
+CREATE TABLE inventory_positions (
+  sku           TEXT    NOT NULL,
+  location      TEXT    NOT NULL,
+  on_hand       INTEGER NOT NULL,
+  reserved      INTEGER NOT NULL,
+  safety_stock  INTEGER NOT NULL,
+  inbound       INTEGER NOT NULL,
+  last_sequence INTEGER NOT NULL,
+  last_as_of    INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL,
+  PRIMARY KEY (sku, location)
+) WITHOUT ROWID;
+
+CREATE TABLE inventory_reservations (
+  order_id   TEXT    NOT NULL,
+  line       INTEGER NOT NULL,
+  location   TEXT    NOT NULL,
+  sku        TEXT    NOT NULL,
+  channel    TEXT    NOT NULL,
+  quantity   INTEGER NOT NULL,
+  consumed   INTEGER NOT NULL,
+  state      TEXT    NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (order_id, line, location)
+) WITHOUT ROWID;
+
+CREATE TABLE stock_updates (
+  id          INTEGER PRIMARY KEY,
+  source      TEXT    NOT NULL,
+  message_id  TEXT    NOT NULL,
+  kind        TEXT    NOT NULL,
+  sku         TEXT    NOT NULL,
+  location    TEXT    NOT NULL,
+  delta       INTEGER,
+  on_hand     INTEGER,
+  sequence    INTEGER NOT NULL,
+  as_of       INTEGER NOT NULL,
+  outcome     TEXT    NOT NULL,
+  reason      TEXT    NOT NULL,
+  received_at INTEGER NOT NULL,
+  UNIQUE (source, message_id)
+);
+CREATE INDEX stock_updates_by_sku ON stock_updates (sku, id);
+)sql"},
 };
 
 }  // namespace

@@ -100,6 +100,10 @@ class Stmt {
   void Reset() { sqlite3_reset(stmt_); }
 
   int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  std::optional<int64_t> OptInt(int col) const {
+    if (sqlite3_column_type(stmt_, col) == SQLITE_NULL) return std::nullopt;
+    return sqlite3_column_int64(stmt_, col);
+  }
   std::string Text(int col) const {
     const unsigned char* p = sqlite3_column_text(stmt_, col);
     return p ? std::string(reinterpret_cast<const char*>(p),
@@ -116,6 +120,13 @@ class Stmt {
   }
   void BindOne(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
   void BindOne(int i, int v) { sqlite3_bind_int64(stmt_, i, v); }
+  void BindOne(int i, const std::optional<int64_t>& v) {
+    if (v) {
+      sqlite3_bind_int64(stmt_, i, *v);
+    } else {
+      sqlite3_bind_null(stmt_, i);
+    }
+  }
 
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
@@ -269,6 +280,66 @@ ReplayRecord ReadReplay(const Stmt& s) {
                       .updated_at = FromMicros(s.Int(10))};
 }
 
+// Inventory. "No time" (InfinitePast) is stored as the smallest microsecond count.
+int64_t AsOfMicros(absl::Time t) {
+  return t == absl::InfinitePast() ? std::numeric_limits<int64_t>::min() : Micros(t);
+}
+absl::Time AsOfFromMicros(int64_t us) {
+  return us == std::numeric_limits<int64_t>::min() ? absl::InfinitePast() : FromMicros(us);
+}
+
+constexpr std::string_view kPositionColumns =
+    "sku, location, on_hand, reserved, safety_stock, inbound, last_sequence, last_as_of, "
+    "updated_at";
+
+InventoryPositionRecord ReadPosition(const Stmt& s) {
+  return InventoryPositionRecord{.sku = s.Text(0),
+                                 .location = s.Text(1),
+                                 .on_hand = s.Int(2),
+                                 .reserved = s.Int(3),
+                                 .safety_stock = s.Int(4),
+                                 .inbound = s.Int(5),
+                                 .last_sequence = s.Int(6),
+                                 .last_as_of = AsOfFromMicros(s.Int(7)),
+                                 .updated_at = FromMicros(s.Int(8))};
+}
+
+constexpr std::string_view kReservationColumns =
+    "order_id, line, location, sku, channel, quantity, consumed, state, created_at, updated_at";
+
+ReservationRecord ReadReservation(const Stmt& s) {
+  return ReservationRecord{.order_id = s.Text(0),
+                           .line = s.Int(1),
+                           .location = s.Text(2),
+                           .sku = s.Text(3),
+                           .channel = s.Text(4),
+                           .quantity = s.Int(5),
+                           .consumed = s.Int(6),
+                           .state = s.Text(7),
+                           .created_at = FromMicros(s.Int(8)),
+                           .updated_at = FromMicros(s.Int(9))};
+}
+
+constexpr std::string_view kStockUpdateColumns =
+    "id, source, message_id, kind, sku, location, delta, on_hand, sequence, as_of, outcome, "
+    "reason, received_at";
+
+StockUpdateRecord ReadStockUpdate(const Stmt& s) {
+  return StockUpdateRecord{.id = s.Int(0),
+                           .source = s.Text(1),
+                           .message_id = s.Text(2),
+                           .kind = s.Text(3),
+                           .sku = s.Text(4),
+                           .location = s.Text(5),
+                           .delta = s.OptInt(6),
+                           .on_hand = s.OptInt(7),
+                           .sequence = s.Int(8),
+                           .as_of = AsOfFromMicros(s.Int(9)),
+                           .outcome = s.Text(10),
+                           .reason = s.Text(11),
+                           .received_at = FromMicros(s.Int(12))};
+}
+
 // "a, b" → "t.a, t.b"
 std::string Qualified(std::string_view table, std::string_view columns) {
   std::string out;
@@ -373,6 +444,11 @@ class SqliteWriteTxn final : public WriteTxn {
       const std::string& name) override;
   absl::StatusOr<int64_t> InsertInbound(const InboundRecord& record) override;
   absl::Status PutReplay(const ReplayRecord& record) override;
+  absl::Status PutPosition(const InventoryPositionRecord& record) override;
+  absl::Status PutReservation(const ReservationRecord& record) override;
+  absl::StatusOr<std::optional<StockUpdateRecord>> FindStockUpdate(
+      const std::string& source, const std::string& message_id) override;
+  absl::StatusOr<int64_t> InsertStockUpdate(const StockUpdateRecord& record) override;
 
  private:
   SqliteStore* store_;
@@ -742,6 +818,79 @@ class SqliteStore final : public Store {
         r->db, StrCat("SELECT ", kReplayColumns, " FROM replays ORDER BY created_at DESC"),
         ReadReplay);
   }
+  absl::StatusOr<std::vector<InventoryPositionRecord>> ListPositions(
+      const std::string& sku) override {
+    Lease r(this);
+    return QueryAll<InventoryPositionRecord>(
+        r->db,
+        StrCat("SELECT ", kPositionColumns,
+               " FROM inventory_positions WHERE sku = ? ORDER BY location"),
+        ReadPosition, sku);
+  }
+
+  absl::StatusOr<std::vector<InventoryPositionRecord>> PagePositions(const std::string& after_sku,
+                                                                     int sku_limit) override {
+    Lease r(this);
+    return QueryAll<InventoryPositionRecord>(
+        r->db,
+        StrCat("SELECT ", kPositionColumns,
+               " FROM inventory_positions WHERE sku IN (SELECT DISTINCT sku FROM "
+               "inventory_positions WHERE sku > ?1 ORDER BY sku LIMIT ?2) ORDER BY sku, location"),
+        ReadPosition, after_sku, int64_t{sku_limit});
+  }
+
+  absl::Status ScanInventory(
+      absl::FunctionRef<void(const InventoryPositionRecord&)> on_position,
+      absl::FunctionRef<void(const ReservationRecord&)> on_reservation) override {
+    Lease r(this);
+    // One read transaction, so positions and reservations are of the same moment.
+    DISTHUB_RETURN_IF_ERROR(Exec(r->db, "BEGIN"));
+    auto scan = [&]() -> absl::Status {
+      Stmt stmt;
+      DISTHUB_RETURN_IF_ERROR(stmt.Prepare(
+          r->db, StrCat("SELECT ", kPositionColumns, " FROM inventory_positions"), false));
+      while (true) {
+        DISTHUB_ASSIGN_OR_RETURN(bool row, stmt.Step());
+        if (!row) break;
+        on_position(ReadPosition(stmt));
+      }
+      Stmt res;
+      DISTHUB_RETURN_IF_ERROR(res.Prepare(
+          r->db, StrCat("SELECT ", kReservationColumns, " FROM inventory_reservations"), false));
+      while (true) {
+        DISTHUB_ASSIGN_OR_RETURN(bool row, res.Step());
+        if (!row) break;
+        on_reservation(ReadReservation(res));
+      }
+      return absl::OkStatus();
+    };
+    absl::Status s = scan();
+    (void)Exec(r->db, "COMMIT");
+    return s;
+  }
+
+  absl::StatusOr<std::vector<ReservationRecord>> ListReservations(
+      const std::string& order_id) override {
+    Lease r(this);
+    return QueryAll<ReservationRecord>(
+        r->db,
+        StrCat("SELECT ", kReservationColumns,
+               " FROM inventory_reservations WHERE order_id = ? ORDER BY line, location"),
+        ReadReservation, order_id);
+  }
+
+  absl::StatusOr<std::vector<StockUpdateRecord>> ListStockUpdates(const std::string& sku,
+                                                                  int64_t before_id,
+                                                                  int limit) override {
+    Lease r(this);
+    return QueryAll<StockUpdateRecord>(
+        r->db,
+        StrCat("SELECT ", kStockUpdateColumns,
+               " FROM stock_updates WHERE (?1 = '' OR sku = ?1) AND (?2 = 0 OR id < ?2)"
+               " ORDER BY id DESC LIMIT ?3"),
+        ReadStockUpdate, sku, before_id, int64_t{limit});
+  }
+
 
   void SetEventObserver(EventObserver* observer) override { observer_ = observer; }
 
@@ -764,6 +913,7 @@ class SqliteStore final : public Store {
     Stmt find_order, find_order_by_ref, insert_order;
     Stmt find_key, insert_key, append_event;
     Stmt insert_outbox, update_outbox, insert_attempt, insert_inbound;
+    Stmt put_position, put_reservation, find_stock_update, insert_stock_update;
     int64_t next_seq = 1;
   };
 
@@ -877,6 +1027,21 @@ class SqliteStore final : public Store {
         writer_,
         "INSERT OR REPLACE INTO delivery_attempts (outbox_id, attempt, started_at, duration_us, "
         "outcome, cause, http_status, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+    DISTHUB_RETURN_IF_ERROR(w.put_position.Prepare(
+        writer_, StrCat("INSERT OR REPLACE INTO inventory_positions (", kPositionColumns,
+                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")));
+    DISTHUB_RETURN_IF_ERROR(w.put_reservation.Prepare(
+        writer_, StrCat("INSERT INTO inventory_reservations (", kReservationColumns,
+                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (order_id, line, "
+                        "location) DO UPDATE SET sku = excluded.sku, channel = excluded.channel, "
+                        "quantity = excluded.quantity, consumed = excluded.consumed, "
+                        "state = excluded.state, updated_at = excluded.updated_at")));
+    DISTHUB_RETURN_IF_ERROR(w.find_stock_update.Prepare(
+        writer_, StrCat("SELECT ", kStockUpdateColumns,
+                        " FROM stock_updates WHERE source = ? AND message_id = ?")));
+    DISTHUB_RETURN_IF_ERROR(w.insert_stock_update.Prepare(
+        writer_, StrCat("INSERT INTO stock_updates (", kStockUpdateColumns,
+                        ") VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")));
     return absl::OkStatus();
   }
 
@@ -1099,6 +1264,40 @@ absl::Status SqliteWriteTxn::PutReplay(const ReplayRecord& r) {
       .Bind(r.id, r.subscriber, r.filter, r.state, r.cursor, r.end_seq, r.matched, r.actor, r.error,
             Micros(r.created_at), Micros(r.updated_at))
       .Exec();
+}
+
+absl::Status SqliteWriteTxn::PutPosition(const InventoryPositionRecord& r) {
+  return store_->w_.put_position
+      .Bind(r.sku, r.location, r.on_hand, r.reserved, r.safety_stock, r.inbound, r.last_sequence,
+            AsOfMicros(r.last_as_of), Micros(r.updated_at))
+      .Exec();
+}
+
+absl::Status SqliteWriteTxn::PutReservation(const ReservationRecord& r) {
+  return store_->w_.put_reservation
+      .Bind(r.order_id, r.line, r.location, r.sku, r.channel, r.quantity, r.consumed, r.state,
+            Micros(r.created_at), Micros(r.updated_at))
+      .Exec();
+}
+
+absl::StatusOr<std::optional<StockUpdateRecord>> SqliteWriteTxn::FindStockUpdate(
+    const std::string& source, const std::string& message_id) {
+  Stmt& stmt = store_->w_.find_stock_update;
+  stmt.Bind(source, message_id);
+  DISTHUB_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return std::nullopt;
+  StockUpdateRecord r = ReadStockUpdate(stmt);
+  stmt.Reset();
+  return r;
+}
+
+absl::StatusOr<int64_t> SqliteWriteTxn::InsertStockUpdate(const StockUpdateRecord& r) {
+  DISTHUB_RETURN_IF_ERROR(store_->w_.insert_stock_update
+                              .Bind(r.source, r.message_id, r.kind, r.sku, r.location, r.delta,
+                                    r.on_hand, r.sequence, AsOfMicros(r.as_of), r.outcome,
+                                    r.reason, Micros(r.received_at))
+                              .Exec());
+  return sqlite3_last_insert_rowid(store_->writer_);
 }
 
 absl::Status SqliteWriteTxn::Isolated(absl::FunctionRef<absl::Status()> fn) {
