@@ -124,17 +124,56 @@ void Ledger::LoadReservation(Reservation r) {
   }
 }
 
-int64_t Ledger::Sellable(std::string_view channel, std::string_view sku) const {
-  auto it = skus_.find(ToAbsl(sku));
-  if (it == skus_.end()) return 0;
-  const ChannelRule& rule = RuleFor(channel);
+int64_t SellableFrom(const ChannelRule& rule, const std::vector<Position>& positions) {
   int64_t atp = 0;
-  for (const Position& p : it->second.at) {
+  for (const Position& p : positions) {
     if (!rule.Excludes(p.location)) atp += p.Atp();
   }
   int64_t share = atp * rule.share_percent / 100;
   int64_t sellable = std::min(share, atp - rule.holdback);
   return sellable > 0 ? sellable : 0;
+}
+
+int64_t Ledger::Sellable(std::string_view channel, std::string_view sku) const {
+  auto it = skus_.find(ToAbsl(sku));
+  if (it == skus_.end()) return 0;
+  return SellableFrom(RuleFor(channel), it->second.at);
+}
+
+Ledger::Saved Ledger::Save(std::string_view sku, std::string_view order_id, int line) const {
+  Saved saved;
+  saved.sku = std::string(sku);
+  if (auto it = skus_.find(ToAbsl(sku)); it != skus_.end()) {
+    saved.had_sku = true;
+    saved.positions = it->second.at;
+  }
+  if (!order_id.empty()) {
+    saved.line_key = LineKey(order_id, line);
+    if (auto it = lines_.find(saved.line_key); it != lines_.end()) {
+      saved.had_line = true;
+      saved.line = it->second.at;
+    }
+  }
+  return saved;
+}
+
+void Ledger::Restore(Saved saved) {
+  if (saved.had_sku) {
+    skus_[saved.sku].at = std::move(saved.positions);
+  } else {
+    skus_.erase(saved.sku);
+  }
+  if (saved.line_key.empty()) return;
+  if (saved.had_line) {
+    lines_[saved.line_key].at = std::move(saved.line);
+  } else {
+    lines_.erase(saved.line_key);
+  }
+}
+
+std::string Ledger::LineSku(std::string_view order_id, int line) const {
+  auto it = lines_.find(LineKey(order_id, line));
+  return it == lines_.end() || it->second.at.empty() ? std::string() : it->second.at[0].sku;
 }
 
 Result Ledger::Reserve(const ReserveRequest& req) {
@@ -144,8 +183,8 @@ Result Ledger::Reserve(const ReserveRequest& req) {
     int64_t held = 0, consumed = 0;
     for (const Reservation& r : it->second.at) {
       if (r.sku != req.sku) {
-        return Refused(StrCat(LineName(req.order_id, req.line), " is for ", r.sku, ", not ",
-                              req.sku));
+        return Refused(
+            StrCat(LineName(req.order_id, req.line), " is for ", r.sku, ", not ", req.sku));
       }
       held += r.Held();
       consumed += r.consumed;
@@ -155,8 +194,8 @@ Result Ledger::Reserve(const ReserveRequest& req) {
                             " units; it cannot be reserved again"));
     }
     if (held == req.quantity) {
-      return Unchanged(StrCat(LineName(req.order_id, req.line), " already holds ", held,
-                              " units of ", req.sku));
+      return Unchanged(
+          StrCat(LineName(req.order_id, req.line), " already holds ", held, " units of ", req.sku));
     }
     if (held > 0) {
       return Refused(StrCat(LineName(req.order_id, req.line), " already holds ", held,
@@ -168,8 +207,8 @@ Result Ledger::Reserve(const ReserveRequest& req) {
   const ChannelRule& rule = RuleFor(req.channel);
   int64_t sellable = Sellable(req.channel, req.sku);
   if (req.quantity > sellable) {
-    return Refused(StrCat("channel ", req.channel, " may sell ", sellable, " of ", req.sku,
-                          "; ", req.quantity, " asked"));
+    return Refused(StrCat("channel ", req.channel, " may sell ", sellable, " of ", req.sku, "; ",
+                          req.quantity, " asked"));
   }
   // Candidate locations: those asked for (in that order) or every location the channel may
   // sell from, most ATP first. Each takes at most its own ATP.
@@ -211,8 +250,8 @@ Result Ledger::Reserve(const ReserveRequest& req) {
       if (left == 0) break;
     }
     if (left > 0) {
-      return Refused(StrCat("the locations asked for have ", req.quantity - left, " of ",
-                            req.sku, "; ", req.quantity, " asked"));
+      return Refused(StrCat("the locations asked for have ", req.quantity - left, " of ", req.sku,
+                            "; ", req.quantity, " asked"));
     }
   }
 
@@ -222,8 +261,11 @@ Result Ledger::Reserve(const ReserveRequest& req) {
     p->reserved += take;
     Reservation* r = FindAt(line, p->location);
     if (r == nullptr) {
-      line.at.push_back(Reservation{.order_id = req.order_id, .line = req.line, .sku = req.sku,
-                                    .location = p->location, .channel = req.channel});
+      line.at.push_back(Reservation{.order_id = req.order_id,
+                                    .line = req.line,
+                                    .sku = req.sku,
+                                    .location = p->location,
+                                    .channel = req.channel});
       r = &line.at.back();
     }
     r->channel = req.channel;
@@ -277,12 +319,12 @@ Result Ledger::Consume(std::string_view order_id, int line_no, std::string_view 
                           " was released; it cannot be shipped"));
   }
   if (r->state == ReservationState::kConsumed) {
-    return Unchanged(StrCat(LineName(order_id, line_no), " at ", location,
-                            " has shipped all ", r->consumed, " units already"));
+    return Unchanged(StrCat(LineName(order_id, line_no), " at ", location, " has shipped all ",
+                            r->consumed, " units already"));
   }
   if (quantity > r->Held()) {
-    return Refused(StrCat(LineName(order_id, line_no), " holds ", r->Held(), " at ", location,
-                          "; ", quantity, " cannot ship"));
+    return Refused(StrCat(LineName(order_id, line_no), " holds ", r->Held(), " at ", location, "; ",
+                          quantity, " cannot ship"));
   }
   Position* p = MutablePosition(r->sku, r->location, /*create=*/true);
   p->reserved -= quantity;
@@ -303,8 +345,8 @@ Result Ledger::Transfer(std::string_view order_id, int line_no, std::string_view
   if (src == nullptr || src->Held() == 0) {
     Reservation* dst = it == lines_.end() ? nullptr : FindAt(it->second, to);
     if (dst != nullptr && dst->Held() > 0) {
-      return Unchanged(StrCat(LineName(order_id, line_no), " already holds ", dst->Held(),
-                              " at ", to));
+      return Unchanged(
+          StrCat(LineName(order_id, line_no), " already holds ", dst->Held(), " at ", to));
     }
     return Refused(StrCat(LineName(order_id, line_no), " holds nothing at ", from, " to move"));
   }
@@ -315,8 +357,8 @@ Result Ledger::Transfer(std::string_view order_id, int line_no, std::string_view
   int64_t units = src->Held();
   Position* dst_pos = MutablePosition(src->sku, to, /*create=*/false);
   if (dst_pos == nullptr || dst_pos->Atp() < units) {
-    return Refused(StrCat(to, " has ", dst_pos == nullptr ? 0 : dst_pos->Atp(), " of ",
-                          src->sku, "; ", units, " needed"));
+    return Refused(StrCat(to, " has ", dst_pos == nullptr ? 0 : dst_pos->Atp(), " of ", src->sku,
+                          "; ", units, " needed"));
   }
   Line& line = it->second;
   std::string sku = src->sku, channel = src->channel;
@@ -328,8 +370,11 @@ Result Ledger::Transfer(std::string_view order_id, int line_no, std::string_view
   dst_pos->reserved += units;
   Reservation* dst = FindAt(line, to);
   if (dst == nullptr) {
-    line.at.push_back(Reservation{.order_id = std::string(order_id), .line = line_no,
-                                  .sku = sku, .location = std::string(to), .channel = channel});
+    line.at.push_back(Reservation{.order_id = std::string(order_id),
+                                  .line = line_no,
+                                  .sku = sku,
+                                  .location = std::string(to),
+                                  .channel = channel});
     dst = &line.at.back();
   }
   if (dst->state != ReservationState::kActive) {
@@ -361,9 +406,8 @@ Result Ledger::ApplyUpdate(const StockUpdate& u) {
   }
   if (u.as_of != absl::InfinitePast() && u.as_of < p->last_as_of) {
     return Unchanged(StrCat("stale: as of ", absl::FormatTime(u.as_of, absl::UTCTimeZone()),
-                            ", older than ",
-                            absl::FormatTime(p->last_as_of, absl::UTCTimeZone()), " for ",
-                            u.sku, " at ", u.location));
+                            ", older than ", absl::FormatTime(p->last_as_of, absl::UTCTimeZone()),
+                            " for ", u.sku, " at ", u.location));
   }
   Result result;
   if (u.delta) {

@@ -45,8 +45,8 @@ struct Position {
   int64_t inbound = 0;       // expected receipts, informational: not promised
   // The newest warehouse update applied here, by the source's own ordering. An update
   // older than these is recorded as stale and not applied.
-  int64_t last_sequence = 0;                          // 0: none seen
-  absl::Time last_as_of = absl::InfinitePast();       // InfinitePast: none seen
+  int64_t last_sequence = 0;                     // 0: none seen
+  absl::Time last_as_of = absl::InfinitePast();  // InfinitePast: none seen
 
   // Available to promise: on hand - reserved - safety stock, never below zero.
   int64_t Atp() const {
@@ -88,12 +88,15 @@ struct Reservation {
 // the last `holdback` units.
 struct ChannelRule {
   std::string channel;
-  int share_percent = 100;                    // 1-100: share of ATP offered
-  int64_t holdback = 0;                       // units never offered ("never the last 5")
+  int share_percent = 100;                      // 1-100: share of ATP offered
+  int64_t holdback = 0;                         // units never offered ("never the last 5")
   std::vector<std::string> excluded_locations;  // locations this channel never sells from
 
   bool Excludes(std::string_view location) const;
 };
+
+// What `rule`'s channel may sell given every position of one SKU.
+int64_t SellableFrom(const ChannelRule& rule, const std::vector<Position>& positions);
 
 enum class Outcome { kApplied, kUnchanged, kRefused };
 std::string_view OutcomeName(Outcome o);
@@ -126,11 +129,11 @@ struct ReserveRequest {
 struct StockUpdate {
   std::string sku;
   std::string location;
-  std::optional<int64_t> delta;    // exactly one of delta and on_hand
+  std::optional<int64_t> delta;  // exactly one of delta and on_hand
   std::optional<int64_t> on_hand;
-  std::optional<int64_t> safety_stock;  // with on_hand: also sets safety stock
-  std::optional<int64_t> inbound;       // with on_hand: also sets expected receipts
-  int64_t sequence = 0;                 // the source's sequence number, or 0
+  std::optional<int64_t> safety_stock;      // with on_hand: also sets safety stock
+  std::optional<int64_t> inbound;           // with on_hand: also sets expected receipts
+  int64_t sequence = 0;                     // the source's sequence number, or 0
   absl::Time as_of = absl::InfinitePast();  // the source's timestamp, or InfinitePast
 };
 
@@ -158,12 +161,10 @@ class Ledger {
   Result Release(std::string_view order_id, int line, std::string_view location = {});
   // Ships `quantity` of the line from `location`: the reservation is consumed and the
   // units leave on hand. Shipping more than is held is refused.
-  Result Consume(std::string_view order_id, int line, std::string_view location,
-                 int64_t quantity);
+  Result Consume(std::string_view order_id, int line, std::string_view location, int64_t quantity);
   // Moves what the line holds at `from` to `to` (a reroute), if `to` has the ATP and the
   // line's channel may sell from it.
-  Result Transfer(std::string_view order_id, int line, std::string_view from,
-                  std::string_view to);
+  Result Transfer(std::string_view order_id, int line, std::string_view from, std::string_view to);
   // Applies a warehouse update unless it is stale (older than the newest applied).
   Result ApplyUpdate(const StockUpdate& update);
   // Sets safety stock (configuration or ERP).
@@ -179,6 +180,21 @@ class Ledger {
   // Every SKU with a position, sorted.
   std::vector<std::string> Skus() const;
   size_t reservation_count() const;
+
+  // What a command may change, saved so a failed write can put it back: every position
+  // of one SKU and (if `order_id` is not empty) the reservations of one order line.
+  struct Saved {
+    std::string sku;
+    bool had_sku = false;
+    std::vector<Position> positions;
+    std::string line_key;
+    bool had_line = false;
+    std::vector<Reservation> line;
+  };
+  Saved Save(std::string_view sku, std::string_view order_id = {}, int line = 0) const;
+  void Restore(Saved saved);
+  // The SKU an order line is for, or "" if the ledger has no reservation for it.
+  std::string LineSku(std::string_view order_id, int line) const;
 
   // Checks the ledger's own invariants (reserved equals the sum of active reservations,
   // no negative quantity); an error names the first broken one. For tests and recovery.

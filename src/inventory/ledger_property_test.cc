@@ -28,9 +28,9 @@ struct Model {
     ReservationState state = ReservationState::kActive;
     int64_t Held() const { return state == ReservationState::kActive ? quantity - consumed : 0; }
   };
-  std::map<std::pair<std::string, std::string>, Pos> pos;                  // sku, location
-  std::map<std::tuple<std::string, int, std::string>, Res> res;            // order, line, loc
-  std::map<std::pair<std::string, std::string>, bool> shrunk;              // shrink seen
+  std::map<std::pair<std::string, std::string>, Pos> pos;        // sku, location
+  std::map<std::tuple<std::string, int, std::string>, Res> res;  // order, line, loc
+  std::map<std::pair<std::string, std::string>, bool> shrunk;    // shrink seen
 
   int64_t Held(const std::string& sku, const std::string& loc) const {
     int64_t h = 0;
@@ -68,8 +68,12 @@ TEST_P(LedgerPropertyTest, RandomCommandsKeepEveryInvariant) {
     for (const Position& p : ledger.Positions(sku)) atp_before[p.location] = p.Atp();
 
     if (op <= 2) {
-      ReserveRequest req{.order_id = order, .line = line, .sku = sku, .channel = channel,
-                         .quantity = 1 + pick(8), .allow_split = pick(2) == 0};
+      ReserveRequest req{.order_id = order,
+                         .line = line,
+                         .sku = sku,
+                         .channel = channel,
+                         .quantity = 1 + pick(8),
+                         .allow_split = pick(2) == 0};
       r = ledger.Reserve(req);
       if (r.outcome == Outcome::kApplied) {
         EXPECT_LE(req.quantity, sellable_before);
@@ -144,8 +148,9 @@ TEST_P(LedgerPropertyTest, RandomCommandsKeepEveryInvariant) {
         if (p.on_hand < old || u.safety_stock) model.shrunk[{sku, loc}] = true;
       }
     }
-    (r.outcome == Outcome::kApplied ? applied : r.outcome == Outcome::kUnchanged ? unchanged
-                                                                                : refused)++;
+    (r.outcome == Outcome::kApplied     ? applied
+     : r.outcome == Outcome::kUnchanged ? unchanged
+                                        : refused)++;
     if (r.outcome != Outcome::kApplied) {
       EXPECT_FALSE(r.reason.empty());
       for (const char* s : kSkus) EXPECT_EQ(ledger.Positions(s), before.Positions(s));
@@ -199,7 +204,7 @@ TEST_P(LedgerPropertyTest, RandomCommandsKeepEveryInvariant) {
           model.shrunk[{s, l}] = false;
         } else {
           EXPECT_TRUE((model.shrunk[{s, l}])) << s << "@" << l << ": reserved " << p->reserved
-                                            << " beyond on hand less safety stock";
+                                              << " beyond on hand less safety stock";
         }
       }
       for (const char* c : kChannels) {

@@ -14,16 +14,19 @@ using ::testing::HasSubstr;
 absl::Time At(int seconds) { return absl::FromUnixSeconds(1'800'000'000 + seconds); }
 
 StockUpdate OnHand(std::string sku, std::string location, int64_t units, int64_t seq) {
-  return StockUpdate{.sku = std::move(sku), .location = std::move(location), .on_hand = units,
-                     .sequence = seq};
+  return StockUpdate{
+      .sku = std::move(sku), .location = std::move(location), .on_hand = units, .sequence = seq};
 }
 StockUpdate Delta(std::string sku, std::string location, int64_t units, int64_t seq) {
-  return StockUpdate{.sku = std::move(sku), .location = std::move(location), .delta = units,
-                     .sequence = seq};
+  return StockUpdate{
+      .sku = std::move(sku), .location = std::move(location), .delta = units, .sequence = seq};
 }
 ReserveRequest Req(std::string order, int line, int64_t qty, std::string channel = "b2b") {
-  return ReserveRequest{.order_id = std::move(order), .line = line, .sku = "HS-1",
-                        .channel = std::move(channel), .quantity = qty};
+  return ReserveRequest{.order_id = std::move(order),
+                        .line = line,
+                        .sku = "HS-1",
+                        .channel = std::move(channel),
+                        .quantity = qty};
 }
 
 class LedgerTest : public ::testing::Test {
@@ -32,7 +35,9 @@ class LedgerTest : public ::testing::Test {
     ASSERT_EQ(ledger_.ApplyUpdate(OnHand("HS-1", "wh-east", 10, 1)).outcome, Outcome::kApplied);
     ASSERT_EQ(ledger_.ApplyUpdate(OnHand("HS-1", "wh-west", 4, 1)).outcome, Outcome::kApplied);
   }
-  void TearDown() override { EXPECT_TRUE(ledger_.CheckInvariants().ok()) << ledger_.CheckInvariants(); }
+  void TearDown() override {
+    EXPECT_TRUE(ledger_.CheckInvariants().ok()) << ledger_.CheckInvariants();
+  }
   int64_t Reserved(const std::string& location) {
     return ledger_.FindPosition("HS-1", location)->reserved;
   }
@@ -101,8 +106,8 @@ TEST_F(LedgerTest, ReserveMoreThanTheChannelMaySellIsRefusedWithTheNumbers) {
   EXPECT_EQ(r.outcome, Outcome::kRefused);
   EXPECT_EQ(r.reason, "channel b2b may sell 14 of HS-1; 15 asked");
   EXPECT_EQ(ledger_.Reserve(Req("o1", 1, 0)).outcome, Outcome::kRefused);
-  r = ledger_.Reserve(ReserveRequest{.order_id = "o1", .line = 1, .sku = "NOPE",
-                                     .channel = "b2b", .quantity = 1});
+  r = ledger_.Reserve(
+      ReserveRequest{.order_id = "o1", .line = 1, .sku = "NOPE", .channel = "b2b", .quantity = 1});
   EXPECT_EQ(r.outcome, Outcome::kRefused);
   EXPECT_THAT(r.reason, HasSubstr("may sell 0 of NOPE"));
 }
@@ -113,9 +118,9 @@ TEST_F(LedgerTest, ChannelRulesShareHoldbackAndExclusion) {
       {.channel = "marketplace-b", .share_percent = 60},
       {.channel = "edi", .excluded_locations = {"wh-east"}},
   });
-  EXPECT_EQ(ledger_.Sellable("marketplace-a", "HS-1"), 9);   // min(80% of 14 = 11, 14 - 5)
-  EXPECT_EQ(ledger_.Sellable("marketplace-b", "HS-1"), 8);   // 60% of 14, rounded down
-  EXPECT_EQ(ledger_.Sellable("edi", "HS-1"), 4);             // wh-west only
+  EXPECT_EQ(ledger_.Sellable("marketplace-a", "HS-1"), 9);  // min(80% of 14 = 11, 14 - 5)
+  EXPECT_EQ(ledger_.Sellable("marketplace-b", "HS-1"), 8);  // 60% of 14, rounded down
+  EXPECT_EQ(ledger_.Sellable("edi", "HS-1"), 4);            // wh-west only
   EXPECT_EQ(ledger_.Sellable("anyone-else", "HS-1"), 14);
   ReserveRequest req = Req("o1", 1, 4, "edi");
   req.allow_split = true;
@@ -123,7 +128,7 @@ TEST_F(LedgerTest, ChannelRulesShareHoldbackAndExclusion) {
   ASSERT_EQ(r.outcome, Outcome::kApplied);
   EXPECT_EQ(r.reservations[0].location, "wh-west");
   EXPECT_EQ(ledger_.Sellable("edi", "HS-1"), 0);
-  EXPECT_EQ(ledger_.Sellable("marketplace-a", "HS-1"), 5);   // min(8, 10 - 5)
+  EXPECT_EQ(ledger_.Sellable("marketplace-a", "HS-1"), 5);  // min(8, 10 - 5)
   ledger_.SetChannelRules({{.channel = "marketplace-a", .share_percent = 80, .holdback = 5}});
   EXPECT_EQ(ledger_.Reserve(Req("o2", 1, 6, "marketplace-a")).outcome, Outcome::kRefused);
   EXPECT_EQ(ledger_.Reserve(Req("o2", 1, 5, "marketplace-a")).outcome, Outcome::kApplied);
@@ -157,11 +162,16 @@ INSTANTIATE_TEST_SUITE_P(AllStates, LineStateTest,
                                            LineState::kReleased),
                          [](const auto& info) {
                            switch (info.param) {
-                             case LineState::kNone: return std::string("None");
-                             case LineState::kActive: return std::string("Active");
-                             case LineState::kPartlyShipped: return std::string("PartlyShipped");
-                             case LineState::kShipped: return std::string("Shipped");
-                             case LineState::kReleased: return std::string("Released");
+                             case LineState::kNone:
+                               return std::string("None");
+                             case LineState::kActive:
+                               return std::string("Active");
+                             case LineState::kPartlyShipped:
+                               return std::string("PartlyShipped");
+                             case LineState::kShipped:
+                               return std::string("Shipped");
+                             case LineState::kReleased:
+                               return std::string("Released");
                            }
                            return std::string("Unknown");
                          });
@@ -183,7 +193,8 @@ Result RunAndCheckUnchangedUnlessApplied(Ledger& ledger, Command command) {
 
 TEST_P(LineStateTest, ReserveSameQuantity) {
   Enter(GetParam());
-  Result r = RunAndCheckUnchangedUnlessApplied(ledger_, [&] { return ledger_.Reserve(Req("o1", 1, 4)); });
+  Result r =
+      RunAndCheckUnchangedUnlessApplied(ledger_, [&] { return ledger_.Reserve(Req("o1", 1, 4)); });
   switch (GetParam()) {
     case LineState::kNone:
     case LineState::kReleased:  // a released line may be reserved again (backorder re-check)
@@ -204,7 +215,8 @@ TEST_P(LineStateTest, ReserveSameQuantity) {
 
 TEST_P(LineStateTest, ReserveDifferentQuantity) {
   Enter(GetParam());
-  Result r = RunAndCheckUnchangedUnlessApplied(ledger_, [&] { return ledger_.Reserve(Req("o1", 1, 2)); });
+  Result r =
+      RunAndCheckUnchangedUnlessApplied(ledger_, [&] { return ledger_.Reserve(Req("o1", 1, 2)); });
   if (GetParam() == LineState::kNone || GetParam() == LineState::kReleased) {
     EXPECT_EQ(r.outcome, Outcome::kApplied);
     EXPECT_EQ(Reserved("wh-east"), 2);
@@ -245,7 +257,8 @@ TEST_P(LineStateTest, Release) {
 
 TEST_P(LineStateTest, Consume) {
   Enter(GetParam());
-  Result r = RunAndCheckUnchangedUnlessApplied(ledger_, [&] { return ledger_.Consume("o1", 1, "wh-east", 2); });
+  Result r = RunAndCheckUnchangedUnlessApplied(
+      ledger_, [&] { return ledger_.Consume("o1", 1, "wh-east", 2); });
   switch (GetParam()) {
     case LineState::kNone:
       EXPECT_EQ(r.outcome, Outcome::kRefused);
@@ -275,13 +288,15 @@ TEST_P(LineStateTest, Consume) {
 
 TEST_P(LineStateTest, ConsumeMoreThanHeldIsRefused) {
   Enter(GetParam());
-  Result r = RunAndCheckUnchangedUnlessApplied(ledger_, [&] { return ledger_.Consume("o1", 1, "wh-east", 5); });
+  Result r = RunAndCheckUnchangedUnlessApplied(
+      ledger_, [&] { return ledger_.Consume("o1", 1, "wh-east", 5); });
   EXPECT_NE(r.outcome, Outcome::kApplied);
 }
 
 TEST_P(LineStateTest, Transfer) {
   Enter(GetParam());
-  Result r = RunAndCheckUnchangedUnlessApplied(ledger_, [&] { return ledger_.Transfer("o1", 1, "wh-east", "wh-west"); });
+  Result r = RunAndCheckUnchangedUnlessApplied(
+      ledger_, [&] { return ledger_.Transfer("o1", 1, "wh-east", "wh-west"); });
   switch (GetParam()) {
     case LineState::kNone:
     case LineState::kShipped:
@@ -346,12 +361,12 @@ TEST_F(LedgerTest, StaleUpdatesByTimestampAreNotApplied) {
 }
 
 TEST_F(LedgerTest, MalformedUpdatesAreRefused) {
-  EXPECT_EQ(ledger_.ApplyUpdate(StockUpdate{.sku = "HS-1", .location = "wh-east", .sequence = 9})
-                .outcome,
-            Outcome::kRefused);
-  EXPECT_EQ(ledger_.ApplyUpdate(StockUpdate{.sku = "HS-1", .location = "wh-east", .delta = 1})
-                .outcome,
-            Outcome::kRefused);
+  EXPECT_EQ(
+      ledger_.ApplyUpdate(StockUpdate{.sku = "HS-1", .location = "wh-east", .sequence = 9}).outcome,
+      Outcome::kRefused);
+  EXPECT_EQ(
+      ledger_.ApplyUpdate(StockUpdate{.sku = "HS-1", .location = "wh-east", .delta = 1}).outcome,
+      Outcome::kRefused);
   EXPECT_EQ(ledger_.ApplyUpdate(OnHand("HS-1", "wh-east", -1, 9)).outcome, Outcome::kRefused);
   EXPECT_EQ(OnHandAt("wh-east"), 10);
 }
@@ -366,10 +381,23 @@ TEST_F(LedgerTest, ADeltaBelowZeroKeepsOnHandAtZeroAndSaysSo) {
 TEST_F(LedgerTest, ALineKeepsItsSku) {
   ASSERT_EQ(ledger_.Reserve(Req("o1", 1, 2)).outcome, Outcome::kApplied);
   ASSERT_EQ(ledger_.Release("o1", 1).outcome, Outcome::kApplied);
-  Result r = ledger_.Reserve(ReserveRequest{.order_id = "o1", .line = 1, .sku = "HS-2",
-                                            .channel = "b2b", .quantity = 1});
+  Result r = ledger_.Reserve(
+      ReserveRequest{.order_id = "o1", .line = 1, .sku = "HS-2", .channel = "b2b", .quantity = 1});
   EXPECT_EQ(r.outcome, Outcome::kRefused);
   EXPECT_EQ(r.reason, "o1 line 1 is for HS-1, not HS-2");
+}
+
+TEST_F(LedgerTest, SaveAndRestorePutBackWhatACommandChanged) {
+  Ledger before = ledger_;
+  Ledger::Saved saved = ledger_.Save("HS-1", "o1", 1);
+  ASSERT_EQ(ledger_.Reserve(Req("o1", 1, 3)).outcome, Outcome::kApplied);
+  ledger_.Restore(std::move(saved));
+  EXPECT_EQ(ledger_.Positions("HS-1"), before.Positions("HS-1"));
+  EXPECT_TRUE(ledger_.Reservations("o1", 1).empty());
+  saved = ledger_.Save("NEW");
+  ASSERT_EQ(ledger_.ApplyUpdate(OnHand("NEW", "wh-east", 1, 1)).outcome, Outcome::kApplied);
+  ledger_.Restore(std::move(saved));
+  EXPECT_EQ(ledger_.FindPosition("NEW", "wh-east"), nullptr);
 }
 
 TEST_F(LedgerTest, LoadingRebuildsReservedFromTheReservations) {

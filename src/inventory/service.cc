@@ -1,0 +1,394 @@
+#include "inventory/service.h"
+
+#include <boost/json.hpp>
+#include <utility>
+
+#include "base/status_macros.h"
+#include "base/strings.h"
+
+namespace disthub::inventory {
+namespace {
+
+namespace json = boost::json;
+
+json::string_view J(std::string_view s) { return {s.data(), s.size()}; }
+
+InventoryPositionRecord ToRecord(const Position& p, absl::Time now) {
+  return InventoryPositionRecord{.sku = p.sku,
+                                 .location = p.location,
+                                 .on_hand = p.on_hand,
+                                 .reserved = p.reserved,
+                                 .safety_stock = p.safety_stock,
+                                 .inbound = p.inbound,
+                                 .last_sequence = p.last_sequence,
+                                 .last_as_of = p.last_as_of,
+                                 .updated_at = now};
+}
+
+Position FromRecord(const InventoryPositionRecord& r) {
+  return Position{.sku = r.sku,
+                  .location = r.location,
+                  .on_hand = r.on_hand,
+                  .reserved = r.reserved,
+                  .safety_stock = r.safety_stock,
+                  .inbound = r.inbound,
+                  .last_sequence = r.last_sequence,
+                  .last_as_of = r.last_as_of};
+}
+
+ReservationRecord ToRecord(const Reservation& r, absl::Time now) {
+  return ReservationRecord{.order_id = r.order_id,
+                           .line = r.line,
+                           .location = r.location,
+                           .sku = r.sku,
+                           .channel = r.channel,
+                           .quantity = r.quantity,
+                           .consumed = r.consumed,
+                           .state = std::string(ReservationStateName(r.state)),
+                           .created_at = now,  // kept from the first write by the store
+                           .updated_at = now};
+}
+
+Reservation FromRecord(const ReservationRecord& r) {
+  return Reservation{.order_id = r.order_id,
+                     .line = static_cast<int>(r.line),
+                     .sku = r.sku,
+                     .location = r.location,
+                     .channel = r.channel,
+                     .quantity = r.quantity,
+                     .consumed = r.consumed,
+                     .state = ParseReservationState(r.state).value_or(ReservationState::kReleased)};
+}
+
+// The event payload of an applied command: what it changed, as it now stands.
+std::string Payload(std::string_view command, const Result& r, json::object extra) {
+  json::array reservations, positions;
+  for (const Reservation& x : r.reservations) {
+    reservations.push_back(json::object{{"id", x.Id()},
+                                        {"order_id", J(x.order_id)},
+                                        {"line", x.line},
+                                        {"sku", J(x.sku)},
+                                        {"location", J(x.location)},
+                                        {"channel", J(x.channel)},
+                                        {"quantity", x.quantity},
+                                        {"consumed", x.consumed},
+                                        {"state", J(ReservationStateName(x.state))}});
+  }
+  for (const Position& p : r.positions) {
+    positions.push_back(json::object{{"sku", J(p.sku)},
+                                     {"location", J(p.location)},
+                                     {"on_hand", p.on_hand},
+                                     {"reserved", p.reserved},
+                                     {"safety_stock", p.safety_stock},
+                                     {"atp", p.Atp()}});
+  }
+  extra["command"] = J(command);
+  if (!r.reason.empty()) extra["note"] = J(r.reason);
+  extra["reservations"] = std::move(reservations);
+  extra["positions"] = std::move(positions);
+  return json::serialize(extra);
+}
+
+constexpr std::string_view kCommands[] = {"reserve", "release", "consume", "transfer", "update"};
+
+}  // namespace
+
+// A ledger command run on the writer thread.
+template <typename Fn>
+class LedgerOp final : public WriteOp {
+ public:
+  LedgerOp(InventoryService* service, int command, std::string order_id, int line, std::string sku,
+           std::string cause, json::object detail, Fn fn, InventoryService::CommandDone done)
+      : service_(service),
+        command_(command),
+        order_id_(std::move(order_id)),
+        line_(line),
+        sku_(std::move(sku)),
+        cause_(std::move(cause)),
+        detail_(std::move(detail)),
+        fn_(std::move(fn)),
+        done_(std::move(done)) {}
+
+  absl::Status Apply(WriteTxn& txn) override {
+    DISTHUB_RETURN_IF_ERROR(service_->ReloadIfNeeded());
+    Ledger& ledger = service_->ledger_;
+    std::string sku = sku_.empty() ? ledger.LineSku(order_id_, line_) : sku_;
+    Ledger::Saved saved = ledger.Save(sku, order_id_, line_);
+    result_ = fn_(ledger);
+    if (result_.outcome != Outcome::kApplied) return absl::OkStatus();
+    static constexpr std::string_view kTypes[] = {kEventReserved, kEventReleased, kEventConsumed,
+                                                  kEventTransferred};
+    absl::Status s =
+        service_->WriteResult(txn, result_, kTypes[command_], order_id_, cause_,
+                              Payload(kCommands[command_], result_, std::move(detail_)));
+    if (!s.ok()) {
+      ledger.Restore(std::move(saved));
+      return s;
+    }
+    changed_ledger_ = true;
+    return absl::OkStatus();
+  }
+
+  void Done(absl::Status status) override {
+    // Apply changed the ledger but the batch did not commit: the ledger is ahead of the
+    // store and reloads before the next command.
+    if (!status.ok() && changed_ledger_) service_->dirty_ = true;
+    if (!status.ok()) return std::move(done_)(std::move(status));
+    service_->Count(command_, result_.outcome);
+    std::move(done_)(std::move(result_));
+  }
+
+ private:
+  InventoryService* service_;
+  int command_;
+  std::string order_id_;
+  int line_;
+  std::string sku_;
+  std::string cause_;
+  json::object detail_;
+  Fn fn_;
+  InventoryService::CommandDone done_;
+  Result result_;
+  bool changed_ledger_ = false;
+};
+
+class UpdatesOp final : public WriteOp {
+ public:
+  UpdatesOp(InventoryService* service, std::string source, std::vector<UpdateItem> items,
+            InventoryService::UpdatesDone done)
+      : service_(service),
+        source_(std::move(source)),
+        items_(std::move(items)),
+        done_(std::move(done)) {}
+
+  absl::Status Apply(WriteTxn& txn) override {
+    DISTHUB_RETURN_IF_ERROR(service_->ReloadIfNeeded());
+    std::vector<Ledger::Saved> saved;
+    absl::Status s = ApplyAll(txn, saved);
+    if (!s.ok()) {
+      for (auto it = saved.rbegin(); it != saved.rend(); ++it) {
+        service_->ledger_.Restore(std::move(*it));
+      }
+      outcomes_.clear();
+      return s;
+    }
+    changed_ledger_ = !saved.empty();
+    return absl::OkStatus();
+  }
+
+  void Done(absl::Status status) override {
+    if (!status.ok() && changed_ledger_) service_->dirty_ = true;
+    if (!status.ok()) return std::move(done_)(std::move(status));
+    for (const UpdateOutcome& o : outcomes_) {
+      if (!o.duplicate) service_->Count(4, o.outcome);
+    }
+    std::move(done_)(std::move(outcomes_));
+  }
+
+ private:
+  absl::Status ApplyAll(WriteTxn& txn, std::vector<Ledger::Saved>& saved) {
+    Ledger& ledger = service_->ledger_;
+    const absl::Time now = service_->clock_->Now();
+    for (UpdateItem& item : items_) {
+      const StockUpdate& u = item.update;
+      DISTHUB_ASSIGN_OR_RETURN(auto seen, txn.FindStockUpdate(source_, item.message_id));
+      if (seen.has_value()) {
+        outcomes_.push_back(UpdateOutcome{.message_id = item.message_id,
+                                          .outcome = seen->outcome == "applied" ? Outcome::kApplied
+                                                     : seen->outcome == "refused"
+                                                         ? Outcome::kRefused
+                                                         : Outcome::kUnchanged,
+                                          .reason = seen->reason,
+                                          .duplicate = true});
+        continue;
+      }
+      saved.push_back(ledger.Save(u.sku));
+      Result r = ledger.ApplyUpdate(u);
+      StockUpdateRecord rec{.source = source_,
+                            .message_id = item.message_id,
+                            .kind = item.kind,
+                            .sku = u.sku,
+                            .location = u.location,
+                            .delta = u.delta,
+                            .on_hand = u.on_hand,
+                            .sequence = u.sequence,
+                            .as_of = u.as_of,
+                            .outcome = std::string(OutcomeName(r.outcome)),
+                            .reason = r.reason,
+                            .received_at = now};
+      DISTHUB_RETURN_IF_ERROR(txn.InsertStockUpdate(rec).status());
+      if (r.outcome == Outcome::kApplied) {
+        json::object detail{
+            {"source", J(source_)}, {"message_id", J(item.message_id)}, {"kind", J(item.kind)}};
+        if (u.delta) detail["delta"] = *u.delta;
+        if (u.on_hand) detail["on_hand"] = *u.on_hand;
+        if (u.sequence != 0) detail["sequence"] = u.sequence;
+        if (u.as_of != absl::InfinitePast()) detail["as_of"] = disthub::FormatTime(u.as_of);
+        DISTHUB_RETURN_IF_ERROR(service_->WriteResult(txn, r, kEventAdjusted, u.sku,
+                                                      item.message_id,
+                                                      Payload("update", r, std::move(detail))));
+      }
+      outcomes_.push_back(
+          UpdateOutcome{.message_id = item.message_id, .outcome = r.outcome, .reason = r.reason});
+    }
+    return absl::OkStatus();
+  }
+
+  InventoryService* service_;
+  std::string source_;
+  std::vector<UpdateItem> items_;
+  InventoryService::UpdatesDone done_;
+  std::vector<UpdateOutcome> outcomes_;
+  bool changed_ledger_ = false;
+};
+
+InventoryService::InventoryService(Store* store, CommitQueue* queue, const Clock* clock,
+                                   Registry* metrics, InventoryOptions options)
+    : store_(store), queue_(queue), clock_(clock), metrics_(metrics), options_(std::move(options)) {
+  ledger_.SetChannelRules(options_.rules);
+  for (int c = 0; c < 5; ++c) {
+    for (Outcome o : {Outcome::kApplied, Outcome::kUnchanged, Outcome::kRefused}) {
+      counts_[c][static_cast<int>(o)] = metrics_->Counter(
+          "disthub_inventory_commands_total",
+          "Inventory commands and warehouse updates, by outcome.",
+          {{"command", std::string(kCommands[c])}, {"outcome", std::string(OutcomeName(o))}});
+    }
+  }
+}
+
+void InventoryService::Count(int command, Outcome outcome) {
+  counts_[command][static_cast<int>(outcome)]->Inc();
+}
+
+absl::Status InventoryService::Load() {
+  ledger_.Clear();
+  std::vector<Reservation> reservations;
+  DISTHUB_RETURN_IF_ERROR(store_->ScanInventory(
+      [&](const InventoryPositionRecord& p) { ledger_.LoadPosition(FromRecord(p)); },
+      [&](const ReservationRecord& r) { reservations.push_back(FromRecord(r)); }));
+  for (Reservation& r : reservations) ledger_.LoadReservation(std::move(r));
+  dirty_ = false;
+  return ledger_.CheckInvariants();
+}
+
+absl::Status InventoryService::ReloadIfNeeded() {
+  if (!dirty_) return absl::OkStatus();
+  return Load();
+}
+
+absl::Status InventoryService::WriteResult(WriteTxn& txn, const Result& r, std::string_view type,
+                                           const std::string& subject, const std::string& cause,
+                                           std::string payload) {
+  const absl::Time now = clock_->Now();
+  for (const Position& p : r.positions) DISTHUB_RETURN_IF_ERROR(txn.PutPosition(ToRecord(p, now)));
+  for (const Reservation& x : r.reservations) {
+    DISTHUB_RETURN_IF_ERROR(txn.PutReservation(ToRecord(x, now)));
+  }
+  return txn
+      .AppendEvent(EventRecord{.type = std::string(type),
+                               .subject = subject,
+                               .correlation_id = subject,
+                               .causation_id = cause,
+                               .occurred_at = now,
+                               .recorded_at = now,
+                               .payload = std::move(payload)})
+      .status();
+}
+
+namespace {
+template <typename Fn>
+std::unique_ptr<WriteOp> MakeOp(InventoryService* s, int command, std::string order_id, int line,
+                                std::string sku, std::string cause, json::object detail, Fn fn,
+                                InventoryService::CommandDone done) {
+  return std::make_unique<LedgerOp<Fn>>(s, command, std::move(order_id), line, std::move(sku),
+                                        std::move(cause), std::move(detail), std::move(fn),
+                                        std::move(done));
+}
+}  // namespace
+
+void InventoryService::Reserve(ReserveRequest request, std::string cause, CommandDone done) {
+  std::string order = request.order_id, sku = request.sku;
+  int line = request.line;
+  (void)queue_->Submit(MakeOp(
+      this, 0, std::move(order), line, std::move(sku), std::move(cause),
+      json::object{{"requested", request.quantity}},
+      [request = std::move(request)](Ledger& l) { return l.Reserve(request); }, std::move(done)));
+}
+
+void InventoryService::Release(std::string order_id, int line, std::string location,
+                               std::string cause, CommandDone done) {
+  std::string order = order_id;
+  (void)queue_->Submit(MakeOp(
+      this, 1, std::move(order), line, "", std::move(cause), json::object{},
+      [order_id = std::move(order_id), line, location = std::move(location)](Ledger& l) {
+        return l.Release(order_id, line, location);
+      },
+      std::move(done)));
+}
+
+void InventoryService::Consume(std::string order_id, int line, std::string location,
+                               int64_t quantity, std::string cause, CommandDone done) {
+  std::string order = order_id;
+  (void)queue_->Submit(MakeOp(
+      this, 2, std::move(order), line, "", std::move(cause),
+      json::object{{"shipped", quantity}, {"location", J(location)}},
+      [order_id = std::move(order_id), line, location = std::move(location), quantity](Ledger& l) {
+        return l.Consume(order_id, line, location, quantity);
+      },
+      std::move(done)));
+}
+
+void InventoryService::Transfer(std::string order_id, int line, std::string from, std::string to,
+                                std::string cause, CommandDone done) {
+  std::string order = order_id;
+  (void)queue_->Submit(MakeOp(
+      this, 3, std::move(order), line, "", std::move(cause),
+      json::object{{"from", J(from)}, {"to", J(to)}},
+      [order_id = std::move(order_id), line, from = std::move(from),
+       to = std::move(to)](Ledger& l) { return l.Transfer(order_id, line, from, to); },
+      std::move(done)));
+}
+
+void InventoryService::ApplyUpdates(std::string source, std::vector<UpdateItem> items,
+                                    UpdatesDone done) {
+  (void)queue_->Submit(
+      std::make_unique<UpdatesOp>(this, std::move(source), std::move(items), std::move(done)));
+}
+
+const ChannelRule& InventoryService::RuleFor(const std::string& channel) const {
+  for (const ChannelRule& r : options_.rules) {
+    if (r.channel == channel) return r;
+  }
+  return default_rule_;
+}
+
+absl::StatusOr<SkuView> InventoryService::Get(const std::string& sku) {
+  DISTHUB_ASSIGN_OR_RETURN(auto rows, store_->ListPositions(sku));
+  SkuView view{.sku = sku};
+  for (const auto& r : rows) view.positions.push_back(FromRecord(r));
+  for (const std::string& c : options_.channels) {
+    view.sellable.emplace_back(c, SellableFrom(RuleFor(c), view.positions));
+  }
+  return view;
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> InventoryService::Availability(
+    const std::string& channel, const std::string& after_sku, int limit) {
+  DISTHUB_ASSIGN_OR_RETURN(auto rows, store_->PagePositions(after_sku, limit));
+  std::vector<std::pair<std::string, int64_t>> out;
+  const ChannelRule& rule = RuleFor(channel);
+  std::vector<Position> group;
+  auto flush = [&] {
+    if (group.empty()) return;
+    out.emplace_back(group.front().sku, SellableFrom(rule, group));
+    group.clear();
+  };
+  for (const auto& r : rows) {
+    if (!group.empty() && group.front().sku != r.sku) flush();
+    group.push_back(FromRecord(r));
+  }
+  flush();
+  return out;
+}
+
+}  // namespace disthub::inventory

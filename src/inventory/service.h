@@ -1,0 +1,127 @@
+// The durable inventory: the Ledger driven through the single writer, so every command's
+// decision, its rows (positions, reservations, stock updates) and its events commit in
+// one transaction, and every caller is answered only once that transaction is durable.
+//
+// The ledger lives on the writer thread: commands run in WriteOp::Apply against it, in
+// submission order, so the availability check and the reservation are one step and two
+// requests for the last unit can never both win. A command whose writes fail is undone
+// in the ledger (Ledger::Save/Restore); a batch whose commit fails makes the ledger
+// reload from the store before the next command.
+//
+// Reads (Get, Availability) come from the store's committed state on the caller's thread.
+//
+// Thread-safety: every method may be called from any thread. Callbacks run on the
+// writer thread and must be quick.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "base/clock.h"
+#include "inventory/ledger.h"
+#include "observe/metrics.h"
+#include "store/commit_queue.h"
+#include "store/store.h"
+
+namespace disthub::inventory {
+
+// Event types this service appends.
+inline constexpr std::string_view kEventReserved = "inventory.reserved";
+inline constexpr std::string_view kEventReleased = "inventory.released";
+inline constexpr std::string_view kEventConsumed = "inventory.consumed";
+inline constexpr std::string_view kEventTransferred = "inventory.transferred";
+inline constexpr std::string_view kEventAdjusted = "inventory.adjusted";  // applied update
+
+struct InventoryOptions {
+  // Allocation rules per channel; a channel without one sells all ATP everywhere.
+  std::vector<ChannelRule> rules;
+  // Every sales channel, for the per-channel view of a SKU.
+  std::vector<std::string> channels;
+};
+
+// One warehouse update as received: its id (unique per source), what kind of message
+// carried it and the update itself.
+struct UpdateItem {
+  std::string message_id;
+  std::string kind;  // "adjustment" or "snapshot"
+  StockUpdate update;
+};
+
+// What became of one update. A repeat (same source and message id) is answered with the
+// first outcome and `duplicate` set.
+struct UpdateOutcome {
+  std::string message_id;
+  Outcome outcome = Outcome::kApplied;
+  std::string reason;
+  bool duplicate = false;
+};
+
+// One SKU as every location and every channel sees it.
+struct SkuView {
+  std::string sku;
+  std::vector<Position> positions;
+  std::vector<std::pair<std::string, int64_t>> sellable;  // channel → units, by channel
+};
+
+class InventoryService {
+ public:
+  using CommandDone = absl::AnyInvocable<void(absl::StatusOr<Result>) &&>;
+  using UpdatesDone = absl::AnyInvocable<void(absl::StatusOr<std::vector<UpdateOutcome>>) &&>;
+
+  // All pointers must outlive the service.
+  InventoryService(Store* store, CommitQueue* queue, const Clock* clock, Registry* metrics,
+                   InventoryOptions options);
+
+  // Loads the ledger from the store. Call once, before the first command.
+  absl::Status Load();
+
+  // Commands (Ledger's, made durable). `cause` is the id of the message that asked, the
+  // events' causation id. `done` gets the ledger's result once it is durable, or an error
+  // (the store failed; nothing was kept).
+  void Reserve(ReserveRequest request, std::string cause, CommandDone done);
+  void Release(std::string order_id, int line, std::string location, std::string cause,
+               CommandDone done);
+  void Consume(std::string order_id, int line, std::string location, int64_t quantity,
+               std::string cause, CommandDone done);
+  void Transfer(std::string order_id, int line, std::string from, std::string to, std::string cause,
+                CommandDone done);
+  // Applies warehouse updates from `source` in order, all in one transaction; each is
+  // recorded with its outcome (stale ones too) and repeats are answered from the record.
+  void ApplyUpdates(std::string source, std::vector<UpdateItem> items, UpdatesDone done);
+
+  // Reads of committed state.
+  absl::StatusOr<SkuView> Get(const std::string& sku);
+  // SKUs after `after_sku` with what `channel` may sell of each, at most `limit`.
+  absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> Availability(
+      const std::string& channel, const std::string& after_sku, int limit);
+  const ChannelRule& RuleFor(const std::string& channel) const;
+  const std::vector<std::string>& channels() const { return options_.channels; }
+
+ private:
+  template <typename Fn>
+  friend class LedgerOp;
+  friend class UpdatesOp;
+
+  // Writer thread only.
+  absl::Status ReloadIfNeeded();
+  absl::Status WriteResult(WriteTxn& txn, const Result& r, std::string_view type,
+                           const std::string& subject, const std::string& cause,
+                           std::string payload);
+  void Count(int command, Outcome outcome);  // command: index into reserve…update
+
+  Store* const store_;
+  CommitQueue* const queue_;
+  const Clock* const clock_;
+  Registry* const metrics_;
+  const InventoryOptions options_;
+  Ledger ledger_;       // writer thread only (and Load before serving)
+  bool dirty_ = false;  // writer thread only: reload before the next command
+  ChannelRule default_rule_;
+  ::disthub::Counter* counts_[5][3] = {};  // [command][outcome]
+};
+
+}  // namespace disthub::inventory
