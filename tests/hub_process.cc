@@ -48,6 +48,7 @@ channels:
   - name: b2b-portal
     currencies: [USD, CAD]
   - name: dtc-web
+    allocation: {share_percent: 50, holdback: 1, exclude_locations: [3pl-central]}
 partners:
   - name: writer
     scopes: [orders:write, orders:read]
@@ -75,6 +76,11 @@ partners:
     api_keys:
       - id: k
         key_env: TEST_OPS_KEY
+  - name: wms
+    scopes: [inventory:read, inventory:write]
+    api_keys:
+      - id: k
+        key_env: TEST_INVENTORY_KEY
 )", extra_yaml, "\n");
 }
 
@@ -98,6 +104,7 @@ absl::Status HubProcess::Start(const std::vector<std::string>& extra_args) {
     setenv("TEST_WRITER_KEY", kWriterKey, 1);
     setenv("TEST_PORTAL_KEY", kPortalKey, 1);
     setenv("TEST_READER_KEY", kReaderKey, 1);
+    setenv("TEST_INVENTORY_KEY", kInventoryKey, 1);
     setenv("TEST_OPS_KEY", kOpsKey, 1);
     std::vector<std::string> args = {binary, "serve", "--config", folder_ + "/hub.yaml"};
     args.insert(args.end(), extra_args.begin(), extra_args.end());

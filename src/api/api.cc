@@ -19,9 +19,9 @@ namespace {
 constexpr std::string_view kRouteNames[] = {"/v1/orders",  "/v1/orders/{id}", "/v1/orders",
                                             "/v1/events",  "/v1/schemas",     "/healthz",
                                             "/readyz",     "/metrics",        "other",
-                                            "operations"};
-constexpr std::string_view kRouteMethods[] = {"POST", "GET", "GET", "GET", "GET",
-                                              "GET",  "GET", "GET", "any", "any"};
+                                            "operations", "inventory"};
+constexpr std::string_view kRouteMethods[] = {"POST", "GET", "GET", "GET", "GET", "GET",
+                                              "GET",  "GET", "any", "any", "any"};
 
 HttpResponse Json(int status, std::string body) {
   return HttpResponse{.status = status, .body = std::move(body)};
@@ -133,6 +133,8 @@ void Api::Handle(HttpRequest req, Responder respond) {
     rest = path.size() > 12 ? path.substr(12) : std::string_view();
   } else if (DeliveryApi::Owns(path)) {
     route = kOperations;
+  } else if (InventoryApi::Owns(path)) {
+    route = kInventory;
   }
   if (!principal.ok()) {
     return Finish(route, req, Unauthorized(View(principal.status().message()), path), respond);
@@ -184,6 +186,18 @@ void Api::Handle(HttpRequest req, Responder respond) {
           req, who,
           [this, timing = std::move(timing), respond = std::move(respond)](HttpResponse r) mutable {
             Finish(kOperations, timing, std::move(r), respond);
+          });
+    }
+    case kInventory: {
+      if (deps_.inventory == nullptr) {
+        return Finish(kOther, req, NotFound(StrCat("no route for ", path), path), respond);
+      }
+      HttpRequest timing;
+      timing.received = req.received;
+      return deps_.inventory->Handle(
+          req, who,
+          [this, timing = std::move(timing), respond = std::move(respond)](HttpResponse r) mutable {
+            Finish(kInventory, timing, std::move(r), respond);
           });
     }
     case kSchemas:

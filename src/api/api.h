@@ -6,6 +6,8 @@
 //   GET  /v1/events              page the event log: ?after=SEQ&limit=N
 //   GET  /v1/schemas[/{name}]    JSON Schemas of the canonical model
 //   GET  /healthz /readyz /metrics
+//   /v1/inventory…, /v1/availability  (inventory_api.h)
+//   /v1/outbox, /v1/dead-letters, /v1/replays, … (delivery_api.h)
 //
 // Requests are parsed, authenticated and validated on the I/O thread that read them;
 // only valid writes reach the single writer. docs/api.md documents every route.
@@ -17,6 +19,7 @@
 
 #include "api/auth.h"
 #include "api/delivery_api.h"
+#include "api/inventory_api.h"
 #include "api/http.h"
 #include "base/clock.h"
 #include "base/ids.h"
@@ -40,6 +43,7 @@ struct ApiDeps {
   const Clock* clock;
   int max_pending = 20'000;  // the queue's limit: /readyz reports not ready near it
   DeliveryApi* delivery = nullptr;  // outbox, dead letters, replays…; null: those routes 404
+  InventoryApi* inventory = nullptr;  // /v1/inventory, /v1/availability; null: those routes 404
   bool archive_inbound = true;      // keep every order taken in as received (GET /v1/inbound)
 };
 
@@ -50,7 +54,7 @@ class Api final : public HttpHandler {
 
   // Routes, for per-route metrics.
   enum Route { kCreateOrder, kGetOrder, kListOrders, kEvents, kSchemas, kHealth, kReady,
-               kMetrics, kOther, kOperations, kRouteCount };
+               kMetrics, kOther, kOperations, kInventory, kRouteCount };
 
  private:
   struct RouteMetrics {

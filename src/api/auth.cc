@@ -77,7 +77,8 @@ ApiKeys& ApiKeys::operator=(ApiKeys&& other) noexcept {
 }
 
 std::vector<std::string_view> KnownScopes() {
-  return {kScopeOrdersRead, kScopeOrdersWrite, kScopeEventsRead};
+  return {kScopeOrdersRead,    kScopeOrdersWrite,    kScopeEventsRead,
+          kScopeInventoryRead, kScopeInventoryWrite};
 }
 
 bool Principal::HasScope(std::string_view scope) const {

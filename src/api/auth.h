@@ -19,6 +19,8 @@ namespace disthub {
 inline constexpr std::string_view kScopeOrdersRead = "orders:read";
 inline constexpr std::string_view kScopeOrdersWrite = "orders:write";
 inline constexpr std::string_view kScopeEventsRead = "events:read";
+inline constexpr std::string_view kScopeInventoryRead = "inventory:read";
+inline constexpr std::string_view kScopeInventoryWrite = "inventory:write";
 std::vector<std::string_view> KnownScopes();
 
 // Who a valid key belongs to and what it may do.

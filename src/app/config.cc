@@ -52,9 +52,17 @@ void Validate(const Config& c, std::vector<std::string>& errors) {
     }
   }
   if (c.channels.empty()) fail("channels", "configure at least one sales channel");
+  for (size_t i = 0; i < c.channels.size(); ++i) {
+    const auto& a = c.channels[i].allocation;
+    std::string at = StrCat("channels[", static_cast<int64_t>(i), "].allocation");
+    if (a.share_percent < 1 || a.share_percent > 100) {
+      fail(at + ".share_percent", StrCat("must be 1-100, not ", a.share_percent));
+    }
+    if (a.holdback < 0) fail(at + ".holdback", "cannot be negative");
+  }
 
-  const std::set<std::string> scopes = {"orders:read", "orders:write", "events:read",
-                                        "operations:write"};
+  const std::set<std::string> scopes = {"orders:read",    "orders:write",    "events:read",
+                                        "operations:write", "inventory:read", "inventory:write"};
   std::set<std::string> partners;
   for (size_t i = 0; i < c.partners.size(); ++i) {
     const PartnerConfig& p = c.partners[i];
@@ -62,7 +70,7 @@ void Validate(const Config& c, std::vector<std::string>& errors) {
     if (p.name.empty()) fail(at + ".name", "is required");
     if (!partners.insert(p.name).second) fail(at + ".name", StrCat("\"", p.name, "\" is defined twice"));
     for (const std::string& s : p.scopes) {
-      if (!scopes.count(s)) fail(at + ".scopes", StrCat("\"", s, "\" is not a scope (orders:read, orders:write, events:read, operations:write)"));
+      if (!scopes.count(s)) fail(at + ".scopes", StrCat("\"", s, "\" is not a scope (orders:read, orders:write, events:read, operations:write, inventory:read, inventory:write)"));
     }
     for (const std::string& ch : p.channels) {
       if (!channels.count(ch)) fail(at + ".channels", StrCat("\"", ch, "\" is not a configured channel"));
@@ -156,6 +164,11 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml, const std::string& f
       r.Required("name", ch.name);
       r.Get("kind", ch.kind);
       r.Get("currencies", ch.currencies);
+      r.Section("allocation", [&](YamlReader& a) {
+        a.Get("share_percent", ch.allocation.share_percent);
+        a.Get("holdback", ch.allocation.holdback);
+        a.Get("exclude_locations", ch.allocation.exclude_locations);
+      });
     });
     top.List("partners", c.partners, [](YamlReader& r, PartnerConfig& p) {
       r.Required("name", p.name);

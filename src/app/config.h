@@ -54,6 +54,15 @@ struct ChannelConfig {
   std::string kind = "api";
   // Currencies its orders may be in (ISO 4217).
   std::vector<std::string> currencies = {"USD"};
+  // What of the available-to-promise stock this channel may sell (DESIGN.md, Inventory).
+  struct Allocation {
+    // Share of ATP offered, 1-100.
+    int share_percent = 100;
+    // Units never offered: "never the last 5" is 5.
+    int64_t holdback = 0;
+    // Locations this channel never sells from.
+    std::vector<std::string> exclude_locations;
+  } allocation;
 };
 
 struct ApiKeyConfig {

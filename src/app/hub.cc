@@ -8,6 +8,7 @@
 #include "api/http_server.h"
 #include "base/status_macros.h"
 #include "api/delivery_api.h"
+#include "api/inventory_api.h"
 #include "events/deliverer.h"
 #include "events/operations.h"
 #include "orchestration/reprocess.h"
@@ -165,6 +166,18 @@ class RunningHub final : public Hub {
                                                                   .ids = &ids_,
                                                                   .clock = Clock::Real(),
                                                                   .reprocessor = reprocessor_.get()});
+    inventory::InventoryOptions inv;
+    for (const ChannelConfig& ch : config.channels) {
+      inv.channels.push_back(ch.name);
+      inv.rules.push_back({.channel = ch.name,
+                           .share_percent = ch.allocation.share_percent,
+                           .holdback = ch.allocation.holdback,
+                           .excluded_locations = ch.allocation.exclude_locations});
+    }
+    inventory_ = std::make_unique<inventory::InventoryService>(store_.get(), queue_.get(),
+                                                               Clock::Real(), &metrics_, inv);
+    DISTHUB_RETURN_IF_ERROR(inventory_->Load());
+    inventory_api_ = std::make_unique<InventoryApi>(inventory_.get());
     metrics_.GaugeFn("disthub_commit_queue_depth", "Writes waiting for the single writer.", {},
                      [q = queue_.get()] { return static_cast<double>(q->pending()); });
     intake_ = std::make_unique<OrderIntake>(queue_.get());
@@ -178,6 +191,7 @@ class RunningHub final : public Hub {
                                          .clock = Clock::Real(),
                                          .max_pending = config.store.max_pending,
                                          .delivery = delivery_api_.get(),
+                                         .inventory = inventory_api_.get(),
                                          .archive_inbound = config.archive.inbound});
     DISTHUB_ASSIGN_OR_RETURN(auto listen, SplitListen(config.server.listen));
     host_ = listen.first;
@@ -207,6 +221,8 @@ class RunningHub final : public Hub {
     queue_.reset();
     server_.reset();
     delivery_api_.reset();
+    inventory_api_.reset();
+    inventory_.reset();
     reprocessor_.reset();
     replayer_.reset();
     owned_deliverer_.reset();
@@ -229,6 +245,8 @@ class RunningHub final : public Hub {
   std::unique_ptr<Replayer> replayer_;
   std::unique_ptr<Reprocessor> reprocessor_;
   std::unique_ptr<DeliveryApi> delivery_api_;
+  std::unique_ptr<inventory::InventoryService> inventory_;
+  std::unique_ptr<InventoryApi> inventory_api_;
   std::unique_ptr<OrderIntake> intake_;
   std::unique_ptr<Api> api_;
   std::unique_ptr<HttpServer> server_;

@@ -372,6 +372,19 @@ absl::StatusOr<SkuView> InventoryService::Get(const std::string& sku) {
   return view;
 }
 
+absl::StatusOr<std::vector<Reservation>> InventoryService::Reservations(
+    const std::string& order_id) {
+  DISTHUB_ASSIGN_OR_RETURN(auto rows, store_->ListReservations(order_id));
+  std::vector<Reservation> out;
+  for (const auto& r : rows) out.push_back(FromRecord(r));
+  return out;
+}
+
+absl::StatusOr<std::vector<StockUpdateRecord>> InventoryService::StockUpdates(
+    const std::string& sku, int64_t before_id, int limit) {
+  return store_->ListStockUpdates(sku, before_id, limit);
+}
+
 absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> InventoryService::Availability(
     const std::string& channel, const std::string& after_sku, int limit) {
   DISTHUB_ASSIGN_OR_RETURN(auto rows, store_->PagePositions(after_sku, limit));

@@ -98,6 +98,11 @@ class InventoryService {
   // SKUs after `after_sku` with what `channel` may sell of each, at most `limit`.
   absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> Availability(
       const std::string& channel, const std::string& after_sku, int limit);
+  // The reservations of one order, by line and location.
+  absl::StatusOr<std::vector<Reservation>> Reservations(const std::string& order_id);
+  // Warehouse updates received for `sku`, newest first, ids below `before_id` (0: any).
+  absl::StatusOr<std::vector<StockUpdateRecord>> StockUpdates(const std::string& sku,
+                                                              int64_t before_id, int limit);
   const ChannelRule& RuleFor(const std::string& channel) const;
   const std::vector<std::string>& channels() const { return options_.channels; }
 

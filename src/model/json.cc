@@ -900,6 +900,8 @@ class TextWriter {
 
 }  // namespace
 
+std::optional<absl::Time> ParseTime(std::string_view text) { return ParseRfc3339(text); }
+
 template <JsonEntity T>
 Decoded<T> Decode(const json::value& json, DecodeMode mode) {
   Decoded<T> out;

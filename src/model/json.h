@@ -72,6 +72,10 @@ Decoded<T> DecodeText(std::string_view text, DecodeMode mode = DecodeMode::kInbo
 template <JsonEntity T>
 boost::json::value Encode(const T& entity);
 
+// Parses an RFC 3339 time as the canonical model does ("2026-11-26T21:10:07.123Z",
+// "2026-11-26T16:10:07-05:00"); nullopt if it is not one.
+std::optional<absl::Time> ParseTime(std::string_view text);
+
 // Compact JSON text of Encode(entity), byte for byte, written directly without building the
 // tree. Strings are escaped as Boost.JSON escapes them: quote, backslash, \b \f \n \r \t, other
 // control characters as \u00xx; all other bytes (UTF-8 included) pass through.
