@@ -59,6 +59,11 @@ void Validate(const Config& c, std::vector<std::string>& errors) {
       fail(at + ".share_percent", StrCat("must be 1-100, not ", a.share_percent));
     }
     if (a.holdback < 0) fail(at + ".holdback", "cannot be negative");
+    const auto& f = c.channels[i].inventory_feed;
+    std::string fat = StrCat("channels[", static_cast<int64_t>(i), "].inventory_feed");
+    if (f.per_minute <= 0) fail(fat + ".per_minute", "must be more than 0");
+    if (f.burst < 1) fail(fat + ".burst", "must be at least 1");
+    if (f.max_items < 1) fail(fat + ".max_items", "must be at least 1");
   }
 
   const std::set<std::string> scopes = {"orders:read",    "orders:write",    "events:read",
@@ -168,6 +173,12 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml, const std::string& f
         a.Get("share_percent", ch.allocation.share_percent);
         a.Get("holdback", ch.allocation.holdback);
         a.Get("exclude_locations", ch.allocation.exclude_locations);
+      });
+      r.Section("inventory_feed", [&](YamlReader& f) {
+        ch.inventory_feed.enabled = true;
+        f.Get("per_minute", ch.inventory_feed.per_minute);
+        f.Get("burst", ch.inventory_feed.burst);
+        f.Get("max_items", ch.inventory_feed.max_items);
       });
     });
     top.List("partners", c.partners, [](YamlReader& r, PartnerConfig& p) {

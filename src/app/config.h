@@ -63,6 +63,15 @@ struct ChannelConfig {
     // Locations this channel never sells from.
     std::vector<std::string> exclude_locations;
   } allocation;
+  // The availability feed: when set, what the channel may sell is pushed as the event
+  // "inventory.availability.NAME" (route it to the channel with a subscriber) whenever it
+  // changes, changes coalesced so the channel's quota is never exceeded.
+  struct Feed {
+    bool enabled = false;   // set by the presence of inventory_feed
+    double per_minute = 60;  // feed messages per minute the channel accepts
+    int burst = 1;          // messages it accepts back to back
+    int max_items = 1000;   // SKUs in one message at most
+  } inventory_feed;
 };
 
 struct ApiKeyConfig {

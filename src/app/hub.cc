@@ -173,10 +173,17 @@ class RunningHub final : public Hub {
                            .share_percent = ch.allocation.share_percent,
                            .holdback = ch.allocation.holdback,
                            .excluded_locations = ch.allocation.exclude_locations});
+      if (ch.inventory_feed.enabled) {
+        inv.feeds.push_back({.channel = ch.name,
+                             .per_minute = ch.inventory_feed.per_minute,
+                             .burst = ch.inventory_feed.burst,
+                             .max_items = ch.inventory_feed.max_items});
+      }
     }
     inventory_ = std::make_unique<inventory::InventoryService>(store_.get(), queue_.get(),
                                                                Clock::Real(), &metrics_, inv);
     DISTHUB_RETURN_IF_ERROR(inventory_->Load());
+    inventory_->Start();
     inventory_api_ = std::make_unique<InventoryApi>(inventory_.get());
     metrics_.GaugeFn("disthub_commit_queue_depth", "Writes waiting for the single writer.", {},
                      [q = queue_.get()] { return static_cast<double>(q->pending()); });
@@ -216,6 +223,7 @@ class RunningHub final : public Hub {
     deliverer_ = nullptr;
     if (replayer_) replayer_->Stop();
     if (owned_deliverer_) owned_deliverer_->Stop();
+    if (inventory_) inventory_->Stop();
     if (queue_) queue_->Close();  // commits and answers every write already taken
     if (server_) server_->Stop();  // sends those answers, then stops
     queue_.reset();

@@ -5,6 +5,7 @@
 
 #include "base/status_macros.h"
 #include "base/strings.h"
+#include "base/thread_name.h"
 
 namespace disthub::inventory {
 namespace {
@@ -126,6 +127,9 @@ class LedgerOp final : public WriteOp {
       return s;
     }
     changed_ledger_ = true;
+    if (!result_.positions.empty()) {
+      service_->Touched(result_.positions[0].sku, service_->clock_->Now());
+    }
     return absl::OkStatus();
   }
 
@@ -227,6 +231,7 @@ class UpdatesOp final : public WriteOp {
         DISTHUB_RETURN_IF_ERROR(service_->WriteResult(txn, r, kEventAdjusted, u.sku,
                                                       item.message_id,
                                                       Payload("update", r, std::move(detail))));
+        service_->Touched(u.sku, now);
       }
       outcomes_.push_back(
           UpdateOutcome{.message_id = item.message_id, .outcome = r.outcome, .reason = r.reason});
@@ -242,10 +247,94 @@ class UpdatesOp final : public WriteOp {
   bool changed_ledger_ = false;
 };
 
+// Pushes what changed to every feed whose quota allows, one event per channel.
+class FeedOp final : public WriteOp {
+ public:
+  explicit FeedOp(InventoryService* service) : service_(service) {}
+
+  absl::Status Apply(WriteTxn& txn) override {
+    DISTHUB_RETURN_IF_ERROR(service_->ReloadIfNeeded());
+    changed_ = true;  // pending sets are drained below, whatever else happens
+    const absl::Time now = service_->clock_->Now();
+    Ledger& ledger = service_->ledger_;
+    for (size_t f = 0; f < service_->feeds_.size(); ++f) {
+      InventoryService::Feed& feed = service_->feeds_[f];
+      const FeedOptions& o = feed.options;
+      if (feed.refilled == absl::InfinitePast()) {
+        feed.tokens = o.burst;
+      } else {
+        feed.tokens = std::min<double>(
+            o.burst, feed.tokens + absl::ToDoubleSeconds(now - feed.refilled) * o.per_minute / 60);
+      }
+      feed.refilled = now;
+      if (feed.pending.empty() || feed.tokens < 1) continue;
+      json::array items;
+      std::vector<FeedStateRecord> rows;
+      for (auto it = feed.pending.begin();
+           it != feed.pending.end() && static_cast<int>(items.size()) < o.max_items;) {
+        int64_t sellable = ledger.Sellable(o.channel, it->first);
+        auto last = feed.last.find(it->first);
+        if (last == feed.last.end() || last->second != sellable) {
+          items.push_back(json::object{{"sku", J(it->first)}, {"sellable", sellable}});
+          rows.push_back(
+              {.channel = o.channel, .sku = it->first, .sellable = sellable, .pushed_at = now});
+          lags_.emplace_back(f, absl::ToDoubleSeconds(now - it->second));
+        }
+        it = feed.pending.erase(it);
+      }
+      if (rows.empty()) continue;
+      for (const FeedStateRecord& r : rows) {
+        DISTHUB_RETURN_IF_ERROR(txn.PutFeedState(r));
+        feed.last[r.sku] = r.sellable;
+      }
+      feed.tokens -= 1;
+      DISTHUB_RETURN_IF_ERROR(
+          txn.AppendEvent(EventRecord{.type = StrCat("inventory.availability.", o.channel),
+                                      .subject = o.channel,
+                                      .correlation_id = o.channel,
+                                      .causation_id = "availability-feed",
+                                      .occurred_at = now,
+                                      .recorded_at = now,
+                                      .payload = json::serialize(json::object{
+                                          {"channel", J(o.channel)}, {"items", std::move(items)}})})
+              .status());
+    }
+    return absl::OkStatus();
+  }
+
+  void Done(absl::Status status) override {
+    // If the batch did not commit, what was drained from the pending sets is rebuilt by
+    // the reload (the feed state on disk against the ledger).
+    if (!status.ok() && changed_) service_->dirty_ = true;
+    if (status.ok()) {
+      for (const auto& [f, seconds] : lags_) service_->feeds_[f].lag->Observe(seconds);
+    }
+    if (changed_) service_->CountPending();
+    service_->feed_in_flight_ = false;
+  }
+
+ private:
+  InventoryService* service_;
+  std::vector<std::pair<size_t, double>> lags_;
+  bool changed_ = false;
+};
+
 InventoryService::InventoryService(Store* store, CommitQueue* queue, const Clock* clock,
                                    Registry* metrics, InventoryOptions options)
     : store_(store), queue_(queue), clock_(clock), metrics_(metrics), options_(std::move(options)) {
   ledger_.SetChannelRules(options_.rules);
+  for (const FeedOptions& f : options_.feeds) {
+    Feed feed{.options = f};
+    feed.lag = metrics_->Histogram(
+        "disthub_inventory_sync_lag_seconds",
+        "From a stock change (warehouse update or reservation) to the channel's availability "
+        "message being enqueued in the outbox.",
+        {{"channel", f.channel}}, {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300});
+    feeds_.push_back(std::move(feed));
+  }
+  metrics_->GaugeFn("disthub_inventory_feed_pending",
+                    "SKUs whose availability changed and waits for its channel's feed.", {},
+                    [this] { return static_cast<double>(pending_feed_.load()); });
   for (int c = 0; c < 5; ++c) {
     for (Outcome o : {Outcome::kApplied, Outcome::kUnchanged, Outcome::kRefused}) {
       counts_[c][static_cast<int>(o)] = metrics_->Counter(
@@ -267,8 +356,70 @@ absl::Status InventoryService::Load() {
       [&](const InventoryPositionRecord& p) { ledger_.LoadPosition(FromRecord(p)); },
       [&](const ReservationRecord& r) { reservations.push_back(FromRecord(r)); }));
   for (Reservation& r : reservations) ledger_.LoadReservation(std::move(r));
+  DISTHUB_RETURN_IF_ERROR(ledger_.CheckInvariants());
+  // Feeds: what each channel was last told, against what it may sell now.
+  if (!feeds_.empty()) {
+    DISTHUB_ASSIGN_OR_RETURN(auto state, store_->ListFeedState());
+    for (Feed& feed : feeds_) {
+      feed.last.clear();
+      feed.pending.clear();
+      for (const FeedStateRecord& r : state) {
+        if (r.channel == feed.options.channel) feed.last[r.sku] = r.sellable;
+      }
+    }
+    const absl::Time now = clock_->Now();
+    for (const std::string& sku : ledger_.Skus()) Touched(sku, now);
+    CountPending();
+  }
   dirty_ = false;
-  return ledger_.CheckInvariants();
+  return absl::OkStatus();
+}
+
+void InventoryService::Touched(const std::string& sku, absl::Time now) {
+  for (Feed& feed : feeds_) {
+    int64_t sellable = ledger_.Sellable(feed.options.channel, sku);
+    auto last = feed.last.find(sku);
+    int64_t told = last == feed.last.end() ? 0 : last->second;
+    if (sellable != told) {
+      if (feed.pending.try_emplace(sku, now).second) ++pending_feed_;
+    }
+  }
+}
+
+void InventoryService::CountPending() {
+  int64_t n = 0;
+  for (const Feed& feed : feeds_) n += static_cast<int64_t>(feed.pending.size());
+  pending_feed_ = n;
+}
+
+void InventoryService::Start() {
+  if (feeds_.empty()) return;
+  scheduler_ = std::thread([this] {
+    NameThisThread("dh-feed");
+    ScheduleFeeds();
+  });
+}
+
+void InventoryService::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(feed_mu_);
+    stopping_ = true;
+  }
+  feed_cv_.notify_all();
+  if (scheduler_.joinable()) scheduler_.join();
+}
+
+InventoryService::~InventoryService() { Stop(); }
+
+void InventoryService::ScheduleFeeds() {
+  std::unique_lock<std::mutex> lock(feed_mu_);
+  while (!feed_cv_.wait_for(lock, absl::ToChronoMilliseconds(options_.feed_tick),
+                            [this] { return stopping_; })) {
+    if (pending_feed_ == 0 || feed_in_flight_.exchange(true)) continue;
+    lock.unlock();
+    (void)queue_->Submit(std::make_unique<FeedOp>(this));
+    lock.lock();
+  }
 }
 
 absl::Status InventoryService::ReloadIfNeeded() {

@@ -15,10 +15,16 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "base/clock.h"
@@ -36,11 +42,24 @@ inline constexpr std::string_view kEventConsumed = "inventory.consumed";
 inline constexpr std::string_view kEventTransferred = "inventory.transferred";
 inline constexpr std::string_view kEventAdjusted = "inventory.adjusted";  // applied update
 
+// A channel's availability feed: what it may sell, pushed through the outbox as the event
+// "inventory.availability.CHANNEL" only when it changed, coalesced to the channel's quota.
+struct FeedOptions {
+  std::string channel;
+  double per_minute = 60;  // feed messages the channel accepts per minute
+  int burst = 1;           // messages it accepts back to back
+  int max_items = 1000;    // SKUs in one message at most
+};
+
 struct InventoryOptions {
   // Allocation rules per channel; a channel without one sells all ATP everywhere.
   std::vector<ChannelRule> rules;
   // Every sales channel, for the per-channel view of a SKU.
   std::vector<std::string> channels;
+  // Channels that get an availability feed.
+  std::vector<FeedOptions> feeds;
+  // How often pending feed changes are looked at: the shortest coalescing window.
+  absl::Duration feed_tick = absl::Milliseconds(100);
 };
 
 // One warehouse update as received: its id (unique per source), what kind of message
@@ -78,6 +97,10 @@ class InventoryService {
 
   // Loads the ledger from the store. Call once, before the first command.
   absl::Status Load();
+  // Starts the feed scheduler (no-op without feeds); Stop() before the queue closes.
+  void Start();
+  void Stop();
+  ~InventoryService();
 
   // Commands (Ledger's, made durable). `cause` is the id of the message that asked, the
   // events' causation id. `done` gets the ledger's result once it is durable, or an error
@@ -110,6 +133,21 @@ class InventoryService {
   template <typename Fn>
   friend class LedgerOp;
   friend class UpdatesOp;
+  friend class FeedOp;
+
+  // Writer-thread state of one channel's feed.
+  struct Feed {
+    FeedOptions options;
+    absl::flat_hash_map<std::string, int64_t> last;  // sku → sellable last pushed
+    std::map<std::string, absl::Time> pending;       // sku → first change not pushed yet
+    double tokens = 0;
+    absl::Time refilled = absl::InfinitePast();
+    ::disthub::Histogram* lag = nullptr;
+  };
+  // Writer thread: a command changed `sku`; note the feeds whose sellable moved.
+  void Touched(const std::string& sku, absl::Time now);
+  void CountPending();
+  void ScheduleFeeds();
 
   // Writer thread only.
   absl::Status ReloadIfNeeded();
@@ -127,6 +165,14 @@ class InventoryService {
   bool dirty_ = false;  // writer thread only: reload before the next command
   ChannelRule default_rule_;
   ::disthub::Counter* counts_[5][3] = {};  // [command][outcome]
+
+  std::vector<Feed> feeds_;                  // writer thread only
+  std::atomic<int64_t> pending_feed_{0};     // SKUs waiting in any feed, for the scheduler
+  std::atomic<bool> feed_in_flight_{false};  // a FeedOp is queued or running
+  std::mutex feed_mu_;
+  std::condition_variable feed_cv_;
+  bool stopping_ ABSL_GUARDED_BY(feed_mu_) = false;
+  std::thread scheduler_;
 };
 
 }  // namespace disthub::inventory

@@ -2,6 +2,8 @@
 
 #include <filesystem>
 #include <future>
+#include <thread>
+#include <tuple>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -54,12 +56,10 @@ class InventoryServiceTest : public ::testing::Test {
     inner_ = std::move(s).value();
     store_ = std::make_unique<FailingStore>(inner_.get());
     queue_ = std::make_unique<CommitQueue>(store_.get(), CommitQueueOptions{});
-    service_ = std::make_unique<InventoryService>(
-        store_.get(), queue_.get(), Clock::Real(), &metrics_,
-        InventoryOptions{
-            .rules = {{.channel = "marketplace-a", .share_percent = 80, .holdback = 5}},
-            .channels = {"b2b-portal", "marketplace-a"}});
+    service_ = std::make_unique<InventoryService>(store_.get(), queue_.get(), Clock::Real(),
+                                                  &metrics_, options_);
     ASSERT_OK(service_->Load());
+    service_->Start();
   }
   void Close() {
     service_.reset();
@@ -107,6 +107,29 @@ class InventoryServiceTest : public ::testing::Test {
             .sku = "HS-1", .location = std::move(location), .delta = delta, .sequence = seq}};
   }
 
+  // Feeds of what marketplace-a may sell. How many availability events are in the log
+  // and the last one's payload.
+  std::pair<int, std::string> FeedEvents() {
+    auto events = store_->ListEvents(0, 1000);
+    EXPECT_TRUE(events.ok());
+    std::pair<int, std::string> out{0, ""};
+    for (const EventRecord& e : *events) {
+      if (e.type == "inventory.availability.marketplace-a") ++out.first, out.second = e.payload;
+    }
+    return out;
+  }
+  std::pair<int, std::string> WaitForFeedEvents(int n) {
+    for (int i = 0; i < 300; ++i) {
+      auto f = FeedEvents();
+      if (f.first >= n) return f;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return FeedEvents();
+  }
+
+  InventoryOptions options_{
+      .rules = {{.channel = "marketplace-a", .share_percent = 80, .holdback = 5}},
+      .channels = {"b2b-portal", "marketplace-a"}};
   std::string dir_;
   Registry metrics_;
   std::unique_ptr<Store> inner_;
@@ -191,6 +214,51 @@ TEST_F(InventoryServiceTest, AFailedCommitLeavesTheLedgerAsTheStoreHasIt) {
   ASSERT_OK(r.status());
   EXPECT_EQ(r->outcome, Outcome::kApplied) << r->reason;
   EXPECT_EQ(service_->Get("HS-1")->positions[0].reserved, 10);
+}
+
+TEST_F(InventoryServiceTest, AvailabilityFeedPushesChangesOnlyAndCoalescesToTheQuota) {
+  Close();
+  // One message a second at most: changes within that second go out together.
+  options_.feeds = {{.channel = "marketplace-a", .per_minute = 60, .burst = 1}};
+  options_.feed_tick = absl::Milliseconds(5);
+  Open();
+  ASSERT_OK(Updates({Count("c1", "wh-east", 20, 1)}).status());
+  auto [n, payload] = WaitForFeedEvents(1);
+  ASSERT_EQ(n, 1);
+  EXPECT_EQ(payload, R"({"channel":"marketplace-a","items":[{"sku":"HS-1","sellable":15}]})");
+
+  // Three changes inside the quota window: one message, with the latest figure.
+  ASSERT_OK(Updates({Delta("d1", "wh-east", 5, 2)}).status());
+  ASSERT_OK(Reserve("ord_1", 1, 2).status());
+  ASSERT_OK(Reserve("ord_2", 1, 1).status());
+  std::tie(n, payload) = WaitForFeedEvents(2);
+  ASSERT_EQ(n, 2);
+  EXPECT_EQ(payload, R"({"channel":"marketplace-a","items":[{"sku":"HS-1","sellable":17}]})");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  EXPECT_EQ(FeedEvents().first, 2);
+
+  // A change the channel cannot see (inside its holdback) sends nothing.
+  ASSERT_OK(Updates({Count("c2", "wh-west", 0, 3)}).status());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  EXPECT_EQ(FeedEvents().first, 2);
+
+  // What changed while the hub was down is pushed after the restart.
+  Close();
+  {
+    auto s = OpenSqliteStore({.path = dir_ + "/hub.db"});
+    ASSERT_OK(s.status());
+    ASSERT_OK((*s)->Write([](WriteTxn& txn) {
+      return txn.PutFeedState({.channel = "marketplace-a", .sku = "HS-1", .sellable = 99});
+    }));
+  }
+  Open();
+  std::tie(n, payload) = WaitForFeedEvents(3);
+  EXPECT_EQ(n, 3);
+  EXPECT_EQ(payload, R"({"channel":"marketplace-a","items":[{"sku":"HS-1","sellable":17}]})");
+  EXPECT_NE(metrics_.Render().find(
+                "disthub_inventory_sync_lag_seconds_count{channel=\"marketplace-a\"} 3"),
+            std::string::npos)
+      << metrics_.Render();
 }
 
 }  // namespace

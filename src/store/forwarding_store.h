@@ -97,6 +97,9 @@ class ForwardingStore : public Store {
       absl::FunctionRef<void(const ReservationRecord&)> on_reservation) override {
     return inner_->ScanInventory(on_position, on_reservation);
   }
+  absl::StatusOr<std::vector<FeedStateRecord>> ListFeedState() override {
+    return inner_->ListFeedState();
+  }
   absl::StatusOr<std::vector<ReservationRecord>> ListReservations(
       const std::string& order_id) override {
     return inner_->ListReservations(order_id);

@@ -240,6 +240,16 @@ struct StockUpdateRecord {
   friend bool operator==(const StockUpdateRecord&, const StockUpdateRecord&) = default;
 };
 
+// What a channel was last told it may sell of one SKU (the availability feed).
+struct FeedStateRecord {
+  std::string channel;
+  std::string sku;
+  int64_t sellable = 0;
+  absl::Time pushed_at;
+
+  friend bool operator==(const FeedStateRecord&, const FeedStateRecord&) = default;
+};
+
 // Selects events for pull feeds and replays. Empty fields match everything.
 struct EventQuery {
   int64_t after = 0;          // seq > after
@@ -346,6 +356,8 @@ class WriteTxn {
       const std::string& source, const std::string& message_id) = 0;
   // Returns the new id; kAlreadyExists when (source, message_id) is taken.
   virtual absl::StatusOr<int64_t> InsertStockUpdate(const StockUpdateRecord& record) = 0;
+  // Creates or replaces what a channel was last told of a SKU.
+  virtual absl::Status PutFeedState(const FeedStateRecord& record) = 0;
 
   // Runs `fn` so that if it fails, everything it wrote (and every sequence number it
   // took) is undone while the rest of the transaction stands. Returns fn's status.
@@ -416,6 +428,8 @@ class Store {
   virtual absl::Status ScanInventory(
       absl::FunctionRef<void(const InventoryPositionRecord&)> on_position,
       absl::FunctionRef<void(const ReservationRecord&)> on_reservation) = 0;
+  // Every channel's last pushed availability, by channel then SKU.
+  virtual absl::StatusOr<std::vector<FeedStateRecord>> ListFeedState() = 0;
   // The reservations of one order, by line then location.
   virtual absl::StatusOr<std::vector<ReservationRecord>> ListReservations(
       const std::string& order_id) = 0;

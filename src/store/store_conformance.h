@@ -439,6 +439,16 @@ TEST_P(StoreConformance, InventoryPositionsReservationsAndStockUpdatesReadBack) 
   EXPECT_THAT(store_->ListStockUpdates("", 0, 10), IsOkAndHolds(ElementsAre(snap, delta)));
   EXPECT_THAT(store_->ListStockUpdates("HS-1", 0, 10), IsOkAndHolds(ElementsAre(delta)));
   EXPECT_THAT(store_->ListStockUpdates("", 2, 10), IsOkAndHolds(ElementsAre(delta)));
+
+  FeedStateRecord fa{.channel = "mkt-a", .sku = "HS-1", .sellable = 4, .pushed_at = t};
+  FeedStateRecord fb{.channel = "mkt-b", .sku = "HS-1", .sellable = 2, .pushed_at = t};
+  ASSERT_OK(store_->Write([&](WriteTxn& txn) -> absl::Status {
+    DISTHUB_RETURN_IF_ERROR(txn.PutFeedState(fb));
+    return txn.PutFeedState(fa);
+  }));
+  fa.sellable = 0;
+  ASSERT_OK(store_->Write([&](WriteTxn& txn) { return txn.PutFeedState(fa); }));
+  EXPECT_THAT(store_->ListFeedState(), IsOkAndHolds(ElementsAre(fa, fb)));
 }
 
 TEST_P(StoreConformance, QueriesEventsBySeqRangeSubjectTypeAndTime) {

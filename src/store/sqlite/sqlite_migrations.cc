@@ -135,7 +135,7 @@ CREATE TABLE replays (
   updated_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql"},
-    {3, "inventory positions, reservations and stock updates", R"sql(
+    {3, "inventory positions, reservations, stock updates and the availability feed", R"sql(
 CREATE TABLE inventory_positions (
   sku           TEXT    NOT NULL,
   location      TEXT    NOT NULL,
@@ -180,6 +180,14 @@ CREATE TABLE stock_updates (
   UNIQUE (source, message_id)
 );
 CREATE INDEX stock_updates_by_sku ON stock_updates (sku, id);
+
+CREATE TABLE availability_feed (
+  channel   TEXT    NOT NULL,
+  sku       TEXT    NOT NULL,
+  sellable  INTEGER NOT NULL,
+  pushed_at INTEGER NOT NULL,
+  PRIMARY KEY (channel, sku)
+) WITHOUT ROWID;
 )sql"},
 };
 

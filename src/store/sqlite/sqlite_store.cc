@@ -449,6 +449,7 @@ class SqliteWriteTxn final : public WriteTxn {
   absl::StatusOr<std::optional<StockUpdateRecord>> FindStockUpdate(
       const std::string& source, const std::string& message_id) override;
   absl::StatusOr<int64_t> InsertStockUpdate(const StockUpdateRecord& record) override;
+  absl::Status PutFeedState(const FeedStateRecord& record) override;
 
  private:
   SqliteStore* store_;
@@ -869,6 +870,18 @@ class SqliteStore final : public Store {
     return s;
   }
 
+  absl::StatusOr<std::vector<FeedStateRecord>> ListFeedState() override {
+    Lease r(this);
+    return QueryAll<FeedStateRecord>(
+        r->db, "SELECT channel, sku, sellable, pushed_at FROM availability_feed ORDER BY channel, sku",
+        [](const Stmt& s) {
+          return FeedStateRecord{.channel = s.Text(0),
+                                 .sku = s.Text(1),
+                                 .sellable = s.Int(2),
+                                 .pushed_at = FromMicros(s.Int(3))};
+        });
+  }
+
   absl::StatusOr<std::vector<ReservationRecord>> ListReservations(
       const std::string& order_id) override {
     Lease r(this);
@@ -913,7 +926,7 @@ class SqliteStore final : public Store {
     Stmt find_order, find_order_by_ref, insert_order;
     Stmt find_key, insert_key, append_event;
     Stmt insert_outbox, update_outbox, insert_attempt, insert_inbound;
-    Stmt put_position, put_reservation, find_stock_update, insert_stock_update;
+    Stmt put_position, put_reservation, find_stock_update, insert_stock_update, put_feed;
     int64_t next_seq = 1;
   };
 
@@ -1039,6 +1052,9 @@ class SqliteStore final : public Store {
     DISTHUB_RETURN_IF_ERROR(w.find_stock_update.Prepare(
         writer_, StrCat("SELECT ", kStockUpdateColumns,
                         " FROM stock_updates WHERE source = ? AND message_id = ?")));
+    DISTHUB_RETURN_IF_ERROR(w.put_feed.Prepare(
+        writer_, "INSERT OR REPLACE INTO availability_feed (channel, sku, sellable, pushed_at) "
+                 "VALUES (?, ?, ?, ?)"));
     DISTHUB_RETURN_IF_ERROR(w.insert_stock_update.Prepare(
         writer_, StrCat("INSERT INTO stock_updates (", kStockUpdateColumns,
                         ") VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")));
@@ -1289,6 +1305,10 @@ absl::StatusOr<std::optional<StockUpdateRecord>> SqliteWriteTxn::FindStockUpdate
   StockUpdateRecord r = ReadStockUpdate(stmt);
   stmt.Reset();
   return r;
+}
+
+absl::Status SqliteWriteTxn::PutFeedState(const FeedStateRecord& r) {
+  return store_->w_.put_feed.Bind(r.channel, r.sku, r.sellable, Micros(r.pushed_at)).Exec();
 }
 
 absl::StatusOr<int64_t> SqliteWriteTxn::InsertStockUpdate(const StockUpdateRecord& r) {
