@@ -183,6 +183,7 @@ class RunningHub final : public Hub {
     inventory_ = std::make_unique<inventory::InventoryService>(store_.get(), queue_.get(),
                                                                Clock::Real(), &metrics_, inv);
     DISTHUB_RETURN_IF_ERROR(inventory_->Load());
+    DISTHUB_RETURN_IF_ERROR(inventory_->MarkInterrupted());
     inventory_->Start();
     inventory_api_ = std::make_unique<InventoryApi>(inventory_.get());
     metrics_.GaugeFn("disthub_commit_queue_depth", "Writes waiting for the single writer.", {},

@@ -451,6 +451,42 @@ std::vector<Reservation> Ledger::Reservations(std::string_view order_id, int lin
   return it == lines_.end() ? std::vector<Reservation>{} : it->second.at;
 }
 
+std::optional<Drift> Ledger::Compare(std::string_view sku, std::string_view location,
+                                     int64_t found) const {
+  const Position* p = FindPosition(sku, location);
+  Drift d{.sku = std::string(sku), .location = std::string(location), .found = found};
+  if (p != nullptr) d.expected = p->on_hand, d.reserved = p->reserved;
+  if (d.expected == d.found) return std::nullopt;
+  int64_t missing = d.expected - d.found;
+  if (missing > 0 && d.reserved >= missing) {
+    d.likely_cause = StrCat("shipped without confirmation: ", d.reserved,
+                            " units are reserved here for orders the warehouse has probably "
+                            "shipped already (",
+                            missing, " missing)");
+  } else if (missing > 0) {
+    d.likely_cause =
+        StrCat("shrink or an unreported movement: ", missing, " fewer units than the hub knows of");
+  } else {
+    d.likely_cause =
+        StrCat("a receipt or return not reported: ", -missing, " more units than the hub knows of");
+  }
+  if (d.reserved > d.found - (p == nullptr ? 0 : p->safety_stock) && d.reserved > 0) {
+    d.likely_cause += StrCat("; the ", d.reserved, " reserved units are no longer all covered");
+  }
+  return d;
+}
+
+std::vector<std::string> Ledger::SkusAt(std::string_view location) const {
+  std::vector<std::string> out;
+  for (const auto& [sku, s] : skus_) {
+    for (const Position& p : s.at) {
+      if (p.location == location) out.push_back(sku);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 std::vector<std::string> Ledger::Skus() const {
   std::vector<std::string> out;
   out.reserve(skus_.size());

@@ -137,6 +137,19 @@ struct StockUpdate {
   absl::Time as_of = absl::InfinitePast();  // the source's timestamp, or InfinitePast
 };
 
+// A difference between the hub's on hand and the system of record's count.
+struct Drift {
+  std::string sku;
+  std::string location;
+  int64_t expected = 0;  // on hand as the hub had it
+  int64_t found = 0;     // as the system of record counted it
+  int64_t reserved = 0;  // held here by the hub's reservations
+  std::string likely_cause;
+  bool corrected = false;
+  std::string note;  // why it was not corrected, when it was not
+  friend bool operator==(const Drift&, const Drift&) = default;
+};
+
 class Ledger {
  public:
   Ledger() = default;
@@ -195,6 +208,14 @@ class Ledger {
   void Restore(Saved saved);
   // The SKU an order line is for, or "" if the ledger has no reservation for it.
   std::string LineSku(std::string_view order_id, int line) const;
+
+  // Compares the hub's on hand of `sku` at `location` with `found`; nullopt when they
+  // agree. Names the likely cause: reservations the warehouse has probably shipped
+  // without telling us, a receipt not reported, or shrink.
+  std::optional<Drift> Compare(std::string_view sku, std::string_view location,
+                               int64_t found) const;
+  // Every SKU with a position at `location`, sorted.
+  std::vector<std::string> SkusAt(std::string_view location) const;
 
   // Checks the ledger's own invariants (reserved equals the sum of active reservations,
   // no negative quantity); an error names the first broken one. For tests and recovery.

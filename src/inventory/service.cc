@@ -1,6 +1,8 @@
 #include "inventory/service.h"
 
 #include <boost/json.hpp>
+#include <future>
+#include <set>
 #include <utility>
 
 #include "base/status_macros.h"
@@ -319,6 +321,147 @@ class FeedOp final : public WriteOp {
   bool changed_ = false;
 };
 
+// Reconciles a chunk of a count, then queues the next chunk until done.
+class ReconcileOp final : public WriteOp {
+ public:
+  struct Run {
+    ReconciliationRecord record;
+    ReconcileRequest request;
+    std::vector<CountItem> work;  // built by the first chunk, on the writer thread
+    bool planned = false;
+    json::array drifts;
+    InventoryService::Started started;  // called after the first chunk, then emptied
+  };
+  static constexpr size_t kChunk = 500;
+
+  ReconcileOp(InventoryService* service, std::shared_ptr<Run> run)
+      : service_(service), run_(std::move(run)) {}
+
+  absl::Status Apply(WriteTxn& txn) override {
+    DISTHUB_RETURN_IF_ERROR(service_->ReloadIfNeeded());
+    Run& run = *run_;
+    Ledger& ledger = service_->ledger_;
+    const absl::Time now = service_->clock_->Now();
+    if (!run.planned) Plan(run, ledger);
+    before_ = run.record;
+    size_t end = std::min(run.work.size(), static_cast<size_t>(run.record.checked) + kChunk);
+    for (size_t i = static_cast<size_t>(run.record.checked); i < end; ++i) {
+      const CountItem& c = run.work[i];
+      std::optional<Drift> drift = ledger.Compare(c.sku, c.location, c.on_hand);
+      if (!drift) continue;
+      ++run.record.drifts;
+      if (run.request.apply) {
+        Ledger::Saved saved = ledger.Save(c.sku);
+        Result r = ledger.ApplyUpdate(StockUpdate{.sku = c.sku,
+                                                  .location = c.location,
+                                                  .on_hand = c.on_hand,
+                                                  .sequence = run.request.sequence,
+                                                  .as_of = run.request.as_of});
+        if (r.outcome == Outcome::kApplied) {
+          drift->corrected = true;
+          ++run.record.corrected;
+          absl::Status s =
+              service_->WriteResult(txn, r, kEventDriftCorrected, c.sku, run.record.id,
+                                    Payload("reconcile", r, DriftJson(*drift, run.record.id)));
+          if (!s.ok()) {
+            ledger.Restore(std::move(saved));
+            return s;
+          }
+          changed_ledger_ = true;
+          service_->Touched(c.sku, now);
+        } else {
+          drift->note = r.reason;  // e.g. the position was updated after the count
+        }
+      } else {
+        drift->note = "report only";
+      }
+      run.drifts.push_back(DriftJson(*drift, ""));
+    }
+    run.record.checked = static_cast<int64_t>(end);
+    run.record.updated_at = now;
+    if (end == run.work.size()) {
+      run.record.state = "done";
+      DISTHUB_RETURN_IF_ERROR(
+          txn.AppendEvent(EventRecord{.type = std::string(kEventReconciled),
+                                      .subject = run.record.id,
+                                      .correlation_id = run.record.id,
+                                      .causation_id = run.record.id,
+                                      .occurred_at = now,
+                                      .recorded_at = now,
+                                      .payload = json::serialize(
+                                          json::object{{"id", J(run.record.id)},
+                                                       {"apply", run.record.apply},
+                                                       {"checked", run.record.checked},
+                                                       {"drifts", run.record.drifts},
+                                                       {"corrected", run.record.corrected}})})
+              .status());
+    }
+    run.record.report = json::serialize(run.drifts);
+    return txn.PutReconciliation(run.record);
+  }
+
+  void Done(absl::Status status) override {
+    if (!status.ok()) {
+      if (changed_ledger_) service_->dirty_ = true;
+      if (run_->started) return std::move(run_->started)(std::move(status));
+      // Record the failure (in its own write) so the report says what happened.
+      run_->record = before_;
+      run_->record.state = "failed";
+      run_->record.error = std::string(status.message());
+      (void)service_->store_->Write(
+          [rec = run_->record](WriteTxn& txn) { return txn.PutReconciliation(rec); });
+      return;
+    }
+    if (run_->started) {
+      auto started = std::move(run_->started);
+      run_->started = nullptr;
+      std::move(started)(run_->record);
+    }
+    if (run_->record.state == "running") {
+      (void)service_->queue_->Submit(std::make_unique<ReconcileOp>(service_, run_));
+    }
+  }
+
+ private:
+  // The positions to compare: the count, and what the hub holds at the counted locations
+  // that the count leaves out (counted as 0).
+  static void Plan(Run& run, const Ledger& ledger) {
+    std::set<std::pair<std::string, std::string>> counted;
+    std::set<std::string> locations;
+    for (const CountItem& c : run.request.items) {
+      counted.emplace(c.sku, c.location);
+      locations.insert(c.location);
+    }
+    run.work = run.request.items;
+    for (const std::string& l : locations) {
+      for (const std::string& sku : ledger.SkusAt(l)) {
+        if (!counted.count({sku, l})) run.work.push_back({.sku = sku, .location = l, .on_hand = 0});
+      }
+    }
+    run.record.total = static_cast<int64_t>(run.work.size());
+    run.planned = true;
+  }
+
+  static json::object DriftJson(const Drift& d, std::string_view reconciliation) {
+    json::object o{{"sku", J(d.sku)},
+                   {"location", J(d.location)},
+                   {"expected", d.expected},
+                   {"found", d.found},
+                   {"difference", d.found - d.expected},
+                   {"reserved", d.reserved},
+                   {"likely_cause", J(d.likely_cause)},
+                   {"corrected", d.corrected}};
+    if (!d.note.empty()) o["note"] = J(d.note);
+    if (!reconciliation.empty()) o["reconciliation"] = J(reconciliation);
+    return o;
+  }
+
+  InventoryService* service_;
+  std::shared_ptr<Run> run_;
+  ReconciliationRecord before_;
+  bool changed_ledger_ = false;
+};
+
 InventoryService::InventoryService(Store* store, CommitQueue* queue, const Clock* clock,
                                    Registry* metrics, InventoryOptions options)
     : store_(store), queue_(queue), clock_(clock), metrics_(metrics), options_(std::move(options)) {
@@ -390,6 +533,41 @@ void InventoryService::CountPending() {
   int64_t n = 0;
   for (const Feed& feed : feeds_) n += static_cast<int64_t>(feed.pending.size());
   pending_feed_ = n;
+}
+
+namespace {
+// Marks reconciliations left running by a stop as interrupted.
+class InterruptedOp final : public WriteOp {
+ public:
+  InterruptedOp(std::vector<ReconciliationRecord> records, std::promise<absl::Status>* done)
+      : records_(std::move(records)), done_(done) {}
+  absl::Status Apply(WriteTxn& txn) override {
+    for (const ReconciliationRecord& r : records_)
+      DISTHUB_RETURN_IF_ERROR(txn.PutReconciliation(r));
+    return absl::OkStatus();
+  }
+  void Done(absl::Status status) override { done_->set_value(std::move(status)); }
+
+ private:
+  std::vector<ReconciliationRecord> records_;
+  std::promise<absl::Status>* done_;
+};
+}  // namespace
+
+absl::Status InventoryService::MarkInterrupted() {
+  DISTHUB_ASSIGN_OR_RETURN(auto recent, store_->ListReconciliations(1000));
+  std::vector<ReconciliationRecord> stuck;
+  for (ReconciliationRecord& r : recent) {
+    if (r.state != "running") continue;
+    r.state = "interrupted";
+    r.error = "the hub stopped before it finished; run it again";
+    r.updated_at = clock_->Now();
+    stuck.push_back(std::move(r));
+  }
+  if (stuck.empty()) return absl::OkStatus();
+  std::promise<absl::Status> done;
+  (void)queue_->Submit(std::make_unique<InterruptedOp>(std::move(stuck), &done));
+  return done.get_future().get();
 }
 
 void InventoryService::Start() {
@@ -521,6 +699,34 @@ absl::StatusOr<SkuView> InventoryService::Get(const std::string& sku) {
     view.sellable.emplace_back(c, SellableFrom(RuleFor(c), view.positions));
   }
   return view;
+}
+
+void InventoryService::StartReconciliation(ReconcileRequest request, Started started) {
+  if (request.items.empty()) {
+    return std::move(started)(absl::InvalidArgumentError("the count has no items"));
+  }
+  auto run = std::make_shared<ReconcileOp::Run>();
+  const absl::Time now = clock_->Now();
+  run->record = ReconciliationRecord{.id = ids_.Next("rcn"),
+                                     .state = "running",
+                                     .apply = request.apply,
+                                     .total = static_cast<int64_t>(request.items.size()),
+                                     .actor = request.actor,
+                                     .report = "[]",
+                                     .created_at = now,
+                                     .updated_at = now};
+  run->request = std::move(request);
+  run->started = std::move(started);
+  (void)queue_->Submit(std::make_unique<ReconcileOp>(this, std::move(run)));
+}
+
+absl::StatusOr<std::optional<ReconciliationRecord>> InventoryService::GetReconciliation(
+    const std::string& id) {
+  return store_->GetReconciliation(id);
+}
+
+absl::StatusOr<std::vector<ReconciliationRecord>> InventoryService::ListReconciliations(int limit) {
+  return store_->ListReconciliations(limit);
 }
 
 absl::StatusOr<std::vector<Reservation>> InventoryService::Reservations(

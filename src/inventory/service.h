@@ -28,6 +28,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "base/clock.h"
+#include "base/ids.h"
 #include "inventory/ledger.h"
 #include "observe/metrics.h"
 #include "store/commit_queue.h"
@@ -79,6 +80,26 @@ struct UpdateOutcome {
   bool duplicate = false;
 };
 
+// The system of record's count of one SKU at one location.
+struct CountItem {
+  std::string sku;
+  std::string location;
+  int64_t on_hand = 0;
+};
+
+// A full count to reconcile against: every SKU at every location it names. A SKU the
+// hub holds at one of those locations but the count leaves out was counted as 0.
+struct ReconcileRequest {
+  std::vector<CountItem> items;
+  int64_t sequence = 0;                     // the count's ordering, as for updates:
+  absl::Time as_of = absl::InfinitePast();  // a position updated since is not corrected
+  bool apply = false;                       // correct the drift, or only report it
+  std::string actor;                        // who asked (partner/key)
+};
+
+inline constexpr std::string_view kEventDriftCorrected = "inventory.drift_corrected";
+inline constexpr std::string_view kEventReconciled = "inventory.reconciled";
+
 // One SKU as every location and every channel sees it.
 struct SkuView {
   std::string sku;
@@ -97,6 +118,8 @@ class InventoryService {
 
   // Loads the ledger from the store. Call once, before the first command.
   absl::Status Load();
+  // Marks reconciliations a stop left running as interrupted. Call once at start-up.
+  absl::Status MarkInterrupted();
   // Starts the feed scheduler (no-op without feeds); Stop() before the queue closes.
   void Start();
   void Stop();
@@ -116,6 +139,16 @@ class InventoryService {
   // recorded with its outcome (stale ones too) and repeats are answered from the record.
   void ApplyUpdates(std::string source, std::vector<UpdateItem> items, UpdatesDone done);
 
+  // Starts reconciling against a full count. It runs in chunks through the writer
+  // (commands interleave); `started` gets its record once the first chunk is durable,
+  // and its progress and report are in the store (GetReconciliation) from then on.
+  // Corrections are events (inventory.drift_corrected); a position that was right is
+  // not touched.
+  using Started = absl::AnyInvocable<void(absl::StatusOr<ReconciliationRecord>) &&>;
+  void StartReconciliation(ReconcileRequest request, Started started);
+  absl::StatusOr<std::optional<ReconciliationRecord>> GetReconciliation(const std::string& id);
+  absl::StatusOr<std::vector<ReconciliationRecord>> ListReconciliations(int limit);
+
   // Reads of committed state.
   absl::StatusOr<SkuView> Get(const std::string& sku);
   // SKUs after `after_sku` with what `channel` may sell of each, at most `limit`.
@@ -134,6 +167,7 @@ class InventoryService {
   friend class LedgerOp;
   friend class UpdatesOp;
   friend class FeedOp;
+  friend class ReconcileOp;
 
   // Writer-thread state of one channel's feed.
   struct Feed {
@@ -173,6 +207,7 @@ class InventoryService {
   std::condition_variable feed_cv_;
   bool stopping_ ABSL_GUARDED_BY(feed_mu_) = false;
   std::thread scheduler_;
+  IdGenerator ids_;
 };
 
 }  // namespace disthub::inventory

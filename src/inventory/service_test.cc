@@ -216,6 +216,90 @@ TEST_F(InventoryServiceTest, AFailedCommitLeavesTheLedgerAsTheStoreHasIt) {
   EXPECT_EQ(service_->Get("HS-1")->positions[0].reserved, 10);
 }
 
+TEST_F(InventoryServiceTest, ReconciliationFindsEachKindOfDriftAndCorrectsOnlyThat) {
+  auto count = [](std::string sku, std::string location, int64_t n, int64_t seq) {
+    return UpdateItem{
+        .message_id = sku + location,
+        .kind = "snapshot",
+        .update = {
+            .sku = std::move(sku), .location = std::move(location), .on_hand = n, .sequence = seq}};
+  };
+  ASSERT_OK(Updates({count("SHIPPED", "wh-east", 10, 1), count("SHRUNK", "wh-east", 10, 1),
+                     count("RECEIVED", "wh-east", 10, 1), count("FORGOTTEN", "wh-east", 4, 1),
+                     count("RIGHT", "wh-east", 7, 1), count("NEWER", "wh-east", 5, 9),
+                     count("RIGHT", "wh-west", 2, 1)})
+                .status());
+  std::promise<absl::StatusOr<Result>> p;
+  service_->Reserve(
+      {.order_id = "ord_9", .line = 1, .sku = "SHIPPED", .channel = "b2b-portal", .quantity = 3},
+      "m", [&](auto r) { p.set_value(std::move(r)); });
+  ASSERT_OK(p.get_future().get().status());
+  auto right_before = store_->ListPositions("RIGHT");
+  ASSERT_OK(right_before.status());
+  const int64_t seq_before = store_->LastEventSeq().value();
+
+  auto reconcile = [&](bool apply) {
+    std::promise<absl::StatusOr<ReconciliationRecord>> started;
+    service_->StartReconciliation(
+        ReconcileRequest{.items = {{"SHIPPED", "wh-east", 7},
+                                   {"SHRUNK", "wh-east", 8},
+                                   {"RECEIVED", "wh-east", 12},
+                                   {"RIGHT", "wh-east", 7},
+                                   {"NEWER", "wh-east", 1},
+                                   {"RIGHT", "wh-west", 2}},  // FORGOTTEN left out: counted 0
+                         .sequence = 5,
+                         .apply = apply,
+                         .actor = "test"},
+        [&](auto r) { started.set_value(std::move(r)); });
+    auto rec = started.get_future().get();
+    EXPECT_OK(rec.status());
+    std::optional<ReconciliationRecord> done;
+    for (int i = 0; i < 200; ++i) {
+      done = service_->GetReconciliation(rec->id).value();
+      if (done && done->state != "running") break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return *done;
+  };
+
+  // A report only changes nothing.
+  ReconciliationRecord report = reconcile(false);
+  EXPECT_EQ(report.state, "done");
+  EXPECT_EQ(report.total, 7);
+  EXPECT_EQ(report.drifts, 5);
+  EXPECT_EQ(report.corrected, 0);
+  EXPECT_EQ(store_->LastEventSeq().value(), seq_before + 1);  // only inventory.reconciled
+
+  ReconciliationRecord fixed = reconcile(true);
+  EXPECT_EQ(fixed.drifts, 5);
+  EXPECT_EQ(fixed.corrected, 4);  // NEWER was updated after the count
+  EXPECT_THAT(
+      fixed.report,
+      HasSubstr(
+          R"("sku":"SHIPPED","location":"wh-east","expected":10,"found":7,"difference":-3,"reserved":3,"likely_cause":"shipped without confirmation)"));
+  EXPECT_THAT(
+      fixed.report,
+      HasSubstr(
+          R"("sku":"SHRUNK","location":"wh-east","expected":10,"found":8,"difference":-2,"reserved":0,"likely_cause":"shrink)"));
+  EXPECT_THAT(fixed.report,
+              HasSubstr(R"("likely_cause":"a receipt or return not reported: 2 more)"));
+  EXPECT_THAT(fixed.report,
+              HasSubstr(R"("sku":"FORGOTTEN","location":"wh-east","expected":4,"found":0)"));
+  EXPECT_THAT(
+      fixed.report,
+      HasSubstr(
+          R"("sku":"NEWER","location":"wh-east","expected":5,"found":1,"difference":-4,"reserved":0,"likely_cause":"shrink or an unreported movement: 4 fewer units than the hub knows of","corrected":false,"note":"stale: sequence 5 is not after 9)"));
+  EXPECT_EQ(service_->Get("SHIPPED")->positions[0].on_hand, 7);
+  EXPECT_EQ(service_->Get("RECEIVED")->positions[0].on_hand, 12);
+  EXPECT_EQ(service_->Get("FORGOTTEN")->positions[0].on_hand, 0);
+  EXPECT_EQ(service_->Get("NEWER")->positions[0].on_hand, 5);
+  EXPECT_EQ(store_->ListPositions("RIGHT").value(), *right_before);  // not even updated_at
+  auto events = store_->ListEvents(seq_before + 1, 100).value();
+  int corrections = 0;
+  for (const EventRecord& e : events) corrections += e.type == "inventory.drift_corrected";
+  EXPECT_EQ(corrections, 4);
+}
+
 TEST_F(InventoryServiceTest, AvailabilityFeedPushesChangesOnlyAndCoalescesToTheQuota) {
   Close();
   // One message a second at most: changes within that second go out together.

@@ -97,6 +97,13 @@ class ForwardingStore : public Store {
       absl::FunctionRef<void(const ReservationRecord&)> on_reservation) override {
     return inner_->ScanInventory(on_position, on_reservation);
   }
+  absl::StatusOr<std::optional<ReconciliationRecord>> GetReconciliation(
+      const std::string& id) override {
+    return inner_->GetReconciliation(id);
+  }
+  absl::StatusOr<std::vector<ReconciliationRecord>> ListReconciliations(int limit) override {
+    return inner_->ListReconciliations(limit);
+  }
   absl::StatusOr<std::vector<FeedStateRecord>> ListFeedState() override {
     return inner_->ListFeedState();
   }

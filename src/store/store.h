@@ -240,6 +240,24 @@ struct StockUpdateRecord {
   friend bool operator==(const StockUpdateRecord&, const StockUpdateRecord&) = default;
 };
 
+// One reconciliation of the hub's stock against the system of record's count.
+struct ReconciliationRecord {
+  std::string id;
+  std::string state;  // "running", "done", "failed", "interrupted"
+  bool apply = false; // corrects the drift (false: a report only)
+  int64_t total = 0;  // positions to compare
+  int64_t checked = 0;
+  int64_t drifts = 0;
+  int64_t corrected = 0;
+  std::string actor;
+  std::string report;  // JSON: the drifts found
+  std::string error;
+  absl::Time created_at;
+  absl::Time updated_at;
+
+  friend bool operator==(const ReconciliationRecord&, const ReconciliationRecord&) = default;
+};
+
 // What a channel was last told it may sell of one SKU (the availability feed).
 struct FeedStateRecord {
   std::string channel;
@@ -356,6 +374,8 @@ class WriteTxn {
       const std::string& source, const std::string& message_id) = 0;
   // Returns the new id; kAlreadyExists when (source, message_id) is taken.
   virtual absl::StatusOr<int64_t> InsertStockUpdate(const StockUpdateRecord& record) = 0;
+  // Creates or replaces a reconciliation's record.
+  virtual absl::Status PutReconciliation(const ReconciliationRecord& record) = 0;
   // Creates or replaces what a channel was last told of a SKU.
   virtual absl::Status PutFeedState(const FeedStateRecord& record) = 0;
 
@@ -428,6 +448,10 @@ class Store {
   virtual absl::Status ScanInventory(
       absl::FunctionRef<void(const InventoryPositionRecord&)> on_position,
       absl::FunctionRef<void(const ReservationRecord&)> on_reservation) = 0;
+  virtual absl::StatusOr<std::optional<ReconciliationRecord>> GetReconciliation(
+      const std::string& id) = 0;
+  // Newest first.
+  virtual absl::StatusOr<std::vector<ReconciliationRecord>> ListReconciliations(int limit) = 0;
   // Every channel's last pushed availability, by channel then SKU.
   virtual absl::StatusOr<std::vector<FeedStateRecord>> ListFeedState() = 0;
   // The reservations of one order, by line then location.

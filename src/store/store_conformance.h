@@ -449,6 +449,17 @@ TEST_P(StoreConformance, InventoryPositionsReservationsAndStockUpdatesReadBack) 
   fa.sellable = 0;
   ASSERT_OK(store_->Write([&](WriteTxn& txn) { return txn.PutFeedState(fa); }));
   EXPECT_THAT(store_->ListFeedState(), IsOkAndHolds(ElementsAre(fa, fb)));
+
+  ReconciliationRecord rec{.id = "rcn_1", .state = "running", .apply = true, .total = 10,
+                           .checked = 5, .drifts = 1, .actor = "ops", .report = "[]",
+                           .created_at = t, .updated_at = t};
+  ASSERT_OK(store_->Write([&](WriteTxn& txn) { return txn.PutReconciliation(rec); }));
+  rec.state = "done";
+  rec.checked = 10;
+  ASSERT_OK(store_->Write([&](WriteTxn& txn) { return txn.PutReconciliation(rec); }));
+  EXPECT_THAT(store_->GetReconciliation("rcn_1"), IsOkAndHolds(Optional(rec)));
+  EXPECT_THAT(store_->GetReconciliation("rcn_2"), IsOkAndHolds(std::nullopt));
+  EXPECT_THAT(store_->ListReconciliations(10), IsOkAndHolds(ElementsAre(rec)));
 }
 
 TEST_P(StoreConformance, QueriesEventsBySeqRangeSubjectTypeAndTime) {

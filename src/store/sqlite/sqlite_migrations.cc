@@ -135,7 +135,7 @@ CREATE TABLE replays (
   updated_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql"},
-    {3, "inventory positions, reservations, stock updates and the availability feed", R"sql(
+    {3, "inventory positions, reservations, stock updates, reconciliations and the availability feed", R"sql(
 CREATE TABLE inventory_positions (
   sku           TEXT    NOT NULL,
   location      TEXT    NOT NULL,
@@ -180,6 +180,21 @@ CREATE TABLE stock_updates (
   UNIQUE (source, message_id)
 );
 CREATE INDEX stock_updates_by_sku ON stock_updates (sku, id);
+
+CREATE TABLE inventory_reconciliations (
+  id         TEXT    PRIMARY KEY,
+  state      TEXT    NOT NULL,
+  apply      INTEGER NOT NULL,
+  total      INTEGER NOT NULL,
+  checked    INTEGER NOT NULL,
+  drifts     INTEGER NOT NULL,
+  corrected  INTEGER NOT NULL,
+  actor      TEXT    NOT NULL,
+  report     TEXT    NOT NULL,
+  error      TEXT    NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
 
 CREATE TABLE availability_feed (
   channel   TEXT    NOT NULL,

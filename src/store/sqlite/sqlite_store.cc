@@ -320,6 +320,25 @@ ReservationRecord ReadReservation(const Stmt& s) {
                            .updated_at = FromMicros(s.Int(9))};
 }
 
+constexpr std::string_view kReconciliationColumns =
+    "id, state, apply, total, checked, drifts, corrected, actor, report, error, created_at, "
+    "updated_at";
+
+ReconciliationRecord ReadReconciliation(const Stmt& s) {
+  return ReconciliationRecord{.id = s.Text(0),
+                              .state = s.Text(1),
+                              .apply = s.Int(2) != 0,
+                              .total = s.Int(3),
+                              .checked = s.Int(4),
+                              .drifts = s.Int(5),
+                              .corrected = s.Int(6),
+                              .actor = s.Text(7),
+                              .report = s.Text(8),
+                              .error = s.Text(9),
+                              .created_at = FromMicros(s.Int(10)),
+                              .updated_at = FromMicros(s.Int(11))};
+}
+
 constexpr std::string_view kStockUpdateColumns =
     "id, source, message_id, kind, sku, location, delta, on_hand, sequence, as_of, outcome, "
     "reason, received_at";
@@ -450,6 +469,7 @@ class SqliteWriteTxn final : public WriteTxn {
       const std::string& source, const std::string& message_id) override;
   absl::StatusOr<int64_t> InsertStockUpdate(const StockUpdateRecord& record) override;
   absl::Status PutFeedState(const FeedStateRecord& record) override;
+  absl::Status PutReconciliation(const ReconciliationRecord& record) override;
 
  private:
   SqliteStore* store_;
@@ -868,6 +888,24 @@ class SqliteStore final : public Store {
     absl::Status s = scan();
     (void)Exec(r->db, "COMMIT");
     return s;
+  }
+
+  absl::StatusOr<std::optional<ReconciliationRecord>> GetReconciliation(
+      const std::string& id) override {
+    Lease r(this);
+    return QueryOne<ReconciliationRecord>(
+        r->db,
+        StrCat("SELECT ", kReconciliationColumns, " FROM inventory_reconciliations WHERE id = ?"),
+        ReadReconciliation, id);
+  }
+
+  absl::StatusOr<std::vector<ReconciliationRecord>> ListReconciliations(int limit) override {
+    Lease r(this);
+    return QueryAll<ReconciliationRecord>(
+        r->db,
+        StrCat("SELECT ", kReconciliationColumns,
+               " FROM inventory_reconciliations ORDER BY created_at DESC, id DESC LIMIT ?"),
+        ReadReconciliation, int64_t{limit});
   }
 
   absl::StatusOr<std::vector<FeedStateRecord>> ListFeedState() override {
@@ -1305,6 +1343,17 @@ absl::StatusOr<std::optional<StockUpdateRecord>> SqliteWriteTxn::FindStockUpdate
   StockUpdateRecord r = ReadStockUpdate(stmt);
   stmt.Reset();
   return r;
+}
+
+absl::Status SqliteWriteTxn::PutReconciliation(const ReconciliationRecord& r) {
+  Stmt stmt;
+  DISTHUB_RETURN_IF_ERROR(stmt.Prepare(
+      store_->writer_, StrCat("INSERT OR REPLACE INTO inventory_reconciliations (",
+                              kReconciliationColumns, ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")));
+  return stmt
+      .Bind(r.id, r.state, int64_t{r.apply ? 1 : 0}, r.total, r.checked, r.drifts, r.corrected,
+            r.actor, r.report, r.error, Micros(r.created_at), Micros(r.updated_at))
+      .Exec();
 }
 
 absl::Status SqliteWriteTxn::PutFeedState(const FeedStateRecord& r) {
