@@ -5,10 +5,12 @@
 
 #include <atomic>
 #include <boost/json.hpp>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <random>
 #include <thread>
+#include <tuple>
 
 #include "base/http_client.h"
 #include "base/strings.h"
@@ -178,6 +180,66 @@ TEST_F(InventoryTest, ReserveReleaseShipAndLateOrRepeatedUpdates) {
        {"inventory.adjusted", "inventory.reserved", "inventory.released", "inventory.consumed"}) {
     EXPECT_NE(events->body.find(StrCat(R"("type":")", type, R"(")")), std::string::npos) << type;
   }
+}
+
+// The reconciliation runs from the CLI on a CSV count: progress, then the report; the
+// report can be read again afterwards through the API.
+TEST_F(InventoryTest, ReconcileFromTheCliReportsAndCorrectsDrift) {
+  Snapshot("s1", "wh-east", 10, R"([{"sku":"HS-10001","on_hand":20},{"sku":"HS-10002","on_hand":5},
+                                     {"sku":"HS-10003","on_hand":9}])");
+  ASSERT_EQ(
+      Post("/v1/inventory/reservations",
+           R"({"order_id":"ord_S","line":1,"sku":"HS-10001","channel":"b2b-portal","quantity":4})")
+          .status,
+      201);
+  std::string csv = hub_.folder() + "/count.csv";
+  std::ofstream(csv) << "sku,location,on_hand\nHS-10001,wh-east,16\nHS-10002,wh-east,5\n";
+  std::string binary =
+      std::getenv("DISTHUB_BINARY") ? std::getenv("DISTHUB_BINARY") : DISTHUB_DEFAULT_BINARY;
+  auto run = [&](const std::string& args) {
+    setenv("DISTHUB_KEY", kInventoryKey, 1);
+    FILE* p =
+        popen(StrCat(binary, " inventory ", args, " --hub ", hub_.url(), " 2>&1").c_str(), "r");
+    std::string out;
+    char buf[512];
+    while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+    int rc = pclose(p);
+    return std::make_pair(WEXITSTATUS(rc), out);
+  };
+  auto [rc, out] = run(StrCat("reconcile ", csv, " --sequence 11 --apply"));
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("3/3 positions checked, 2 drifted"), std::string::npos) << out;
+  std::string words;  // the output with runs of spaces as one
+  for (char ch : out) {
+    if (ch != ' ' || words.empty() || words.back() != ' ') words += ch;
+  }
+  EXPECT_NE(words.find("HS-10001 wh-east 20 16 -4 yes shipped without confirmation"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(words.find("HS-10003 wh-east 9 0 -9 yes shrink"), std::string::npos) << out;
+  EXPECT_EQ(Locations("HS-10001")["wh-east"]["on_hand"].as_int64(), 16);
+  EXPECT_EQ(Locations("HS-10002")["wh-east"]["on_hand"].as_int64(), 5);
+
+  json::object list = Obj(Get("/v1/inventory/reconciliations"));
+  ASSERT_EQ(list["items"].as_array().size(), 1u);
+  std::string id(list["items"].as_array()[0].at("id").as_string());
+  json::object one = Obj(Get("/v1/inventory/reconciliations/" + id));
+  EXPECT_EQ(one["state"].as_string(), "done");
+  EXPECT_EQ(one["report"].as_array().size(), 2u);
+  std::tie(rc, out) = run("reconciliation " + id);
+  EXPECT_EQ(rc, 0);
+  EXPECT_NE(out.find("2 drifted, 2 corrected"), std::string::npos) << out;
+
+  // Errors are clear and change nothing.
+  std::ofstream(csv) << "sku,where,count\nHS-10001,wh-east,1\n";
+  std::tie(rc, out) = run(StrCat("reconcile ", csv, " --sequence 12"));
+  EXPECT_EQ(rc, 2);
+  EXPECT_NE(out.find("count.csv:1: the header must be sku,location,on_hand"), std::string::npos)
+      << out;
+  HttpResult bad = Post("/v1/inventory/reconciliations", R"({"sequence":3,"items":[{"sku":"A"}]})");
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_NE(bad.body.find("#/items/0/location"), std::string::npos) << bad.body;
+  EXPECT_EQ(Obj(Get("/v1/inventory/reconciliations"))["items"].as_array().size(), 1u);
 }
 
 // Many clients reserve the same scarce SKUs across channels and locations at once while

@@ -155,6 +155,27 @@ HttpResponse CommandResponse(const absl::StatusOr<inventory::Result>& r, std::st
                            {"positions", std::move(positions)}});
 }
 
+json::object ReconciliationJson(const ReconciliationRecord& r, bool with_report) {
+  json::object o{{"id", J(r.id)},
+                 {"state", J(r.state)},
+                 {"apply", r.apply},
+                 {"total", r.total},
+                 {"checked", r.checked},
+                 {"drifts", r.drifts},
+                 {"corrected", r.corrected},
+                 {"actor", J(r.actor)},
+                 {"created_at", disthub::FormatTime(r.created_at)},
+                 {"updated_at", disthub::FormatTime(r.updated_at)},
+                 {"url", StrCat("/v1/inventory/reconciliations/", r.id)}};
+  if (!r.error.empty()) o["error"] = J(r.error);
+  if (with_report) {
+    boost::system::error_code ec;
+    json::value report = json::parse(r.report, ec);
+    o["report"] = ec ? json::value(json::array{}) : std::move(report);
+  }
+  return o;
+}
+
 }  // namespace
 
 bool InventoryApi::Owns(std::string_view path) {
@@ -201,6 +222,28 @@ void InventoryApi::Handle(const HttpRequest& req, const Principal& who, Responde
   if (rest == "adjustments" || rest == "snapshots") {
     if (reading) return answer(MethodNotAllowed("POST", path));
     return Updates(req, who, rest == "snapshots", std::move(respond));
+  }
+  if (rest == "reconciliations" || rest.starts_with("reconciliations/")) {
+    if (rest == "reconciliations" && !reading) return Reconcile(req, who, std::move(respond));
+    if (!reading) return answer(MethodNotAllowed("GET", path));
+    if (rest == "reconciliations") {
+      Query q = ParseQuery(req, {"limit"});
+      if (q.error) return answer(*q.error);
+      int64_t limit = 0;
+      if (auto e = IntParam(q, req, "limit", 1, 1000, 50, limit)) return answer(*e);
+      auto rows = service_->ListReconciliations(static_cast<int>(limit));
+      if (!rows.ok()) return answer(FromStatus(rows.status(), path));
+      json::array items;
+      for (const auto& r : *rows) items.push_back(ReconciliationJson(r, /*with_report=*/false));
+      return answer(Json(200, json::object{{"items", std::move(items)}}));
+    }
+    auto rec = service_->GetReconciliation(std::string(rest.substr(16)));
+    if (!rec.ok()) return answer(FromStatus(rec.status(), path));
+    if (!rec->has_value()) {
+      return answer(Problem(404, "not-found", "Not found",
+                            StrCat("no reconciliation ", rest.substr(16)), path));
+    }
+    return answer(Json(200, ReconciliationJson(**rec, /*with_report=*/true)));
   }
   if (rest == "reservations") {
     if (reading) {
@@ -376,6 +419,45 @@ void InventoryApi::Updates(const HttpRequest& req, const Principal& who, bool sn
                                                   {"refused", refused},
                                                   {"duplicates", duplicates},
                                                   {"results", std::move(results)}}));
+      });
+}
+
+void InventoryApi::Reconcile(const HttpRequest& req, const Principal& who, Responder respond) {
+  const std::string path(req.Path());
+  json::object body;
+  if (auto e = BodyObject(req, body)) return std::move(respond)(std::move(*e));
+  std::vector<ProblemError> errors;
+  Fields top(body, "#", errors);
+  inventory::ReconcileRequest request;
+  top.Ordering(request.sequence, request.as_of);
+  request.apply = top.Bool("apply");
+  request.actor = StrCat(who.partner, "/", who.key_id);
+  const json::value* list = body.if_contains("items");
+  if (list == nullptr || !list->is_array() || list->as_array().empty()) {
+    errors.push_back(
+        {.pointer = "#/items", .detail = "is required: the full count, a non-empty list"});
+  } else {
+    const json::array& arr = list->as_array();
+    for (size_t i = 0; i < arr.size(); ++i) {
+      std::string at = StrCat("#/items/", i);
+      if (!arr[i].is_object()) {
+        errors.push_back({.pointer = at, .detail = "must be an object"});
+        continue;
+      }
+      Fields f(arr[i].as_object(), at, errors);
+      request.items.push_back({.sku = f.Str("sku"),
+                               .location = f.Str("location"),
+                               .on_hand = f.Int("on_hand", true, 0).value_or(0)});
+    }
+  }
+  if (!errors.empty()) return std::move(respond)(Invalid(path, errors));
+  service_->StartReconciliation(
+      std::move(request),
+      [respond = std::move(respond), path](absl::StatusOr<ReconciliationRecord> r) mutable {
+        if (!r.ok()) return std::move(respond)(FromStatus(r.status(), path));
+        HttpResponse out = Json(202, ReconciliationJson(*r, /*with_report=*/false));
+        out.headers.emplace_back("Location", StrCat("/v1/inventory/reconciliations/", r->id));
+        std::move(respond)(std::move(out));
       });
 }
 

@@ -8,6 +8,10 @@
 //   POST /v1/inventory/snapshots               {"id", "location", "sequence" | "as_of",
 //                                              "items": [{"sku", "on_hand", "safety_stock",
 //                                              "inbound"}]}
+//   POST /v1/inventory/reconciliations         {"apply", "sequence" | "as_of", "items":
+//                                              [{"sku", "location", "on_hand"}]}: a full count;
+//                                              202 with its id, then it runs in the background
+//   GET  /v1/inventory/reconciliations[/{id}]  progress, and the drift report
 //   GET  /v1/inventory/reservations?order_id=  the order's reservations
 //   POST /v1/inventory/reservations            {"order_id", "line", "sku", "channel",
 //                                              "quantity", "locations", "allow_split"}
@@ -40,6 +44,7 @@ class InventoryApi {
 
  private:
   void Updates(const HttpRequest& req, const Principal& who, bool snapshot, Responder respond);
+  void Reconcile(const HttpRequest& req, const Principal& who, Responder respond);
   void Command(const HttpRequest& req, const Principal& who, std::string_view action,
                Responder respond);
 
