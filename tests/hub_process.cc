@@ -49,6 +49,7 @@ channels:
     currencies: [USD, CAD]
   - name: dtc-web
     allocation: {share_percent: 50, holdback: 1, exclude_locations: [3pl-central]}
+    inventory_feed: {per_minute: 600, burst: 2}
 partners:
   - name: writer
     scopes: [orders:write, orders:read]

@@ -16,6 +16,7 @@
 #include "base/strings.h"
 #include "gtest/gtest.h"
 #include "hub_process.h"
+#include "sim/partner_sim.h"
 
 namespace disthub::testing {
 namespace {
@@ -240,6 +241,58 @@ TEST_F(InventoryTest, ReconcileFromTheCliReportsAndCorrectsDrift) {
   EXPECT_EQ(bad.status, 422);
   EXPECT_NE(bad.body.find("#/items/0/location"), std::string::npos) << bad.body;
   EXPECT_EQ(Obj(Get("/v1/inventory/reconciliations"))["items"].as_array().size(), 1u);
+}
+
+// The availability feed reaches the channel through the outbox: what dtc-web may sell,
+// when it changes, and nothing for changes it cannot see (its excluded 3PL).
+TEST(InventoryFeedTest, ChannelGetsItsAvailabilityThroughTheOutbox) {
+  auto sim = StartPartnerSim(PartnerSimOptions{});
+  ASSERT_TRUE(sim.ok()) << sim.status();
+  HubProcess hub(StrCat(R"(
+subscribers:
+  - name: dtc-inventory
+    url: )",
+                        (*sim)->url(), R"(/inventory
+    events: ["inventory.availability.dtc-web"]
+delivery:
+  poll_interval_ms: 20
+)"));
+  ASSERT_TRUE(hub.Start().ok()) << hub.Stderr();
+  HttpClient client(hub.url());
+  auto post = [&](const std::string& path, const std::string& body) {
+    auto r = client.Send("POST", path, Auth(), body);
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r->status, 200) << r->body;
+  };
+  auto wait_for = [&](size_t n) {
+    for (int i = 0; i < 500 && (*sim)->Messages().size() < n; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return (*sim)->Messages();
+  };
+  post(
+      "/v1/inventory/snapshots",
+      R"({"id":"n1","location":"wh-east","sequence":1,"items":[{"sku":"HS-10001","on_hand":41}]})");
+  auto messages = wait_for(1);
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_NE(messages[0].body.find(R"("items":[{"sku":"HS-10001","sellable":20}])"),
+            std::string::npos)
+      << messages[0].body;
+  EXPECT_NE(messages[0].body.find(R"("type":"inventory.availability.dtc-web")"), std::string::npos)
+      << messages[0].body;
+  // The 3PL is excluded for dtc-web: its stock changes nothing the channel sees.
+  post(
+      "/v1/inventory/snapshots",
+      R"({"id":"n2","location":"3pl-central","sequence":1,"items":[{"sku":"HS-10001","on_hand":50}]})");
+  post(
+      "/v1/inventory/adjustments",
+      R"({"adjustments":[{"id":"a1","sku":"HS-10001","location":"wh-east","delta":-11,"sequence":2}]})");
+  messages = wait_for(2);
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_NE(messages[1].body.find(R"("sellable":15)"), std::string::npos) << messages[1].body;
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ((*sim)->Messages().size(), 2u);
+  EXPECT_EQ((*sim)->Stats().duplicates, 0);
 }
 
 // Many clients reserve the same scarce SKUs across channels and locations at once while
