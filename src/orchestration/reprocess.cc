@@ -111,13 +111,8 @@ absl::StatusOr<ReprocessReport> Reprocessor::Plan(const InboundRecord& message) 
     DISTHUB_ASSIGN_OR_RETURN(stored, store_->GetOrder(message.result));
   }
   if (!stored) {
-    OrderQuery q{.channel = order.channel, .limit = 1000};
-    // A channel reference lookup through the listing would be slow for large stores;
-    // the archive normally names the order, so this is the exception.
-    DISTHUB_ASSIGN_OR_RETURN(std::vector<OrderRecord> page, store_->ListOrders(q));
-    for (OrderRecord& o : page) {
-      if (o.channel_ref == order.channel_order_ref) stored = std::move(o);
-    }
+    DISTHUB_ASSIGN_OR_RETURN(stored,
+                             store_->GetOrderByChannelRef(order.channel, order.channel_order_ref));
   }
   if (!stored) {
     r.outcome = "new";

@@ -22,6 +22,10 @@ class ForwardingStore : public Store {
   absl::StatusOr<std::optional<OrderRecord>> GetOrder(const std::string& id) override {
     return inner_->GetOrder(id);
   }
+  absl::StatusOr<std::optional<OrderRecord>> GetOrderByChannelRef(
+      const std::string& channel, const std::string& channel_ref) override {
+    return inner_->GetOrderByChannelRef(channel, channel_ref);
+  }
   absl::StatusOr<std::vector<OrderRecord>> ListOrders(const OrderQuery& q) override {
     return inner_->ListOrders(q);
   }

@@ -393,6 +393,9 @@ class Store {
   virtual absl::Status Write(absl::FunctionRef<absl::Status(WriteTxn&)> fn) = 0;
 
   virtual absl::StatusOr<std::optional<OrderRecord>> GetOrder(const std::string& id) = 0;
+  // The order a channel knows by `channel_ref`, if any.
+  virtual absl::StatusOr<std::optional<OrderRecord>> GetOrderByChannelRef(
+      const std::string& channel, const std::string& channel_ref) = 0;
   virtual absl::StatusOr<std::vector<OrderRecord>> ListOrders(const OrderQuery& query) = 0;
   // Events with seq > after, in order, at most `limit`.
   virtual absl::StatusOr<std::vector<EventRecord>> ListEvents(int64_t after, int limit) = 0;

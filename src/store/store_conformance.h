@@ -92,6 +92,8 @@ TEST_P(StoreConformance, InsertedOrderReadsBackExactlyAfterReopen) {
   Reopen();
   EXPECT_THAT(store_->GetOrder("ord_1"), IsOkAndHolds(Optional(o)));
   EXPECT_THAT(store_->GetOrder("ord_2"), IsOkAndHolds(std::nullopt));
+  EXPECT_THAT(store_->GetOrderByChannelRef(o.channel, o.channel_ref), IsOkAndHolds(Optional(o)));
+  EXPECT_THAT(store_->GetOrderByChannelRef("other", o.channel_ref), IsOkAndHolds(std::nullopt));
 }
 
 TEST_P(StoreConformance, DuplicateIdOrChannelReferenceIsAlreadyExists) {

@@ -550,6 +550,15 @@ class SqliteStore final : public Store {
     return OneOrder(r->get_order.Bind(id));
   }
 
+  absl::StatusOr<std::optional<OrderRecord>> GetOrderByChannelRef(
+      const std::string& channel, const std::string& channel_ref) override {
+    Lease r(this);
+    return QueryOne<OrderRecord>(
+        r->db,
+        StrCat("SELECT ", kOrderColumns, " FROM orders WHERE channel = ? AND channel_ref = ?"),
+        ReadOrder, channel, channel_ref);
+  }
+
   absl::StatusOr<std::vector<OrderRecord>> ListOrders(const OrderQuery& q) override {
     // Built per call: the filter shape varies, and listing is not a hot path.
     std::string sql = StrCat("SELECT ", kOrderColumns, " FROM orders WHERE 1=1");
