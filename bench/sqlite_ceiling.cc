@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <cassert>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -24,51 +25,98 @@ void Check(int rc, sqlite3* db, const char* what) {
   }
 }
 
+void Text(sqlite3_stmt* s, int i, const std::string& v) {
+  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+}
+
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A fresh database under `dir` with the hub's schema and the hub's pragmas, and a second
+// connection checkpointing it in the background as the hub does. The destructor stops
+// the checkpointer, finalizes the statements, closes both and removes `dir`.
+class CeilingDb {
+ public:
+  explicit CeilingDb(std::string dir) : dir_(std::move(dir)) {
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    Check(sqlite3_open((dir_ + "/ceiling.db").c_str(), &db_), db_, "open");
+    for (const char* pragma :
+         {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA cache_size = -65536",
+          "PRAGMA wal_autocheckpoint = 0", "PRAGMA journal_size_limit = 67108864"}) {
+      Check(sqlite3_exec(db_, pragma, nullptr, nullptr, nullptr), db_, pragma);
+    }
+    for (const Migration& m : SqliteMigrations()) {
+      Check(sqlite3_exec(db_, std::string(m.sql).c_str(), nullptr, nullptr, nullptr), db_,
+            "schema");
+    }
+    Check(sqlite3_open((dir_ + "/ceiling.db").c_str(), &ck_), ck_, "open");
+    Check(sqlite3_exec(ck_, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr), ck_,
+          "read");
+    checkpointer_ = std::thread([this] {
+      while (!done_) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        sqlite3_wal_checkpoint_v2(ck_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      }
+    });
+  }
+  ~CeilingDb() {
+    done_ = true;
+    checkpointer_.join();
+    for (sqlite3_stmt* s : statements_) sqlite3_finalize(s);
+    sqlite3_close(ck_);
+    sqlite3_close(db_);
+    std::filesystem::remove_all(dir_);
+  }
+  CeilingDb(const CeilingDb&) = delete;
+  CeilingDb& operator=(const CeilingDb&) = delete;
+
+  sqlite3* db() const { return db_; }
+  void Exec(const char* sql) { Check(sqlite3_exec(db_, sql, nullptr, nullptr, nullptr), db_, sql); }
+  // A statement on the write connection, finalized by the destructor.
+  sqlite3_stmt* Prepare(const char* sql) {
+    sqlite3_stmt* s = nullptr;
+    Check(sqlite3_prepare_v2(db_, sql, -1, &s, nullptr), db_, sql);
+    statements_.push_back(s);
+    return s;
+  }
+  // Runs `s` (a write) and resets it for the next use.
+  void Step(sqlite3_stmt* s, const char* what) {
+    Check(sqlite3_step(s), db_, what);
+    sqlite3_reset(s);
+  }
+
+ private:
+  const std::string dir_;
+  sqlite3* db_ = nullptr;
+  sqlite3* ck_ = nullptr;  // the checkpointer's connection
+  std::atomic<bool> done_{false};
+  std::thread checkpointer_;
+  std::vector<sqlite3_stmt*> statements_;
+};
+
 }  // namespace
 
 double RawCeiling(const std::string& dir, int batch, double seconds,
                   const std::vector<std::string>& bodies, bool with_archive) {
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  sqlite3* db = nullptr;
-  Check(sqlite3_open((dir + "/ceiling.db").c_str(), &db), db, "open");
-  for (const char* pragma : {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL",
-                             "PRAGMA cache_size = -65536", "PRAGMA wal_autocheckpoint = 0",
-                             "PRAGMA journal_size_limit = 67108864"}) {
-    Check(sqlite3_exec(db, pragma, nullptr, nullptr, nullptr), db, pragma);
-  }
-  for (const Migration& m : SqliteMigrations()) {
-    Check(sqlite3_exec(db, std::string(m.sql).c_str(), nullptr, nullptr, nullptr), db, "schema");
-  }
-  // The hub checkpoints from a second connection in the background; so does this.
-  sqlite3* ck = nullptr;
-  Check(sqlite3_open((dir + "/ceiling.db").c_str(), &ck), ck, "open");
-  Check(sqlite3_exec(ck, "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr), ck, "read");
-  std::atomic<bool> done{false};
-  std::thread checkpointer([&] {
-    while (!done) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      sqlite3_wal_checkpoint_v2(ck, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-    }
-  });
-  auto prep = [db](const char* sql) {
-    sqlite3_stmt* s = nullptr;
-    Check(sqlite3_prepare_v2(db, sql, -1, &s, nullptr), db, sql);
-    return s;
-  };
-  sqlite3_stmt* order = prep(
+  CeilingDb c(dir);
+  sqlite3_stmt* order = c.Prepare(
       "INSERT INTO orders (id, channel, channel_ref, status, version, created_at, updated_at, body)"
       " VALUES (?, ?, ?, 'received', 1, ?, ?, ?)");
-  sqlite3_stmt* key = prep(
-      "INSERT INTO idempotency_keys (scope, key, request_hash, resource_id, status_code, created_at)"
+  sqlite3_stmt* key = c.Prepare(
+      "INSERT INTO idempotency_keys (scope, key, request_hash, resource_id, status_code, "
+      "created_at)"
       " VALUES ('loadgen', ?, ?, ?, 201, ?)");
   // The inbound archive row the hub keeps per order (archive.inbound, on by default).
-  sqlite3_stmt* archive = prep(
+  sqlite3_stmt* archive = c.Prepare(
       "INSERT INTO inbound_archive (received_at, source, kind, key, headers, body, outcome, result)"
       " VALUES (?, 'loadgen', 'order', ?, ?, ?, 'accepted', ?)");
   const std::string headers =
       R"({"content-type":"application/json","idempotency-key":"LD-0000000000","host":"127.0.0.1"})";
-  sqlite3_stmt* event = prep(
+  sqlite3_stmt* event = c.Prepare(
       "INSERT INTO events (seq, type, subject, correlation_id, causation_id, occurred_at,"
       " recorded_at, payload) VALUES (?, 'order.received', ?, ?, ?, ?, ?, ?)");
   IdGenerator ids;
@@ -77,59 +125,143 @@ double RawCeiling(const std::string& dir, int batch, double seconds,
   auto start = Steady::now();
   auto deadline = start + std::chrono::duration<double>(seconds);
   while (Steady::now() < deadline) {
-    Check(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), db, "begin");
+    c.Exec("BEGIN IMMEDIATE");
     for (int i = 0; i < batch; ++i, ++orders) {
       const std::string& body = bodies[static_cast<size_t>(orders) % bodies.size()];
       std::string id = ids.Next("ord"), msg = ids.Next("msg");
       std::string ref = fmt::format("LD-ceiling-{:010}", orders);
-      int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
-                        std::chrono::system_clock::now().time_since_epoch()).count();
-      auto text = [](sqlite3_stmt* s, int i, const std::string& v) {
-        sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
-      };
-      text(order, 1, id);
+      int64_t now = NowMicros();
+      Text(order, 1, id);
       sqlite3_bind_text(order, 2, "b2b-portal", -1, SQLITE_STATIC);
-      text(order, 3, ref);
+      Text(order, 3, ref);
       sqlite3_bind_int64(order, 4, now);
       sqlite3_bind_int64(order, 5, now);
-      text(order, 6, body);
-      Check(sqlite3_step(order), db, "insert order");
-      sqlite3_reset(order);
-      text(key, 1, ref);
-      text(key, 2, hash);
-      text(key, 3, id);
+      Text(order, 6, body);
+      c.Step(order, "insert order");
+      Text(key, 1, ref);
+      Text(key, 2, hash);
+      Text(key, 3, id);
       sqlite3_bind_int64(key, 4, now);
-      Check(sqlite3_step(key), db, "insert key");
-      sqlite3_reset(key);
+      c.Step(key, "insert key");
       sqlite3_bind_int64(event, 1, ++seq);
-      text(event, 2, id);
-      text(event, 3, id);
-      text(event, 4, msg);
+      Text(event, 2, id);
+      Text(event, 3, id);
+      Text(event, 4, msg);
       sqlite3_bind_int64(event, 5, now);
       sqlite3_bind_int64(event, 6, now);
-      text(event, 7, body);
-      Check(sqlite3_step(event), db, "insert event");
-      sqlite3_reset(event);
+      Text(event, 7, body);
+      c.Step(event, "insert event");
       if (with_archive) {
         sqlite3_bind_int64(archive, 1, now);
-        text(archive, 2, ref);
-        text(archive, 3, headers);
-        text(archive, 4, body);
-        text(archive, 5, id);
-        Check(sqlite3_step(archive), db, "insert archive");
-        sqlite3_reset(archive);
+        Text(archive, 2, ref);
+        Text(archive, 3, headers);
+        Text(archive, 4, body);
+        Text(archive, 5, id);
+        c.Step(archive, "insert archive");
       }
     }
-    Check(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), db, "commit");
+    c.Exec("COMMIT");
   }
   double elapsed = std::chrono::duration<double>(Steady::now() - start).count();
-  done = true;
-  checkpointer.join();
-  for (sqlite3_stmt* s : {order, key, event, archive}) sqlite3_finalize(s);
-  sqlite3_close(ck);
-  sqlite3_close(db);
-  std::filesystem::remove_all(dir);
   return static_cast<double>(orders) / elapsed;
+}
+
+InventoryCeiling RawInventoryCeiling(
+    const std::string& dir, int batch, double seconds,
+    const std::vector<std::pair<std::string, std::string>>& positions,
+    const std::vector<std::string>& payloads, double release_share) {
+  assert(!positions.empty() && !payloads.empty());
+  CeilingDb c(dir);
+  // The statements of SqliteStore's PutPosition, PutReservation and AppendEvent.
+  sqlite3_stmt* position = c.Prepare(
+      "INSERT OR REPLACE INTO inventory_positions (sku, location, on_hand, reserved, safety_stock,"
+      " inbound, last_sequence, last_as_of, updated_at) VALUES (?, ?, ?, ?, 2, 0, 1, ?, ?)");
+  sqlite3_stmt* reservation = c.Prepare(
+      "INSERT INTO inventory_reservations (order_id, line, location, sku, channel, quantity,"
+      " consumed, state, created_at, updated_at) VALUES (?, ?, ?, ?, 'b2b-portal', ?, 0, ?, ?, ?)"
+      " ON CONFLICT (order_id, line, location) DO UPDATE SET sku = excluded.sku, channel ="
+      " excluded.channel, quantity = excluded.quantity, consumed = excluded.consumed, state ="
+      " excluded.state, updated_at = excluded.updated_at");
+  sqlite3_stmt* event = c.Prepare(
+      "INSERT INTO events (seq, type, subject, correlation_id, causation_id, occurred_at,"
+      " recorded_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  // Every position exists before the first reservation, as the warehouses' snapshot made them.
+  c.Exec("BEGIN IMMEDIATE");
+  for (const auto& [sku, location] : positions) {
+    Text(position, 1, sku);
+    Text(position, 2, location);
+    sqlite3_bind_int64(position, 3, 1000);
+    sqlite3_bind_int64(position, 4, 0);
+    sqlite3_bind_int64(position, 5, NowMicros());
+    sqlite3_bind_int64(position, 6, NowMicros());
+    c.Step(position, "seed position");
+  }
+  c.Exec("COMMIT");
+  struct Held {
+    std::string order;
+    size_t position;
+  };
+  std::vector<Held> held;  // reserved, not released yet
+  IdGenerator ids;
+  uint64_t rng = 0x9e3779b97f4a7c15;
+  auto next = [&rng] {  // xorshift64
+    rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+    return rng;
+  };
+  int64_t seq = 0, commands = 0, reservations = 0;
+  auto start = Steady::now();
+  auto deadline = start + std::chrono::duration<double>(seconds);
+  while (Steady::now() < deadline) {
+    c.Exec("BEGIN IMMEDIATE");
+    for (int i = 0; i < batch; ++i, ++commands) {
+      const bool release =
+          !held.empty() && static_cast<double>(next() >> 11) * 0x1.0p-53 < release_share;
+      Held line;
+      if (release) {
+        const size_t k = next() % held.size();
+        line = std::move(held[k]);
+        held[k] = std::move(held.back());
+        held.pop_back();
+      } else {
+        line = {ids.Next("ord"), static_cast<size_t>(reservations++) % positions.size()};
+      }
+      const auto& [sku, location] = positions[line.position];
+      const std::string& payload = payloads[static_cast<size_t>(commands) % payloads.size()];
+      const std::string cause = ids.Next("msg");
+      const int64_t now = NowMicros();
+      Text(position, 1, sku);
+      Text(position, 2, location);
+      sqlite3_bind_int64(position, 3, 1000 + commands);
+      sqlite3_bind_int64(position, 4, commands);
+      sqlite3_bind_int64(position, 5, now);
+      sqlite3_bind_int64(position, 6, now);
+      c.Step(position, "upsert position");
+      Text(reservation, 1, line.order);
+      sqlite3_bind_int64(reservation, 2, 1);
+      Text(reservation, 3, location);
+      Text(reservation, 4, sku);
+      sqlite3_bind_int64(reservation, 5, 1 + commands % 5);
+      sqlite3_bind_text(reservation, 6, release ? "released" : "active", -1, SQLITE_STATIC);
+      sqlite3_bind_int64(reservation, 7, now);
+      sqlite3_bind_int64(reservation, 8, now);
+      c.Step(reservation, "upsert reservation");
+      sqlite3_bind_int64(event, 1, ++seq);
+      sqlite3_bind_text(event, 2, release ? "inventory.released" : "inventory.reserved", -1,
+                        SQLITE_STATIC);
+      Text(event, 3, line.order);
+      Text(event, 4, line.order);
+      Text(event, 5, cause);
+      sqlite3_bind_int64(event, 6, now);
+      sqlite3_bind_int64(event, 7, now);
+      Text(event, 8, payload);
+      c.Step(event, "insert event");
+      if (!release) held.push_back(std::move(line));
+    }
+    c.Exec("COMMIT");
+  }
+  const double elapsed = std::chrono::duration<double>(Steady::now() - start).count();
+  return {.commands_per_s = static_cast<double>(commands) / elapsed,
+          .reservations_per_s = static_cast<double>(reservations) / elapsed};
 }
 
 }  // namespace disthub
