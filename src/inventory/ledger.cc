@@ -79,6 +79,27 @@ std::string Ledger::LineKey(std::string_view order_id, int line) {
 void Ledger::Clear() {
   skus_.clear();
   lines_.clear();
+  finished_.clear();
+}
+
+uint64_t Ledger::Hash(std::string_view s) { return std::hash<std::string_view>{}(s); }
+
+void Ledger::RetireIfFinished(const std::string& key) {
+  auto it = lines_.find(key);
+  if (it == lines_.end() || it->second.at.empty()) return;
+  bool shipped = false;
+  for (const Reservation& r : it->second.at) {
+    if (r.Held() > 0) return;
+    shipped = shipped || r.consumed > 0;
+  }
+  finished_[Hash(key)] = Finished{.sku_hash = Hash(it->second.at[0].sku), .shipped = shipped};
+  lines_.erase(it);
+}
+
+void Ledger::RetireFinishedLines() {
+  std::vector<std::string> keys;
+  for (const auto& [key, line] : lines_) keys.push_back(key);
+  for (const std::string& key : keys) RetireIfFinished(key);
 }
 
 Position* Ledger::MutablePosition(std::string_view sku, std::string_view location, bool create) {
@@ -153,6 +174,10 @@ Ledger::Saved Ledger::Save(std::string_view sku, std::string_view order_id, int 
       saved.had_line = true;
       saved.line = it->second.at;
     }
+    if (auto it = finished_.find(Hash(saved.line_key)); it != finished_.end()) {
+      saved.had_finished = true;
+      saved.finished = it->second;
+    }
   }
   return saved;
 }
@@ -168,6 +193,11 @@ void Ledger::Restore(Saved saved) {
     lines_[saved.line_key].at = std::move(saved.line);
   } else {
     lines_.erase(saved.line_key);
+  }
+  if (saved.had_finished) {
+    finished_[Hash(saved.line_key)] = saved.finished;
+  } else {
+    finished_.erase(Hash(saved.line_key));
   }
 }
 
@@ -200,6 +230,16 @@ Result Ledger::Reserve(const ReserveRequest& req) {
     if (held > 0) {
       return Refused(StrCat(LineName(req.order_id, req.line), " already holds ", held,
                             " units; release it before reserving ", req.quantity));
+    }
+    // Released earlier: it may be reserved again (a backorder re-check).
+  } else if (auto f = finished_.find(Hash(key)); f != finished_.end()) {
+    if (f->second.sku_hash != Hash(req.sku)) {
+      return Refused(
+          StrCat(LineName(req.order_id, req.line), " was reserved for another SKU, not ", req.sku));
+    }
+    if (f->second.shipped) {
+      return Refused(StrCat(LineName(req.order_id, req.line),
+                            " has already shipped; it cannot be reserved again"));
     }
     // Released earlier: it may be reserved again (a backorder re-check).
   }
@@ -256,6 +296,7 @@ Result Ledger::Reserve(const ReserveRequest& req) {
   }
 
   Result result;
+  finished_.erase(Hash(key));
   Line& line = lines_[key];
   for (auto& [p, take] : takes) {
     p->reserved += take;
@@ -279,8 +320,14 @@ Result Ledger::Reserve(const ReserveRequest& req) {
 }
 
 Result Ledger::Release(std::string_view order_id, int line_no, std::string_view location) {
-  auto it = lines_.find(LineKey(order_id, line_no));
+  const std::string key = LineKey(order_id, line_no);
+  auto it = lines_.find(key);
   if (it == lines_.end()) {
+    if (auto f = finished_.find(Hash(key)); f != finished_.end()) {
+      return Unchanged(StrCat(LineName(order_id, line_no),
+                              f->second.shipped ? " has shipped; there is nothing to release"
+                                                : " was already released"));
+    }
     return Unchanged(StrCat(LineName(order_id, line_no), " holds no reservation"));
   }
   Result result;
@@ -296,7 +343,10 @@ Result Ledger::Release(std::string_view order_id, int line_no, std::string_view 
     result.positions.push_back(*p);
     result.reservations.push_back(r);
   }
-  if (!result.reservations.empty()) return result;
+  if (!result.reservations.empty()) {
+    RetireIfFinished(key);
+    return result;
+  }
   std::string where = location.empty() ? "" : StrCat(" at ", location);
   if (!any) return Unchanged(StrCat(LineName(order_id, line_no), " holds no reservation", where));
   if (consumed) {
@@ -309,8 +359,16 @@ Result Ledger::Release(std::string_view order_id, int line_no, std::string_view 
 Result Ledger::Consume(std::string_view order_id, int line_no, std::string_view location,
                        int64_t quantity) {
   if (quantity <= 0) return Refused(StrCat("quantity must be positive, not ", quantity));
-  auto it = lines_.find(LineKey(order_id, line_no));
+  const std::string key = LineKey(order_id, line_no);
+  auto it = lines_.find(key);
   Reservation* r = it == lines_.end() ? nullptr : FindAt(it->second, location);
+  if (auto f = finished_.find(Hash(key)); r == nullptr && f != finished_.end()) {
+    if (f->second.shipped) {
+      return Unchanged(StrCat(LineName(order_id, line_no), " has shipped all it held already"));
+    }
+    return Refused(StrCat(LineName(order_id, line_no), " at ", location,
+                          " was released; it cannot be shipped"));
+  }
   if (r == nullptr) {
     return Refused(StrCat(LineName(order_id, line_no), " holds no reservation at ", location));
   }
@@ -334,6 +392,7 @@ Result Ledger::Consume(std::string_view order_id, int line_no, std::string_view 
   Result result;
   result.positions.push_back(*p);
   result.reservations.push_back(*r);
+  RetireIfFinished(key);
   return result;
 }
 

@@ -161,9 +161,13 @@ class Ledger {
   const ChannelRule& RuleFor(std::string_view channel) const;
 
   // Loading stored state (start-up, recovery). Reserved totals are recomputed from the
-  // reservations; call LoadPosition for every position first.
+  // reservations; call LoadPosition for every position first, RetireFinishedLines last.
   void LoadPosition(Position p);
   void LoadReservation(Reservation r);
+  // Lines that hold nothing any more (released or shipped) are kept only as a 16-byte
+  // note (which SKU, whether it shipped), enough to answer repeats; their reservation
+  // rows stay in the store. Commands retire lines as they finish; loading calls this.
+  void RetireFinishedLines();
   void Clear();
 
   // --- Commands -------------------------------------------------------------------------
@@ -187,6 +191,7 @@ class Ledger {
   const Position* FindPosition(std::string_view sku, std::string_view location) const;
   // Every position of the SKU, in location order.
   std::vector<Position> Positions(std::string_view sku) const;
+  // The reservations of a line that still holds units (a finished line's are in the store).
   std::vector<Reservation> Reservations(std::string_view order_id, int line) const;
   // What `channel` may sell of `sku` now.
   int64_t Sellable(std::string_view channel, std::string_view sku) const;
@@ -196,6 +201,10 @@ class Ledger {
 
   // What a command may change, saved so a failed write can put it back: every position
   // of one SKU and (if `order_id` is not empty) the reservations of one order line.
+  struct Finished {
+    uint64_t sku_hash = 0;
+    bool shipped = false;  // some of it shipped (else it was all released)
+  };
   struct Saved {
     std::string sku;
     bool had_sku = false;
@@ -203,6 +212,8 @@ class Ledger {
     std::string line_key;
     bool had_line = false;
     std::vector<Reservation> line;
+    bool had_finished = false;
+    Finished finished;
   };
   Saved Save(std::string_view sku, std::string_view order_id = {}, int line = 0) const;
   void Restore(Saved saved);
@@ -229,11 +240,15 @@ class Ledger {
     std::vector<Position> at;  // one per location, sorted by location
   };
   static std::string LineKey(std::string_view order_id, int line);
+  static uint64_t Hash(std::string_view s);
+  // Moves the line to finished_ if it holds nothing.
+  void RetireIfFinished(const std::string& key);
   Position* MutablePosition(std::string_view sku, std::string_view location, bool create);
   Reservation* FindAt(Line& line, std::string_view location);
 
   absl::flat_hash_map<std::string, Sku> skus_;
-  absl::flat_hash_map<std::string, Line> lines_;  // by LineKey
+  absl::flat_hash_map<std::string, Line> lines_;      // by LineKey: lines holding units
+  absl::flat_hash_map<uint64_t, Finished> finished_;  // by Hash(LineKey): the rest
   absl::flat_hash_map<std::string, ChannelRule> rules_;
   ChannelRule default_rule_;
 };

@@ -499,6 +499,7 @@ absl::Status InventoryService::Load() {
       [&](const InventoryPositionRecord& p) { ledger_.LoadPosition(FromRecord(p)); },
       [&](const ReservationRecord& r) { reservations.push_back(FromRecord(r)); }));
   for (Reservation& r : reservations) ledger_.LoadReservation(std::move(r));
+  ledger_.RetireFinishedLines();
   DISTHUB_RETURN_IF_ERROR(ledger_.CheckInvariants());
   // Feeds: what each channel was last told, against what it may sell now.
   if (!feeds_.empty()) {
