@@ -418,7 +418,7 @@ class ReconcileOp final : public WriteOp {
       std::move(started)(run_->record);
     }
     if (run_->record.state == "running") {
-      (void)service_->queue_->Submit(std::make_unique<ReconcileOp>(service_, run_));
+      service_->Submit(std::make_unique<ReconcileOp>(service_, run_));
     }
   }
 
@@ -461,6 +461,31 @@ class ReconcileOp final : public WriteOp {
   ReconciliationRecord before_;
   bool changed_ledger_ = false;
 };
+
+namespace {
+// Counts an operation as outstanding until its Done() has returned, so the service is not
+// destroyed under it.
+class Tracked final : public WriteOp {
+ public:
+  Tracked(std::unique_ptr<WriteOp> inner, std::atomic<int>* outstanding)
+      : inner_(std::move(inner)), outstanding_(outstanding) {}
+  absl::Status Apply(WriteTxn& txn) override { return inner_->Apply(txn); }
+  void Done(absl::Status status) override {
+    inner_->Done(std::move(status));
+    inner_.reset();
+    outstanding_->fetch_sub(1);  // the last touch of the service
+  }
+
+ private:
+  std::unique_ptr<WriteOp> inner_;
+  std::atomic<int>* outstanding_;
+};
+}  // namespace
+
+void InventoryService::Submit(std::unique_ptr<WriteOp> op) {
+  outstanding_.fetch_add(1);
+  (void)queue_->Submit(std::make_unique<Tracked>(std::move(op), &outstanding_));
+}
 
 InventoryService::InventoryService(Store* store, CommitQueue* queue, const Clock* clock,
                                    Registry* metrics, InventoryOptions options)
@@ -567,7 +592,7 @@ absl::Status InventoryService::MarkInterrupted() {
   }
   if (stuck.empty()) return absl::OkStatus();
   std::promise<absl::Status> done;
-  (void)queue_->Submit(std::make_unique<InterruptedOp>(std::move(stuck), &done));
+  Submit(std::make_unique<InterruptedOp>(std::move(stuck), &done));
   return done.get_future().get();
 }
 
@@ -588,7 +613,11 @@ void InventoryService::Stop() {
   if (scheduler_.joinable()) scheduler_.join();
 }
 
-InventoryService::~InventoryService() { Stop(); }
+InventoryService::~InventoryService() {
+  Stop();
+  // Operations still queued finish first (their Done() uses this service).
+  while (outstanding_.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
 
 void InventoryService::ScheduleFeeds() {
   std::unique_lock<std::mutex> lock(feed_mu_);
@@ -596,7 +625,7 @@ void InventoryService::ScheduleFeeds() {
                             [this] { return stopping_; })) {
     if (pending_feed_ == 0 || feed_in_flight_.exchange(true)) continue;
     lock.unlock();
-    (void)queue_->Submit(std::make_unique<FeedOp>(this));
+    Submit(std::make_unique<FeedOp>(this));
     lock.lock();
   }
 }
@@ -639,7 +668,7 @@ std::unique_ptr<WriteOp> MakeOp(InventoryService* s, int command, std::string or
 void InventoryService::Reserve(ReserveRequest request, std::string cause, CommandDone done) {
   std::string order = request.order_id, sku = request.sku;
   int line = request.line;
-  (void)queue_->Submit(MakeOp(
+  Submit(MakeOp(
       this, 0, std::move(order), line, std::move(sku), std::move(cause),
       json::object{{"requested", request.quantity}},
       [request = std::move(request)](Ledger& l) { return l.Reserve(request); }, std::move(done)));
@@ -648,7 +677,7 @@ void InventoryService::Reserve(ReserveRequest request, std::string cause, Comman
 void InventoryService::Release(std::string order_id, int line, std::string location,
                                std::string cause, CommandDone done) {
   std::string order = order_id;
-  (void)queue_->Submit(MakeOp(
+  Submit(MakeOp(
       this, 1, std::move(order), line, "", std::move(cause), json::object{},
       [order_id = std::move(order_id), line, location = std::move(location)](Ledger& l) {
         return l.Release(order_id, line, location);
@@ -659,7 +688,7 @@ void InventoryService::Release(std::string order_id, int line, std::string locat
 void InventoryService::Consume(std::string order_id, int line, std::string location,
                                int64_t quantity, std::string cause, CommandDone done) {
   std::string order = order_id;
-  (void)queue_->Submit(MakeOp(
+  Submit(MakeOp(
       this, 2, std::move(order), line, "", std::move(cause),
       json::object{{"shipped", quantity}, {"location", J(location)}},
       [order_id = std::move(order_id), line, location = std::move(location), quantity](Ledger& l) {
@@ -671,7 +700,7 @@ void InventoryService::Consume(std::string order_id, int line, std::string locat
 void InventoryService::Transfer(std::string order_id, int line, std::string from, std::string to,
                                 std::string cause, CommandDone done) {
   std::string order = order_id;
-  (void)queue_->Submit(MakeOp(
+  Submit(MakeOp(
       this, 3, std::move(order), line, "", std::move(cause),
       json::object{{"from", J(from)}, {"to", J(to)}},
       [order_id = std::move(order_id), line, from = std::move(from),
@@ -681,8 +710,7 @@ void InventoryService::Transfer(std::string order_id, int line, std::string from
 
 void InventoryService::ApplyUpdates(std::string source, std::vector<UpdateItem> items,
                                     UpdatesDone done) {
-  (void)queue_->Submit(
-      std::make_unique<UpdatesOp>(this, std::move(source), std::move(items), std::move(done)));
+  Submit(std::make_unique<UpdatesOp>(this, std::move(source), std::move(items), std::move(done)));
 }
 
 const ChannelRule& InventoryService::RuleFor(const std::string& channel) const {
@@ -718,7 +746,7 @@ void InventoryService::StartReconciliation(ReconcileRequest request, Started sta
                                      .updated_at = now};
   run->request = std::move(request);
   run->started = std::move(started);
-  (void)queue_->Submit(std::make_unique<ReconcileOp>(this, std::move(run)));
+  Submit(std::make_unique<ReconcileOp>(this, std::move(run)));
 }
 
 absl::StatusOr<std::optional<ReconciliationRecord>> InventoryService::GetReconciliation(

@@ -112,7 +112,8 @@ class InventoryService {
   using CommandDone = absl::AnyInvocable<void(absl::StatusOr<Result>) &&>;
   using UpdatesDone = absl::AnyInvocable<void(absl::StatusOr<std::vector<UpdateOutcome>>) &&>;
 
-  // All pointers must outlive the service.
+  // All pointers must outlive the service. Destroying it waits for its operations still in
+  // the queue; destroy it after closing the queue (or while the writer runs).
   InventoryService(Store* store, CommitQueue* queue, const Clock* clock, Registry* metrics,
                    InventoryOptions options);
 
@@ -183,6 +184,8 @@ class InventoryService {
   void CountPending();
   void ScheduleFeeds();
 
+  // Submits to the queue, counting the operation as outstanding until its Done returned.
+  void Submit(std::unique_ptr<WriteOp> op);
   // Writer thread only.
   absl::Status ReloadIfNeeded();
   absl::Status WriteResult(WriteTxn& txn, const Result& r, std::string_view type,
@@ -208,6 +211,7 @@ class InventoryService {
   bool stopping_ ABSL_GUARDED_BY(feed_mu_) = false;
   std::thread scheduler_;
   IdGenerator ids_;
+  std::atomic<int> outstanding_{0};  // operations submitted whose Done has not returned
 };
 
 }  // namespace disthub::inventory
