@@ -16,10 +16,9 @@
 namespace disthub {
 namespace {
 
-constexpr std::string_view kRouteNames[] = {"/v1/orders",  "/v1/orders/{id}", "/v1/orders",
-                                            "/v1/events",  "/v1/schemas",     "/healthz",
-                                            "/readyz",     "/metrics",        "other",
-                                            "operations", "inventory"};
+constexpr std::string_view kRouteNames[] = {
+    "/v1/orders", "/v1/orders/{id}", "/v1/orders", "/v1/events", "/v1/schemas", "/healthz",
+    "/readyz",    "/metrics",        "other",      "operations", "inventory"};
 constexpr std::string_view kRouteMethods[] = {"POST", "GET", "GET", "GET", "GET", "GET",
                                               "GET",  "GET", "any", "any", "any"};
 
@@ -47,7 +46,6 @@ HttpResponse Forbidden(std::string_view why, std::string_view instance) {
 HttpResponse NotFound(std::string_view detail, std::string_view instance) {
   return Problem(404, "not-found", "Not found", detail, instance);
 }
-
 
 bool ValidIdempotencyKey(std::string_view key) {
   if (key.empty() || key.size() > 255) return false;
@@ -87,11 +85,11 @@ void Api::Finish(Route route, const HttpRequest& req, HttpResponse response, Res
   int status = std::clamp(response.status, 0, 599);
   Counter* c = m.by_status[status].load(std::memory_order_acquire);
   if (c == nullptr) {
-    c = deps_.metrics->Counter(
-        "disthub_http_requests_total", "HTTP requests answered, by route, method and status.",
-        {{"route", std::string(kRouteNames[route])},
-         {"method", std::string(kRouteMethods[route])},
-         {"status", StrCat(status)}});
+    c = deps_.metrics->Counter("disthub_http_requests_total",
+                               "HTTP requests answered, by route, method and status.",
+                               {{"route", std::string(kRouteNames[route])},
+                                {"method", std::string(kRouteMethods[route])},
+                                {"status", StrCat(status)}});
     m.by_status[status].store(c, std::memory_order_release);
   }
   c->Inc();
@@ -176,36 +174,32 @@ void Api::Handle(HttpRequest req, Responder respond) {
                       respond);
       }
       return Finish(route, req, Events(req), respond);
-    case kOperations: {
-      if (deps_.delivery == nullptr) {
-        return Finish(kOther, req, NotFound(StrCat("no route for ", path), path), respond);
-      }
-      HttpRequest timing;
-      timing.received = req.received;
-      return deps_.delivery->Handle(
-          req, who,
-          [this, timing = std::move(timing), respond = std::move(respond)](HttpResponse r) mutable {
-            Finish(kOperations, timing, std::move(r), respond);
-          });
-    }
-    case kInventory: {
-      if (deps_.inventory == nullptr) {
-        return Finish(kOther, req, NotFound(StrCat("no route for ", path), path), respond);
-      }
-      HttpRequest timing;
-      timing.received = req.received;
-      return deps_.inventory->Handle(
-          req, who,
-          [this, timing = std::move(timing), respond = std::move(respond)](HttpResponse r) mutable {
-            Finish(kInventory, timing, std::move(r), respond);
-          });
-    }
+    case kOperations:
+      return Delegate(deps_.delivery, kOperations, req, who, respond);
+    case kInventory:
+      return Delegate(deps_.inventory, kInventory, req, who, respond);
     case kSchemas:
       if (method != "GET") return Finish(route, req, allow("GET"), respond);
       return Finish(route, req, Schemas(req, rest), respond);
     default:
       return Finish(kOther, req, NotFound(StrCat("no route for ", path), path), respond);
   }
+}
+
+// Hands a request to a sub-API (delivery, inventory) that answers through `respond`, later
+// and from another thread if it likes; the route's metrics still see it.
+template <typename SubApi>
+void Api::Delegate(SubApi* api, Route route, HttpRequest& req, const Principal& who,
+                   Responder& respond) {
+  if (api == nullptr) {
+    std::string path(req.Path());
+    return Finish(kOther, req, NotFound(StrCat("no route for ", path), path), respond);
+  }
+  HttpRequest timing;
+  timing.received = req.received;
+  api->Handle(req, who,
+              [this, route, timing = std::move(timing), respond = std::move(respond)](
+                  HttpResponse r) mutable { Finish(route, timing, std::move(r), respond); });
 }
 
 void Api::CreateOrder(HttpRequest& req, const Principal& who, Responder& respond) {
@@ -220,10 +214,10 @@ void Api::CreateOrder(HttpRequest& req, const Principal& who, Responder& respond
   }
   std::string_view key = req.Header("idempotency-key");
   if (!key.empty() && !ValidIdempotencyKey(key)) {
-    return reject(Problem(400, "invalid-header", "Invalid Idempotency-Key",
-                          "Idempotency-Key must be 1 to 255 visible ASCII characters", instance,
-                          {{"Idempotency-Key", "must be 1 to 255 visible ASCII characters",
-                            "header"}}));
+    return reject(
+        Problem(400, "invalid-header", "Invalid Idempotency-Key",
+                "Idempotency-Key must be 1 to 255 visible ASCII characters", instance,
+                {{"Idempotency-Key", "must be 1 to 255 visible ASCII characters", "header"}}));
   }
 
   // Parsed and decoded in one pass, without a boost::json tree.
@@ -276,43 +270,42 @@ void Api::CreateOrder(HttpRequest& req, const Principal& who, Responder& respond
                                    .headers = boost::json::serialize(headers),
                                    .body = req.body};
   }
-  deps_.intake->Submit(
-      std::move(intake),
-      [this, req = std::move(req), respond = std::move(respond),
-       instance](absl::StatusOr<IntakeResult> result) mutable {
-        if (!result.ok()) {
-          if (absl::IsInvalidArgument(result.status())) {
-            orders_rejected_->Inc();
-            return Finish(kCreateOrder, req,
-                          Problem(422, "idempotency-key-reused", "Idempotency-Key reused",
-                                  View(result.status().message()), instance,
-                                  {{"Idempotency-Key", std::string(View(result.status().message())),
-                                    "header"}}),
-                          respond);
-          }
-          HttpResponse r = Problem(503, "unavailable", "Not stored; retry",
-                                   StrCat(View(result.status().message()),
-                                          ". Retrying with the same Idempotency-Key is safe."),
-                                   instance);
-          r.headers.emplace_back("Retry-After", "1");
-          return Finish(kCreateOrder, req, std::move(r), respond);
-        }
-        HttpResponse r{.status = result->status_code, .body = std::move(result->order.body)};
-        r.headers.emplace_back("Location", StrCat("/v1/orders/", result->order.id));
-        if (result->outcome == IntakeOutcome::kReplayed) {
-          orders_replayed_->Inc();
-          r.headers.emplace_back("Idempotent-Replayed", "true");
-        } else {
-          orders_created_->Inc();
-        }
-        Finish(kCreateOrder, req, std::move(r), respond);
-      });
+  deps_.intake->Submit(std::move(intake), [this, req = std::move(req), respond = std::move(respond),
+                                           instance](absl::StatusOr<IntakeResult> result) mutable {
+    if (!result.ok()) {
+      if (absl::IsInvalidArgument(result.status())) {
+        orders_rejected_->Inc();
+        return Finish(
+            kCreateOrder, req,
+            Problem(422, "idempotency-key-reused", "Idempotency-Key reused",
+                    View(result.status().message()), instance,
+                    {{"Idempotency-Key", std::string(View(result.status().message())), "header"}}),
+            respond);
+      }
+      HttpResponse r = Problem(503, "unavailable", "Not stored; retry",
+                               StrCat(View(result.status().message()),
+                                      ". Retrying with the same Idempotency-Key is safe."),
+                               instance);
+      r.headers.emplace_back("Retry-After", "1");
+      return Finish(kCreateOrder, req, std::move(r), respond);
+    }
+    HttpResponse r{.status = result->status_code, .body = std::move(result->order.body)};
+    r.headers.emplace_back("Location", StrCat("/v1/orders/", result->order.id));
+    if (result->outcome == IntakeOutcome::kReplayed) {
+      orders_replayed_->Inc();
+      r.headers.emplace_back("Idempotent-Replayed", "true");
+    } else {
+      orders_created_->Inc();
+    }
+    Finish(kCreateOrder, req, std::move(r), respond);
+  });
 }
 
 HttpResponse Api::GetOrder(const HttpRequest& req, const Principal& who, std::string_view id) {
   auto order = deps_.store->GetOrder(std::string(id));
   if (!order.ok()) {
-    return Problem(503, "unavailable", "Store unavailable", View(order.status().message()), req.Path());
+    return Problem(503, "unavailable", "Store unavailable", View(order.status().message()),
+                   req.Path());
   }
   // A key limited to some channels cannot even learn that other channels' orders exist.
   if (!order->has_value() || !who.MayUseChannel((*order)->channel)) {
@@ -350,13 +343,13 @@ HttpResponse Api::ListOrders(const HttpRequest& req, const Principal& who) {
                        req.Path());
     }
   }
-  if (query.before_id.size() > 64 ||
-      query.before_id.find_first_of("'\"\\ ") != std::string::npos) {
+  if (query.before_id.size() > 64 || query.before_id.find_first_of("'\"\\ ") != std::string::npos) {
     return BadQuery("cursor", "is not a cursor this API returned", req.Path());
   }
   auto orders = deps_.store->ListOrders(query);
   if (!orders.ok()) {
-    return Problem(503, "unavailable", "Store unavailable", View(orders.status().message()), req.Path());
+    return Problem(503, "unavailable", "Store unavailable", View(orders.status().message()),
+                   req.Path());
   }
   std::string body = "{\"orders\":[";
   for (size_t i = 0; i < orders->size(); ++i) {
@@ -379,7 +372,8 @@ HttpResponse Api::Events(const HttpRequest& req) {
   if (auto bad = IntParam(q, req, "limit", 1, 1000, 100, limit)) return *bad;
   auto events = deps_.store->ListEvents(after, static_cast<int>(limit));
   if (!events.ok()) {
-    return Problem(503, "unavailable", "Store unavailable", View(events.status().message()), req.Path());
+    return Problem(503, "unavailable", "Store unavailable", View(events.status().message()),
+                   req.Path());
   }
   return Json(200, EventPageJson(*events, after));
 }
@@ -409,10 +403,10 @@ HttpResponse Api::Ready() {
   }
   int64_t pending = deps_.queue->pending();
   if (pending * 10 >= static_cast<int64_t>(deps_.max_pending) * 9) {
-    return Problem(503, "not-ready", "Not ready",
-                   StrCat("the write queue is nearly full (", pending, " of ", deps_.max_pending,
-                          ")"),
-                   "/readyz");
+    return Problem(
+        503, "not-ready", "Not ready",
+        StrCat("the write queue is nearly full (", pending, " of ", deps_.max_pending, ")"),
+        "/readyz");
   }
   return Json(200, StrCat(R"({"status":"ready","write_queue":)", pending, "}"));
 }

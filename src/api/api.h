@@ -19,8 +19,8 @@
 
 #include "api/auth.h"
 #include "api/delivery_api.h"
-#include "api/inventory_api.h"
 #include "api/http.h"
+#include "api/inventory_api.h"
 #include "base/clock.h"
 #include "base/ids.h"
 #include "observe/metrics.h"
@@ -41,10 +41,10 @@ struct ApiDeps {
   Registry* metrics;
   IdGenerator* ids;
   const Clock* clock;
-  int max_pending = 20'000;  // the queue's limit: /readyz reports not ready near it
-  DeliveryApi* delivery = nullptr;  // outbox, dead letters, replays…; null: those routes 404
+  int max_pending = 20'000;           // the queue's limit: /readyz reports not ready near it
+  DeliveryApi* delivery = nullptr;    // outbox, dead letters, replays…; null: those routes 404
   InventoryApi* inventory = nullptr;  // /v1/inventory, /v1/availability; null: those routes 404
-  bool archive_inbound = true;      // keep every order taken in as received (GET /v1/inbound)
+  bool archive_inbound = true;        // keep every order taken in as received (GET /v1/inbound)
 };
 
 class Api final : public HttpHandler {
@@ -53,10 +53,25 @@ class Api final : public HttpHandler {
   void Handle(HttpRequest request, Responder respond) override;
 
   // Routes, for per-route metrics.
-  enum Route { kCreateOrder, kGetOrder, kListOrders, kEvents, kSchemas, kHealth, kReady,
-               kMetrics, kOther, kOperations, kInventory, kRouteCount };
+  enum Route {
+    kCreateOrder,
+    kGetOrder,
+    kListOrders,
+    kEvents,
+    kSchemas,
+    kHealth,
+    kReady,
+    kMetrics,
+    kOther,
+    kOperations,
+    kInventory,
+    kRouteCount
+  };
 
  private:
+  template <typename SubApi>
+  void Delegate(SubApi* api, Route route, HttpRequest& req, const Principal& who,
+                Responder& respond);
   struct RouteMetrics {
     Histogram* latency;
     std::array<std::atomic<Counter*>, 600> by_status{};
