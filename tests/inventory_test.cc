@@ -89,6 +89,10 @@ TEST_F(InventoryTest, ErrorsNameTheFieldAndAuthIsChecked) {
   EXPECT_EQ(r.status, 422);
   EXPECT_NE(r.body.find("#/line"), std::string::npos);
   EXPECT_NE(r.body.find("#/quantity"), std::string::npos);
+  r = Post("/v1/inventory/reservations",
+           R"({"order_id":"o1","line":4294967297,"sku":"X","channel":"b2b-portal","quantity":1})");
+  EXPECT_EQ(r.status, 422);
+  EXPECT_NE(r.body.find("must be from 1 to 1000000"), std::string::npos) << r.body;
   EXPECT_EQ(Get("/v1/inventory/NOPE").status, 404);
   EXPECT_EQ(Get("/v1/availability").status, 400);
   EXPECT_EQ(Get("/v1/availability?channel=nope").status, 400);

@@ -15,7 +15,8 @@ namespace {
 namespace json = boost::json;
 using inventory::Outcome;
 
-constexpr size_t kMaxItems = 10'000;  // updates in one request
+constexpr size_t kMaxItems = 10'000;              // updates in one request
+constexpr int64_t kMaxUnits = 1'000'000'000'000;  // a quantity or a change of stock, at most
 
 // Reads the members of one JSON object, collecting an error per bad field with its path.
 class Fields {
@@ -35,7 +36,9 @@ class Fields {
     }
     return std::string(v->as_string());
   }
-  std::optional<int64_t> Int(std::string_view key, bool required, int64_t min) {
+  // An integer in [min, max]: quantities are bounded so sums over locations cannot overflow.
+  std::optional<int64_t> Int(std::string_view key, bool required, int64_t min,
+                             int64_t max = kMaxUnits) {
     const json::value* v = o_.if_contains(J(key));
     if (v == nullptr || v->is_null()) {
       if (required) Error(key, "is required");
@@ -45,8 +48,8 @@ class Fields {
       Error(key, "must be an integer");
       return std::nullopt;
     }
-    if (v->is_uint64() || v->as_int64() < min) {
-      Error(key, v->is_uint64() ? "is too large" : StrCat("must be at least ", min));
+    if (v->is_uint64() || v->as_int64() < min || v->as_int64() > max) {
+      Error(key, StrCat("must be from ", min, " to ", max));
       return std::nullopt;
     }
     return v->as_int64();
@@ -76,7 +79,7 @@ class Fields {
   }
   // The source's ordering: "sequence" (a positive integer) or "as_of" (RFC 3339).
   void Ordering(int64_t& sequence, absl::Time& as_of) {
-    if (auto s = Int("sequence", false, 1)) sequence = *s;
+    if (auto s = Int("sequence", false, 1, INT64_MAX)) sequence = *s;
     std::string t = Str("as_of", false);
     if (!t.empty()) {
       if (auto parsed = ParseTime(t)) {
@@ -389,7 +392,7 @@ void InventoryApi::Updates(const HttpRequest& req, const Principal& who, bool sn
     } else {
       item.message_id = f.Str("id");
       item.update.location = f.Str("location");
-      item.update.delta = f.Int("delta", true, INT64_MIN + 1);
+      item.update.delta = f.Int("delta", true, -kMaxUnits);
       f.Ordering(item.update.sequence, item.update.as_of);
     }
     items.push_back(std::move(item));
@@ -469,7 +472,7 @@ void InventoryApi::Command(const HttpRequest& req, const Principal& who, std::st
   std::vector<ProblemError> errors;
   Fields f(body, "#", errors);
   std::string order_id = f.Str("order_id");
-  int line = static_cast<int>(f.Int("line", true, 1).value_or(0));
+  int line = static_cast<int>(f.Int("line", true, 1, 1'000'000).value_or(0));
   inventory::ReserveRequest reserve;
   std::string location, from, to;
   int64_t quantity = 0;
