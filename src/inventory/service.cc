@@ -5,9 +5,11 @@
 #include <set>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "base/thread_name.h"
+#include "model/json_escape.h"
 
 namespace disthub::inventory {
 namespace {
@@ -64,32 +66,55 @@ Reservation FromRecord(const ReservationRecord& r) {
 }
 
 // The event payload of an applied command: what it changed, as it now stands.
-std::string Payload(std::string_view command, const Result& r, json::object extra) {
-  json::array reservations, positions;
-  for (const Reservation& x : r.reservations) {
-    reservations.push_back(json::object{{"id", x.Id()},
-                                        {"order_id", J(x.order_id)},
-                                        {"line", x.line},
-                                        {"sku", J(x.sku)},
-                                        {"location", J(x.location)},
-                                        {"channel", J(x.channel)},
-                                        {"quantity", x.quantity},
-                                        {"consumed", x.consumed},
-                                        {"state", J(ReservationStateName(x.state))}});
+void AppendString(std::string& out, std::string_view s) {
+  const size_t at = out.size();
+  out.resize(at + MaxEscapedSize(s));
+  char* end = EscapeJsonString(s, out.data() + at);
+  out.resize(static_cast<size_t>(end - out.data()));
+}
+
+// The event payload of an applied command: `detail` (a serialized JSON object: what was
+// asked) with what the command changed, as it now stands. Written directly, not through a
+// boost::json tree: this runs on the writer thread for every command.
+std::string Payload(std::string_view command, const Result& r, std::string_view detail) {
+  std::string out;
+  out.reserve(detail.size() + 96 + 200 * (r.reservations.size() + r.positions.size()));
+  out.append(detail.substr(0, detail.size() - 1));  // without its closing brace
+  if (detail.size() > 2) out += ',';
+  out += "\"command\":";
+  AppendString(out, command);
+  if (!r.reason.empty()) {
+    out += ",\"note\":";
+    AppendString(out, r.reason);
   }
-  for (const Position& p : r.positions) {
-    positions.push_back(json::object{{"sku", J(p.sku)},
-                                     {"location", J(p.location)},
-                                     {"on_hand", p.on_hand},
-                                     {"reserved", p.reserved},
-                                     {"safety_stock", p.safety_stock},
-                                     {"atp", p.Atp()}});
+  out += ",\"reservations\":[";
+  for (size_t i = 0; i < r.reservations.size(); ++i) {
+    const Reservation& x = r.reservations[i];
+    out += i == 0 ? "{\"id\":" : ",{\"id\":";
+    AppendString(out, x.Id());
+    out += ",\"order_id\":";
+    AppendString(out, x.order_id);
+    absl::StrAppend(&out, ",\"line\":", x.line, ",\"sku\":");
+    AppendString(out, x.sku);
+    out += ",\"location\":";
+    AppendString(out, x.location);
+    out += ",\"channel\":";
+    AppendString(out, x.channel);
+    absl::StrAppend(&out, ",\"quantity\":", x.quantity, ",\"consumed\":", x.consumed,
+                    ",\"state\":\"", ToAbsl(ReservationStateName(x.state)), "\"}");
   }
-  extra["command"] = J(command);
-  if (!r.reason.empty()) extra["note"] = J(r.reason);
-  extra["reservations"] = std::move(reservations);
-  extra["positions"] = std::move(positions);
-  return json::serialize(extra);
+  out += "],\"positions\":[";
+  for (size_t i = 0; i < r.positions.size(); ++i) {
+    const Position& p = r.positions[i];
+    out += i == 0 ? "{\"sku\":" : ",{\"sku\":";
+    AppendString(out, p.sku);
+    out += ",\"location\":";
+    AppendString(out, p.location);
+    absl::StrAppend(&out, ",\"on_hand\":", p.on_hand, ",\"reserved\":", p.reserved,
+                    ",\"safety_stock\":", p.safety_stock, ",\"atp\":", p.Atp(), "}");
+  }
+  out += "]}";
+  return out;
 }
 
 constexpr std::string_view kCommands[] = {"reserve", "release", "consume", "transfer", "update"};
@@ -101,7 +126,7 @@ template <typename Fn>
 class LedgerOp final : public WriteOp {
  public:
   LedgerOp(InventoryService* service, int command, std::string order_id, int line, std::string sku,
-           std::string cause, json::object detail, Fn fn, InventoryService::CommandDone done)
+           std::string cause, std::string detail, Fn fn, InventoryService::CommandDone done)
       : service_(service),
         command_(command),
         order_id_(std::move(order_id)),
@@ -121,9 +146,8 @@ class LedgerOp final : public WriteOp {
     if (result_.outcome != Outcome::kApplied) return absl::OkStatus();
     static constexpr std::string_view kTypes[] = {kEventReserved, kEventReleased, kEventConsumed,
                                                   kEventTransferred};
-    absl::Status s =
-        service_->WriteResult(txn, result_, kTypes[command_], order_id_, cause_,
-                              Payload(kCommands[command_], result_, std::move(detail_)));
+    absl::Status s = service_->WriteResult(txn, result_, kTypes[command_], order_id_, cause_,
+                                           Payload(kCommands[command_], result_, detail_));
     if (!s.ok()) {
       ledger.Restore(std::move(saved));
       return s;
@@ -151,7 +175,7 @@ class LedgerOp final : public WriteOp {
   int line_;
   std::string sku_;
   std::string cause_;
-  json::object detail_;
+  std::string detail_;  // serialized on the caller's thread, not the writer's
   Fn fn_;
   InventoryService::CommandDone done_;
   Result result_;
@@ -230,9 +254,9 @@ class UpdatesOp final : public WriteOp {
         if (u.on_hand) detail["on_hand"] = *u.on_hand;
         if (u.sequence != 0) detail["sequence"] = u.sequence;
         if (u.as_of != absl::InfinitePast()) detail["as_of"] = disthub::FormatTime(u.as_of);
-        DISTHUB_RETURN_IF_ERROR(service_->WriteResult(txn, r, kEventAdjusted, u.sku,
-                                                      item.message_id,
-                                                      Payload("update", r, std::move(detail))));
+        DISTHUB_RETURN_IF_ERROR(
+            service_->WriteResult(txn, r, kEventAdjusted, u.sku, item.message_id,
+                                  Payload("update", r, json::serialize(detail))));
         service_->Touched(u.sku, now);
       }
       outcomes_.push_back(
@@ -360,9 +384,9 @@ class ReconcileOp final : public WriteOp {
         if (r.outcome == Outcome::kApplied) {
           drift->corrected = true;
           ++run.record.corrected;
-          absl::Status s =
-              service_->WriteResult(txn, r, kEventDriftCorrected, c.sku, run.record.id,
-                                    Payload("reconcile", r, DriftJson(*drift, run.record.id)));
+          absl::Status s = service_->WriteResult(
+              txn, r, kEventDriftCorrected, c.sku, run.record.id,
+              Payload("reconcile", r, json::serialize(DriftJson(*drift, run.record.id))));
           if (!s.ok()) {
             ledger.Restore(std::move(saved));
             return s;
@@ -657,10 +681,10 @@ absl::Status InventoryService::WriteResult(WriteTxn& txn, const Result& r, std::
 namespace {
 template <typename Fn>
 std::unique_ptr<WriteOp> MakeOp(InventoryService* s, int command, std::string order_id, int line,
-                                std::string sku, std::string cause, json::object detail, Fn fn,
-                                InventoryService::CommandDone done) {
+                                std::string sku, std::string cause, const json::object& detail,
+                                Fn fn, InventoryService::CommandDone done) {
   return std::make_unique<LedgerOp<Fn>>(s, command, std::move(order_id), line, std::move(sku),
-                                        std::move(cause), std::move(detail), std::move(fn),
+                                        std::move(cause), json::serialize(detail), std::move(fn),
                                         std::move(done));
 }
 }  // namespace

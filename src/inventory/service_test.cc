@@ -1,5 +1,6 @@
 #include "inventory/service.h"
 
+#include <boost/json.hpp>
 #include <filesystem>
 #include <future>
 #include <thread>
@@ -163,6 +164,16 @@ TEST_F(InventoryServiceTest, CommandsAreDurableWithTheirEventsAndSurviveARestart
   EXPECT_EQ((*events)[2].subject, "ord_1");
   EXPECT_EQ((*events)[2].causation_id, "msg-1");
   EXPECT_THAT((*events)[2].payload, HasSubstr(R"("id":"ord_1/1@wh-east")"));
+  for (const EventRecord& e : *events) {  // well-formed JSON, written as boost::json would
+    boost::system::error_code ec;
+    boost::json::value v = boost::json::parse(e.payload, ec);
+    ASSERT_FALSE(ec) << e.payload;
+    EXPECT_EQ(boost::json::serialize(v), e.payload);
+  }
+  EXPECT_THAT(
+      (*events)[2].payload,
+      HasSubstr(
+          R"("requested":12,"command":"reserve","reservations":[{"id":"ord_1/1@wh-east","order_id":"ord_1","line":1,"sku":"HS-1","location":"wh-east","channel":"b2b-portal","quantity":10,"consumed":0,"state":"active"},)"));
 
   // After a restart the ledger is what the store holds: the repeat changes nothing.
   Close();
