@@ -177,6 +177,18 @@ TEST_F(InventoryTest, ReserveReleaseShipAndLateOrRepeatedUpdates) {
   page = Obj(Get("/v1/availability?channel=b2b-portal&limit=1&cursor=HS-10001"));
   EXPECT_EQ(json::serialize(page["items"]), R"([{"sku":"HS-10002","sellable":3}])");
 
+  // Every update taken in is in the inbound archive as received, with what became of it.
+  auto inbound =
+      client_->Get("/v1/inbound?source=wms", {{"Authorization", StrCat("Bearer ", kReaderKey)}});
+  ASSERT_TRUE(inbound.ok());
+  json::object archive = Obj(*inbound);
+  ASSERT_EQ(archive["messages"].as_array().size(), 5u)
+      << inbound->body;  // 3 snapshots, 2 adjustments
+  EXPECT_NE(inbound->body.find(R"("kind":"inventory.adjustments")"), std::string::npos);
+  EXPECT_NE(inbound->body.find("1 applied, 1 stale or unchanged, 0 refused, 0 repeats"),
+            std::string::npos)
+      << inbound->body;
+
   // Every change is an event.
   auto events = client_->Get("/v1/events?after=0&limit=100",
                              {{"Authorization", StrCat("Bearer ", kReaderKey)}});

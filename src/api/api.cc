@@ -258,16 +258,11 @@ void Api::CreateOrder(HttpRequest& req, const Principal& who, Responder& respond
   };
   if (deps_.archive_inbound) {
     // The message exactly as received; credentials are never kept.
-    boost::json::object headers;
-    for (const auto& [name, value] : req.headers) {
-      if (name == "authorization" || name == "cookie" || name == "proxy-authorization") continue;
-      headers[name] = value;
-    }
     intake.inbound = InboundRecord{.received_at = now,
                                    .source = who.partner,
                                    .kind = "order",
                                    .key = std::string(key),
-                                   .headers = boost::json::serialize(headers),
+                                   .headers = KeptHeadersJson(req),
                                    .body = req.body};
   }
   deps_.intake->Submit(std::move(intake), [this, req = std::move(req), respond = std::move(respond),

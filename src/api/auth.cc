@@ -77,8 +77,8 @@ ApiKeys& ApiKeys::operator=(ApiKeys&& other) noexcept {
 }
 
 std::vector<std::string_view> KnownScopes() {
-  return {kScopeOrdersRead,    kScopeOrdersWrite,    kScopeEventsRead,
-          kScopeInventoryRead, kScopeInventoryWrite};
+  return {kScopeOrdersRead, kScopeOrdersWrite, kScopeEventsRead, kScopeInventoryRead,
+          kScopeInventoryWrite};
 }
 
 bool Principal::HasScope(std::string_view scope) const {
@@ -114,9 +114,9 @@ absl::Status ApiKeys::Add(std::string_view sha256_hex, Principal principal) {
   std::transform(digest.begin(), digest.end(), digest.begin(),
                  [](unsigned char c) { return std::tolower(c); });
   if (digest.size() != 64 || digest.find_first_not_of("0123456789abcdef") != std::string::npos) {
-    return absl::InvalidArgumentError(
-        StrCat("key ", principal.key_id, " of partner ", principal.partner,
-               ": key_sha256 must be 64 hexadecimal digits"));
+    return absl::InvalidArgumentError(StrCat("key ", principal.key_id, " of partner ",
+                                             principal.partner,
+                                             ": key_sha256 must be 64 hexadecimal digits"));
   }
   std::string who = StrCat(principal.partner, "/", principal.key_id);
   auto [it, inserted] = by_digest_.emplace(std::move(digest), std::move(principal));

@@ -10,7 +10,9 @@ namespace {
 using ::disthub::testing::StatusIs;
 
 Principal Portal() {
-  return {.partner = "b2b-portal", .key_id = "primary", .scopes = {"orders:write"},
+  return {.partner = "b2b-portal",
+          .key_id = "primary",
+          .scopes = {"orders:write"},
           .channels = {"b2b-portal"}};
 }
 
@@ -43,8 +45,7 @@ TEST(ApiKeys, RefusesMissingMalformedAndUnknownKeys) {
 TEST(ApiKeys, RefusesTheSameKeyTwiceAndMalformedDigests) {
   ApiKeys keys;
   ASSERT_OK(keys.Add(Sha256Hex("s3cret"), Portal()));
-  EXPECT_THAT(keys.Add(Sha256Hex("s3cret"), Portal()),
-              StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_THAT(keys.Add(Sha256Hex("s3cret"), Portal()), StatusIs(absl::StatusCode::kAlreadyExists));
   EXPECT_THAT(keys.Add("abc", Portal()), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 

@@ -17,9 +17,6 @@ namespace json = boost::json;
 constexpr std::string_view kScopeRead = "events:read";
 constexpr std::string_view kScopeOperate = "operations:write";
 
-
-
-
 std::string Time(absl::Time t) { return disthub::FormatTime(t); }
 
 json::object OutboxJson(const OutboxRecord& o) {
@@ -119,12 +116,13 @@ json::object InboundJson(const InboundRecord& r, bool with_body) {
 json::object ReportJson(const ReprocessReport& r) {
   json::array changes, errors;
   for (const FieldChange& c : r.changes) {
-    changes.push_back(json::object{{"pointer", J(c.pointer)}, {"before", J(c.before)}, {"after", J(c.after)}});
+    changes.push_back(
+        json::object{{"pointer", J(c.pointer)}, {"before", J(c.before)}, {"after", J(c.after)}});
   }
   for (const FieldError& e : r.errors) {
     errors.push_back(json::object{{"pointer", J(e.pointer)}, {"detail", J(e.detail)}});
   }
-  return json::object{{"inbound_id", r.inbound_id}, {"outcome", J(r.outcome)},
+  return json::object{{"inbound_id", r.inbound_id},  {"outcome", J(r.outcome)},
                       {"order_id", J(r.order_id)},   {"changes", std::move(changes)},
                       {"errors", std::move(errors)}, {"applied", r.applied}};
 }
@@ -147,8 +145,6 @@ std::optional<int64_t> ToId(std::string_view s) {
 
 // Parses a JSON object body (an empty body is an empty object).
 
-
-
 }  // namespace
 
 bool DeliveryApi::Owns(std::string_view path) {
@@ -166,11 +162,11 @@ void DeliveryApi::Handle(const HttpRequest& req, const Principal& who, Responder
   const std::string& method = req.method;
   const bool reading = method == "GET";
   if (!who.HasScope(reading ? kScopeRead : kScopeOperate)) {
-    return std::move(respond)(Problem(
-        403, "forbidden", "Not allowed",
-        StrCat("the key ", who.partner, "/", who.key_id, " lacks the scope ",
-               reading ? kScopeRead : kScopeOperate),
-        path));
+    return std::move(respond)(
+        Problem(403, "forbidden", "Not allowed",
+                StrCat("the key ", who.partner, "/", who.key_id, " lacks the scope ",
+                       reading ? kScopeRead : kScopeOperate),
+                path));
   }
   const OperatorAction actor{.actor = StrCat(who.partner, "/", who.key_id)};
   auto answer = [&](HttpResponse r) { std::move(respond)(std::move(r)); };
@@ -185,8 +181,10 @@ void DeliveryApi::Handle(const HttpRequest& req, const Principal& who, Responder
     if (!depths.ok()) return fail(depths.status());
     if (deps_.deliverer != nullptr) {
       for (const SubscriberStatus& s : deps_.deliverer->Status()) {
-        json::object o{{"name", J(s.name)},         {"circuit", J(s.circuit)},
-                       {"waiting", s.waiting},      {"in_flight", s.in_flight},
+        json::object o{{"name", J(s.name)},
+                       {"circuit", J(s.circuit)},
+                       {"waiting", s.waiting},
+                       {"in_flight", s.in_flight},
                        {"delivered_since_start", s.delivered},
                        {"dead_lettered_since_start", s.dead}};
         for (const OutboxDepth& d : *depths) {
@@ -209,8 +207,8 @@ void DeliveryApi::Handle(const HttpRequest& req, const Principal& who, Responder
     int64_t limit = 0, cursor = 0;
     if (auto e = IntParam(q, req, "limit", 1, 1000, 50, limit)) return answer(*e);
     if (auto e = IntParam(q, req, "cursor", 0, INT64_MAX, 0, cursor)) return answer(*e);
-    auto rows = store->ListOutbox(q.Get("subscriber"), q.Get("state"), cursor,
-                                  static_cast<int>(limit));
+    auto rows =
+        store->ListOutbox(q.Get("subscriber"), q.Get("state"), cursor, static_cast<int>(limit));
     if (!rows.ok()) return fail(rows.status());
     json::array items;
     for (const OutboxRecord& o : *rows) items.push_back(OutboxJson(o));
@@ -222,10 +220,13 @@ void DeliveryApi::Handle(const HttpRequest& req, const Principal& who, Responder
     if (!reading) return answer(MethodNotAllowed("GET", path));
     auto [id_text, rest] = Tail(path, "/v1/outbox");
     auto id = ToId(id_text);
-    if (!id || !rest.empty()) return answer(Problem(404, "not-found", "Not found", "no such route", path));
+    if (!id || !rest.empty())
+      return answer(Problem(404, "not-found", "Not found", "no such route", path));
     auto rec = store->GetOutbox(*id);
     if (!rec.ok()) return fail(rec.status());
-    if (!*rec) return answer(Problem(404, "not-found", "Not found", StrCat("no outbox message ", *id), path));
+    if (!*rec)
+      return answer(
+          Problem(404, "not-found", "Not found", StrCat("no outbox message ", *id), path));
     auto attempts = store->ListDeliveryAttempts(*id);
     if (!attempts.ok()) return fail(attempts.status());
     json::object o = OutboxJson(**rec);
@@ -292,8 +293,8 @@ void DeliveryApi::Handle(const HttpRequest& req, const Principal& who, Responder
     action.reason = StringField(body, "reason");
     Deliverer* deliverer = deps_.deliverer;
     RetryDeadLetters(deps_.queue, deps_.clock, std::move(ids), std::move(action),
-                     [respond = std::move(respond), deliverer, path](
-                         absl::StatusOr<DeadLetterRetryResult> r) mutable {
+                     [respond = std::move(respond), deliverer,
+                      path](absl::StatusOr<DeadLetterRetryResult> r) mutable {
                        if (!r.ok()) return std::move(respond)(FromStatus(r.status(), path));
                        if (deliverer != nullptr) deliverer->Requeue(r->outbox_ids);
                        json::array retried, skipped;
@@ -309,12 +310,15 @@ void DeliveryApi::Handle(const HttpRequest& req, const Principal& who, Responder
   if (path.starts_with("/v1/dead-letters/")) {
     auto [id_text, action_name] = Tail(path, "/v1/dead-letters");
     auto id = ToId(id_text);
-    if (!id) return answer(Problem(404, "not-found", "Not found", StrCat("no dead letter ", id_text), path));
+    if (!id)
+      return answer(
+          Problem(404, "not-found", "Not found", StrCat("no dead letter ", id_text), path));
     if (action_name.empty()) {
       if (!reading) return answer(MethodNotAllowed("GET", path));
       auto d = store->GetDeadLetter(*id);
       if (!d.ok()) return fail(d.status());
-      if (!*d) return answer(Problem(404, "not-found", "Not found", StrCat("no dead letter ", *id), path));
+      if (!*d)
+        return answer(Problem(404, "not-found", "Not found", StrCat("no dead letter ", *id), path));
       json::object o = DeadLetterJson(**d, /*with_bytes=*/true);
       if ((*d)->kind == "delivery") {
         auto attempts = store->ListDeliveryAttempts((*d)->ref);
@@ -334,15 +338,15 @@ void DeliveryApi::Handle(const HttpRequest& req, const Principal& who, Responder
       Deliverer* deliverer = deps_.deliverer;
       RetryDeadLetters(
           deps_.queue, deps_.clock, {*id}, std::move(action),
-          [respond = std::move(respond), deliverer, path](
-              absl::StatusOr<DeadLetterRetryResult> r) mutable {
+          [respond = std::move(respond), deliverer,
+           path](absl::StatusOr<DeadLetterRetryResult> r) mutable {
             if (!r.ok()) return std::move(respond)(FromStatus(r.status(), path));
             if (!r->skipped.empty()) {
               const auto& [sid, why] = r->skipped.front();
-              return std::move(respond)(Problem(why == "no such dead letter" ? 404 : 409,
-                                                why == "no such dead letter" ? "not-found" : "conflict",
-                                                "Cannot retry", StrCat("dead letter ", sid, ": ", why),
-                                                path));
+              return std::move(respond)(
+                  Problem(why == "no such dead letter" ? 404 : 409,
+                          why == "no such dead letter" ? "not-found" : "conflict", "Cannot retry",
+                          StrCat("dead letter ", sid, ": ", why), path));
             }
             if (deliverer != nullptr) deliverer->Requeue(r->outbox_ids);
             std::move(respond)(Json(200, json::object{{"retried", json::array{r->retried[0]}},
@@ -359,14 +363,13 @@ void DeliveryApi::Handle(const HttpRequest& req, const Principal& who, Responder
       DiscardDeadLetter(deps_.queue, deps_.clock, *id, std::move(action),
                         [respond = std::move(respond), path, id = *id](absl::Status s) mutable {
                           if (!s.ok()) return std::move(respond)(FromStatus(s, path));
-                          std::move(respond)(
-                              Json(200, json::object{{"discarded", id}}));
+                          std::move(respond)(Json(200, json::object{{"discarded", id}}));
                         });
       return;
     }
-    return answer(Problem(404, "not-found", "Not found",
-                          StrCat("dead letters have no action \"", action_name, "\" (retry, discard)"),
-                          path));
+    return answer(Problem(
+        404, "not-found", "Not found",
+        StrCat("dead letters have no action \"", action_name, "\" (retry, discard)"), path));
   }
 
   // Replays
@@ -381,24 +384,27 @@ void DeliveryApi::Handle(const HttpRequest& req, const Principal& who, Responder
     if (method != "POST") return answer(MethodNotAllowed("GET, POST", path));
     if (deps_.replayer == nullptr) {
       return answer(Problem(409, "conflict", "No subscribers",
-                            "no subscribers are configured, so there is nothing to replay to", path));
+                            "no subscribers are configured, so there is nothing to replay to",
+                            path));
     }
     json::object body;
     if (auto e = BodyObject(req, body)) return answer(*e);
     std::string subscriber = StringField(body, "subscriber");
     if (subscriber.empty()) {
       return answer(Problem(422, "invalid-request", "The request is not valid",
-                            "name the subscriber to replay to", path, {{"#/subscriber", "is required"}}));
+                            "name the subscriber to replay to", path,
+                            {{"#/subscriber", "is required"}}));
     }
     auto filter = ReplayFilter::FromJson(req.body);
     if (!filter.ok()) return fail(filter.status());
-    deps_.replayer->Begin(deps_.ids->Next("rpl"), subscriber, *std::move(filter), actor,
-                          [respond = std::move(respond), path](absl::StatusOr<ReplayRecord> r) mutable {
-                            if (!r.ok()) return std::move(respond)(FromStatus(r.status(), path));
-                            HttpResponse resp = Json(202, ReplayJson(*r));
-                            resp.headers.emplace_back("Location", StrCat("/v1/replays/", r->id));
-                            std::move(respond)(std::move(resp));
-                          });
+    deps_.replayer->Begin(
+        deps_.ids->Next("rpl"), subscriber, *std::move(filter), actor,
+        [respond = std::move(respond), path](absl::StatusOr<ReplayRecord> r) mutable {
+          if (!r.ok()) return std::move(respond)(FromStatus(r.status(), path));
+          HttpResponse resp = Json(202, ReplayJson(*r));
+          resp.headers.emplace_back("Location", StrCat("/v1/replays/", r->id));
+          std::move(respond)(std::move(resp));
+        });
     return;
   }
   if (path.starts_with("/v1/replays/")) {
@@ -407,12 +413,15 @@ void DeliveryApi::Handle(const HttpRequest& req, const Principal& who, Responder
       if (!reading) return answer(MethodNotAllowed("GET", path));
       auto r = store->GetReplay(std::string(id));
       if (!r.ok()) return fail(r.status());
-      if (!*r) return answer(Problem(404, "not-found", "Not found", StrCat("no replay ", id), path));
+      if (!*r)
+        return answer(Problem(404, "not-found", "Not found", StrCat("no replay ", id), path));
       return answer(Json(200, ReplayJson(**r)));
     }
-    if (action_name != "cancel") return answer(Problem(404, "not-found", "Not found", "no such route", path));
+    if (action_name != "cancel")
+      return answer(Problem(404, "not-found", "Not found", "no such route", path));
     if (method != "POST") return answer(MethodNotAllowed("POST", path));
-    if (deps_.replayer == nullptr) return answer(Problem(404, "not-found", "Not found", "no replays", path));
+    if (deps_.replayer == nullptr)
+      return answer(Problem(404, "not-found", "Not found", "no replays", path));
     json::object body;
     if (auto e = BodyObject(req, body)) return answer(*e);
     OperatorAction action = actor;
@@ -441,17 +450,20 @@ void DeliveryApi::Handle(const HttpRequest& req, const Principal& who, Responder
       if (reading) {
         auto s = store->GetSubscription(std::string(name));
         if (!s.ok()) return fail(s.status());
-        if (!*s) return answer(Problem(404, "not-found", "Not found", StrCat("no subscription ", name), path));
+        if (!*s)
+          return answer(
+              Problem(404, "not-found", "Not found", StrCat("no subscription ", name), path));
         return answer(Json(200, SubscriptionJson(**s, *last)));
       }
       if (method != "PUT") return answer(MethodNotAllowed("GET, PUT", path));
-      bool valid_name = !name.empty() && name.size() <= 100 &&
-                        std::all_of(name.begin(), name.end(), [](char c) {
-                          return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-                        });
+      bool valid_name =
+          !name.empty() && name.size() <= 100 && std::all_of(name.begin(), name.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+          });
       if (!valid_name) {
         return answer(Problem(422, "invalid-request", "The request is not valid",
-                              "a subscription name is 1 to 100 letters, digits, '-', '_' or '.'", path));
+                              "a subscription name is 1 to 100 letters, digits, '-', '_' or '.'",
+                              path));
       }
       json::object body;
       if (auto e = BodyObject(req, body)) return answer(*e);
@@ -459,12 +471,14 @@ void DeliveryApi::Handle(const HttpRequest& req, const Principal& who, Responder
       if (const json::value* t = body.if_contains("types")) {
         if (!t->is_array()) {
           return answer(Problem(422, "invalid-request", "The request is not valid",
-                                "types must be a list of event types or prefixes ending in *", path));
+                                "types must be a list of event types or prefixes ending in *",
+                                path));
         }
         for (const json::value& x : t->as_array()) {
           if (!x.is_string()) {
             return answer(Problem(422, "invalid-request", "The request is not valid",
-                                  "types must be a list of event types or prefixes ending in *", path));
+                                  "types must be a list of event types or prefixes ending in *",
+                                  path));
           }
           types.emplace_back(x.as_string());
         }
@@ -478,14 +492,14 @@ void DeliveryApi::Handle(const HttpRequest& req, const Principal& who, Responder
         } else if (from->is_int64() && from->as_int64() >= 0 && from->as_int64() <= *last) {
           cursor = from->as_int64();
         } else {
-          return answer(Problem(422, "invalid-request", "The request is not valid",
-                                StrCat("from must be \"start\", \"now\" or a seq from 0 to ", *last),
-                                path));
+          return answer(
+              Problem(422, "invalid-request", "The request is not valid",
+                      StrCat("from must be \"start\", \"now\" or a seq from 0 to ", *last), path));
         }
       }
       PutSubscription(deps_.queue, deps_.clock, std::string(name), std::move(types), cursor, actor,
-                      [respond = std::move(respond), path, last = *last](
-                          absl::StatusOr<SubscriptionRecord> s) mutable {
+                      [respond = std::move(respond), path,
+                       last = *last](absl::StatusOr<SubscriptionRecord> s) mutable {
                         if (!s.ok()) return std::move(respond)(FromStatus(s.status(), path));
                         std::move(respond)(Json(200, SubscriptionJson(*s, last)));
                       });
@@ -502,11 +516,12 @@ void DeliveryApi::Handle(const HttpRequest& req, const Principal& who, Responder
       const json::value* seq = body.if_contains("seq");
       if (seq == nullptr || !seq->is_int64()) {
         return answer(Problem(422, "invalid-request", "The request is not valid",
-                              "give the last seq processed: {\"seq\": N}", path, {{"#/seq", "is required"}}));
+                              "give the last seq processed: {\"seq\": N}", path,
+                              {{"#/seq", "is required"}}));
       }
       AckSubscription(deps_.queue, deps_.clock, std::string(name), seq->as_int64(), *last,
-                      [respond = std::move(respond), path, last = *last](
-                          absl::StatusOr<SubscriptionRecord> s) mutable {
+                      [respond = std::move(respond), path,
+                       last = *last](absl::StatusOr<SubscriptionRecord> s) mutable {
                         if (!s.ok()) return std::move(respond)(FromStatus(s.status(), path));
                         std::move(respond)(Json(200, SubscriptionJson(*s, last)));
                       });
@@ -533,7 +548,8 @@ void DeliveryApi::Handle(const HttpRequest& req, const Principal& who, Responder
   }
   if (path == "/v1/inbound/reprocess") {
     if (method != "POST") return answer(MethodNotAllowed("POST", path));
-    if (deps_.reprocessor == nullptr) return answer(Problem(404, "not-found", "Not found", "no reprocessing", path));
+    if (deps_.reprocessor == nullptr)
+      return answer(Problem(404, "not-found", "Not found", "no reprocessing", path));
     json::object body;
     if (auto e = BodyObject(req, body)) return answer(*e);
     auto int_field = [&](const char* k, int64_t fallback) {
@@ -545,7 +561,8 @@ void DeliveryApi::Handle(const HttpRequest& req, const Principal& who, Responder
     const int64_t limit = std::clamp<int64_t>(int_field("limit", 100), 1, 1000);
     const json::value* dry = body.if_contains("dry_run");
     if (dry != nullptr && !dry->is_bool()) {
-      return answer(Problem(422, "invalid-request", "The request is not valid", "dry_run must be true or false", path));
+      return answer(Problem(422, "invalid-request", "The request is not valid",
+                            "dry_run must be true or false", path));
     }
     if (dry != nullptr && !dry->as_bool()) {
       return answer(Problem(422, "invalid-request", "The request is not valid",
@@ -555,8 +572,8 @@ void DeliveryApi::Handle(const HttpRequest& req, const Principal& who, Responder
     }
     // Oldest first, from from_id: the archive lists newest first, so page backwards from
     // to_id and reverse.
-    auto rows = store->ListInbound(StringField(body, "source"),
-                                   to_id == INT64_MAX ? 0 : to_id + 1, 1000);
+    auto rows =
+        store->ListInbound(StringField(body, "source"), to_id == INT64_MAX ? 0 : to_id + 1, 1000);
     if (!rows.ok()) return fail(rows.status());
     std::vector<InboundRecord> picked;
     for (auto it = rows->rbegin(); it != rows->rend(); ++it) {
@@ -569,10 +586,12 @@ void DeliveryApi::Handle(const HttpRequest& req, const Principal& who, Responder
     for (const InboundRecord& m : picked) {
       auto report = deps_.reprocessor->Plan(m);
       if (!report.ok()) return fail(report.status());
-      counts[report->outcome] = (counts.contains(report->outcome) ? counts[report->outcome].as_int64() : 0) + 1;
+      counts[report->outcome] =
+          (counts.contains(report->outcome) ? counts[report->outcome].as_int64() : 0) + 1;
       reports.push_back(ReportJson(*report));
     }
-    json::object out{{"dry_run", true}, {"counts", std::move(counts)}, {"reports", std::move(reports)}};
+    json::object out{
+        {"dry_run", true}, {"counts", std::move(counts)}, {"reports", std::move(reports)}};
     if (static_cast<int64_t>(picked.size()) == limit) out["next_from_id"] = picked.back().id + 1;
     return answer(Json(200, out));
   }
@@ -580,9 +599,12 @@ void DeliveryApi::Handle(const HttpRequest& req, const Principal& who, Responder
     auto [id_text, rest] = Tail(path, "/v1/inbound");
     if (rest == "reprocess") {
       if (method != "POST") return answer(MethodNotAllowed("POST", path));
-      if (deps_.reprocessor == nullptr) return answer(Problem(404, "not-found", "Not found", "no reprocessing", path));
+      if (deps_.reprocessor == nullptr)
+        return answer(Problem(404, "not-found", "Not found", "no reprocessing", path));
       auto id = ToId(id_text);
-      if (!id) return answer(Problem(404, "not-found", "Not found", StrCat("no inbound message ", id_text), path));
+      if (!id)
+        return answer(
+            Problem(404, "not-found", "Not found", StrCat("no inbound message ", id_text), path));
       Query q = ParseQuery(req, {"dry_run"});
       if (q.error) return answer(*q.error);
       std::string dry = q.Get("dry_run");
@@ -591,7 +613,9 @@ void DeliveryApi::Handle(const HttpRequest& req, const Principal& who, Responder
       }
       auto m = store->GetInbound(*id);
       if (!m.ok()) return fail(m.status());
-      if (!*m) return answer(Problem(404, "not-found", "Not found", StrCat("no inbound message ", *id), path));
+      if (!*m)
+        return answer(
+            Problem(404, "not-found", "Not found", StrCat("no inbound message ", *id), path));
       if (dry != "false") {
         auto report = deps_.reprocessor->Plan(**m);
         if (!report.ok()) return fail(report.status());
@@ -599,21 +623,25 @@ void DeliveryApi::Handle(const HttpRequest& req, const Principal& who, Responder
         o["dry_run"] = true;
         return answer(Json(200, o));
       }
-      deps_.reprocessor->Apply(**m, actor.actor,
-                               [respond = std::move(respond), path](absl::StatusOr<ReprocessReport> r) mutable {
-                                 if (!r.ok()) return std::move(respond)(FromStatus(r.status(), path));
-                                 json::object o = ReportJson(*r);
-                                 o["dry_run"] = false;
-                                 std::move(respond)(Json(200, o));
-                               });
+      deps_.reprocessor->Apply(
+          **m, actor.actor,
+          [respond = std::move(respond), path](absl::StatusOr<ReprocessReport> r) mutable {
+            if (!r.ok()) return std::move(respond)(FromStatus(r.status(), path));
+            json::object o = ReportJson(*r);
+            o["dry_run"] = false;
+            std::move(respond)(Json(200, o));
+          });
       return;
     }
     if (!reading) return answer(MethodNotAllowed("GET", path));
     auto id = ToId(id_text);
-    if (!id || !rest.empty()) return answer(Problem(404, "not-found", "Not found", "no such route", path));
+    if (!id || !rest.empty())
+      return answer(Problem(404, "not-found", "Not found", "no such route", path));
     auto r = store->GetInbound(*id);
     if (!r.ok()) return fail(r.status());
-    if (!*r) return answer(Problem(404, "not-found", "Not found", StrCat("no inbound message ", *id), path));
+    if (!*r)
+      return answer(
+          Problem(404, "not-found", "Not found", StrCat("no inbound message ", *id), path));
     return answer(Json(200, InboundJson(**r, /*with_body=*/true)));
   }
 

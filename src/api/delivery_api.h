@@ -58,7 +58,7 @@ class DeliveryApi {
   // Answers a request on one of these routes, from an authenticated caller.
   void Handle(const HttpRequest& req, const Principal& who, Responder respond);
 
- // GET …/events of a pull subscription: the next page after its cursor, of its types.
+  // GET …/events of a pull subscription: the next page after its cursor, of its types.
   // Also serves GET /v1/events?subscription=NAME.
   HttpResponse SubscriptionEvents(const HttpRequest& req, const std::string& name);
 

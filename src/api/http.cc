@@ -1,5 +1,7 @@
 #include "api/http.h"
 
+#include <boost/json.hpp>
+
 #include "base/strings.h"
 #include "model/json_escape.h"
 
@@ -44,6 +46,15 @@ HttpResponse Problem(int status, std::string_view type_slug, std::string_view ti
   body += '}';
   return HttpResponse{
       .status = status, .content_type = "application/problem+json", .body = std::move(body)};
+}
+
+std::string KeptHeadersJson(const HttpRequest& req) {
+  boost::json::object headers;
+  for (const auto& [name, value] : req.headers) {
+    if (name == "authorization" || name == "cookie" || name == "proxy-authorization") continue;
+    headers[name] = value;
+  }
+  return boost::json::serialize(headers);
 }
 
 }  // namespace disthub

@@ -17,7 +17,7 @@ struct HttpRequest {
   std::string target;  // path and query, as sent: "/v1/orders?limit=10"
   std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
   std::string body;
-  std::string peer;  // "127.0.0.1:53122"
+  std::string peer;                                // "127.0.0.1:53122"
   std::chrono::steady_clock::time_point received;  // when the whole request was read
 
   // The first value of header `lower_name`, or "" if absent.
@@ -54,6 +54,10 @@ class HttpHandler {
   // Runs on an I/O thread; may answer later from another thread through `respond`.
   virtual void Handle(HttpRequest request, Responder respond) = 0;
 };
+
+// The request's headers as a JSON object, credentials (authorization, cookies) left out:
+// what the inbound archive keeps.
+std::string KeptHeadersJson(const HttpRequest& req);
 
 // An RFC 9457 problem document. `type_slug` names a problem documented in docs/api.md
 // ("validation-failed" → "https://disthub.dev/problems/validation-failed").

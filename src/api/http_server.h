@@ -15,9 +15,9 @@
 namespace disthub {
 
 struct HttpServerOptions {
-  std::string host = "127.0.0.1";  // address to bind
-  int port = 8080;                  // 0 picks a free port
-  int io_threads = 2;               // event-loop threads
+  std::string host = "127.0.0.1";    // address to bind
+  int port = 8080;                   // 0 picks a free port
+  int io_threads = 2;                // event-loop threads
   int64_t max_body_bytes = 1 << 20;  // larger bodies get 413 and the connection closes
   int idle_timeout_seconds = 60;     // a connection idle this long is closed
 };

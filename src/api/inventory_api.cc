@@ -181,6 +181,17 @@ json::object ReconciliationJson(const ReconciliationRecord& r, bool with_report)
 
 }  // namespace
 
+std::optional<InboundRecord> InventoryApi::Inbound(const HttpRequest& req, const Principal& who,
+                                                   std::string_view kind) const {
+  if (!archive_inbound_) return std::nullopt;
+  return InboundRecord{.received_at = clock_->Now(),
+                       .source = who.partner,
+                       .kind = std::string(kind),
+                       .key = std::string(req.Header("idempotency-key")),
+                       .headers = KeptHeadersJson(req),
+                       .body = req.body};
+}
+
 bool InventoryApi::Owns(std::string_view path) {
   return path == "/v1/availability" || path.starts_with("/v1/inventory/");
 }
@@ -422,7 +433,8 @@ void InventoryApi::Updates(const HttpRequest& req, const Principal& who, bool sn
                                                   {"refused", refused},
                                                   {"duplicates", duplicates},
                                                   {"results", std::move(results)}}));
-      });
+      },
+      Inbound(req, who, snapshot ? "inventory.snapshot" : "inventory.adjustments"));
 }
 
 void InventoryApi::Reconcile(const HttpRequest& req, const Principal& who, Responder respond) {
@@ -435,6 +447,7 @@ void InventoryApi::Reconcile(const HttpRequest& req, const Principal& who, Respo
   top.Ordering(request.sequence, request.as_of);
   request.apply = top.Bool("apply");
   request.actor = StrCat(who.partner, "/", who.key_id);
+  request.inbound = Inbound(req, who, "inventory.count");
   const json::value* list = body.if_contains("items");
   if (list == nullptr || !list->is_array() || list->as_array().empty()) {
     errors.push_back(

@@ -23,18 +23,22 @@
 // partner; its id (unique per source) makes a repeat return the first outcome.
 #pragma once
 
+#include <optional>
 #include <string_view>
 
 #include "api/auth.h"
 #include "api/http.h"
+#include "base/clock.h"
 #include "inventory/service.h"
 
 namespace disthub {
 
 class InventoryApi {
  public:
-  // `service` must outlive the API.
-  explicit InventoryApi(inventory::InventoryService* service) : service_(service) {}
+  // `service` must outlive the API. With `archive_inbound`, every update and count taken in
+  // is kept in the inbound archive as received (GET /v1/inbound).
+  InventoryApi(inventory::InventoryService* service, const Clock* clock, bool archive_inbound)
+      : service_(service), clock_(clock), archive_inbound_(archive_inbound) {}
 
   // Whether `path` is one of these routes.
   static bool Owns(std::string_view path);
@@ -48,7 +52,13 @@ class InventoryApi {
   void Command(const HttpRequest& req, const Principal& who, std::string_view action,
                Responder respond);
 
+  // The request as the inbound archive keeps it, or nullopt when archiving is off.
+  std::optional<InboundRecord> Inbound(const HttpRequest& req, const Principal& who,
+                                       std::string_view kind) const;
+
   inventory::InventoryService* service_;
+  const Clock* clock_;
+  bool archive_inbound_;
 };
 
 }  // namespace disthub

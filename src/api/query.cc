@@ -1,8 +1,8 @@
 #include "api/query.h"
 
 #include <algorithm>
-#include <boost/url/parse_query.hpp>
 #include <boost/url/params_view.hpp>
+#include <boost/url/parse_query.hpp>
 #include <charconv>
 
 #include "base/strings.h"
@@ -29,8 +29,8 @@ Query ParseQuery(const HttpRequest& req, std::initializer_list<std::string_view>
     if (std::find(known.begin(), known.end(), key) == known.end()) {
       std::string list;
       for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
-      q.error = BadQuery(key, StrCat("is not a parameter of this route (known: ", list, ")"),
-                         req.Path());
+      q.error =
+          BadQuery(key, StrCat("is not a parameter of this route (known: ", list, ")"), req.Path());
       return q;
     }
     q.values[key] = std::string(param.value);

@@ -185,7 +185,8 @@ class RunningHub final : public Hub {
     DISTHUB_RETURN_IF_ERROR(inventory_->Load());
     DISTHUB_RETURN_IF_ERROR(inventory_->MarkInterrupted());
     inventory_->Start();
-    inventory_api_ = std::make_unique<InventoryApi>(inventory_.get());
+    inventory_api_ = std::make_unique<InventoryApi>(inventory_.get(), Clock::Real(),
+                                                    config.archive.inbound);
     metrics_.GaugeFn("disthub_commit_queue_depth", "Writes waiting for the single writer.", {},
                      [q = queue_.get()] { return static_cast<double>(q->pending()); });
     intake_ = std::make_unique<OrderIntake>(queue_.get());

@@ -263,7 +263,11 @@ Result Ledger::Reserve(const ReserveRequest& req) {
   } else {
     for (const std::string& l : req.locations) {
       Position* p = MutablePosition(req.sku, l, /*create=*/false);
-      if (p != nullptr && !rule.Excludes(l) && p->Atp() > 0) candidates.push_back(p);
+      // A location named twice is one candidate: it cannot give its ATP twice.
+      if (p != nullptr && !rule.Excludes(l) && p->Atp() > 0 &&
+          std::find(candidates.begin(), candidates.end(), p) == candidates.end()) {
+        candidates.push_back(p);
+      }
     }
   }
   std::vector<std::pair<Position*, int64_t>> takes;

@@ -74,6 +74,9 @@ TEST_P(LedgerPropertyTest, RandomCommandsKeepEveryInvariant) {
                          .channel = channel,
                          .quantity = 1 + pick(8),
                          .allow_split = pick(2) == 0};
+      if (pick(3) == 0) {  // locations asked for, sometimes the same one twice
+        for (int k = 1 + pick(3); k > 0; --k) req.locations.push_back(kLocations[pick(3)]);
+      }
       r = ledger.Reserve(req);
       if (r.outcome == Outcome::kApplied) {
         EXPECT_LE(req.quantity, sellable_before);

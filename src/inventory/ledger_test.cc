@@ -101,6 +101,23 @@ TEST_F(LedgerTest, ReserveFollowsTheLocationsAskedFor) {
   EXPECT_EQ(ledger_.Reserve(req).outcome, Outcome::kApplied);
 }
 
+TEST_F(LedgerTest, ALocationNamedTwiceGivesItsStockOnce) {
+  // Found by the concurrency test: west (4) was split-taken twice for 6 units.
+  ReserveRequest req = Req("o1", 1, 6);
+  req.locations = {"wh-west", "wh-west"};
+  req.allow_split = true;
+  Result r = ledger_.Reserve(req);
+  EXPECT_EQ(r.outcome, Outcome::kRefused);
+  EXPECT_EQ(r.reason, "the locations asked for have 4 of HS-1; 6 asked");
+  EXPECT_EQ(Reserved("wh-west"), 0);
+  req = Req("o1", 1, 12);
+  req.locations = {"wh-west", "wh-east", "wh-west"};
+  req.allow_split = true;
+  ASSERT_EQ(ledger_.Reserve(req).outcome, Outcome::kApplied);
+  EXPECT_EQ(Reserved("wh-west"), 4);
+  EXPECT_EQ(Reserved("wh-east"), 8);
+}
+
 TEST_F(LedgerTest, ReserveMoreThanTheChannelMaySellIsRefusedWithTheNumbers) {
   Result r = ledger_.Reserve(Req("o1", 1, 15));
   EXPECT_EQ(r.outcome, Outcome::kRefused);

@@ -185,16 +185,18 @@ class LedgerOp final : public WriteOp {
 class UpdatesOp final : public WriteOp {
  public:
   UpdatesOp(InventoryService* service, std::string source, std::vector<UpdateItem> items,
-            InventoryService::UpdatesDone done)
+            InventoryService::UpdatesDone done, std::optional<InboundRecord> inbound)
       : service_(service),
         source_(std::move(source)),
         items_(std::move(items)),
-        done_(std::move(done)) {}
+        done_(std::move(done)),
+        inbound_(std::move(inbound)) {}
 
   absl::Status Apply(WriteTxn& txn) override {
     DISTHUB_RETURN_IF_ERROR(service_->ReloadIfNeeded());
     std::vector<Ledger::Saved> saved;
     absl::Status s = ApplyAll(txn, saved);
+    if (s.ok() && inbound_) s = Archive(txn);
     if (!s.ok()) {
       for (auto it = saved.rbegin(); it != saved.rend(); ++it) {
         service_->ledger_.Restore(std::move(*it));
@@ -216,6 +218,19 @@ class UpdatesOp final : public WriteOp {
   }
 
  private:
+  // The message as received, with what became of it.
+  absl::Status Archive(WriteTxn& txn) {
+    int64_t counts[3] = {0, 0, 0}, duplicates = 0;
+    for (const UpdateOutcome& o : outcomes_) {
+      ++counts[static_cast<int>(o.outcome)];
+      duplicates += o.duplicate;
+    }
+    inbound_->outcome = "accepted";
+    inbound_->result = StrCat(counts[0], " applied, ", counts[1], " stale or unchanged, ",
+                              counts[2], " refused, ", duplicates, " repeats");
+    return txn.InsertInbound(*inbound_).status();
+  }
+
   absl::Status ApplyAll(WriteTxn& txn, std::vector<Ledger::Saved>& saved) {
     Ledger& ledger = service_->ledger_;
     const absl::Time now = service_->clock_->Now();
@@ -270,6 +285,7 @@ class UpdatesOp final : public WriteOp {
   std::vector<UpdateItem> items_;
   InventoryService::UpdatesDone done_;
   std::vector<UpdateOutcome> outcomes_;
+  std::optional<InboundRecord> inbound_;
   bool changed_ledger_ = false;
 };
 
@@ -366,7 +382,15 @@ class ReconcileOp final : public WriteOp {
     Run& run = *run_;
     Ledger& ledger = service_->ledger_;
     const absl::Time now = service_->clock_->Now();
-    if (!run.planned) Plan(run, ledger);
+    if (!run.planned) {
+      Plan(run, ledger);
+      if (run.request.inbound) {  // the count as received, pointing at its reconciliation
+        run.request.inbound->outcome = "accepted";
+        run.request.inbound->result = run.record.id;
+        DISTHUB_RETURN_IF_ERROR(txn.InsertInbound(*run.request.inbound).status());
+        run.request.inbound.reset();
+      }
+    }
     before_ = run.record;
     size_t end = std::min(run.work.size(), static_cast<size_t>(run.record.checked) + kChunk);
     for (size_t i = static_cast<size_t>(run.record.checked); i < end; ++i) {
@@ -733,8 +757,9 @@ void InventoryService::Transfer(std::string order_id, int line, std::string from
 }
 
 void InventoryService::ApplyUpdates(std::string source, std::vector<UpdateItem> items,
-                                    UpdatesDone done) {
-  Submit(std::make_unique<UpdatesOp>(this, std::move(source), std::move(items), std::move(done)));
+                                    UpdatesDone done, std::optional<InboundRecord> inbound) {
+  Submit(std::make_unique<UpdatesOp>(this, std::move(source), std::move(items), std::move(done),
+                                     std::move(inbound)));
 }
 
 const ChannelRule& InventoryService::RuleFor(const std::string& channel) const {

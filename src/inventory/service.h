@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -95,6 +96,7 @@ struct ReconcileRequest {
   absl::Time as_of = absl::InfinitePast();  // a position updated since is not corrected
   bool apply = false;                       // correct the drift, or only report it
   std::string actor;                        // who asked (partner/key)
+  std::optional<InboundRecord> inbound;     // the count as received, archived with the run
 };
 
 inline constexpr std::string_view kEventDriftCorrected = "inventory.drift_corrected";
@@ -138,7 +140,10 @@ class InventoryService {
                 CommandDone done);
   // Applies warehouse updates from `source` in order, all in one transaction; each is
   // recorded with its outcome (stale ones too) and repeats are answered from the record.
-  void ApplyUpdates(std::string source, std::vector<UpdateItem> items, UpdatesDone done);
+  // `inbound`, when given, is the message as received: archived in the same transaction
+  // with what became of it.
+  void ApplyUpdates(std::string source, std::vector<UpdateItem> items, UpdatesDone done,
+                    std::optional<InboundRecord> inbound = std::nullopt);
 
   // Starts reconciling against a full count. It runs in chunks through the writer
   // (commands interleave); `started` gets its record once the first chunk is durable,
