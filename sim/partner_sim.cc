@@ -614,6 +614,7 @@ Verdict PartnerSimImpl::Decide(http::request<http::string_body>& req) {
 
   enum class Outcome { kAccepted, kDuplicate, kAckLost } outcome;
   uint64_t seq = 0;
+  std::optional<PartnerMessage> notify;  // for options_.on_message, called after the lock
   {
     std::lock_guard<std::mutex> lock(mu_);
     ++stats_.received;
@@ -659,10 +660,15 @@ Verdict PartnerSimImpl::Decide(http::request<http::string_body>& req) {
     if (inserted) {
       seq = next_seq_++;
       ++stats_.accepted;
+      message.seq = seq;
+      message.received_at = clock_->Now();
+      if (options_.on_message) {
+        // A copy: the hook sees the body whatever record_bodies says.
+        notify.emplace(message);
+        notify->body = std::string(body);
+      }
       if (options_.max_messages > 0) {
         if (static_cast<int64_t>(messages_.size()) >= options_.max_messages) messages_.pop_front();
-        message.seq = seq;
-        message.received_at = clock_->Now();
         if (options_.record_bodies) message.body = std::move(req.body());
         messages_.push_back(std::move(message));
       }
@@ -682,6 +688,7 @@ Verdict PartnerSimImpl::Decide(http::request<http::string_body>& req) {
       v.delay = std::chrono::milliseconds(f.slow_ms);
     }
   }
+  if (notify) options_.on_message(*notify);
   if (outcome == Outcome::kAckLost) {
     v.kind = Verdict::kReset;
     return v;
@@ -779,8 +786,17 @@ ControlAnswer PartnerSimImpl::Control(http::verb method, std::string_view target
     a.body = "{\"cleared\":true}";
     return a;
   }
-  return problem(404, "Not found",
-                 "control paths: /_sim/stats, /_sim/messages, /_sim/faults, /_sim/down, /_sim/clear");
+  if (auto extra = options_.extra_control_json.find(std::string(name));
+      extra != options_.extra_control_json.end()) {
+    if (!only(http::verb::get)) return problem(405, "Method not allowed", "use GET");
+    a.body = extra->second();
+    return a;
+  }
+  std::string paths = "/_sim/stats, /_sim/messages, /_sim/faults, /_sim/down, /_sim/clear";
+  for (const auto& [extra_name, fn] : options_.extra_control_json) {
+    paths += StrCat(", /_sim/", extra_name);
+  }
+  return problem(404, "Not found", StrCat("control paths: ", paths));
 }
 
 PartnerSimStats PartnerSimImpl::Stats() const {
@@ -900,6 +916,13 @@ absl::StatusOr<std::unique_ptr<PartnerSim>> StartPartnerSim(const PartnerSimOpti
   }
   if (options.max_messages < 0) return absl::InvalidArgumentError("max_messages: must not be negative");
   if (absl::Status s = ValidatePartnerFaults(options.faults); !s.ok()) return s;
+  for (const auto& [name, fn] : options.extra_control_json) {
+    if (name.empty() || name.find_first_of("/?") != std::string::npos || name == "stats" ||
+        name == "messages" || name == "faults" || name == "down" || name == "clear" || !fn) {
+      return absl::InvalidArgumentError(StrCat(
+          "extra_control_json: \"", name, "\" is not a free control path name with a function"));
+    }
+  }
   auto sim = std::make_unique<PartnerSimImpl>(options, listen->first, listen->second);
   if (absl::Status s = sim->Listen(); !s.ok()) return s;
   spdlog::info("partner-sim: listening on {} (key header {}, {} I/O threads)", sim->url(),

@@ -17,6 +17,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -27,6 +29,9 @@
 #include "base/clock.h"
 
 namespace disthub {
+
+class YamlReader;
+struct PartnerMessage;
 
 // A token bucket over all partner requests (control requests are exempt).
 struct PartnerQuota {
@@ -93,6 +98,20 @@ struct PartnerSimOptions {
   // The clock stamping received_at; nullptr: the real clock. Must outlive the sim.
   // (Quota refill, slow answers and down windows use the steady clock.)
   Clock* clock = nullptr;
+
+  // Hooks for simulators built on this one (sim/wms_sim.h); not configurable from YAML.
+  //
+  // Called once for every first delivery recorded (never for duplicates, faults,
+  // rejections or requests without a key), also when its acknowledgement is then lost,
+  // before the answer is written. The message always carries its body, whatever
+  // record_bodies and max_messages say. Runs on an I/O thread outside the sim's lock,
+  // possibly on several threads at once: it must be thread-safe and quick (enqueue and
+  // return). What it captures must outlive the sim, or at least Stop().
+  std::function<void(const PartnerMessage&)> on_message;
+  // More control paths: GET /_sim/NAME answers 200 with the JSON the function returns
+  // (e.g. "warehouse" → /_sim/warehouse). Called on an I/O thread outside the sim's lock;
+  // must be thread-safe. Names must not be one of the built-in control paths.
+  std::map<std::string, std::function<std::string()>> extra_control_json;
 };
 
 struct PartnerSimStats {
@@ -157,9 +176,13 @@ class PartnerSim {
 absl::StatusOr<std::unique_ptr<PartnerSim>> StartPartnerSim(const PartnerSimOptions& options);
 
 // The options of a YAML configuration file (docs/simulators.md); `file` names it in
-// errors, which give file:line and the key path. Unknown keys are errors.
-absl::StatusOr<PartnerSimOptions> ParsePartnerSimConfig(const std::string& yaml,
-                                                        const std::string& file);
+// errors, which give file:line and the key path. Unknown keys are errors. `extra`, when
+// given, reads more top-level keys of the same document with the same reader (e.g. the
+// warehouse simulator's `warehouse:` section), so its errors name file:line too and the
+// keys it reads are not unknown; errors it records there fail the parse.
+absl::StatusOr<PartnerSimOptions> ParsePartnerSimConfig(
+    const std::string& yaml, const std::string& file,
+    const std::function<void(YamlReader& top)>& extra = nullptr);
 
 // The `faults` section alone, as YAML or JSON (PUT /_sim/faults).
 absl::StatusOr<PartnerFaults> ParsePartnerFaults(const std::string& yaml_or_json,

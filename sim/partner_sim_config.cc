@@ -71,8 +71,9 @@ absl::Status Errors(const std::vector<std::string>& errors) {
 
 }  // namespace
 
-absl::StatusOr<PartnerSimOptions> ParsePartnerSimConfig(const std::string& yaml,
-                                                        const std::string& file) {
+absl::StatusOr<PartnerSimOptions> ParsePartnerSimConfig(
+    const std::string& yaml, const std::string& file,
+    const std::function<void(YamlReader& top)>& extra) {
   DISTHUB_ASSIGN_OR_RETURN(YAML::Node root, LoadYaml(yaml, file));
   PartnerSimOptions o;
   std::vector<std::string> errors;
@@ -98,6 +99,7 @@ absl::StatusOr<PartnerSimOptions> ParsePartnerSimConfig(const std::string& yaml,
       return v >= 1 ? std::string() : std::string("must be at least 1");
     });
     top.Section("faults", [&](YamlReader& r) { ReadFaults(r, o.faults); });
+    if (extra) extra(top);
   }
   if (!errors.empty()) return Errors(errors);
   if (absl::Status s = ValidatePartnerFaults(o.faults); !s.ok()) return Annotate(s, file);

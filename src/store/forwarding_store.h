@@ -115,6 +115,31 @@ class ForwardingStore : public Store {
       const std::string& order_id) override {
     return inner_->ListReservations(order_id);
   }
+  absl::StatusOr<std::optional<FulfillmentRecord>> GetFulfillment(const std::string& id) override {
+    return inner_->GetFulfillment(id);
+  }
+  absl::StatusOr<std::vector<FulfillmentRecord>> ListFulfillments(
+      const std::string& order_id) override {
+    return inner_->ListFulfillments(order_id);
+  }
+  absl::StatusOr<std::vector<std::pair<std::pair<std::string, std::string>, int64_t>>>
+  CountFulfillments() override {
+    return inner_->CountFulfillments();
+  }
+  absl::StatusOr<std::vector<TimerRecord>> DueTimers(absl::Time now, int limit) override {
+    return inner_->DueTimers(now, limit);
+  }
+  absl::StatusOr<std::vector<TimerRecord>> ListTimers(const std::string& subject) override {
+    return inner_->ListTimers(subject);
+  }
+  absl::StatusOr<absl::Time> NextTimerDue() override { return inner_->NextTimerDue(); }
+  absl::StatusOr<std::vector<OutboxRecord>> ListOutboxBySubject(
+      const std::string& subject) override {
+    return inner_->ListOutboxBySubject(subject);
+  }
+  absl::StatusOr<std::vector<StatusCount>> CountOrdersByStatus() override {
+    return inner_->CountOrdersByStatus();
+  }
   absl::StatusOr<std::vector<StockUpdateRecord>> ListStockUpdates(const std::string& sku,
                                                                   int64_t before_id,
                                                                   int limit) override {

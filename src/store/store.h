@@ -268,6 +268,34 @@ struct FeedStateRecord {
   friend bool operator==(const FeedStateRecord&, const FeedStateRecord&) = default;
 };
 
+// One fulfillment order: the part of an order one location ships (src/orchestration
+// gives the state and the body their meaning).
+struct FulfillmentRecord {
+  std::string id;        // "ful_01J..."
+  std::string order_id;
+  std::string location;
+  std::string state;     // "released", "acknowledged", "shipped", "cancel_requested", …
+  int attempt = 0;       // release messages sent to the location so far
+  int64_t version = 1;   // bumped by every change
+  absl::Time created_at;
+  absl::Time updated_at;
+  std::string body;      // JSON: lines, shipments, times
+
+  friend bool operator==(const FulfillmentRecord&, const FulfillmentRecord&) = default;
+};
+
+// A durable timer: survives restarts and fires once its time has come.
+struct TimerRecord {
+  // Deterministic per purpose ("ack:ful_01J...:2"), so setting a timer twice keeps one.
+  std::string id;
+  std::string kind;     // what to do when it fires ("ack_deadline", "backorder_recheck", …)
+  std::string subject;  // the order it is about
+  absl::Time due_at;
+  std::string payload;  // JSON for the handler, or ""
+
+  friend bool operator==(const TimerRecord&, const TimerRecord&) = default;
+};
+
 // Selects events for pull feeds and replays. Empty fields match everything.
 struct EventQuery {
   int64_t after = 0;          // seq > after
@@ -379,6 +407,19 @@ class WriteTxn {
   // Creates or replaces what a channel was last told of a SKU.
   virtual absl::Status PutFeedState(const FeedStateRecord& record) = 0;
 
+  // Fulfillment orders are created or replaced whole.
+  virtual absl::Status PutFulfillment(const FulfillmentRecord& record) = 0;
+  virtual absl::StatusOr<std::optional<FulfillmentRecord>> FindFulfillment(
+      const std::string& id) = 0;
+  // The fulfillment orders of one order, oldest first.
+  virtual absl::StatusOr<std::vector<FulfillmentRecord>> FindFulfillments(
+      const std::string& order_id) = 0;
+  // Creates or replaces a timer (by id).
+  virtual absl::Status PutTimer(const TimerRecord& record) = 0;
+  virtual absl::StatusOr<std::optional<TimerRecord>> FindTimer(const std::string& id) = 0;
+  // Removes a timer; removing one that is not there is not an error.
+  virtual absl::Status DeleteTimer(const std::string& id) = 0;
+
   // Runs `fn` so that if it fails, everything it wrote (and every sequence number it
   // took) is undone while the rest of the transaction stands. Returns fn's status.
   virtual absl::Status Isolated(absl::FunctionRef<absl::Status()> fn) = 0;
@@ -463,6 +504,31 @@ class Store {
   // Stock updates for `sku` ("" any), newest first, with ids below `before_id` (0: any).
   virtual absl::StatusOr<std::vector<StockUpdateRecord>> ListStockUpdates(
       const std::string& sku, int64_t before_id, int limit) = 0;
+
+  // Orchestration. A fulfillment order by id; those of one order, oldest first.
+  virtual absl::StatusOr<std::optional<FulfillmentRecord>> GetFulfillment(
+      const std::string& id) = 0;
+  virtual absl::StatusOr<std::vector<FulfillmentRecord>> ListFulfillments(
+      const std::string& order_id) = 0;
+  // Fulfillment orders per (location, state), for metrics.
+  virtual absl::StatusOr<std::vector<std::pair<std::pair<std::string, std::string>, int64_t>>>
+  CountFulfillments() = 0;
+  // Timers due at or before `now`, soonest first, at most `limit`.
+  virtual absl::StatusOr<std::vector<TimerRecord>> DueTimers(absl::Time now, int limit) = 0;
+  // The timers of one subject, soonest first.
+  virtual absl::StatusOr<std::vector<TimerRecord>> ListTimers(const std::string& subject) = 0;
+  // When the next timer is due (InfiniteFuture when there is none).
+  virtual absl::StatusOr<absl::Time> NextTimerDue() = 0;
+  // Outbox messages about one subject (an order), oldest first.
+  virtual absl::StatusOr<std::vector<OutboxRecord>> ListOutboxBySubject(
+      const std::string& subject) = 0;
+  // Per order status, how many orders and the oldest updated_at (order age by state).
+  struct StatusCount {
+    std::string status;
+    int64_t orders = 0;
+    absl::Time oldest_update = absl::InfiniteFuture();
+  };
+  virtual absl::StatusOr<std::vector<StatusCount>> CountOrdersByStatus() = 0;
 
   // Sets the observer every AppendEvent calls (nullptr: none). Call before writing;
   // `observer` must outlive the store's use.

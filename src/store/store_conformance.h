@@ -531,4 +531,87 @@ TEST_P(StoreConformance, UpdatesAnOrderOnlyFromTheVersionItRead) {
   EXPECT_EQ(got->body, next.body);
 }
 
+TEST_P(StoreConformance, FulfillmentsTimersAndOrderFiguresReadBack) {
+  absl::Time t0 = absl::FromUnixSeconds(1'767'225'600);
+  FulfillmentRecord f1{.id = "ful_1", .order_id = "ord_1", .location = "wh-east",
+                       .state = "released", .attempt = 1, .version = 1, .created_at = t0,
+                       .updated_at = t0, .body = R"({"lines":[]})"};
+  FulfillmentRecord f2 = f1;
+  f2.id = "ful_2";
+  f2.location = "wh-west";
+  f2.created_at = t0 + absl::Seconds(1);
+  ASSERT_OK(store_->Write([&](WriteTxn& t) -> absl::Status {
+    DISTHUB_RETURN_IF_ERROR(t.InsertOrder(Order("ord_1")));
+    DISTHUB_RETURN_IF_ERROR(t.PutFulfillment(f2));
+    DISTHUB_RETURN_IF_ERROR(t.PutFulfillment(f1));
+    DISTHUB_RETURN_IF_ERROR(t.PutTimer({.id = "ack:ful_1:1", .kind = "ack_deadline",
+                                        .subject = "ord_1", .due_at = t0 + absl::Minutes(15),
+                                        .payload = "{}"}));
+    DISTHUB_RETURN_IF_ERROR(t.PutTimer({.id = "close:ord_1", .kind = "close",
+                                        .subject = "ord_1", .due_at = t0 + absl::Hours(1)}));
+    // Inside the transaction the writer sees its own rows.
+    DISTHUB_ASSIGN_OR_RETURN(auto mine, t.FindFulfillments("ord_1"));
+    if (mine.size() != 2 || mine[0].id != "ful_1") return absl::InternalError("own rows");
+    DISTHUB_ASSIGN_OR_RETURN(auto timer, t.FindTimer("ack:ful_1:1"));
+    if (!timer || timer->kind != "ack_deadline") return absl::InternalError("own timer");
+    return absl::OkStatus();
+  }));
+  ASSERT_OK_AND_ASSIGN(auto got, store_->GetFulfillment("ful_1"));
+  EXPECT_THAT(got, Optional(f1));
+  ASSERT_OK_AND_ASSIGN(auto list, store_->ListFulfillments("ord_1"));
+  EXPECT_THAT(list, ElementsAre(f1, f2));
+  ASSERT_OK_AND_ASSIGN(auto counts, store_->CountFulfillments());
+  ASSERT_EQ(counts.size(), 2u);
+  EXPECT_EQ(counts[0].first.first, "wh-east");
+  EXPECT_EQ(counts[0].second, 1);
+
+  // Replacing keeps one row; timers come back by due time and disappear when deleted.
+  f1.state = "acknowledged";
+  f1.version = 2;
+  ASSERT_OK(store_->Write([&](WriteTxn& t) { return t.PutFulfillment(f1); }));
+  ASSERT_OK_AND_ASSIGN(got, store_->GetFulfillment("ful_1"));
+  EXPECT_EQ(got->state, "acknowledged");
+  ASSERT_OK_AND_ASSIGN(auto due, store_->DueTimers(t0 + absl::Minutes(20), 10));
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].id, "ack:ful_1:1");
+  ASSERT_OK_AND_ASSIGN(absl::Time next, store_->NextTimerDue());
+  EXPECT_EQ(next, t0 + absl::Minutes(15));
+  ASSERT_OK(store_->Write([&](WriteTxn& t) -> absl::Status {
+    DISTHUB_RETURN_IF_ERROR(t.DeleteTimer("ack:ful_1:1"));
+    return t.DeleteTimer("never-set");  // not an error
+  }));
+  ASSERT_OK_AND_ASSIGN(auto timers, store_->ListTimers("ord_1"));
+  ASSERT_EQ(timers.size(), 1u);
+  EXPECT_EQ(timers[0].id, "close:ord_1");
+  ASSERT_OK_AND_ASSIGN(next, store_->NextTimerDue());
+  EXPECT_EQ(next, t0 + absl::Hours(1));
+
+  ASSERT_OK_AND_ASSIGN(auto by_status, store_->CountOrdersByStatus());
+  ASSERT_EQ(by_status.size(), 1u);
+  EXPECT_EQ(by_status[0].status, "received");
+  EXPECT_EQ(by_status[0].orders, 1);
+  EXPECT_EQ(by_status[0].oldest_update, t0);
+
+  // Survives a reopen (durable timers).
+  Reopen();
+  ASSERT_OK_AND_ASSIGN(next, store_->NextTimerDue());
+  EXPECT_EQ(next, t0 + absl::Hours(1));
+}
+
+TEST_P(StoreConformance, ListsTheOutboxOfOneSubject) {
+  ASSERT_OK(store_->Write([&](WriteTxn& t) -> absl::Status {
+    for (const char* subject : {"ord_1", "ord_2", "ord_1"}) {
+      DISTHUB_ASSIGN_OR_RETURN(int64_t seq, t.AppendEvent(Event(subject)));
+      OutboxRecord o{.subscriber = "erp", .event_seq = seq, .message_type = "order.received",
+                     .subject = subject, .key = "k" + std::to_string(seq)};
+      DISTHUB_RETURN_IF_ERROR(t.InsertOutbox(o).status());
+    }
+    return absl::OkStatus();
+  }));
+  ASSERT_OK_AND_ASSIGN(auto rows, store_->ListOutboxBySubject("ord_1"));
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].event_seq, 1);
+  EXPECT_EQ(rows[1].event_seq, 3);
+}
+
 }  // namespace disthub::testing

@@ -204,6 +204,32 @@ CREATE TABLE availability_feed (
   PRIMARY KEY (channel, sku)
 ) WITHOUT ROWID;
 )sql"},
+    {4, "fulfillment orders, durable timers, outbox by subject", R"sql(
+CREATE TABLE fulfillment_orders (
+  id         TEXT    PRIMARY KEY,
+  order_id   TEXT    NOT NULL,
+  location   TEXT    NOT NULL,
+  state      TEXT    NOT NULL,
+  attempt    INTEGER NOT NULL,
+  version    INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  body       TEXT    NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX fulfillment_orders_by_order ON fulfillment_orders (order_id, created_at);
+
+CREATE TABLE timers (
+  id      TEXT    PRIMARY KEY,
+  kind    TEXT    NOT NULL,
+  subject TEXT    NOT NULL,
+  due_at  INTEGER NOT NULL,
+  payload TEXT    NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX timers_by_due ON timers (due_at);
+CREATE INDEX timers_by_subject ON timers (subject, due_at);
+
+CREATE INDEX outbox_by_subject ON outbox (subject, id);
+)sql"},
 };
 
 }  // namespace

@@ -99,6 +99,17 @@ class Stmt {
 
   void Reset() { sqlite3_reset(stmt_); }
 
+  // Steps to the end after a Bind(), reading every row with `read`.
+  template <typename Read>
+  auto All(Read read) -> absl::StatusOr<std::vector<decltype(read(*this))>> {
+    std::vector<decltype(read(*this))> rows;
+    while (true) {
+      DISTHUB_ASSIGN_OR_RETURN(bool row, Step());
+      if (!row) return rows;
+      rows.push_back(read(*this));
+    }
+  }
+
   int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
   std::optional<int64_t> OptInt(int col) const {
     if (sqlite3_column_type(stmt_, col) == SQLITE_NULL) return std::nullopt;
@@ -320,6 +331,31 @@ ReservationRecord ReadReservation(const Stmt& s) {
                            .updated_at = FromMicros(s.Int(9))};
 }
 
+constexpr std::string_view kFulfillmentColumns =
+    "id, order_id, location, state, attempt, version, created_at, updated_at, body";
+
+FulfillmentRecord ReadFulfillment(const Stmt& s) {
+  return FulfillmentRecord{.id = s.Text(0),
+                           .order_id = s.Text(1),
+                           .location = s.Text(2),
+                           .state = s.Text(3),
+                           .attempt = static_cast<int>(s.Int(4)),
+                           .version = s.Int(5),
+                           .created_at = FromMicros(s.Int(6)),
+                           .updated_at = FromMicros(s.Int(7)),
+                           .body = s.Text(8)};
+}
+
+constexpr std::string_view kTimerColumns = "id, kind, subject, due_at, payload";
+
+TimerRecord ReadTimer(const Stmt& s) {
+  return TimerRecord{.id = s.Text(0),
+                     .kind = s.Text(1),
+                     .subject = s.Text(2),
+                     .due_at = FromMicros(s.Int(3)),
+                     .payload = s.Text(4)};
+}
+
 constexpr std::string_view kReconciliationColumns =
     "id, state, apply, total, checked, drifts, corrected, actor, report, error, created_at, "
     "updated_at";
@@ -470,6 +506,13 @@ class SqliteWriteTxn final : public WriteTxn {
   absl::StatusOr<int64_t> InsertStockUpdate(const StockUpdateRecord& record) override;
   absl::Status PutFeedState(const FeedStateRecord& record) override;
   absl::Status PutReconciliation(const ReconciliationRecord& record) override;
+  absl::Status PutFulfillment(const FulfillmentRecord& record) override;
+  absl::StatusOr<std::optional<FulfillmentRecord>> FindFulfillment(const std::string& id) override;
+  absl::StatusOr<std::vector<FulfillmentRecord>> FindFulfillments(
+      const std::string& order_id) override;
+  absl::Status PutTimer(const TimerRecord& record) override;
+  absl::StatusOr<std::optional<TimerRecord>> FindTimer(const std::string& id) override;
+  absl::Status DeleteTimer(const std::string& id) override;
 
  private:
   SqliteStore* store_;
@@ -951,6 +994,78 @@ class SqliteStore final : public Store {
         ReadStockUpdate, sku, before_id, int64_t{limit});
   }
 
+  absl::StatusOr<std::optional<FulfillmentRecord>> GetFulfillment(const std::string& id) override {
+    Lease r(this);
+    return QueryOne<FulfillmentRecord>(
+        r->db, StrCat("SELECT ", kFulfillmentColumns, " FROM fulfillment_orders WHERE id = ?"),
+        ReadFulfillment, id);
+  }
+
+  absl::StatusOr<std::vector<FulfillmentRecord>> ListFulfillments(
+      const std::string& order_id) override {
+    Lease r(this);
+    return QueryAll<FulfillmentRecord>(
+        r->db,
+        StrCat("SELECT ", kFulfillmentColumns,
+               " FROM fulfillment_orders WHERE order_id = ? ORDER BY created_at, id"),
+        ReadFulfillment, order_id);
+  }
+
+  absl::StatusOr<std::vector<std::pair<std::pair<std::string, std::string>, int64_t>>>
+  CountFulfillments() override {
+    Lease r(this);
+    using Row = std::pair<std::pair<std::string, std::string>, int64_t>;
+    return QueryAll<Row>(r->db,
+                         "SELECT location, state, COUNT(*) FROM fulfillment_orders"
+                         " GROUP BY location, state ORDER BY location, state",
+                         [](const Stmt& s) {
+                           return Row{{s.Text(0), s.Text(1)}, s.Int(2)};
+                         });
+  }
+
+  absl::StatusOr<std::vector<TimerRecord>> DueTimers(absl::Time now, int limit) override {
+    Lease r(this);
+    return QueryAll<TimerRecord>(
+        r->db,
+        StrCat("SELECT ", kTimerColumns, " FROM timers WHERE due_at <= ? ORDER BY due_at, id LIMIT ?"),
+        ReadTimer, Micros(now), int64_t{limit});
+  }
+
+  absl::StatusOr<std::vector<TimerRecord>> ListTimers(const std::string& subject) override {
+    Lease r(this);
+    return QueryAll<TimerRecord>(
+        r->db,
+        StrCat("SELECT ", kTimerColumns, " FROM timers WHERE subject = ? ORDER BY due_at, id"),
+        ReadTimer, subject);
+  }
+
+  absl::StatusOr<absl::Time> NextTimerDue() override {
+    Lease r(this);
+    DISTHUB_ASSIGN_OR_RETURN(
+        std::optional<int64_t> due,
+        QueryOne<int64_t>(r->db, "SELECT due_at FROM timers ORDER BY due_at LIMIT 1",
+                          [](const Stmt& s) { return s.Int(0); }));
+    return due ? FromMicros(*due) : absl::InfiniteFuture();
+  }
+
+  absl::StatusOr<std::vector<OutboxRecord>> ListOutboxBySubject(
+      const std::string& subject) override {
+    Lease r(this);
+    return QueryAll<OutboxRecord>(
+        r->db, StrCat("SELECT ", kOutboxColumns, " FROM outbox WHERE subject = ? ORDER BY id"),
+        [](const Stmt& s) { return ReadOutbox(s); }, subject);
+  }
+
+  absl::StatusOr<std::vector<StatusCount>> CountOrdersByStatus() override {
+    Lease r(this);
+    return QueryAll<StatusCount>(
+        r->db,
+        "SELECT status, COUNT(*), MIN(updated_at) FROM orders GROUP BY status ORDER BY status",
+        [](const Stmt& s) {
+          return StatusCount{
+              .status = s.Text(0), .orders = s.Int(1), .oldest_update = FromMicros(s.Int(2))};
+        });
+  }
 
   void SetEventObserver(EventObserver* observer) override { observer_ = observer; }
 
@@ -974,6 +1089,8 @@ class SqliteStore final : public Store {
     Stmt find_key, insert_key, append_event;
     Stmt insert_outbox, update_outbox, insert_attempt, insert_inbound;
     Stmt put_position, put_reservation, find_stock_update, insert_stock_update, put_feed;
+    Stmt put_fulfillment, find_fulfillment, find_fulfillments, put_timer, find_timer,
+        delete_timer;
     int64_t next_seq = 1;
   };
 
@@ -1102,6 +1219,19 @@ class SqliteStore final : public Store {
     DISTHUB_RETURN_IF_ERROR(w.put_feed.Prepare(
         writer_, "INSERT OR REPLACE INTO availability_feed (channel, sku, sellable, pushed_at) "
                  "VALUES (?, ?, ?, ?)"));
+    DISTHUB_RETURN_IF_ERROR(w.put_fulfillment.Prepare(
+        writer_, StrCat("INSERT OR REPLACE INTO fulfillment_orders (", kFulfillmentColumns,
+                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")));
+    DISTHUB_RETURN_IF_ERROR(w.find_fulfillment.Prepare(
+        writer_, StrCat("SELECT ", kFulfillmentColumns, " FROM fulfillment_orders WHERE id = ?")));
+    DISTHUB_RETURN_IF_ERROR(w.find_fulfillments.Prepare(
+        writer_, StrCat("SELECT ", kFulfillmentColumns,
+                        " FROM fulfillment_orders WHERE order_id = ? ORDER BY created_at, id")));
+    DISTHUB_RETURN_IF_ERROR(w.put_timer.Prepare(
+        writer_, StrCat("INSERT OR REPLACE INTO timers (", kTimerColumns, ") VALUES (?, ?, ?, ?, ?)")));
+    DISTHUB_RETURN_IF_ERROR(w.find_timer.Prepare(
+        writer_, StrCat("SELECT ", kTimerColumns, " FROM timers WHERE id = ?")));
+    DISTHUB_RETURN_IF_ERROR(w.delete_timer.Prepare(writer_, "DELETE FROM timers WHERE id = ?"));
     DISTHUB_RETURN_IF_ERROR(w.insert_stock_update.Prepare(
         writer_, StrCat("INSERT INTO stock_updates (", kStockUpdateColumns,
                         ") VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")));
@@ -1376,6 +1506,41 @@ absl::StatusOr<int64_t> SqliteWriteTxn::InsertStockUpdate(const StockUpdateRecor
                                     r.reason, Micros(r.received_at))
                               .Exec());
   return sqlite3_last_insert_rowid(store_->writer_);
+}
+
+absl::Status SqliteWriteTxn::PutFulfillment(const FulfillmentRecord& r) {
+  return store_->w_.put_fulfillment
+      .Bind(r.id, r.order_id, r.location, r.state, int64_t{r.attempt}, r.version,
+            Micros(r.created_at), Micros(r.updated_at), r.body)
+      .Exec();
+}
+
+absl::StatusOr<std::optional<FulfillmentRecord>> SqliteWriteTxn::FindFulfillment(
+    const std::string& id) {
+  DISTHUB_ASSIGN_OR_RETURN(std::vector<FulfillmentRecord> rows,
+                           store_->w_.find_fulfillment.Bind(id).All(ReadFulfillment));
+  if (rows.empty()) return std::nullopt;
+  return std::move(rows.front());
+}
+
+absl::StatusOr<std::vector<FulfillmentRecord>> SqliteWriteTxn::FindFulfillments(
+    const std::string& order_id) {
+  return store_->w_.find_fulfillments.Bind(order_id).All(ReadFulfillment);
+}
+
+absl::Status SqliteWriteTxn::PutTimer(const TimerRecord& r) {
+  return store_->w_.put_timer.Bind(r.id, r.kind, r.subject, Micros(r.due_at), r.payload).Exec();
+}
+
+absl::StatusOr<std::optional<TimerRecord>> SqliteWriteTxn::FindTimer(const std::string& id) {
+  DISTHUB_ASSIGN_OR_RETURN(std::vector<TimerRecord> rows,
+                           store_->w_.find_timer.Bind(id).All(ReadTimer));
+  if (rows.empty()) return std::nullopt;
+  return std::move(rows.front());
+}
+
+absl::Status SqliteWriteTxn::DeleteTimer(const std::string& id) {
+  return store_->w_.delete_timer.Bind(id).Exec();
 }
 
 absl::Status SqliteWriteTxn::Isolated(absl::FunctionRef<absl::Status()> fn) {
