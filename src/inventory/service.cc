@@ -702,6 +702,81 @@ absl::Status InventoryService::WriteResult(WriteTxn& txn, const Result& r, std::
       .status();
 }
 
+absl::StatusOr<InventoryService::Session> InventoryService::Begin(WriteTxn& txn,
+                                                                  std::string cause) {
+  DISTHUB_RETURN_IF_ERROR(ReloadIfNeeded());
+  return Session(this, &txn, std::move(cause));
+}
+
+void InventoryService::Finish(const Session& session, const absl::Status& batch) {
+  if (!batch.ok()) {
+    if (session.changed()) dirty_ = true;
+    return;
+  }
+  for (const auto& [command, outcome] : session.counted_) Count(command, outcome);
+}
+
+template <typename Fn>
+absl::StatusOr<Result> InventoryService::Session::Run(int command, const std::string& sku,
+                                                      const std::string& order_id, int line,
+                                                      std::string detail, Fn fn) {
+  Ledger& ledger = service_->ledger_;
+  Ledger::Saved saved = ledger.Save(sku, order_id, line);
+  Result r = fn(ledger);
+  counted_.emplace_back(command, r.outcome);
+  if (r.outcome != Outcome::kApplied) return r;
+  static constexpr std::string_view kTypes[] = {kEventReserved, kEventReleased, kEventConsumed,
+                                                kEventTransferred};
+  absl::Status s = service_->WriteResult(*txn_, r, kTypes[command], order_id, cause_,
+                                         Payload(kCommands[command], r, detail));
+  if (!s.ok()) {
+    ledger.Restore(std::move(saved));
+    counted_.pop_back();
+    return s;
+  }
+  saved_.push_back(std::move(saved));
+  if (!r.positions.empty()) service_->Touched(r.positions[0].sku, service_->clock_->Now());
+  return r;
+}
+
+void InventoryService::Session::UndoTo(size_t mark) {
+  while (saved_.size() > mark) {
+    service_->ledger_.Restore(std::move(saved_.back()));
+    saved_.pop_back();
+  }
+}
+
+absl::StatusOr<Result> InventoryService::Session::Reserve(const ReserveRequest& request) {
+  return Run(0, request.sku, request.order_id, request.line,
+             json::serialize(json::object{{"requested", request.quantity}}),
+             [&](Ledger& l) { return l.Reserve(request); });
+}
+
+absl::StatusOr<Result> InventoryService::Session::Release(const std::string& order_id, int line,
+                                                          const std::string& location) {
+  std::string sku = ledger().LineSku(order_id, line);
+  return Run(1, sku, order_id, line, "{}",
+             [&](Ledger& l) { return l.Release(order_id, line, location); });
+}
+
+absl::StatusOr<Result> InventoryService::Session::Consume(const std::string& order_id, int line,
+                                                          const std::string& location,
+                                                          int64_t quantity) {
+  std::string sku = ledger().LineSku(order_id, line);
+  return Run(2, sku, order_id, line,
+             json::serialize(json::object{{"shipped", quantity}, {"location", location}}),
+             [&](Ledger& l) { return l.Consume(order_id, line, location, quantity); });
+}
+
+absl::StatusOr<Result> InventoryService::Session::Transfer(const std::string& order_id, int line,
+                                                           const std::string& from,
+                                                           const std::string& to) {
+  std::string sku = ledger().LineSku(order_id, line);
+  return Run(3, sku, order_id, line,
+             json::serialize(json::object{{"from", from}, {"to", to}}),
+             [&](Ledger& l) { return l.Transfer(order_id, line, from, to); });
+}
+
 namespace {
 template <typename Fn>
 std::unique_ptr<WriteOp> MakeOp(InventoryService* s, int command, std::string order_id, int line,

@@ -168,6 +168,55 @@ class InventoryService {
   const ChannelRule& RuleFor(const std::string& channel) const;
   const std::vector<std::string>& channels() const { return options_.channels; }
 
+  // Ledger commands inside another writer operation's transaction (orchestration), so an
+  // order's state change and its reservations commit or roll back together. Only on the
+  // writer thread, from a WriteOp's Apply:
+  //
+  //   absl::Status Apply(WriteTxn& txn) override {
+  //     DISTHUB_ASSIGN_OR_RETURN(session_, inventory->Begin(txn, cause));
+  //     ... session_->Reserve(...) ...
+  //     // on failure: session_->UndoTo(0) before returning the error
+  //   }
+  //   void Done(absl::Status s) override { inventory->Finish(*session_, s); }
+  class Session {
+   public:
+    absl::StatusOr<Result> Reserve(const ReserveRequest& request);
+    absl::StatusOr<Result> Release(const std::string& order_id, int line,
+                                   const std::string& location = "");
+    absl::StatusOr<Result> Consume(const std::string& order_id, int line,
+                                   const std::string& location, int64_t quantity);
+    absl::StatusOr<Result> Transfer(const std::string& order_id, int line, const std::string& from,
+                                    const std::string& to);
+    // The ledger as it stands in this transaction, for sourcing decisions.
+    const Ledger& ledger() const { return service_->ledger_; }
+    // Undoes in the ledger every command since `mark` (a count of commands, from Mark()),
+    // newest first. The caller rolls back the store side (its savepoint or its Apply).
+    size_t Mark() const { return saved_.size(); }
+    void UndoTo(size_t mark);
+    bool changed() const { return !saved_.empty(); }
+
+   private:
+    friend class InventoryService;
+    Session(InventoryService* service, WriteTxn* txn, std::string cause)
+        : service_(service), txn_(txn), cause_(std::move(cause)) {}
+    template <typename Fn>
+    absl::StatusOr<Result> Run(int command, const std::string& sku, const std::string& order_id,
+                               int line, std::string detail, Fn fn);
+
+    InventoryService* service_;
+    WriteTxn* txn_;
+    std::string cause_;
+    std::vector<Ledger::Saved> saved_;                 // one per applied command
+    std::vector<std::pair<int, Outcome>> counted_;     // every command run, for metrics
+  };
+  // Starts a session in `txn` (reloading the ledger first if a failed batch left it ahead
+  // of the store). `cause` is the causation id of the events it writes.
+  absl::StatusOr<Session> Begin(WriteTxn& txn, std::string cause);
+  // After the batch, with Done's status: counts the commands, or, when the batch did not
+  // commit and the session changed the ledger, makes the ledger reload before the next
+  // command.
+  void Finish(const Session& session, const absl::Status& batch);
+
  private:
   template <typename Fn>
   friend class LedgerOp;

@@ -10,8 +10,8 @@ namespace {
 
 class IntakeOp final : public WriteOp {
  public:
-  IntakeOp(IntakeRequest request, OrderIntake::Callback done)
-      : request_(std::move(request)), done_(std::move(done)) {}
+  IntakeOp(IntakeRequest request, const IntakeHooks* hooks, OrderIntake::Callback done)
+      : request_(std::move(request)), hooks_(hooks), done_(std::move(done)) {}
 
   absl::Status Apply(WriteTxn& txn) override {
     const IntakeRequest& r = request_;
@@ -53,6 +53,7 @@ class IntakeOp final : public WriteOp {
                                                           .recorded_at = absl::Now(),
                                                           .payload = r.order.body})
                                   .status());
+      if (hooks_->in_txn) DISTHUB_RETURN_IF_ERROR(hooks_->in_txn(txn, r.order));
       result_ = {IntakeOutcome::kCreated, r.order, 201};
     }
     DISTHUB_RETURN_IF_ERROR(Archive(txn));
@@ -78,6 +79,9 @@ class IntakeOp final : public WriteOp {
 
   void Done(absl::Status status) override {
     if (status.ok()) {
+      if (result_.outcome == IntakeOutcome::kCreated && hooks_->created) {
+        hooks_->created(result_.order, request_.causation_id);
+      }
       std::move(done_)(std::move(result_));
     } else {
       std::move(done_)(std::move(status));
@@ -86,6 +90,7 @@ class IntakeOp final : public WriteOp {
 
  private:
   IntakeRequest request_;
+  const IntakeHooks* hooks_;
   OrderIntake::Callback done_;
   IntakeResult result_{IntakeOutcome::kCreated, {}, 201};
 };
@@ -108,7 +113,7 @@ OrderRecord AcceptNewOrder(Order& order, IdGenerator& ids, absl::Time now) {
 
 void OrderIntake::Submit(IntakeRequest request, Callback done) {
   // A refused op is answered by the queue through Done(), so `done` runs exactly once.
-  (void)queue_->Submit(std::make_unique<IntakeOp>(std::move(request), std::move(done)));
+  (void)queue_->Submit(std::make_unique<IntakeOp>(std::move(request), &hooks_, std::move(done)));
 }
 
 }  // namespace disthub

@@ -6,6 +6,7 @@
 // back and nothing is written twice.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "absl/functional/any_invocable.h"
@@ -43,10 +44,19 @@ struct IntakeResult {
 // at `now`; returns its store record (version 1, the canonical document as body).
 OrderRecord AcceptNewOrder(Order& order, IdGenerator& ids, absl::Time now);
 
+// What orchestration does with a new order: `in_txn` runs inside the order's own
+// transaction (a durable "take it forward" timer, so a crash right after the commit cannot
+// strand it); `created` runs on the writer thread once it committed (the prompt nudge).
+struct IntakeHooks {
+  std::function<absl::Status(WriteTxn&, const OrderRecord&)> in_txn;
+  std::function<void(const OrderRecord&, const std::string& cause)> created;
+};
+
 class OrderIntake {
  public:
   // `queue` must outlive this object.
-  explicit OrderIntake(CommitQueue* queue) : queue_(queue) {}
+  explicit OrderIntake(CommitQueue* queue, IntakeHooks hooks = {})
+      : queue_(queue), hooks_(std::move(hooks)) {}
 
   // Called exactly once with the outcome, after it is durable: from the writer thread, or
   // from the calling thread when the queue refuses the work. Errors:
@@ -57,6 +67,7 @@ class OrderIntake {
 
  private:
   CommitQueue* queue_;
+  const IntakeHooks hooks_;
 };
 
 }  // namespace disthub

@@ -1,0 +1,216 @@
+// The order lifecycle (DESIGN.md, Order lifecycle): takes accepted orders through
+// sourcing, reservation, release to the warehouses, acknowledgement, shipment and
+// invoicing, with backorders, retries, reroutes, escalation and cancellation.
+//
+//   order:        received → accepted → allocated | backordered → released →
+//                 acknowledged → partially_shipped → shipped → invoiced → closed,
+//                 and cancelled
+//   fulfillment:  released → acknowledged → shipped, or cancel_requested → cancelled,
+//                 or rerouted (one per shipping location; a reroute makes a new one)
+//
+// Every step is one WriteOp through the single writer: it reads the order and its
+// fulfillment orders inside the transaction, decides, and writes the new state, its
+// events (each transition is one), the outbound messages they route to partners (the
+// outbox), its reservations (the inventory ledger, in the same transaction) and its timers.
+// A restart therefore resumes every order where its last commit left it; timers live in
+// the store and fire after a restart as before it.
+//
+// Outbound messages are events routed by the outbox to subscribers (configuration):
+//   fulfillment.release.LOCATION   the release of a fulfillment order to its warehouse
+//   fulfillment.cancel.LOCATION    a request to cancel it (the warehouse answers)
+//   invoice.posted                 the invoice for what shipped, to the ERP
+//   order.status.CHANNEL           the order's status, for the steps the channel wants
+//   alert.*                        escalations and anomalies, for an alert webhook
+// Their subject is the order id, so one order's messages reach a partner in order.
+//
+// Inbound messages (warehouse acknowledgements, shipments, cancellation answers, the
+// channel's cancellation) are idempotent by state: a repeat is answered kUnchanged with
+// the reason and changes nothing; an impossible one is kRefused with the reason.
+//
+// Thread-safety: every public method may be called from any thread. Callbacks run on the
+// writer thread and must be quick.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "base/clock.h"
+#include "base/ids.h"
+#include "inventory/service.h"
+#include "observe/metrics.h"
+#include "orchestration/catalog.h"
+#include "orchestration/order_intake.h"
+#include "orchestration/sourcing.h"
+#include "store/commit_queue.h"
+#include "store/store.h"
+
+namespace disthub::orchestration {
+
+// Timer kinds.
+inline constexpr std::string_view kTimerAdvance = "advance";  // take a new order forward
+inline constexpr std::string_view kTimerAck = "ack_deadline";
+inline constexpr std::string_view kTimerBackorder = "backorder_recheck";
+inline constexpr std::string_view kTimerClose = "close";
+
+struct LocationPolicy {
+  std::string name;  // "wh-east"
+  // A release not acknowledged within this is sent again, up to `release_attempts`
+  // releases in all; then the fulfillment order is rerouted to another location, or
+  // escalated when none can take it.
+  absl::Duration ack_deadline = absl::Minutes(15);
+  int release_attempts = 2;
+  // Ship-to regions (states, provinces) this location serves cheapest: it is preferred
+  // for them.
+  std::vector<std::string> regions;
+};
+
+struct ChannelPolicy {
+  std::string name;
+  SourcingPolicy sourcing;
+  // Order states the channel is told about, as the event order.status.CHANNEL.
+  std::vector<std::string> status_updates;
+};
+
+struct LifecycleOptions {
+  std::vector<LocationPolicy> locations;  // the shipping locations, in preference order
+  std::vector<ChannelPolicy> channels;    // a channel without one gets the defaults
+  absl::Duration backorder_recheck = absl::Minutes(5);
+  // An invoiced order closes after this (the return window).
+  absl::Duration close_after = absl::Hours(24 * 30);
+  // A new order is taken forward as soon as it commits; if that nudge is lost (a full
+  // queue, a crash right after the commit), its durable timer does it after this.
+  absl::Duration advance_safety_net = absl::Seconds(5);
+  // How often the timer thread looks for due timers, and how many it fires at once.
+  absl::Duration timer_tick = absl::Milliseconds(200);
+  int timer_batch = 256;
+};
+
+// One shipment reported by a warehouse against a fulfillment order.
+struct ShipmentLine {
+  int line = 0;
+  int64_t quantity = 0;  // eaches
+};
+struct ShipmentInput {
+  std::string shipment_id;  // unique per fulfillment order: a repeat changes nothing
+  std::vector<ShipmentLine> lines;
+  std::string carrier;
+  std::string tracking;
+  // The warehouse's last shipment for this fulfillment order: what is still open is short
+  // (released back to stock), not waited for.
+  bool final = true;
+};
+
+enum class Verdict { kApplied, kUnchanged, kRefused, kNotFound };
+std::string_view VerdictName(Verdict v);
+
+// What became of a command.
+struct Answer {
+  Verdict verdict = Verdict::kApplied;
+  std::string reason;  // why it was unchanged, refused or not found; a note otherwise
+  std::string order_id;
+  std::string order_status;       // after the command
+  std::string fulfillment_id;     // for fulfillment commands
+  std::string fulfillment_state;  // after the command
+};
+
+// The message a command came from: its id (the events' causation id) and, when archiving
+// is on, the message as received, archived in the command's transaction with its outcome.
+struct Cause {
+  std::string id;
+  std::optional<InboundRecord> inbound;
+};
+
+class Lifecycle {
+ public:
+  using Done = absl::AnyInvocable<void(absl::StatusOr<Answer>) &&>;
+
+  // Pointers must outlive the object; `catalog` may be null (quantities are then eaches).
+  Lifecycle(Store* store, CommitQueue* queue, inventory::InventoryService* inventory,
+            const Catalog* catalog, const Clock* clock, Registry* metrics, IdGenerator* ids,
+            LifecycleOptions options);
+  // Stop(), then waits for its operations still queued.
+  ~Lifecycle();
+
+  // What order intake calls for each new order (durable safety-net timer, then a nudge).
+  IntakeHooks Hooks();
+
+  // Starts the timer thread (timers due while the hub was down fire at once). Without it
+  // (tests with a fake clock) call FireDueTimers().
+  void Start();
+  void Stop();
+
+  // Takes an order forward from where it stands (accepted → sourcing → release; a
+  // backorder is re-checked). Repeats are harmless.
+  void Advance(std::string order_id, Cause cause, Done done);
+  // The warehouse acknowledged a release.
+  void Acknowledge(std::string fulfillment_id, Cause cause, Done done);
+  // The warehouse shipped (some of) a fulfillment order.
+  void Ship(std::string fulfillment_id, ShipmentInput shipment, Cause cause, Done done);
+  // The warehouse's answer to a cancellation request.
+  void AnswerCancellation(std::string fulfillment_id, bool accepted, std::string reason,
+                          Cause cause, Done done);
+  // The channel (or an operator) cancels an order: reservations are released and
+  // released fulfillment orders are asked to cancel; the order is cancelled once every
+  // warehouse has answered (or shipped, if one already had).
+  void Cancel(std::string order_id, std::string reason, Cause cause, Done done);
+
+  // Submits every timer due now (skipping those already in flight); returns how many.
+  int FireDueTimers();
+  // Waits until every operation submitted so far has been answered (tests, shutdown).
+  void Drain();
+
+  const LifecycleOptions& options() const { return options_; }
+
+ private:
+  friend class Flow;
+  friend class FlowOp;
+
+  void Submit(std::unique_ptr<WriteOp> op);
+  void RunTimers();
+  const ChannelPolicy& PolicyFor(const std::string& channel) const;
+  const LocationPolicy* Location(const std::string& name) const;
+  void TimerDone(const std::string& id);
+
+  Store* const store_;
+  CommitQueue* const queue_;
+  inventory::InventoryService* const inventory_;
+  const Catalog* const catalog_;
+  const Clock* const clock_;
+  Registry* const metrics_;
+  IdGenerator* const ids_;
+  const LifecycleOptions options_;
+  std::vector<LocationZones> zones_;
+  ChannelPolicy default_channel_;
+
+  struct Metrics {
+    ::disthub::Counter* releases = nullptr;
+    ::disthub::Counter* retries = nullptr;
+    ::disthub::Counter* reroutes = nullptr;
+    ::disthub::Counter* escalations = nullptr;
+    ::disthub::Counter* backorders = nullptr;
+    ::disthub::Counter* cancellations = nullptr;
+    ::disthub::Histogram* time_to_release = nullptr;
+    ::disthub::Histogram* time_to_ship = nullptr;
+  } m_;
+  ::disthub::Histogram* AckLatency(const std::string& location);
+
+  std::mutex mu_;  // std::mutex: Debian's abseil is invisible to ThreadSanitizer
+  std::condition_variable cv_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::set<std::string> timers_in_flight_ ABSL_GUARDED_BY(mu_);
+  std::thread timer_thread_;
+  std::atomic<int> outstanding_{0};
+};
+
+}  // namespace disthub::orchestration

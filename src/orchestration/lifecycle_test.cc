@@ -1,0 +1,493 @@
+#include "orchestration/lifecycle.h"
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <future>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "model/json.h"
+#include "status_matchers.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace disthub::orchestration {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+namespace json = boost::json;
+
+// The lifecycle against the real store, writer and inventory service, with a fake clock
+// driving the timers (the timer thread is not started: tests call FireDueTimers).
+class LifecycleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/disthub-lifecycle-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    Open();
+  }
+  void TearDown() override {
+    Close();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void Open(LifecycleOptions options = Options()) {
+    auto s = OpenSqliteStore({.path = dir_ + "/hub.db", .synchronous = "normal"});
+    ASSERT_TRUE(s.ok()) << s.status();
+    store_ = std::move(s).value();
+    queue_ = std::make_unique<CommitQueue>(store_.get(), CommitQueueOptions{});
+    inventory::InventoryOptions inv;
+    inv.channels = {"web", "b2b"};
+    inv.rules = {{.channel = "web", .excluded_locations = {"3pl"}}};
+    inventory_ = std::make_unique<inventory::InventoryService>(store_.get(), queue_.get(), &clock_,
+                                                               &metrics_, inv);
+    ASSERT_TRUE(inventory_->Load().ok());
+    lifecycle_ = std::make_unique<Lifecycle>(store_.get(), queue_.get(), inventory_.get(), nullptr,
+                                             &clock_, &metrics_, &ids_, std::move(options));
+    intake_ = std::make_unique<OrderIntake>(queue_.get(), lifecycle_->Hooks());
+  }
+  void Close() {
+    if (lifecycle_) lifecycle_->Drain();
+    intake_.reset();
+    if (queue_) queue_->Close();
+    lifecycle_.reset();
+    inventory_.reset();
+    queue_.reset();
+    store_.reset();
+  }
+
+  static LifecycleOptions Options() {
+    LifecycleOptions o;
+    o.locations = {{.name = "east",
+                    .ack_deadline = absl::Minutes(15),
+                    .release_attempts = 2,
+                    .regions = {"NY"}},
+                   {.name = "west",
+                    .ack_deadline = absl::Minutes(15),
+                    .release_attempts = 2,
+                    .regions = {"CA"}},
+                   {.name = "3pl", .ack_deadline = absl::Minutes(15), .release_attempts = 2}};
+    o.channels = {
+        {.name = "web",
+         .sourcing = {.ship_complete = ShipComplete::kPreferred},
+         .status_updates = {"released", "shipped", "cancelled"}},
+        {.name = "b2b", .sourcing = {.ship_complete = ShipComplete::kNo, .split_lines = true}}};
+    o.backorder_recheck = absl::Minutes(5);
+    o.close_after = absl::Hours(24 * 30);
+    return o;
+  }
+
+  void Stock(const std::string& sku, const std::string& location, int64_t on_hand) {
+    std::promise<void> done;
+    inventory_->ApplyUpdates(
+        "wms",
+        {{.message_id = StrCat("m", ++stock_seq_),
+          .kind = "snapshot",
+          .update =
+              {.sku = sku, .location = location, .on_hand = on_hand, .sequence = stock_seq_}}},
+        [&](absl::StatusOr<std::vector<inventory::UpdateOutcome>> r) {
+          EXPECT_TRUE(r.ok()) << r.status();
+          done.set_value();
+        });
+    done.get_future().wait();
+  }
+
+  // Takes an order in through intake (which nudges the lifecycle) and waits for the
+  // lifecycle's first step. Returns the order id.
+  std::string Place(const std::string& channel, std::vector<std::pair<std::string, int64_t>> lines,
+                    const std::string& region = "NY") {
+    Order o;
+    o.channel = channel;
+    o.channel_order_ref = StrCat("ref-", ++ref_);
+    o.currency = "USD";
+    o.ship_to = {.name = "Pat",
+                 .line1 = "1 Main St",
+                 .city = "Town",
+                 .region = region,
+                 .postal_code = "10001",
+                 .country = "US"};
+    int n = 0;
+    for (auto& [sku, qty] : lines) {
+      o.lines.push_back({.line_no = ++n,
+                         .sku = sku,
+                         .quantity = qty,
+                         .unit_price = {.minor = 250, .currency = "USD"},
+                         .tax = {.minor = 0, .currency = "USD"}});
+    }
+    SetTotals(o);
+    OrderRecord rec = AcceptNewOrder(o, ids_, clock_.Now());
+    std::promise<absl::StatusOr<IntakeResult>> p;
+    intake_->Submit({.order = rec, .causation_id = "req_" + rec.id},
+                    [&](absl::StatusOr<IntakeResult> r) { p.set_value(std::move(r)); });
+    auto r = p.get_future().get();
+    EXPECT_TRUE(r.ok()) << r.status();
+    lifecycle_->Drain();
+    return rec.id;
+  }
+
+  static void SetTotals(Order& o) {
+    int64_t sub = 0;
+    for (const OrderLine& l : o.lines) sub += l.unit_price.minor * l.quantity;
+    o.totals = {.subtotal = {sub, "USD"},
+                .discount = {0, "USD"},
+                .tax = {0, "USD"},
+                .shipping = {0, "USD"},
+                .grand_total = {sub, "USD"}};
+  }
+
+  template <typename Fn>
+  Answer Call(Fn fn) {
+    std::promise<absl::StatusOr<Answer>> p;
+    fn([&](absl::StatusOr<Answer> a) { p.set_value(std::move(a)); });
+    absl::StatusOr<Answer> a = p.get_future().get();
+    EXPECT_TRUE(a.ok()) << a.status();
+    return a.ok() ? *a : Answer{.verdict = Verdict::kRefused, .reason = a.status().ToString()};
+  }
+  Answer Ack(const std::string& fo) {
+    return Call([&](auto done) { lifecycle_->Acknowledge(fo, {.id = "ack"}, std::move(done)); });
+  }
+  Answer Ship(const std::string& fo, ShipmentInput in) {
+    return Call([&](auto done) { lifecycle_->Ship(fo, in, {.id = "ship"}, std::move(done)); });
+  }
+  Answer CancelOrder(const std::string& order) {
+    return Call([&](auto done) {
+      lifecycle_->Cancel(order, "customer asked", {.id = "cancel"}, std::move(done));
+    });
+  }
+  Answer AnswerCancel(const std::string& fo, bool accepted) {
+    return Call([&](auto done) {
+      lifecycle_->AnswerCancellation(fo, accepted, accepted ? "" : "already picked",
+                                     {.id = "answer"}, std::move(done));
+    });
+  }
+  void Fire(absl::Duration later) {
+    clock_.Advance(later);
+    lifecycle_->FireDueTimers();
+    lifecycle_->Drain();
+  }
+
+  std::string Status(const std::string& order) {
+    auto o = store_->GetOrder(order);
+    EXPECT_TRUE(o.ok() && o->has_value());
+    return o.ok() && o->has_value() ? (*o)->status : "";
+  }
+  std::vector<FulfillmentRecord> Fos(const std::string& order) {
+    auto f = store_->ListFulfillments(order);
+    EXPECT_TRUE(f.ok());
+    return f.ok() ? *f : std::vector<FulfillmentRecord>{};
+  }
+  // The types of the order's events, in order.
+  std::vector<std::string> Types(const std::string& order) {
+    auto e = store_->QueryEvents({.subject = order, .limit = 1000});
+    std::vector<std::string> out;
+    if (e.ok()) {
+      for (const EventRecord& r : *e) out.push_back(r.type);
+    }
+    return out;
+  }
+  std::vector<EventRecord> EventsOf(const std::string& order, const std::string& type) {
+    auto e = store_->QueryEvents({.subject = order, .types = {type}, .limit = 1000});
+    return e.ok() ? *e : std::vector<EventRecord>{};
+  }
+  inventory::Position At(const std::string& sku, const std::string& location) {
+    auto v = inventory_->Get(sku);
+    if (v.ok()) {
+      for (const inventory::Position& p : v->positions) {
+        if (p.location == location) return p;
+      }
+    }
+    return {};
+  }
+
+  std::string dir_;
+  FakeClock clock_;
+  Registry metrics_;
+  IdGenerator ids_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<CommitQueue> queue_;
+  std::unique_ptr<inventory::InventoryService> inventory_;
+  std::unique_ptr<Lifecycle> lifecycle_;
+  std::unique_ptr<OrderIntake> intake_;
+  int64_t stock_seq_ = 0;
+  int ref_ = 0;
+};
+
+TEST_F(LifecycleTest, AnOrderGoesFromIntakeToInvoicedAndClosed) {
+  Stock("A", "east", 10);
+  Stock("A", "west", 10);
+  std::string id = Place("web", {{"A", 3}}, "CA");
+  EXPECT_EQ(Status(id), "released");
+  auto fos = Fos(id);
+  ASSERT_EQ(fos.size(), 1u);
+  EXPECT_EQ(fos[0].location, "west");  // serves CA
+  EXPECT_EQ(fos[0].state, "released");
+  EXPECT_EQ(At("A", "west").reserved, 3);
+
+  // The release message carries what the warehouse needs.
+  auto releases = EventsOf(id, "fulfillment.release.west");
+  ASSERT_EQ(releases.size(), 1u);
+  json::object p = json::parse(releases[0].payload).as_object();
+  EXPECT_EQ(p.at("fulfillment_id").as_string(), fos[0].id);
+  EXPECT_EQ(p.at("attempt").as_int64(), 1);
+  EXPECT_EQ(p.at("lines").as_array().at(0).as_object().at("quantity").as_int64(), 3);
+  EXPECT_EQ(p.at("ship_to").as_object().at("region").as_string(), "CA");
+
+  EXPECT_EQ(Ack(fos[0].id).verdict, Verdict::kApplied);
+  EXPECT_EQ(Status(id), "acknowledged");
+  Answer again = Ack(fos[0].id);
+  EXPECT_EQ(again.verdict, Verdict::kUnchanged);
+  EXPECT_THAT(again.reason, HasSubstr("already acknowledged"));
+
+  Answer shipped = Ship(fos[0].id, {.shipment_id = "s1",
+                                    .lines = {{1, 3}},
+                                    .carrier = "parcel-ground",
+                                    .tracking = "1Z1",
+                                    .final = true});
+  EXPECT_EQ(shipped.verdict, Verdict::kApplied);
+  EXPECT_EQ(Status(id), "invoiced");
+  EXPECT_EQ(At("A", "west").on_hand, 7);
+  EXPECT_EQ(At("A", "west").reserved, 0);
+  auto invoices = EventsOf(id, "invoice.posted");
+  ASSERT_EQ(invoices.size(), 1u);
+  EXPECT_EQ(json::parse(invoices[0].payload).as_object().at("total_minor").as_int64(), 750);
+
+  EXPECT_THAT(Types(id),
+              ElementsAre("order.received", "order.accepted", "inventory.reserved",
+                          "order.allocated", "fulfillment.release.west", "order.released",
+                          "order.status.web", "fulfillment.acknowledged", "order.acknowledged",
+                          "inventory.consumed", "fulfillment.shipped", "order.shipped",
+                          "order.status.web", "invoice.posted", "order.invoiced"));
+  // No timer fires before the return window ends; then the order closes.
+  Fire(absl::Hours(24));
+  EXPECT_EQ(Status(id), "invoiced");
+  Fire(absl::Hours(24 * 30));
+  EXPECT_EQ(Status(id), "closed");
+  auto timers = store_->ListTimers(id);
+  ASSERT_TRUE(timers.ok());
+  EXPECT_TRUE(timers->empty());
+}
+
+TEST_F(LifecycleTest, ASilentWarehouseGetsTheReleaseAgainThenTheOrderIsRerouted) {
+  Stock("A", "east", 10);
+  Stock("A", "west", 10);
+  std::string id = Place("web", {{"A", 2}}, "NY");
+  std::string first = Fos(id)[0].id;
+  EXPECT_EQ(Fos(id)[0].location, "east");
+
+  Fire(absl::Minutes(14));  // not yet
+  EXPECT_EQ(EventsOf(id, "fulfillment.release.east").size(), 1u);
+  Fire(absl::Minutes(2));  // past the deadline: released again
+  EXPECT_EQ(EventsOf(id, "fulfillment.release.east").size(), 2u);
+  EXPECT_EQ(Fos(id)[0].attempt, 2);
+  Fire(absl::Minutes(16));  // the second release is not acknowledged either: reroute
+  auto fos = Fos(id);
+  ASSERT_EQ(fos.size(), 2u);
+  EXPECT_EQ(fos[0].state, "rerouted");
+  EXPECT_EQ(fos[1].location, "west");
+  EXPECT_EQ(fos[1].state, "released");
+  EXPECT_EQ(At("A", "east").reserved, 0);  // the reservation moved with it
+  EXPECT_EQ(At("A", "west").reserved, 2);
+  EXPECT_EQ(EventsOf(id, "fulfillment.cancel.east").size(), 1u);
+  EXPECT_EQ(EventsOf(id, "fulfillment.release.west").size(), 1u);
+
+  // The silent warehouse waking up changes nothing; the new one proceeds.
+  EXPECT_EQ(Ack(first).verdict, Verdict::kUnchanged);
+  Answer late = Ship(first, {.shipment_id = "s-late", .lines = {{1, 2}}});
+  EXPECT_EQ(late.verdict, Verdict::kRefused);
+  EXPECT_EQ(EventsOf(id, "alert.shipment_after_cancel").size(), 1u);
+  EXPECT_EQ(Ack(fos[1].id).verdict, Verdict::kApplied);
+  EXPECT_EQ(Ship(fos[1].id, {.shipment_id = "s1", .lines = {{1, 2}}}).verdict, Verdict::kApplied);
+  EXPECT_EQ(Status(id), "invoiced");
+  EXPECT_EQ(At("A", "west").on_hand, 8);
+  EXPECT_EQ(At("A", "east").on_hand, 10);
+}
+
+TEST_F(LifecycleTest, WithNowhereToRerouteTheOrderIsEscalatedOnce) {
+  Stock("A", "east", 10);
+  std::string id = Place("web", {{"A", 1}});
+  Fire(absl::Minutes(16));
+  Fire(absl::Minutes(16));
+  EXPECT_EQ(EventsOf(id, "order.escalated").size(), 1u);
+  EXPECT_EQ(EventsOf(id, "alert.escalated").size(), 1u);
+  Fire(absl::Minutes(60));
+  EXPECT_EQ(EventsOf(id, "order.escalated").size(), 1u);
+  // The warehouse may still answer.
+  EXPECT_EQ(Ack(Fos(id)[0].id).verdict, Verdict::kApplied);
+  EXPECT_EQ(Status(id), "acknowledged");
+}
+
+TEST_F(LifecycleTest, AShortOrderIsBackorderedAndReleasedWhenStockArrives) {
+  Stock("A", "east", 1);
+  std::string id = Place("web", {{"A", 3}});
+  EXPECT_EQ(Status(id), "backordered");
+  EXPECT_EQ(At("A", "east").reserved, 0);  // nothing is held for a backorder
+  Fire(absl::Minutes(6));
+  EXPECT_EQ(Status(id), "backordered");
+  EXPECT_EQ(EventsOf(id, "order.backordered").size(), 1u);  // still short: no new transition
+  Stock("A", "east", 5);
+  Fire(absl::Minutes(6));
+  EXPECT_EQ(Status(id), "released");
+  EXPECT_EQ(At("A", "east").reserved, 3);
+}
+
+TEST_F(LifecycleTest, ShipCompleteRequiredWaitsInsteadOfSplitting) {
+  LifecycleOptions o = Options();
+  o.channels[0].sourcing.ship_complete = ShipComplete::kRequired;
+  Close();
+  Open(o);
+  Stock("A", "east", 5);
+  Stock("B", "west", 5);
+  std::string id = Place("web", {{"A", 1}, {"B", 1}});
+  EXPECT_EQ(Status(id), "backordered");
+}
+
+TEST_F(LifecycleTest, ASplitOrderShipsFromTwoLocationsAndIsShippedWhenBothHave) {
+  Stock("A", "east", 5);
+  Stock("B", "west", 5);
+  std::string id = Place("b2b", {{"A", 2}, {"B", 4}});
+  auto fos = Fos(id);
+  ASSERT_EQ(fos.size(), 2u);
+  EXPECT_EQ(Ack(fos[0].id).verdict, Verdict::kApplied);
+  EXPECT_EQ(Status(id), "released");  // one of two acknowledged
+  EXPECT_EQ(Ack(fos[1].id).verdict, Verdict::kApplied);
+  EXPECT_EQ(Status(id), "acknowledged");
+  // A partial shipment, its repeat, then the rest.
+  const std::string& west = fos[0].location == "west" ? fos[0].id : fos[1].id;
+  const std::string& east = fos[0].location == "east" ? fos[0].id : fos[1].id;
+  EXPECT_EQ(Ship(west, {.shipment_id = "w1", .lines = {{2, 1}}, .final = false}).verdict,
+            Verdict::kApplied);
+  EXPECT_EQ(Status(id), "partially_shipped");
+  EXPECT_EQ(Ship(west, {.shipment_id = "w1", .lines = {{2, 1}}, .final = false}).verdict,
+            Verdict::kUnchanged);
+  Answer too_many = Ship(west, {.shipment_id = "w2", .lines = {{2, 4}}, .final = true});
+  EXPECT_EQ(too_many.verdict, Verdict::kRefused);
+  EXPECT_THAT(too_many.reason, HasSubstr("exceed"));
+  EXPECT_EQ(Ship(west, {.shipment_id = "w2", .lines = {{2, 3}}, .final = true}).verdict,
+            Verdict::kApplied);
+  EXPECT_EQ(Status(id), "partially_shipped");
+  EXPECT_EQ(Ship(east, {.shipment_id = "e1", .lines = {{1, 2}}}).verdict, Verdict::kApplied);
+  EXPECT_EQ(Status(id), "invoiced");
+  EXPECT_EQ(At("B", "west").on_hand, 1);
+}
+
+TEST_F(LifecycleTest, AShortFinalShipmentReleasesWhatDidNotShip) {
+  Stock("A", "east", 10);
+  std::string id = Place("web", {{"A", 4}});
+  std::string fo = Fos(id)[0].id;
+  EXPECT_EQ(Ship(fo, {.shipment_id = "s1", .lines = {{1, 3}}, .final = true}).verdict,
+            Verdict::kApplied);
+  EXPECT_EQ(Status(id), "invoiced");
+  EXPECT_EQ(At("A", "east").on_hand, 7);
+  EXPECT_EQ(At("A", "east").reserved, 0);
+  EXPECT_EQ(EventsOf(id, "fulfillment.short").size(), 1u);
+  auto invoice = EventsOf(id, "invoice.posted");
+  ASSERT_EQ(invoice.size(), 1u);
+  EXPECT_EQ(json::parse(invoice[0].payload).as_object().at("subtotal_minor").as_int64(),
+            750);  // 3 × 2.50
+}
+
+TEST_F(LifecycleTest, CancellingBeforeReleaseReleasesTheStockAtOnce) {
+  Stock("A", "east", 1);
+  std::string id = Place("web", {{"A", 3}});
+  ASSERT_EQ(Status(id), "backordered");
+  EXPECT_EQ(CancelOrder(id).verdict, Verdict::kApplied);
+  EXPECT_EQ(Status(id), "cancelled");
+  EXPECT_EQ(CancelOrder(id).verdict, Verdict::kUnchanged);
+  auto timers = store_->ListTimers(id);
+  ASSERT_TRUE(timers.ok());
+  EXPECT_TRUE(timers->empty());  // the backorder re-check is gone
+}
+
+TEST_F(LifecycleTest, CancellingAfterReleaseWaitsForTheWarehouse) {
+  Stock("A", "east", 10);
+  std::string id = Place("web", {{"A", 2}});
+  std::string fo = Fos(id)[0].id;
+  ASSERT_EQ(Ack(fo).verdict, Verdict::kApplied);
+  EXPECT_EQ(CancelOrder(id).verdict, Verdict::kApplied);
+  EXPECT_EQ(Status(id), "acknowledged");  // not yet: the warehouse must answer
+  EXPECT_EQ(Fos(id)[0].state, "cancel_requested");
+  EXPECT_EQ(EventsOf(id, "fulfillment.cancel.east").size(), 1u);
+  EXPECT_EQ(CancelOrder(id).verdict, Verdict::kUnchanged);  // asked once
+  EXPECT_EQ(At("A", "east").reserved, 2);
+  EXPECT_EQ(AnswerCancel(fo, true).verdict, Verdict::kApplied);
+  EXPECT_EQ(Status(id), "cancelled");
+  EXPECT_EQ(At("A", "east").reserved, 0);
+  EXPECT_EQ(AnswerCancel(fo, true).verdict, Verdict::kUnchanged);
+  EXPECT_EQ(EventsOf(id, "order.status.web").size(), 2u);  // released, cancelled
+}
+
+TEST_F(LifecycleTest, AWarehouseThatRefusesTheCancellationShipsTheOrder) {
+  Stock("A", "east", 10);
+  std::string id = Place("web", {{"A", 2}});
+  std::string fo = Fos(id)[0].id;
+  ASSERT_EQ(Ack(fo).verdict, Verdict::kApplied);
+  ASSERT_EQ(CancelOrder(id).verdict, Verdict::kApplied);
+  Answer refused = AnswerCancel(fo, false);
+  EXPECT_EQ(refused.verdict, Verdict::kApplied);
+  EXPECT_THAT(refused.reason, HasSubstr("already picked"));
+  EXPECT_EQ(Fos(id)[0].state, "acknowledged");
+  EXPECT_EQ(Ship(fo, {.shipment_id = "s1", .lines = {{1, 2}}}).verdict, Verdict::kApplied);
+  EXPECT_EQ(Status(id), "invoiced");
+  Answer late = CancelOrder(id);
+  EXPECT_EQ(late.verdict, Verdict::kRefused);
+  EXPECT_THAT(late.reason, HasSubstr("return it"));
+}
+
+TEST_F(LifecycleTest, UnknownIdsAreNotFoundAndChangeNothing) {
+  EXPECT_EQ(Ack("ful_nope").verdict, Verdict::kNotFound);
+  EXPECT_EQ(CancelOrder("ord_nope").verdict, Verdict::kNotFound);
+  auto last = store_->LastEventSeq();
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(*last, 0);
+}
+
+TEST_F(LifecycleTest, TimersAndStateSurviveARestart) {
+  Stock("A", "east", 10);
+  Stock("A", "west", 10);
+  std::string id = Place("web", {{"A", 2}});
+  Close();
+  Open();
+  EXPECT_EQ(Status(id), "released");
+  EXPECT_EQ(At("A", "east").reserved, 2);  // the ledger reloaded
+  Fire(absl::Minutes(16));
+  Fire(absl::Minutes(16));
+  auto fos = Fos(id);
+  ASSERT_EQ(fos.size(), 2u);
+  EXPECT_EQ(fos[1].location, "west");
+}
+
+TEST_F(LifecycleTest, AnOrderWhoseNudgeWasLostIsTakenForwardByItsTimer) {
+  Stock("A", "east", 10);
+  // An order committed by intake without the lifecycle's nudge (as after a crash right
+  // after the commit): only its durable timer knows it must go on.
+  Order o;
+  o.channel = "web";
+  o.channel_order_ref = "lost-nudge";
+  o.currency = "USD";
+  o.ship_to = {.name = "Pat",
+               .line1 = "1 Main St",
+               .city = "Town",
+               .region = "NY",
+               .postal_code = "10001",
+               .country = "US"};
+  o.lines.push_back({.line_no = 1,
+                     .sku = "A",
+                     .quantity = 1,
+                     .unit_price = {.minor = 1, .currency = "USD"},
+                     .tax = {.minor = 0, .currency = "USD"}});
+  SetTotals(o);
+  OrderRecord rec = AcceptNewOrder(o, ids_, clock_.Now());
+  IntakeHooks hooks = lifecycle_->Hooks();
+  hooks.created = nullptr;
+  OrderIntake quiet(queue_.get(), hooks);
+  std::promise<void> p;
+  quiet.Submit({.order = rec}, [&](absl::StatusOr<IntakeResult>) { p.set_value(); });
+  p.get_future().wait();
+  EXPECT_EQ(Status(rec.id), "received");
+  Fire(absl::Seconds(6));
+  EXPECT_EQ(Status(rec.id), "released");
+}
+
+}  // namespace
+}  // namespace disthub::orchestration
