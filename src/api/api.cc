@@ -18,9 +18,9 @@ namespace {
 
 constexpr std::string_view kRouteNames[] = {
     "/v1/orders", "/v1/orders/{id}", "/v1/orders", "/v1/events", "/v1/schemas", "/healthz",
-    "/readyz",    "/metrics",        "other",      "operations", "inventory"};
+    "/readyz",    "/metrics",        "other",      "operations", "inventory", "fulfillment"};
 constexpr std::string_view kRouteMethods[] = {"POST", "GET", "GET", "GET", "GET", "GET",
-                                              "GET",  "GET", "any", "any", "any"};
+                                              "GET",  "GET", "any", "any", "any", "any"};
 
 HttpResponse Json(int status, std::string body) {
   return HttpResponse{.status = status, .body = std::move(body)};
@@ -121,6 +121,8 @@ void Api::Handle(HttpRequest req, Responder respond) {
   std::string_view rest;
   if (path == "/v1/orders") {
     route = method == "POST" ? kCreateOrder : kListOrders;
+  } else if (FulfillmentApi::Owns(path)) {
+    route = kFulfillment;
   } else if (path.starts_with("/v1/orders/")) {
     route = kGetOrder;
     rest = path.substr(11);
@@ -178,6 +180,8 @@ void Api::Handle(HttpRequest req, Responder respond) {
       return Delegate(deps_.delivery, kOperations, req, who, respond);
     case kInventory:
       return Delegate(deps_.inventory, kInventory, req, who, respond);
+    case kFulfillment:
+      return Delegate(deps_.fulfillment, kFulfillment, req, who, respond);
     case kSchemas:
       if (method != "GET") return Finish(route, req, allow("GET"), respond);
       return Finish(route, req, Schemas(req, rest), respond);

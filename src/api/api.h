@@ -7,6 +7,7 @@
 //   GET  /v1/schemas[/{name}]    JSON Schemas of the canonical model
 //   GET  /healthz /readyz /metrics
 //   /v1/inventory…, /v1/availability  (inventory_api.h)
+//   /v1/fulfillments/…, /v1/orders/{id}/timeline|cancel|fulfillments  (fulfillment_api.h)
 //   /v1/outbox, /v1/dead-letters, /v1/replays, … (delivery_api.h)
 //
 // Requests are parsed, authenticated and validated on the I/O thread that read them;
@@ -19,6 +20,7 @@
 
 #include "api/auth.h"
 #include "api/delivery_api.h"
+#include "api/fulfillment_api.h"
 #include "api/http.h"
 #include "api/inventory_api.h"
 #include "base/clock.h"
@@ -44,6 +46,7 @@ struct ApiDeps {
   int max_pending = 20'000;           // the queue's limit: /readyz reports not ready near it
   DeliveryApi* delivery = nullptr;    // outbox, dead letters, replays…; null: those routes 404
   InventoryApi* inventory = nullptr;  // /v1/inventory, /v1/availability; null: those routes 404
+  FulfillmentApi* fulfillment = nullptr;  // the order lifecycle routes; null: those 404
   bool archive_inbound = true;        // keep every order taken in as received (GET /v1/inbound)
 };
 
@@ -65,6 +68,7 @@ class Api final : public HttpHandler {
     kOther,
     kOperations,
     kInventory,
+    kFulfillment,
     kRouteCount
   };
 

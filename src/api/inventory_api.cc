@@ -16,102 +16,6 @@ namespace json = boost::json;
 using inventory::Outcome;
 
 constexpr size_t kMaxItems = 10'000;              // updates in one request
-constexpr int64_t kMaxUnits = 1'000'000'000'000;  // a quantity or a change of stock, at most
-
-// Reads the members of one JSON object, collecting an error per bad field with its path.
-class Fields {
- public:
-  Fields(const json::object& o, std::string base, std::vector<ProblemError>& errors)
-      : o_(o), base_(std::move(base)), errors_(errors) {}
-
-  std::string Str(std::string_view key, bool required = true) {
-    const json::value* v = o_.if_contains(J(key));
-    if (v == nullptr || v->is_null()) {
-      if (required) Error(key, "is required");
-      return {};
-    }
-    if (!v->is_string() || v->as_string().empty()) {
-      Error(key, "must be a non-empty string");
-      return {};
-    }
-    return std::string(v->as_string());
-  }
-  // An integer in [min, max]: quantities are bounded so sums over locations cannot overflow.
-  std::optional<int64_t> Int(std::string_view key, bool required, int64_t min,
-                             int64_t max = kMaxUnits) {
-    const json::value* v = o_.if_contains(J(key));
-    if (v == nullptr || v->is_null()) {
-      if (required) Error(key, "is required");
-      return std::nullopt;
-    }
-    if (!v->is_int64() && !v->is_uint64()) {
-      Error(key, "must be an integer");
-      return std::nullopt;
-    }
-    if (v->is_uint64() || v->as_int64() < min || v->as_int64() > max) {
-      Error(key, StrCat("must be from ", min, " to ", max));
-      return std::nullopt;
-    }
-    return v->as_int64();
-  }
-  bool Bool(std::string_view key) {
-    const json::value* v = o_.if_contains(J(key));
-    if (v == nullptr || v->is_null()) return false;
-    if (!v->is_bool()) Error(key, "must be true or false");
-    return v->is_bool() && v->as_bool();
-  }
-  std::vector<std::string> Strings(std::string_view key) {
-    std::vector<std::string> out;
-    const json::value* v = o_.if_contains(J(key));
-    if (v == nullptr || v->is_null()) return out;
-    if (!v->is_array()) {
-      Error(key, "must be a list of strings");
-      return out;
-    }
-    for (const json::value& x : v->as_array()) {
-      if (!x.is_string()) {
-        Error(key, "must be a list of strings");
-        return {};
-      }
-      out.emplace_back(x.as_string());
-    }
-    return out;
-  }
-  // The source's ordering: "sequence" (a positive integer) or "as_of" (RFC 3339).
-  void Ordering(int64_t& sequence, absl::Time& as_of) {
-    if (auto s = Int("sequence", false, 1, INT64_MAX)) sequence = *s;
-    std::string t = Str("as_of", false);
-    if (!t.empty()) {
-      if (auto parsed = ParseTime(t)) {
-        as_of = *parsed;
-      } else {
-        Error("as_of", "must be an RFC 3339 time such as 2026-11-27T06:00:00Z");
-      }
-    }
-    if (sequence == 0 && as_of == absl::InfinitePast() && !Has("sequence") && !Has("as_of")) {
-      Error("sequence",
-            "give the source's sequence number or its as_of time, so late updates "
-            "can be told from new ones");
-    }
-  }
-  void Error(std::string_view key, std::string_view detail) {
-    errors_.push_back({.pointer = StrCat(base_, "/", key), .detail = std::string(detail)});
-  }
-  bool Has(std::string_view key) const { return o_.if_contains(J(key)) != nullptr; }
-
- private:
-  const json::object& o_;
-  std::string base_;
-  std::vector<ProblemError>& errors_;
-};
-
-HttpResponse Invalid(std::string_view path, const std::vector<ProblemError>& errors) {
-  return Problem(422, "validation-failed", "The request is not valid",
-                 StrCat(errors.size(), errors.size() == 1 ? " field is" : " fields are",
-                        " not valid: ", errors[0].pointer, " ", errors[0].detail),
-                 path, errors);
-}
-
 json::object PositionJson(const inventory::Position& p) {
   json::object o{{"location", J(p.location)}, {"on_hand", p.on_hand},
                  {"reserved", p.reserved},    {"safety_stock", p.safety_stock},
@@ -183,13 +87,7 @@ json::object ReconciliationJson(const ReconciliationRecord& r, bool with_report)
 
 std::optional<InboundRecord> InventoryApi::Inbound(const HttpRequest& req, const Principal& who,
                                                    std::string_view kind) const {
-  if (!archive_inbound_) return std::nullopt;
-  return InboundRecord{.received_at = clock_->Now(),
-                       .source = who.partner,
-                       .kind = std::string(kind),
-                       .key = std::string(req.Header("idempotency-key")),
-                       .headers = KeptHeadersJson(req),
-                       .body = req.body};
+  return ArchivedInbound(archive_inbound_, req, who, kind, clock_->Now());
 }
 
 bool InventoryApi::Owns(std::string_view path) {

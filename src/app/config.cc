@@ -66,8 +66,9 @@ void Validate(const Config& c, std::vector<std::string>& errors) {
     if (f.max_items < 1) fail(fat + ".max_items", "must be at least 1");
   }
 
-  const std::set<std::string> scopes = {"orders:read",    "orders:write",    "events:read",
-                                        "operations:write", "inventory:read", "inventory:write"};
+  const std::set<std::string> scopes = {"orders:read",      "orders:write",   "events:read",
+                                        "operations:write", "inventory:read", "inventory:write",
+                                        "fulfillment:write"};
   std::set<std::string> partners;
   for (size_t i = 0; i < c.partners.size(); ++i) {
     const PartnerConfig& p = c.partners[i];
@@ -75,7 +76,7 @@ void Validate(const Config& c, std::vector<std::string>& errors) {
     if (p.name.empty()) fail(at + ".name", "is required");
     if (!partners.insert(p.name).second) fail(at + ".name", StrCat("\"", p.name, "\" is defined twice"));
     for (const std::string& s : p.scopes) {
-      if (!scopes.count(s)) fail(at + ".scopes", StrCat("\"", s, "\" is not a scope (orders:read, orders:write, events:read, operations:write, inventory:read, inventory:write)"));
+      if (!scopes.count(s)) fail(at + ".scopes", StrCat("\"", s, "\" is not a scope (orders:read, orders:write, events:read, operations:write, inventory:read, inventory:write, fulfillment:write)"));
     }
     for (const std::string& ch : p.channels) {
       if (!channels.count(ch)) fail(at + ".channels", StrCat("\"", ch, "\" is not a configured channel"));
@@ -121,6 +122,39 @@ void Validate(const Config& c, std::vector<std::string>& errors) {
     if (p.circuit.failure_threshold < 1) fail(d + ".circuit.failure_threshold", "must be at least 1");
     if (p.circuit.open_for <= absl::ZeroDuration()) fail(d + ".circuit.open_ms", "must be positive");
     if (p.circuit.max_open < p.circuit.open_for) fail(d + ".circuit.max_open_ms", "must be at least open_ms");
+  }
+  const std::set<std::string> states = {"accepted", "allocated", "backordered", "released",
+                                        "acknowledged", "partially_shipped", "shipped",
+                                        "invoiced", "closed", "cancelled"};
+  for (size_t i = 0; i < c.channels.size(); ++i) {
+    const auto& f = c.channels[i].fulfillment;
+    std::string at = StrCat("channels[", static_cast<int64_t>(i), "].fulfillment");
+    if (f.ship_complete != "required" && f.ship_complete != "preferred" && f.ship_complete != "no") {
+      fail(at + ".ship_complete", StrCat("\"", f.ship_complete, "\" must be required, preferred or no"));
+    }
+    for (const std::string& st : f.status_updates) {
+      if (!states.count(st)) {
+        fail(at + ".status_updates",
+             StrCat("\"", st, "\" is not an order state the channel can be told of (accepted, "
+                    "allocated, backordered, released, acknowledged, partially_shipped, shipped, "
+                    "invoiced, closed, cancelled)"));
+      }
+    }
+  }
+  std::set<std::string> locations;
+  for (size_t i = 0; i < c.fulfillment.locations.size(); ++i) {
+    const LocationConfig& l = c.fulfillment.locations[i];
+    std::string at = StrCat("fulfillment.locations[", static_cast<int64_t>(i), "]");
+    if (!locations.insert(l.name).second) fail(at + ".name", StrCat("\"", l.name, "\" is defined twice"));
+    if (l.ack_deadline_seconds < 1) fail(at + ".ack_deadline_seconds", "must be at least 1");
+    if (l.release_attempts < 1 || l.release_attempts > 20) fail(at + ".release_attempts", "must be 1 to 20");
+  }
+  if (c.fulfillment.backorder_recheck_seconds < 1) {
+    fail("fulfillment.backorder_recheck_seconds", "must be at least 1");
+  }
+  if (c.fulfillment.close_after_hours < 0) fail("fulfillment.close_after_hours", "cannot be negative");
+  if (c.fulfillment.timer_tick_ms < 1 || c.fulfillment.timer_tick_ms > 60'000) {
+    fail("fulfillment.timer_tick_ms", "must be 1 to 60000");
   }
   if (c.delivery.max_in_memory < 100) fail("delivery.max_in_memory", "must be at least 100");
   if (c.delivery.poll_interval_ms < 1) fail("delivery.poll_interval_ms", "must be at least 1");
@@ -180,6 +214,22 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml, const std::string& f
         f.Get("burst", ch.inventory_feed.burst);
         f.Get("max_items", ch.inventory_feed.max_items);
       });
+      r.Section("fulfillment", [&](YamlReader& f) {
+        f.Get("ship_complete", ch.fulfillment.ship_complete);
+        f.Get("split_lines", ch.fulfillment.split_lines);
+        f.Get("status_updates", ch.fulfillment.status_updates);
+      });
+    });
+    top.Section("fulfillment", [&](YamlReader& r) {
+      r.List("locations", c.fulfillment.locations, [](YamlReader& l, LocationConfig& loc) {
+        l.Required("name", loc.name);
+        l.Get("ack_deadline_seconds", loc.ack_deadline_seconds);
+        l.Get("release_attempts", loc.release_attempts);
+        l.Get("regions", loc.regions);
+      });
+      r.Get("backorder_recheck_seconds", c.fulfillment.backorder_recheck_seconds);
+      r.Get("close_after_hours", c.fulfillment.close_after_hours);
+      r.Get("timer_tick_ms", c.fulfillment.timer_tick_ms);
     });
     top.List("partners", c.partners, [](YamlReader& r, PartnerConfig& p) {
       r.Required("name", p.name);

@@ -72,6 +72,19 @@ struct ChannelConfig {
     int burst = 1;          // messages it accepts back to back
     int max_items = 1000;   // SKUs in one message at most
   } inventory_feed;
+  // How its orders are fulfilled (DESIGN.md, Order lifecycle).
+  struct Fulfillment {
+    // "required": one location ships the whole order, or it waits (backorder);
+    // "preferred": one location if any can, else one per line; "no": each line from the
+    // best location for it.
+    std::string ship_complete = "preferred";
+    // May one order line ship from several locations when none has it all?
+    bool split_lines = false;
+    // Order states the channel is told about, as the event "order.status.NAME" (route it
+    // to the channel with a subscriber): any of accepted, allocated, backordered, released,
+    // acknowledged, partially_shipped, shipped, invoiced, closed, cancelled.
+    std::vector<std::string> status_updates;
+  } fulfillment;
 };
 
 struct ApiKeyConfig {
@@ -131,6 +144,30 @@ struct ArchiveConfig {
   bool inbound = true;
 };
 
+// A shipping location (warehouse or 3PL) and how the hub treats its releases.
+struct LocationConfig {
+  // The location's name as stock positions carry it ("wh-east"); releases go out as the
+  // event "fulfillment.release.NAME" and cancellations as "fulfillment.cancel.NAME".
+  std::string name;
+  // A release not acknowledged within this is sent again, up to release_attempts in all;
+  // then the fulfillment order is rerouted to another location (escalated if none can).
+  int ack_deadline_seconds = 900;
+  int release_attempts = 2;
+  // Ship-to regions (US states, provinces) this location serves cheapest: it is tried
+  // first for them. Locations are otherwise tried in the order listed.
+  std::vector<std::string> regions;
+};
+
+struct FulfillmentConfig {
+  std::vector<LocationConfig> locations;
+  // How often a backordered order is checked against stock again.
+  int backorder_recheck_seconds = 300;
+  // An invoiced order closes after this (the return window).
+  int close_after_hours = 720;
+  // How often due timers (ack deadlines, re-checks) are looked for.
+  int timer_tick_ms = 200;
+};
+
 struct Config {
   std::string file;  // where it was read from
   ServerConfig server;
@@ -141,6 +178,7 @@ struct Config {
   std::vector<SubscriberEntry> subscribers;
   DeliveryConfig delivery;
   ArchiveConfig archive;
+  FulfillmentConfig fulfillment;
 };
 
 // Looks up an environment variable; injected so tests need not touch the real one.

@@ -8,6 +8,7 @@
 #include "api/http_server.h"
 #include "base/status_macros.h"
 #include "api/delivery_api.h"
+#include "api/fulfillment_api.h"
 #include "api/inventory_api.h"
 #include "events/deliverer.h"
 #include "events/operations.h"
@@ -16,6 +17,7 @@
 #include "base/strings.h"
 #include "observe/metrics.h"
 #include "orchestration/catalog.h"
+#include "orchestration/lifecycle.h"
 #include "orchestration/order_checks.h"
 #include "orchestration/order_intake.h"
 #include "store/commit_queue.h"
@@ -78,6 +80,30 @@ absl::StatusOr<std::vector<SubscriberConfig>> ResolveSubscribers(const Config& c
     out.push_back(std::move(s));
   }
   return out;
+}
+
+orchestration::LifecycleOptions LifecycleOptionsFrom(const Config& config) {
+  orchestration::LifecycleOptions o;
+  for (const LocationConfig& l : config.fulfillment.locations) {
+    o.locations.push_back({.name = l.name,
+                           .ack_deadline = absl::Seconds(l.ack_deadline_seconds),
+                           .release_attempts = l.release_attempts,
+                           .regions = l.regions});
+  }
+  for (const ChannelConfig& c : config.channels) {
+    const auto& f = c.fulfillment;
+    orchestration::ShipComplete mode = f.ship_complete == "required"
+                                           ? orchestration::ShipComplete::kRequired
+                                       : f.ship_complete == "no" ? orchestration::ShipComplete::kNo
+                                                                 : orchestration::ShipComplete::kPreferred;
+    o.channels.push_back({.name = c.name,
+                          .sourcing = {.ship_complete = mode, .split_lines = f.split_lines},
+                          .status_updates = f.status_updates});
+  }
+  o.backorder_recheck = absl::Seconds(config.fulfillment.backorder_recheck_seconds);
+  o.close_after = absl::Hours(config.fulfillment.close_after_hours);
+  o.timer_tick = absl::Milliseconds(config.fulfillment.timer_tick_ms);
+  return o;
 }
 
 class RunningHub final : public Hub {
@@ -189,7 +215,19 @@ class RunningHub final : public Hub {
                                                     config.archive.inbound);
     metrics_.GaugeFn("disthub_commit_queue_depth", "Writes waiting for the single writer.", {},
                      [q = queue_.get()] { return static_cast<double>(q->pending()); });
-    intake_ = std::make_unique<OrderIntake>(queue_.get());
+    // The order lifecycle runs once shipping locations are configured; without them orders
+    // are taken in and kept, and nothing is released.
+    IntakeHooks hooks;
+    if (!config.fulfillment.locations.empty()) {
+      lifecycle_ = std::make_unique<orchestration::Lifecycle>(
+          store_.get(), queue_.get(), inventory_.get(), catalog_ ? &*catalog_ : nullptr,
+          Clock::Real(), &metrics_, &ids_, LifecycleOptionsFrom(config));
+      lifecycle_->Start();
+      fulfillment_api_ = std::make_unique<FulfillmentApi>(lifecycle_.get(), store_.get(),
+                                                          Clock::Real(), config.archive.inbound);
+      hooks = lifecycle_->Hooks();
+    }
+    intake_ = std::make_unique<OrderIntake>(queue_.get(), std::move(hooks));
     api_ = std::make_unique<Api>(ApiDeps{.store = store_.get(),
                                          .queue = queue_.get(),
                                          .intake = intake_.get(),
@@ -201,6 +239,7 @@ class RunningHub final : public Hub {
                                          .max_pending = config.store.max_pending,
                                          .delivery = delivery_api_.get(),
                                          .inventory = inventory_api_.get(),
+                                         .fulfillment = fulfillment_api_.get(),
                                          .archive_inbound = config.archive.inbound});
     DISTHUB_ASSIGN_OR_RETURN(auto listen, SplitListen(config.server.listen));
     host_ = listen.first;
@@ -225,6 +264,7 @@ class RunningHub final : public Hub {
     deliverer_ = nullptr;
     if (replayer_) replayer_->Stop();
     if (owned_deliverer_) owned_deliverer_->Stop();
+    if (lifecycle_) lifecycle_->Stop();
     if (inventory_) inventory_->Stop();
     if (queue_) queue_->Close();  // commits and answers every write already taken
     if (server_) server_->Stop();  // sends those answers, then stops
@@ -232,6 +272,8 @@ class RunningHub final : public Hub {
     server_.reset();
     delivery_api_.reset();
     inventory_api_.reset();
+    fulfillment_api_.reset();
+    lifecycle_.reset();
     inventory_.reset();
     reprocessor_.reset();
     replayer_.reset();
@@ -257,6 +299,8 @@ class RunningHub final : public Hub {
   std::unique_ptr<DeliveryApi> delivery_api_;
   std::unique_ptr<inventory::InventoryService> inventory_;
   std::unique_ptr<InventoryApi> inventory_api_;
+  std::unique_ptr<orchestration::Lifecycle> lifecycle_;
+  std::unique_ptr<FulfillmentApi> fulfillment_api_;
   std::unique_ptr<OrderIntake> intake_;
   std::unique_ptr<Api> api_;
   std::unique_ptr<HttpServer> server_;

@@ -1026,6 +1026,57 @@ Lifecycle::Lifecycle(Store* store, CommitQueue* queue, inventory::InventoryServi
                                            "From intake to the release of the order.", {}, slow);
   m_.time_to_ship = metrics_->Histogram("disthub_order_time_to_ship_seconds",
                                         "From intake to the last shipment of the order.", {}, slow);
+  RegisterGauges();
+}
+
+void Lifecycle::RegisterGauges() {
+  for (std::string_view status : kOrderStatusNames) {
+    metrics_->GaugeFn("disthub_orders", "Orders in each lifecycle state.",
+                      {{"status", std::string(status)}}, [this, status] {
+                        for (const Store::StatusCount& c : ReadFigures().orders) {
+                          if (c.status == status) return static_cast<double>(c.orders);
+                        }
+                        return 0.0;
+                      });
+    metrics_->GaugeFn(
+        "disthub_order_oldest_age_seconds",
+        "Time since the least recently changed order in each state last changed (order age "
+        "by state).",
+        {{"status", std::string(status)}}, [this, status] {
+          for (const Store::StatusCount& c : ReadFigures().orders) {
+            if (c.status == status) {
+              return std::max(0.0, absl::ToDoubleSeconds(clock_->Now() - c.oldest_update));
+            }
+          }
+          return 0.0;
+        });
+  }
+  for (const LocationPolicy& l : options_.locations) {
+    for (std::string_view state : {kReleased, kAcknowledged, kShipped, kCancelRequested,
+                                   kCancelled, kRerouted}) {
+      metrics_->GaugeFn("disthub_fulfillment_orders",
+                        "Fulfillment orders per location and state.",
+                        {{"location", l.name}, {"state", std::string(state)}},
+                        [this, location = l.name, state] {
+                          for (const auto& [key, n] : ReadFigures().fulfillments) {
+                            if (key.first == location && key.second == state) {
+                              return static_cast<double>(n);
+                            }
+                          }
+                          return 0.0;
+                        });
+    }
+  }
+}
+
+Lifecycle::Figures Lifecycle::ReadFigures() {
+  std::lock_guard<std::mutex> lock(figures_mu_);
+  const absl::Time now = absl::Now();
+  if (now - figures_.read_at < absl::Seconds(1)) return figures_;
+  if (auto orders = store_->CountOrdersByStatus(); orders.ok()) figures_.orders = *std::move(orders);
+  if (auto fos = store_->CountFulfillments(); fos.ok()) figures_.fulfillments = *std::move(fos);
+  figures_.read_at = now;
+  return figures_;
 }
 
 Lifecycle::~Lifecycle() {

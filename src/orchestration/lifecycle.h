@@ -205,6 +205,18 @@ class Lifecycle {
   } m_;
   ::disthub::Histogram* AckLatency(const std::string& location);
 
+  // Order and fulfillment figures for the gauges, read from the store at most once a
+  // second however often metrics are scraped.
+  struct Figures {
+    absl::Time read_at = absl::InfinitePast();
+    std::vector<Store::StatusCount> orders;
+    std::vector<std::pair<std::pair<std::string, std::string>, int64_t>> fulfillments;
+  };
+  void RegisterGauges();
+  Figures ReadFigures();
+  std::mutex figures_mu_;
+  Figures figures_ ABSL_GUARDED_BY(figures_mu_);
+
   std::mutex mu_;  // std::mutex: Debian's abseil is invisible to ThreadSanitizer
   std::condition_variable cv_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
