@@ -18,7 +18,14 @@ using orchestration::Verdict;
 constexpr std::string_view kScopeFulfillmentWrite = "fulfillment:write";
 constexpr size_t kMaxShipmentLines = 10'000;
 
-HttpResponse AnswerResponse(const absl::StatusOr<Answer>& a, std::string_view path) {
+json::value ParsedOr(const std::string& text) {
+  json::error_code ec;
+  json::value v = json::parse(text, ec);
+  return ec ? json::value(J(text)) : v;
+}
+
+HttpResponse AnswerResponse(const absl::StatusOr<Answer>& a, std::string_view path,
+                            bool created = false) {
   if (!a.ok()) return FromStatus(a.status(), path);
   switch (a->verdict) {
     case Verdict::kNotFound:
@@ -36,13 +43,58 @@ HttpResponse AnswerResponse(const absl::StatusOr<Answer>& a, std::string_view pa
     o["fulfillment_id"] = J(a->fulfillment_id);
     o["fulfillment_state"] = J(a->fulfillment_state);
   }
-  return Json(200, o);
+  if (!a->return_id.empty()) {
+    o["return_id"] = J(a->return_id);
+    o["return_state"] = J(a->return_state);
+    o["url"] = J(StrCat("/v1/returns/", a->return_id));
+  }
+  return Json(created && a->verdict == Verdict::kApplied ? 201 : 200, o);
 }
 
-json::value ParsedOr(const std::string& text) {
-  json::error_code ec;
-  json::value v = json::parse(text, ec);
-  return ec ? json::value(J(text)) : v;
+json::object ReturnJson(const ReturnRecord& r) {
+  return json::object{{"id", J(r.id)},
+                      {"order_id", J(r.order_id)},
+                      {"location", J(r.location)},
+                      {"state", J(r.state)},
+                      {"version", r.version},
+                      {"created_at", J(disthub::FormatTime(r.created_at))},
+                      {"updated_at", J(disthub::FormatTime(r.updated_at))},
+                      {"detail", ParsedOr(r.body)}};
+}
+
+// The "lines" member of a return request, receipt or inspection: [{"line", QTY_KEY,
+// "reason"?, "restock"?}], each error with its path.
+std::vector<orchestration::ReturnLine> ReturnLines(const json::object& body,
+                                                   std::string_view qty_key, bool inspection,
+                                                   Fields& f, std::vector<ProblemError>& errors) {
+  std::vector<orchestration::ReturnLine> out;
+  const json::value* lines = body.if_contains("lines");
+  if (lines == nullptr || !lines->is_array() || lines->as_array().empty()) {
+    f.Error("lines", StrCat("list the lines: [{\"line\", \"", qty_key, "\"}]"));
+    return out;
+  }
+  if (lines->as_array().size() > kMaxShipmentLines) {
+    f.Error("lines", StrCat("at most ", kMaxShipmentLines, " lines"));
+    return out;
+  }
+  const json::array& a = lines->as_array();
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (!a[i].is_object()) {
+      f.Error(StrCat("lines/", i), "must be an object");
+      continue;
+    }
+    Fields l(a[i].as_object(), StrCat("#/lines/", i), errors);
+    auto line = l.Int("line", true, 1, 1'000'000);
+    auto quantity = l.Int(qty_key, true, inspection ? 0 : 1);
+    orchestration::ReturnLine r{.reason = l.Str(inspection ? "note" : "reason", false),
+                                .restock = !l.Has("restock") || l.Bool("restock")};
+    if (line && quantity) {
+      r.line = static_cast<int>(*line);
+      r.quantity = *quantity;
+      out.push_back(std::move(r));
+    }
+  }
+  return out;
 }
 
 json::object FulfillmentJson(const FulfillmentRecord& f) {
@@ -69,7 +121,7 @@ std::pair<std::string, std::string> Split(std::string_view path, std::string_vie
 }  // namespace
 
 bool FulfillmentApi::Owns(std::string_view path) {
-  if (path.starts_with("/v1/fulfillments/")) return true;
+  if (path.starts_with("/v1/fulfillments/") || path.starts_with("/v1/returns/")) return true;
   auto [id, suffix] = Split(path, "/v1/orders/");
   return !id.empty() && !suffix.empty();
 }
@@ -111,8 +163,75 @@ void FulfillmentApi::Handle(const HttpRequest& req, const Principal& who, Respon
     return FulfillmentCommand(req, who, id, action, std::move(respond));
   }
 
+  if (path.starts_with("/v1/returns/")) {
+    auto [id, action] = Split(path, "/v1/returns/");
+    if (action.empty()) {
+      if (req.method != "GET") return answer(MethodNotAllowed("GET", path));
+      if (auto denied = lacks(kScopeOrdersRead)) return answer(*denied);
+      auto r = store_->GetReturn(id);
+      if (!r.ok()) return answer(FromStatus(r.status(), path));
+      std::optional<OrderRecord> order;
+      if (r->has_value()) {
+        auto o = store_->GetOrder((*r)->order_id);
+        if (!o.ok()) return answer(FromStatus(o.status(), path));
+        order = *o;
+      }
+      if (!order.has_value() || !who.MayUseChannel(order->channel)) {
+        return answer(Problem(404, "not-found", "Not found", StrCat("no return ", id), path));
+      }
+      return answer(Json(200, ReturnJson(**r)));
+    }
+    if (action != "receipt" && action != "inspection") {
+      return answer(Problem(404, "not-found", "Not found", StrCat("no route for ", path), path));
+    }
+    if (req.method != "POST") return answer(MethodNotAllowed("POST", path));
+    if (auto denied = lacks(kScopeFulfillmentWrite)) return answer(*denied);
+    json::object body;
+    if (auto bad = BodyObject(req, body)) return answer(*bad);
+    std::vector<ProblemError> errors;
+    Fields f(body, "#", errors);
+    const bool inspection = action == "inspection";
+    std::vector<orchestration::ReturnLine> lines =
+        ReturnLines(body, inspection ? "accepted" : "quantity", inspection, f, errors);
+    if (!errors.empty()) return answer(Invalid(path, errors));
+    std::string key(req.Header("idempotency-key"));
+    orchestration::Cause cause{
+        .id = key.empty() ? StrCat(action, ":", id) : key,
+        .inbound =
+            ArchivedInbound(archive_inbound_, req, who, StrCat("return.", action), clock_->Now())};
+    auto done = [path, respond = std::move(respond)](absl::StatusOr<Answer> a) mutable {
+      std::move(respond)(AnswerResponse(a, path));
+    };
+    if (inspection)
+      return lifecycle_->InspectReturn(id, std::move(lines), std::move(cause), std::move(done));
+    return lifecycle_->ReceiveReturn(id, std::move(lines), std::move(cause), std::move(done));
+  }
+
   auto [order_id, action] = Split(path, "/v1/orders/");
-  const bool reading = action == "timeline" || action == "fulfillments";
+  if (action == "returns" && req.method == "POST") {
+    if (auto denied = lacks(kScopeOrdersWrite)) return answer(*denied);
+    auto order = store_->GetOrder(order_id);
+    if (!order.ok()) return answer(FromStatus(order.status(), path));
+    if (!order->has_value() || !who.MayUseChannel((*order)->channel)) {
+      return answer(Problem(404, "not-found", "Not found", StrCat("no order ", order_id), path));
+    }
+    json::object body;
+    if (auto bad = BodyObject(req, body)) return answer(*bad);
+    std::vector<ProblemError> errors;
+    Fields f(body, "#", errors);
+    orchestration::ReturnRequest in{.reference = f.Str("reference")};
+    in.lines = ReturnLines(body, "quantity", false, f, errors);
+    if (!errors.empty()) return answer(Invalid(path, errors));
+    orchestration::Cause cause{
+        .id = StrCat("return:", in.reference),
+        .inbound = ArchivedInbound(archive_inbound_, req, who, "return.request", clock_->Now())};
+    return lifecycle_->RequestReturn(
+        order_id, std::move(in), std::move(cause),
+        [path, respond = std::move(respond)](absl::StatusOr<Answer> a) mutable {
+          std::move(respond)(AnswerResponse(a, path, /*created=*/true));
+        });
+  }
+  const bool reading = action == "timeline" || action == "fulfillments" || action == "returns";
   if (!reading && action != "cancel") {
     return answer(Problem(404, "not-found", "Not found", StrCat("no route for ", path), path));
   }
@@ -126,6 +245,14 @@ void FulfillmentApi::Handle(const HttpRequest& req, const Principal& who, Respon
     return answer(Problem(404, "not-found", "Not found", StrCat("no order ", order_id), path));
   }
   if (action == "timeline") return answer(Timeline(req, order_id));
+  if (action == "returns") {
+    auto rets = store_->ListReturns(order_id);
+    if (!rets.ok()) return answer(FromStatus(rets.status(), path));
+    json::array items;
+    for (const ReturnRecord& r : *rets) items.push_back(ReturnJson(r));
+    return answer(
+        Json(200, json::object{{"order_id", J(order_id)}, {"returns", std::move(items)}}));
+  }
   if (action == "fulfillments") {
     auto fos = store_->ListFulfillments(order_id);
     if (!fos.ok()) return answer(FromStatus(fos.status(), path));

@@ -7,8 +7,14 @@
 //                                               "final"?: true}
 //   POST /v1/fulfillments/{id}/cancellation     {"accepted": bool, "reason"?}: the answer
 //                                               to a cancellation request
+//   POST /v1/returns/{id}/receipt              {"lines": [{"line", "quantity"}]}: goods in
+//   POST /v1/returns/{id}/inspection           {"lines": [{"line", "accepted", "restock"?,
+//                                               "note"?}]}: restocks, credits, closes
 // Channels and operators:
 //   POST /v1/orders/{id}/cancel                 {"reason"?} (orders:write)
+//   POST /v1/orders/{id}/returns                {"reference", "lines": [{"line", "quantity",
+//                                               "reason"?}]} (orders:write): 201 authorized
+//   GET  /v1/orders/{id}/returns, GET /v1/returns/{id}   (orders:read)
 //   GET  /v1/orders/{id}/timeline               every event of the order, with what each
 //                                               sent out and the message behind it
 //   GET  /v1/orders/{id}/fulfillments           its fulfillment orders (orders:read)

@@ -494,6 +494,15 @@ Result Ledger::ApplyUpdate(const StockUpdate& u) {
   return result;
 }
 
+Result Ledger::Restock(std::string_view sku, std::string_view location, int64_t units) {
+  if (units <= 0) return Refused(StrCat("units to restock must be positive, not ", units));
+  Position* p = MutablePosition(sku, location, /*create=*/true);
+  p->on_hand += units;
+  Result result;
+  result.positions.push_back(*p);
+  return result;
+}
+
 Result Ledger::SetSafetyStock(std::string_view sku, std::string_view location, int64_t units) {
   if (units < 0) return Refused("safety stock cannot be negative");
   Position* p = MutablePosition(sku, location, /*create=*/true);

@@ -184,6 +184,10 @@ class Ledger {
   Result Transfer(std::string_view order_id, int line, std::string_view from, std::string_view to);
   // Applies a warehouse update unless it is stale (older than the newest applied).
   Result ApplyUpdate(const StockUpdate& update);
+  // Returned goods put back on the shelf: on hand grows by `units`. Not ordered like a
+  // warehouse's updates (it leaves their sequence and timestamp alone); the warehouse's
+  // next snapshot counts them anyway.
+  Result Restock(std::string_view sku, std::string_view location, int64_t units);
   // Sets safety stock (configuration or ERP).
   Result SetSafetyStock(std::string_view sku, std::string_view location, int64_t units);
 

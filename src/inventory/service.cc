@@ -739,6 +739,29 @@ absl::StatusOr<Result> InventoryService::Session::Run(int command, const std::st
   return r;
 }
 
+absl::StatusOr<Result> InventoryService::Session::Restock(const std::string& sku,
+                                                          const std::string& location,
+                                                          int64_t units,
+                                                          const std::string& subject) {
+  Ledger& ledger = service_->ledger_;
+  Ledger::Saved saved = ledger.Save(sku);
+  Result r = ledger.Restock(sku, location, units);
+  counted_.emplace_back(4, r.outcome);
+  if (r.outcome != Outcome::kApplied) return r;
+  absl::Status s = service_->WriteResult(
+      *txn_, r, kEventRestocked, subject, cause_,
+      Payload("restock", r,
+              json::serialize(json::object{{"location", location}, {"units", units}})));
+  if (!s.ok()) {
+    ledger.Restore(std::move(saved));
+    counted_.pop_back();
+    return s;
+  }
+  saved_.push_back(std::move(saved));
+  service_->Touched(sku, service_->clock_->Now());
+  return r;
+}
+
 void InventoryService::Session::UndoTo(size_t mark) {
   while (saved_.size() > mark) {
     service_->ledger_.Restore(std::move(saved_.back()));

@@ -43,6 +43,7 @@ inline constexpr std::string_view kEventReleased = "inventory.released";
 inline constexpr std::string_view kEventConsumed = "inventory.consumed";
 inline constexpr std::string_view kEventTransferred = "inventory.transferred";
 inline constexpr std::string_view kEventAdjusted = "inventory.adjusted";  // applied update
+inline constexpr std::string_view kEventRestocked = "inventory.restocked";  // returned goods
 
 // A channel's availability feed: what it may sell, pushed through the outbox as the event
 // "inventory.availability.CHANNEL" only when it changed, coalesced to the channel's quota.
@@ -187,6 +188,8 @@ class InventoryService {
                                    const std::string& location, int64_t quantity);
     absl::StatusOr<Result> Transfer(const std::string& order_id, int line, const std::string& from,
                                     const std::string& to);
+    absl::StatusOr<Result> Restock(const std::string& sku, const std::string& location,
+                                   int64_t units, const std::string& subject);
     // The ledger as it stands in this transaction, for sourcing decisions.
     const Ledger& ledger() const { return service_->ledger_; }
     // Undoes in the ledger every command since `mark` (a count of commands, from Mark()),

@@ -188,6 +188,64 @@ absl::StatusOr<FoDoc> DecodeDoc(const std::string& text) {
   return d;
 }
 
+// The body of a return.
+struct RetLine {
+  int line = 0;
+  std::string sku;
+  int64_t quantity = 0;  // authorized
+  std::string reason;
+  int64_t received = 0;
+  int64_t accepted = 0;
+  int64_t restocked = 0;
+};
+struct RetDoc {
+  std::string reference;
+  std::vector<RetLine> lines;
+  int64_t credit_minor = 0;
+  std::string note;
+};
+
+std::string EncodeRet(const RetDoc& d) {
+  json::array lines;
+  for (const RetLine& l : d.lines) {
+    lines.push_back(json::object{{"line", l.line},
+                                 {"sku", J(l.sku)},
+                                 {"quantity", l.quantity},
+                                 {"reason", J(l.reason)},
+                                 {"received", l.received},
+                                 {"accepted", l.accepted},
+                                 {"restocked", l.restocked}});
+  }
+  json::object o{
+      {"reference", J(d.reference)}, {"lines", std::move(lines)}, {"credit_minor", d.credit_minor}};
+  if (!d.note.empty()) o["note"] = J(d.note);
+  return json::serialize(o);
+}
+
+absl::StatusOr<RetDoc> DecodeRet(const std::string& text) {
+  json::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return absl::DataLossError("return body is not a JSON object");
+  const json::object& o = v.as_object();
+  RetDoc d{.reference = StrFrom(o, "reference"),
+           .credit_minor = IntFrom(o, "credit_minor"),
+           .note = StrFrom(o, "note")};
+  if (const json::value* lines = o.if_contains("lines"); lines && lines->is_array()) {
+    for (const json::value& x : lines->as_array()) {
+      if (!x.is_object()) continue;
+      const json::object& l = x.as_object();
+      d.lines.push_back({.line = static_cast<int>(IntFrom(l, "line")),
+                         .sku = StrFrom(l, "sku"),
+                         .quantity = IntFrom(l, "quantity"),
+                         .reason = StrFrom(l, "reason"),
+                         .received = IntFrom(l, "received"),
+                         .accepted = IntFrom(l, "accepted"),
+                         .restocked = IntFrom(l, "restocked")});
+    }
+  }
+  return d;
+}
+
 std::string AckTimerId(const std::string& fo_id, int attempt) {
   return StrCat("ack:", fo_id, ":", attempt);
 }
@@ -201,6 +259,11 @@ class Flow {
   struct Fo {
     FulfillmentRecord rec;
     FoDoc doc;
+    bool dirty = false;
+  };
+  struct Ret {
+    ReturnRecord rec;
+    RetDoc doc;
     bool dirty = false;
   };
 
@@ -223,7 +286,24 @@ class Flow {
       DISTHUB_ASSIGN_OR_RETURN(FoDoc doc, DecodeDoc(r.body));
       fos_.push_back({std::move(r), std::move(doc), false});
     }
+    DISTHUB_ASSIGN_OR_RETURN(std::vector<ReturnRecord> rets, txn_.FindReturns(order_id));
+    for (ReturnRecord& r : rets) {
+      DISTHUB_ASSIGN_OR_RETURN(RetDoc doc, DecodeRet(r.body));
+      rets_.push_back({std::move(r), std::move(doc), false});
+    }
     return true;
+  }
+
+  // Loads the order of a return; nullptr when there is none.
+  absl::StatusOr<Ret*> LoadByReturn(const std::string& id) {
+    DISTHUB_ASSIGN_OR_RETURN(std::optional<ReturnRecord> r, txn_.FindReturn(id));
+    if (!r) return nullptr;
+    DISTHUB_ASSIGN_OR_RETURN(bool found, Load(r->order_id));
+    if (!found) return absl::DataLossError(StrCat(id, " names missing order ", r->order_id));
+    for (Ret& x : rets_) {
+      if (x.rec.id == id) return &x;
+    }
+    return nullptr;
   }
 
   // Loads the order of a fulfillment order; nullptr when there is none.
@@ -327,7 +407,235 @@ class Flow {
       f.rec.body = EncodeDoc(f.doc);
       DISTHUB_RETURN_IF_ERROR(txn_.PutFulfillment(f.rec));
     }
+    for (Ret& r : rets_) {
+      if (!r.dirty) continue;
+      r.rec.version += 1;
+      r.rec.updated_at = now_;
+      r.rec.body = EncodeRet(r.doc);
+      DISTHUB_RETURN_IF_ERROR(txn_.PutReturn(r.rec));
+    }
     return absl::OkStatus();
+  }
+
+  // --- Returns --------------------------------------------------------------------------
+
+  Answer ReturnResult(Verdict v, std::string reason, const Ret& r) const {
+    Answer a = Result(v, std::move(reason));
+    a.return_id = r.rec.id;
+    a.return_state = r.rec.state;
+    return a;
+  }
+
+  absl::Status ReturnState(Ret& r, std::string_view state, json::object detail = {}) {
+    r.rec.state = std::string(state);
+    r.dirty = true;
+    detail["return_id"] = J(r.rec.id);
+    detail["order_id"] = J(rec_.id);
+    DISTHUB_RETURN_IF_ERROR(Emit(StrCat("return.", state), std::move(detail)));
+    // The channel hears of every step of its returns: authorized, credited (the refund),
+    // rejected.
+    if (state == "authorized" || state == "credited" || state == "rejected") {
+      json::object status{{"return_id", J(r.rec.id)},
+                          {"reference", J(r.doc.reference)},
+                          {"order_id", J(rec_.id)},
+                          {"channel_ref", J(rec_.channel_ref)},
+                          {"status", J(state)},
+                          {"refund_minor", r.doc.credit_minor},
+                          {"currency", J(order_.currency)}};
+      DISTHUB_RETURN_IF_ERROR(Emit(StrCat("return.status.", rec_.channel), std::move(status)));
+    }
+    return absl::OkStatus();
+  }
+
+  // Units of `line` shipped, and already asked back by returns not rejected.
+  std::pair<int64_t, int64_t> Returnable(int line) const {
+    int64_t shipped = 0, returned = 0;
+    for (const Fo& fo : fos_) {
+      if (const FoLine* l = fo.doc.Line(line)) shipped += l->shipped;
+    }
+    for (const Ret& r : rets_) {
+      if (r.rec.state == "rejected") continue;
+      for (const RetLine& l : r.doc.lines) {
+        if (l.line == line) returned += l.quantity;
+      }
+    }
+    return {shipped, returned};
+  }
+
+  absl::StatusOr<Answer> RequestReturn(const ReturnRequest& in) {
+    for (const Ret& r : rets_) {
+      if (r.doc.reference == in.reference) {
+        return ReturnResult(Verdict::kUnchanged, "a return with this reference exists", r);
+      }
+    }
+    if (order_.status == OrderStatus::kClosed) {
+      return Result(Verdict::kRefused, "the order is closed: its return window has passed");
+    }
+    if (order_.status != OrderStatus::kShipped && order_.status != OrderStatus::kInvoiced &&
+        order_.status != OrderStatus::kPartiallyShipped) {
+      return Result(Verdict::kRefused, StrCat("the order is ", EnumName(order_.status),
+                                              "; only shipped goods can be returned"));
+    }
+    Ret r;
+    r.rec = ReturnRecord{.id = lc_->ids_->Next("ret"),
+                         .order_id = rec_.id,
+                         .version = 0,
+                         .created_at = now_,
+                         .updated_at = now_};
+    r.doc.reference = in.reference;
+    std::map<int, int64_t> asked;
+    for (const ReturnLine& l : in.lines) {
+      const OrderLine* ol = nullptr;
+      for (const OrderLine& x : order_.lines) {
+        if (x.line_no == l.line) ol = &x;
+      }
+      if (ol == nullptr) return Result(Verdict::kRefused, StrCat("the order has no line ", l.line));
+      asked[l.line] += l.quantity;
+      auto [shipped, returned] = Returnable(l.line);
+      if (returned + asked[l.line] > shipped) {
+        return Result(Verdict::kRefused,
+                      StrCat("line ", l.line, ": ", shipped, " shipped, ", returned,
+                             " already being returned; ", asked[l.line], " more asked"));
+      }
+      if (r.rec.location.empty()) {
+        for (const Fo& fo : fos_) {
+          const FoLine* fl = fo.doc.Line(l.line);
+          if (fl != nullptr && fl->shipped > 0) {
+            r.rec.location = fo.rec.location;
+            break;
+          }
+        }
+      }
+      r.doc.lines.push_back(
+          {.line = l.line, .sku = ol->sku, .quantity = l.quantity, .reason = l.reason});
+    }
+    rets_.push_back(std::move(r));
+    Ret& ret = rets_.back();
+    json::array lines;
+    for (const RetLine& l : ret.doc.lines) {
+      lines.push_back(json::object{
+          {"line", l.line}, {"sku", J(l.sku)}, {"quantity", l.quantity}, {"reason", J(l.reason)}});
+    }
+    DISTHUB_RETURN_IF_ERROR(
+        ReturnState(ret, "requested", {{"reference", J(in.reference)}, {"lines", lines}}));
+    // Every line was shipped and not returned already: authorized, and the warehouse that
+    // shipped it is told to expect the goods.
+    DISTHUB_RETURN_IF_ERROR(ReturnState(ret, "authorized", {{"location", J(ret.rec.location)}}));
+    DISTHUB_RETURN_IF_ERROR(
+        Emit(StrCat("return.expected.", ret.rec.location), {{"return_id", J(ret.rec.id)},
+                                                            {"order_id", J(rec_.id)},
+                                                            {"reference", J(in.reference)},
+                                                            {"location", J(ret.rec.location)},
+                                                            {"lines", std::move(lines)}}));
+    return ReturnResult(Verdict::kApplied, "", ret);
+  }
+
+  // Checks quantities against what the return authorized; "" when they fit.
+  static std::string CheckLines(const Ret& r, const std::vector<ReturnLine>& lines) {
+    std::map<int, int64_t> n;
+    for (const ReturnLine& l : lines) {
+      const RetLine* rl = nullptr;
+      for (const RetLine& x : r.doc.lines) {
+        if (x.line == l.line) rl = &x;
+      }
+      if (rl == nullptr) return StrCat("line ", l.line, " is not part of return ", r.rec.id);
+      n[l.line] += l.quantity;
+      if (n[l.line] > rl->quantity) {
+        return StrCat("line ", l.line, ": ", n[l.line], " is more than the ", rl->quantity,
+                      " authorized");
+      }
+    }
+    return "";
+  }
+
+  absl::StatusOr<Answer> ReceiveReturn(Ret& r, const std::vector<ReturnLine>& lines) {
+    if (r.rec.state != "authorized") {
+      return ReturnResult(Verdict::kUnchanged, StrCat("the return is ", r.rec.state), r);
+    }
+    if (std::string bad = CheckLines(r, lines); !bad.empty()) {
+      return ReturnResult(Verdict::kRefused, bad, r);
+    }
+    json::array received;
+    for (const ReturnLine& l : lines) {
+      for (RetLine& x : r.doc.lines) {
+        if (x.line == l.line) x.received += l.quantity;
+      }
+      received.push_back(json::object{{"line", l.line}, {"quantity", l.quantity}});
+    }
+    DISTHUB_RETURN_IF_ERROR(ReturnState(r, "received", {{"lines", std::move(received)}}));
+    return ReturnResult(Verdict::kApplied, "", r);
+  }
+
+  absl::StatusOr<Answer> InspectReturn(Ret& r, const std::vector<ReturnLine>& lines) {
+    if (r.rec.state != "authorized" && r.rec.state != "received") {
+      return ReturnResult(Verdict::kUnchanged, StrCat("the return is ", r.rec.state), r);
+    }
+    if (std::string bad = CheckLines(r, lines); !bad.empty()) {
+      return ReturnResult(Verdict::kRefused, bad, r);
+    }
+    if (r.rec.state == "authorized") {  // inspected on arrival: the receipt is implied
+      DISTHUB_RETURN_IF_ERROR(ReturnState(r, "received", {{"implied_by", "inspection"}}));
+    }
+    json::array inspected, credited;
+    int64_t credit = 0, tax = 0;
+    for (const ReturnLine& l : lines) {
+      RetLine* x = nullptr;
+      for (RetLine& y : r.doc.lines) {
+        if (y.line == l.line) x = &y;
+      }
+      x->accepted += l.quantity;
+      if (l.restock && l.quantity > 0) {
+        DISTHUB_ASSIGN_OR_RETURN(inventory::Result res,
+                                 inv_.Restock(x->sku, r.rec.location, l.quantity, rec_.id));
+        if (res.outcome != inventory::Outcome::kApplied) {
+          return absl::InternalError(StrCat("restocking ", x->sku, ": ", res.reason));
+        }
+        x->restocked += l.quantity;
+      }
+      inspected.push_back(json::object{{"line", l.line},
+                                       {"accepted", l.quantity},
+                                       {"restock", l.restock},
+                                       {"note", J(l.reason)}});
+      for (const OrderLine& ol : order_.lines) {
+        if (ol.line_no != l.line) continue;
+        const int64_t each = Eaches(ol);
+        if (each == 0) continue;
+        int64_t amount = ol.unit_price.minor * ol.quantity * l.quantity / each;
+        int64_t line_tax = ol.tax.minor * l.quantity / each;
+        credit += amount;
+        tax += line_tax;
+        if (l.quantity > 0) {
+          credited.push_back(json::object{{"line", l.line},
+                                          {"sku", J(ol.sku)},
+                                          {"quantity_each", l.quantity},
+                                          {"amount_minor", amount},
+                                          {"tax_minor", line_tax}});
+        }
+      }
+    }
+    DISTHUB_RETURN_IF_ERROR(ReturnState(r, "inspected", {{"lines", std::move(inspected)}}));
+    if (credited.empty()) {
+      r.doc.note = "inspection accepted nothing";
+      DISTHUB_RETURN_IF_ERROR(ReturnState(r, "rejected", {{"reason", J(r.doc.note)}}));
+      return ReturnResult(Verdict::kApplied, r.doc.note, r);
+    }
+    r.doc.credit_minor = credit + tax;
+    const std::string memo = StrCat("cm_", r.rec.id.substr(r.rec.id.find('_') + 1));
+    DISTHUB_RETURN_IF_ERROR(
+        Emit("credit_memo.posted", {{"credit_memo_id", J(memo)},
+                                    {"return_id", J(r.rec.id)},
+                                    {"order_id", J(rec_.id)},
+                                    {"channel", J(rec_.channel)},
+                                    {"account", J(order_.customer.account_number)},
+                                    {"currency", J(order_.currency)},
+                                    {"lines", std::move(credited)},
+                                    {"subtotal_minor", credit},
+                                    {"tax_minor", tax},
+                                    {"total_minor", credit + tax}}));
+    DISTHUB_RETURN_IF_ERROR(
+        ReturnState(r, "credited", {{"credit_memo_id", J(memo)}, {"refund_minor", credit + tax}}));
+    DISTHUB_RETURN_IF_ERROR(ReturnState(r, "closed"));
+    return ReturnResult(Verdict::kApplied, "", r);
   }
 
   // --- Steps ----------------------------------------------------------------------------
@@ -887,6 +1195,7 @@ class Flow {
   Order order_;
   bool order_dirty_ = false;
   std::vector<Fo> fos_;
+  std::vector<Ret> rets_;
   std::vector<std::pair<std::string, double>> ack_latency_;
 };
 
@@ -1052,10 +1361,9 @@ void Lifecycle::RegisterGauges() {
         });
   }
   for (const LocationPolicy& l : options_.locations) {
-    for (std::string_view state : {kReleased, kAcknowledged, kShipped, kCancelRequested,
-                                   kCancelled, kRerouted}) {
-      metrics_->GaugeFn("disthub_fulfillment_orders",
-                        "Fulfillment orders per location and state.",
+    for (std::string_view state :
+         {kReleased, kAcknowledged, kShipped, kCancelRequested, kCancelled, kRerouted}) {
+      metrics_->GaugeFn("disthub_fulfillment_orders", "Fulfillment orders per location and state.",
                         {{"location", l.name}, {"state", std::string(state)}},
                         [this, location = l.name, state] {
                           for (const auto& [key, n] : ReadFigures().fulfillments) {
@@ -1073,7 +1381,8 @@ Lifecycle::Figures Lifecycle::ReadFigures() {
   std::lock_guard<std::mutex> lock(figures_mu_);
   const absl::Time now = absl::Now();
   if (now - figures_.read_at < absl::Seconds(1)) return figures_;
-  if (auto orders = store_->CountOrdersByStatus(); orders.ok()) figures_.orders = *std::move(orders);
+  if (auto orders = store_->CountOrdersByStatus(); orders.ok())
+    figures_.orders = *std::move(orders);
   if (auto fos = store_->CountFulfillments(); fos.ok()) figures_.fulfillments = *std::move(fos);
   figures_.read_at = now;
   return figures_;
@@ -1191,6 +1500,41 @@ void Lifecycle::Cancel(std::string order_id, std::string reason, Cause cause, Do
         DISTHUB_ASSIGN_OR_RETURN(bool found, f.Load(order_id));
         if (!found) return NotFound(StrCat("no order ", order_id));
         return f.Cancel(reason);
+      },
+      std::move(done)));
+}
+
+void Lifecycle::RequestReturn(std::string order_id, ReturnRequest request, Cause cause, Done done) {
+  Submit(std::make_unique<FlowOp>(
+      this, std::move(cause),
+      [order_id = std::move(order_id), in = std::move(request)](Flow& f) -> absl::StatusOr<Answer> {
+        DISTHUB_ASSIGN_OR_RETURN(bool found, f.Load(order_id));
+        if (!found) return NotFound(StrCat("no order ", order_id));
+        return f.RequestReturn(in);
+      },
+      std::move(done)));
+}
+
+void Lifecycle::ReceiveReturn(std::string return_id, std::vector<ReturnLine> lines, Cause cause,
+                              Done done) {
+  Submit(std::make_unique<FlowOp>(
+      this, std::move(cause),
+      [id = std::move(return_id), lines = std::move(lines)](Flow& f) -> absl::StatusOr<Answer> {
+        DISTHUB_ASSIGN_OR_RETURN(Flow::Ret * r, f.LoadByReturn(id));
+        if (r == nullptr) return NotFound(StrCat("no return ", id));
+        return f.ReceiveReturn(*r, lines);
+      },
+      std::move(done)));
+}
+
+void Lifecycle::InspectReturn(std::string return_id, std::vector<ReturnLine> lines, Cause cause,
+                              Done done) {
+  Submit(std::make_unique<FlowOp>(
+      this, std::move(cause),
+      [id = std::move(return_id), lines = std::move(lines)](Flow& f) -> absl::StatusOr<Answer> {
+        DISTHUB_ASSIGN_OR_RETURN(Flow::Ret * r, f.LoadByReturn(id));
+        if (r == nullptr) return NotFound(StrCat("no return ", id));
+        return f.InspectReturn(*r, lines);
       },
       std::move(done)));
 }

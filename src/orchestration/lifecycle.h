@@ -122,6 +122,24 @@ struct Answer {
   std::string order_status;       // after the command
   std::string fulfillment_id;     // for fulfillment commands
   std::string fulfillment_state;  // after the command
+  std::string return_id;          // for return commands
+  std::string return_state;       // after the command
+};
+
+// One line of a return: what the channel asks to return, what the warehouse received,
+// or what its inspection accepted (and whether those units go back on the shelf).
+struct ReturnLine {
+  int line = 0;
+  int64_t quantity = 0;  // eaches
+  std::string reason;    // the customer's, or the inspector's
+  bool restock = true;   // inspection: the accepted units are sellable again
+};
+
+// A return asked for by the channel. `reference` is the channel's own id for it (an RMA
+// number): asking again with the same reference changes nothing.
+struct ReturnRequest {
+  std::string reference;
+  std::vector<ReturnLine> lines;
 };
 
 // The message a command came from: its id (the events' causation id) and, when archiving
@@ -164,6 +182,19 @@ class Lifecycle {
   // released fulfillment orders are asked to cancel; the order is cancelled once every
   // warehouse has answered (or shipped, if one already had).
   void Cancel(std::string order_id, std::string reason, Cause cause, Done done);
+
+  // Returns: requested → authorized → received → inspected → credited → closed (or
+  // rejected). A request is authorized at once when every line was shipped and not
+  // returned already; the goods are expected at the location that shipped them
+  // (return.expected.LOCATION). Inspection restocks the accepted units it marks restock,
+  // posts the credit memo to the ERP (credit_memo.posted) and tells the channel
+  // (return.status.CHANNEL) the refund.
+  void RequestReturn(std::string order_id, ReturnRequest request, Cause cause, Done done);
+  // The warehouse received the goods (quantities per line, at most those authorized).
+  void ReceiveReturn(std::string return_id, std::vector<ReturnLine> lines, Cause cause, Done done);
+  // The warehouse inspected them: per line the units accepted (credited) and whether they
+  // are restocked. Accepting none rejects the return.
+  void InspectReturn(std::string return_id, std::vector<ReturnLine> lines, Cause cause, Done done);
 
   // Submits every timer due now (skipping those already in flight); returns how many.
   int FireDueTimers();

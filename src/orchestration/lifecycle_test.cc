@@ -161,6 +161,20 @@ class LifecycleTest : public ::testing::Test {
                                      {.id = "answer"}, std::move(done));
     });
   }
+  Answer Return(const std::string& order, std::string ref, std::vector<ReturnLine> lines) {
+    return Call([&](auto done) {
+      lifecycle_->RequestReturn(order, {.reference = ref, .lines = lines}, {.id = "rma"},
+                                std::move(done));
+    });
+  }
+  Answer Receive(const std::string& ret, std::vector<ReturnLine> lines) {
+    return Call(
+        [&](auto done) { lifecycle_->ReceiveReturn(ret, lines, {.id = "rcv"}, std::move(done)); });
+  }
+  Answer Inspect(const std::string& ret, std::vector<ReturnLine> lines) {
+    return Call(
+        [&](auto done) { lifecycle_->InspectReturn(ret, lines, {.id = "insp"}, std::move(done)); });
+  }
   void Fire(absl::Duration later) {
     clock_.Advance(later);
     lifecycle_->FireDueTimers();
@@ -487,6 +501,75 @@ TEST_F(LifecycleTest, AnOrderWhoseNudgeWasLostIsTakenForwardByItsTimer) {
   EXPECT_EQ(Status(rec.id), "received");
   Fire(absl::Seconds(6));
   EXPECT_EQ(Status(rec.id), "released");
+}
+
+// Shipped, then returned: requested → authorized (the shipping warehouse is told to expect
+// it) → received → inspected (restocked where accepted) → credited (credit memo to the
+// ERP, refund to the channel) → closed.
+TEST_F(LifecycleTest, AReturnIsAuthorizedReceivedInspectedRestockedAndCredited) {
+  Stock("A", "east", 10);
+  Stock("B", "east", 10);
+  std::string id = Place("web", {{"A", 3}, {"B", 2}});
+  std::string fo = Fos(id)[0].id;
+  ASSERT_EQ(Ship(fo, {.shipment_id = "s1", .lines = {{1, 3}, {2, 2}}}).verdict, Verdict::kApplied);
+  ASSERT_EQ(Status(id), "invoiced");
+
+  Answer asked = Return(id, "RMA-1",
+                        {{.line = 1, .quantity = 2, .reason = "damaged"},
+                         {.line = 2, .quantity = 1, .reason = "unwanted"}});
+  ASSERT_EQ(asked.verdict, Verdict::kApplied) << asked.reason;
+  EXPECT_EQ(asked.return_state, "authorized");
+  EXPECT_EQ(EventsOf(id, "return.expected.east").size(), 1u);
+  // The same RMA again changes nothing; more than shipped is refused.
+  EXPECT_EQ(Return(id, "RMA-1", {{.line = 1, .quantity = 2}}).verdict, Verdict::kUnchanged);
+  Answer too_many = Return(id, "RMA-2", {{.line = 1, .quantity = 2}});
+  EXPECT_EQ(too_many.verdict, Verdict::kRefused);
+  EXPECT_THAT(too_many.reason, HasSubstr("already being returned"));
+
+  EXPECT_EQ(
+      Receive(asked.return_id, {{.line = 1, .quantity = 2}, {.line = 2, .quantity = 1}}).verdict,
+      Verdict::kApplied);
+  EXPECT_EQ(Receive(asked.return_id, {{.line = 1, .quantity = 2}}).verdict, Verdict::kUnchanged);
+  // One glove box is resellable, the other is not; the paper comes back whole.
+  Answer inspected = Inspect(asked.return_id, {{.line = 1, .quantity = 2, .restock = false},
+                                               {.line = 2, .quantity = 1, .restock = true}});
+  ASSERT_EQ(inspected.verdict, Verdict::kApplied) << inspected.reason;
+  EXPECT_EQ(inspected.return_state, "closed");
+  EXPECT_EQ(At("A", "east").on_hand, 7);  // not restocked
+  EXPECT_EQ(At("B", "east").on_hand, 9);  // 10 - 2 + 1
+  auto memo = EventsOf(id, "credit_memo.posted");
+  ASSERT_EQ(memo.size(), 1u);
+  EXPECT_EQ(json::parse(memo[0].payload).as_object().at("total_minor").as_int64(),
+            750);  // 3 × 2.50
+  auto refunds = EventsOf(id, "return.status.web");
+  ASSERT_EQ(refunds.size(), 2u);  // authorized, credited
+  EXPECT_EQ(json::parse(refunds[1].payload).as_object().at("refund_minor").as_int64(), 750);
+  auto stored = store_->ListReturns(id);
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->size(), 1u);
+  EXPECT_EQ((*stored)[0].state, "closed");
+  EXPECT_EQ(Inspect(asked.return_id, {{.line = 1, .quantity = 1}}).verdict, Verdict::kUnchanged);
+}
+
+TEST_F(LifecycleTest, ReturnsNeedShippedGoodsAndAnOpenReturnWindow) {
+  Stock("A", "east", 10);
+  std::string id = Place("web", {{"A", 1}});
+  EXPECT_EQ(Return(id, "RMA-1", {{.line = 1, .quantity = 1}}).verdict, Verdict::kRefused);
+  ASSERT_EQ(Ship(Fos(id)[0].id, {.shipment_id = "s1", .lines = {{1, 1}}}).verdict,
+            Verdict::kApplied);
+  EXPECT_EQ(Return(id, "RMA-1", {{.line = 9, .quantity = 1}}).verdict, Verdict::kRefused);
+  // An inspection that accepts nothing rejects the return; the units may be asked again.
+  Answer a = Return(id, "RMA-2", {{.line = 1, .quantity = 1}});
+  ASSERT_EQ(a.verdict, Verdict::kApplied);
+  Answer rejected = Inspect(a.return_id, {{.line = 1, .quantity = 0, .reason = "used"}});
+  EXPECT_EQ(rejected.return_state, "rejected");
+  EXPECT_EQ(EventsOf(id, "credit_memo.posted").size(), 0u);
+  EXPECT_EQ(Return(id, "RMA-3", {{.line = 1, .quantity = 1}}).verdict, Verdict::kApplied);
+  Fire(absl::Hours(24 * 31));
+  EXPECT_EQ(Status(id), "closed");
+  Answer late = Return(id, "RMA-4", {{.line = 1, .quantity = 1}});
+  EXPECT_EQ(late.verdict, Verdict::kRefused);
+  EXPECT_THAT(late.reason, HasSubstr("return window"));
 }
 
 }  // namespace

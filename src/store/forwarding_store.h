@@ -126,6 +126,12 @@ class ForwardingStore : public Store {
   CountFulfillments() override {
     return inner_->CountFulfillments();
   }
+  absl::StatusOr<std::optional<ReturnRecord>> GetReturn(const std::string& id) override {
+    return inner_->GetReturn(id);
+  }
+  absl::StatusOr<std::vector<ReturnRecord>> ListReturns(const std::string& order_id) override {
+    return inner_->ListReturns(order_id);
+  }
   absl::StatusOr<std::vector<TimerRecord>> DueTimers(absl::Time now, int limit) override {
     return inner_->DueTimers(now, limit);
   }

@@ -284,6 +284,22 @@ struct FulfillmentRecord {
   friend bool operator==(const FulfillmentRecord&, const FulfillmentRecord&) = default;
 };
 
+// One return of goods from an order (src/orchestration gives the state and the body
+// their meaning).
+struct ReturnRecord {
+  std::string id;        // "ret_01J..."
+  std::string order_id;
+  std::string location;  // where the goods come back to
+  std::string state;     // "requested", "authorized", "received", "inspected", "credited",
+                         // "closed", "rejected"
+  int64_t version = 1;
+  absl::Time created_at;
+  absl::Time updated_at;
+  std::string body;  // JSON: the channel's reference, lines, receipt, inspection, credit
+
+  friend bool operator==(const ReturnRecord&, const ReturnRecord&) = default;
+};
+
 // A durable timer: survives restarts and fires once its time has come.
 struct TimerRecord {
   // Deterministic per purpose ("ack:ful_01J...:2"), so setting a timer twice keeps one.
@@ -414,6 +430,11 @@ class WriteTxn {
   // The fulfillment orders of one order, oldest first.
   virtual absl::StatusOr<std::vector<FulfillmentRecord>> FindFulfillments(
       const std::string& order_id) = 0;
+  // Returns are created or replaced whole.
+  virtual absl::Status PutReturn(const ReturnRecord& record) = 0;
+  virtual absl::StatusOr<std::optional<ReturnRecord>> FindReturn(const std::string& id) = 0;
+  // The returns of one order, oldest first.
+  virtual absl::StatusOr<std::vector<ReturnRecord>> FindReturns(const std::string& order_id) = 0;
   // Creates or replaces a timer (by id).
   virtual absl::Status PutTimer(const TimerRecord& record) = 0;
   virtual absl::StatusOr<std::optional<TimerRecord>> FindTimer(const std::string& id) = 0;
@@ -510,6 +531,8 @@ class Store {
       const std::string& id) = 0;
   virtual absl::StatusOr<std::vector<FulfillmentRecord>> ListFulfillments(
       const std::string& order_id) = 0;
+  virtual absl::StatusOr<std::optional<ReturnRecord>> GetReturn(const std::string& id) = 0;
+  virtual absl::StatusOr<std::vector<ReturnRecord>> ListReturns(const std::string& order_id) = 0;
   // Fulfillment orders per (location, state), for metrics.
   virtual absl::StatusOr<std::vector<std::pair<std::pair<std::string, std::string>, int64_t>>>
   CountFulfillments() = 0;

@@ -598,6 +598,34 @@ TEST_P(StoreConformance, FulfillmentsTimersAndOrderFiguresReadBack) {
   EXPECT_EQ(next, t0 + absl::Hours(1));
 }
 
+TEST_P(StoreConformance, ReturnsReadBack) {
+  absl::Time t0 = absl::FromUnixSeconds(1'767'225'600);
+  ReturnRecord r1{.id = "ret_1", .order_id = "ord_1", .location = "wh-east",
+                  .state = "authorized", .version = 1, .created_at = t0, .updated_at = t0,
+                  .body = R"({"lines":[]})"};
+  ReturnRecord r2 = r1;
+  r2.id = "ret_2";
+  r2.created_at = t0 + absl::Seconds(1);
+  ASSERT_OK(store_->Write([&](WriteTxn& t) -> absl::Status {
+    DISTHUB_RETURN_IF_ERROR(t.PutReturn(r2));
+    DISTHUB_RETURN_IF_ERROR(t.PutReturn(r1));
+    DISTHUB_ASSIGN_OR_RETURN(auto mine, t.FindReturns("ord_1"));
+    if (mine.size() != 2 || mine[0].id != "ret_1") return absl::InternalError("own rows");
+    DISTHUB_ASSIGN_OR_RETURN(auto one, t.FindReturn("ret_2"));
+    if (!one || *one != r2) return absl::InternalError("own row");
+    return absl::OkStatus();
+  }));
+  r1.state = "received";
+  r1.version = 2;
+  ASSERT_OK(store_->Write([&](WriteTxn& t) { return t.PutReturn(r1); }));
+  ASSERT_OK_AND_ASSIGN(auto got, store_->GetReturn("ret_1"));
+  EXPECT_THAT(got, Optional(r1));
+  ASSERT_OK_AND_ASSIGN(auto list, store_->ListReturns("ord_1"));
+  EXPECT_THAT(list, ElementsAre(r1, r2));
+  ASSERT_OK_AND_ASSIGN(auto none, store_->GetReturn("ret_9"));
+  EXPECT_FALSE(none.has_value());
+}
+
 TEST_P(StoreConformance, ListsTheOutboxOfOneSubject) {
   ASSERT_OK(store_->Write([&](WriteTxn& t) -> absl::Status {
     for (const char* subject : {"ord_1", "ord_2", "ord_1"}) {

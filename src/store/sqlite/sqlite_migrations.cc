@@ -204,7 +204,7 @@ CREATE TABLE availability_feed (
   PRIMARY KEY (channel, sku)
 ) WITHOUT ROWID;
 )sql"},
-    {4, "fulfillment orders, durable timers, outbox by subject", R"sql(
+    {4, "fulfillment orders, returns, durable timers, outbox by subject", R"sql(
 CREATE TABLE fulfillment_orders (
   id         TEXT    PRIMARY KEY,
   order_id   TEXT    NOT NULL,
@@ -227,6 +227,18 @@ CREATE TABLE timers (
 ) WITHOUT ROWID;
 CREATE INDEX timers_by_due ON timers (due_at);
 CREATE INDEX timers_by_subject ON timers (subject, due_at);
+
+CREATE TABLE returns (
+  id         TEXT    PRIMARY KEY,
+  order_id   TEXT    NOT NULL,
+  location   TEXT    NOT NULL,
+  state      TEXT    NOT NULL,
+  version    INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  body       TEXT    NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX returns_by_order ON returns (order_id, created_at);
 
 CREATE INDEX outbox_by_subject ON outbox (subject, id);
 )sql"},

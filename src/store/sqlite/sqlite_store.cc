@@ -346,6 +346,20 @@ FulfillmentRecord ReadFulfillment(const Stmt& s) {
                            .body = s.Text(8)};
 }
 
+constexpr std::string_view kReturnColumns =
+    "id, order_id, location, state, version, created_at, updated_at, body";
+
+ReturnRecord ReadReturn(const Stmt& s) {
+  return ReturnRecord{.id = s.Text(0),
+                      .order_id = s.Text(1),
+                      .location = s.Text(2),
+                      .state = s.Text(3),
+                      .version = s.Int(4),
+                      .created_at = FromMicros(s.Int(5)),
+                      .updated_at = FromMicros(s.Int(6)),
+                      .body = s.Text(7)};
+}
+
 constexpr std::string_view kTimerColumns = "id, kind, subject, due_at, payload";
 
 TimerRecord ReadTimer(const Stmt& s) {
@@ -510,6 +524,9 @@ class SqliteWriteTxn final : public WriteTxn {
   absl::StatusOr<std::optional<FulfillmentRecord>> FindFulfillment(const std::string& id) override;
   absl::StatusOr<std::vector<FulfillmentRecord>> FindFulfillments(
       const std::string& order_id) override;
+  absl::Status PutReturn(const ReturnRecord& record) override;
+  absl::StatusOr<std::optional<ReturnRecord>> FindReturn(const std::string& id) override;
+  absl::StatusOr<std::vector<ReturnRecord>> FindReturns(const std::string& order_id) override;
   absl::Status PutTimer(const TimerRecord& record) override;
   absl::StatusOr<std::optional<TimerRecord>> FindTimer(const std::string& id) override;
   absl::Status DeleteTimer(const std::string& id) override;
@@ -1011,6 +1028,20 @@ class SqliteStore final : public Store {
         ReadFulfillment, order_id);
   }
 
+  absl::StatusOr<std::optional<ReturnRecord>> GetReturn(const std::string& id) override {
+    Lease r(this);
+    return QueryOne<ReturnRecord>(
+        r->db, StrCat("SELECT ", kReturnColumns, " FROM returns WHERE id = ?"), ReadReturn, id);
+  }
+
+  absl::StatusOr<std::vector<ReturnRecord>> ListReturns(const std::string& order_id) override {
+    Lease r(this);
+    return QueryAll<ReturnRecord>(
+        r->db,
+        StrCat("SELECT ", kReturnColumns, " FROM returns WHERE order_id = ? ORDER BY created_at, id"),
+        ReadReturn, order_id);
+  }
+
   absl::StatusOr<std::vector<std::pair<std::pair<std::string, std::string>, int64_t>>>
   CountFulfillments() override {
     Lease r(this);
@@ -1090,7 +1121,7 @@ class SqliteStore final : public Store {
     Stmt insert_outbox, update_outbox, insert_attempt, insert_inbound;
     Stmt put_position, put_reservation, find_stock_update, insert_stock_update, put_feed;
     Stmt put_fulfillment, find_fulfillment, find_fulfillments, put_timer, find_timer,
-        delete_timer;
+        delete_timer, put_return, find_return, find_returns;
     int64_t next_seq = 1;
   };
 
@@ -1232,6 +1263,14 @@ class SqliteStore final : public Store {
     DISTHUB_RETURN_IF_ERROR(w.find_timer.Prepare(
         writer_, StrCat("SELECT ", kTimerColumns, " FROM timers WHERE id = ?")));
     DISTHUB_RETURN_IF_ERROR(w.delete_timer.Prepare(writer_, "DELETE FROM timers WHERE id = ?"));
+    DISTHUB_RETURN_IF_ERROR(w.put_return.Prepare(
+        writer_, StrCat("INSERT OR REPLACE INTO returns (", kReturnColumns,
+                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)")));
+    DISTHUB_RETURN_IF_ERROR(w.find_return.Prepare(
+        writer_, StrCat("SELECT ", kReturnColumns, " FROM returns WHERE id = ?")));
+    DISTHUB_RETURN_IF_ERROR(w.find_returns.Prepare(
+        writer_, StrCat("SELECT ", kReturnColumns,
+                        " FROM returns WHERE order_id = ? ORDER BY created_at, id")));
     DISTHUB_RETURN_IF_ERROR(w.insert_stock_update.Prepare(
         writer_, StrCat("INSERT INTO stock_updates (", kStockUpdateColumns,
                         ") VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")));
@@ -1526,6 +1565,24 @@ absl::StatusOr<std::optional<FulfillmentRecord>> SqliteWriteTxn::FindFulfillment
 absl::StatusOr<std::vector<FulfillmentRecord>> SqliteWriteTxn::FindFulfillments(
     const std::string& order_id) {
   return store_->w_.find_fulfillments.Bind(order_id).All(ReadFulfillment);
+}
+
+absl::Status SqliteWriteTxn::PutReturn(const ReturnRecord& r) {
+  return store_->w_.put_return
+      .Bind(r.id, r.order_id, r.location, r.state, r.version, Micros(r.created_at),
+            Micros(r.updated_at), r.body)
+      .Exec();
+}
+
+absl::StatusOr<std::optional<ReturnRecord>> SqliteWriteTxn::FindReturn(const std::string& id) {
+  DISTHUB_ASSIGN_OR_RETURN(std::vector<ReturnRecord> rows,
+                           store_->w_.find_return.Bind(id).All(ReadReturn));
+  if (rows.empty()) return std::nullopt;
+  return std::move(rows.front());
+}
+
+absl::StatusOr<std::vector<ReturnRecord>> SqliteWriteTxn::FindReturns(const std::string& order_id) {
+  return store_->w_.find_returns.Bind(order_id).All(ReadReturn);
 }
 
 absl::Status SqliteWriteTxn::PutTimer(const TimerRecord& r) {
