@@ -50,6 +50,7 @@ channels:
   - name: dtc-web
     allocation: {share_percent: 50, holdback: 1, exclude_locations: [3pl-central]}
     inventory_feed: {per_minute: 600, burst: 2}
+    fulfillment: {ship_complete: preferred, status_updates: [released, shipped, cancelled]}
 partners:
   - name: writer
     scopes: [orders:write, orders:read]
@@ -78,7 +79,7 @@ partners:
       - id: k
         key_env: TEST_OPS_KEY
   - name: wms
-    scopes: [inventory:read, inventory:write]
+    scopes: [inventory:read, inventory:write, fulfillment:write]
     api_keys:
       - id: k
         key_env: TEST_INVENTORY_KEY

@@ -19,7 +19,7 @@ inline constexpr char kPortalKey[] = "portal-key-000000000002";   // orders:writ
 inline constexpr char kReaderKey[] = "reader-key-000000000003";   // orders:read, events:read
 inline constexpr char kHashedKey[] = "hashed-key-000000000004";   // orders:read, configured by digest
 inline constexpr char kOpsKey[] = "ops-key-00000000000000005";     // events:read, operations:write
-inline constexpr char kInventoryKey[] = "wms-key-00000000000000006";  // inventory:read+write
+inline constexpr char kInventoryKey[] = "wms-key-00000000000000006";  // inventory:read+write, fulfillment:write
 
 class HubProcess {
  public:

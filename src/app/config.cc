@@ -132,6 +132,7 @@ void Validate(const Config& c, std::vector<std::string>& errors) {
     if (f.ship_complete != "required" && f.ship_complete != "preferred" && f.ship_complete != "no") {
       fail(at + ".ship_complete", StrCat("\"", f.ship_complete, "\" must be required, preferred or no"));
     }
+    if (f.promise_hours < 0) fail(at + ".promise_hours", "cannot be negative");
     for (const std::string& st : f.status_updates) {
       if (!states.count(st)) {
         fail(at + ".status_updates",
@@ -218,6 +219,7 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml, const std::string& f
         f.Get("ship_complete", ch.fulfillment.ship_complete);
         f.Get("split_lines", ch.fulfillment.split_lines);
         f.Get("status_updates", ch.fulfillment.status_updates);
+        f.Get("promise_hours", ch.fulfillment.promise_hours);
       });
     });
     top.Section("fulfillment", [&](YamlReader& r) {

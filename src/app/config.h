@@ -84,6 +84,11 @@ struct ChannelConfig {
     // to the channel with a subscriber): any of accepted, allocated, backordered, released,
     // acknowledged, partially_shipped, shipped, invoiced, closed, cancelled.
     std::vector<std::string> status_updates;
+    // The channel's promise: orders ship within this many hours of intake (0: no promise).
+    // One not shipped by then raises the events order.promise_missed and
+    // alert.promise_missed (route alert.* to your alert webhook) and counts in
+    // disthub_orders_past_promise_total. Clock hours, not business days.
+    double promise_hours = 0;
   } fulfillment;
 };
 

@@ -98,7 +98,8 @@ orchestration::LifecycleOptions LifecycleOptionsFrom(const Config& config) {
                                                                  : orchestration::ShipComplete::kPreferred;
     o.channels.push_back({.name = c.name,
                           .sourcing = {.ship_complete = mode, .split_lines = f.split_lines},
-                          .status_updates = f.status_updates});
+                          .status_updates = f.status_updates,
+                          .promise = absl::Seconds(f.promise_hours * 3600)});
   }
   o.backorder_recheck = absl::Seconds(config.fulfillment.backorder_recheck_seconds);
   o.close_after = absl::Hours(config.fulfillment.close_after_hours);

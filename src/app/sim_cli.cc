@@ -11,6 +11,7 @@
 
 #include "base/files.h"
 #include "sim/partner_sim.h"
+#include "sim/wms_sim.h"
 
 namespace disthub {
 namespace {
@@ -61,6 +62,57 @@ int RunPartner(const PartnerArgs& args) {
   return 0;
 }
 
+struct WarehouseArgs {
+  std::string config_file;  // required
+  std::string listen;       // overrides the file's listen when set
+  std::string hub_url;      // overrides warehouse.hub_url when set
+};
+
+int RunWarehouse(const WarehouseArgs& args) {
+  sigset_t stop;  // as in RunPartner: every thread blocks these, this one waits for them
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+
+  absl::StatusOr<std::string> text = ReadFile(args.config_file);
+  if (!text.ok()) {
+    std::cerr << text.status().message() << "\n";
+    return 2;
+  }
+  absl::StatusOr<WarehouseSimConfig> config = ParseWarehouseSimConfig(*text, args.config_file);
+  if (!config.ok()) {
+    std::cerr << config.status().message() << "\n";
+    return 2;
+  }
+  if (!args.listen.empty()) config->partner.listen = args.listen;
+  if (!args.hub_url.empty()) config->warehouse.hub_url = args.hub_url;
+  if (config->warehouse.hub_url.empty()) {
+    std::cerr << args.config_file << ": warehouse.hub_url: is required (or give --hub)\n";
+    return 2;
+  }
+  if (config->warehouse.api_key.empty()) {
+    spdlog::warn("warehouse-sim: no warehouse.api_key_env: calls to the hub carry no API key");
+  }
+  absl::StatusOr<std::unique_ptr<WarehousePartner>> sim =
+      StartWarehouseSim(config->partner, config->warehouse);
+  if (!sim.ok()) {
+    std::cerr << "disthub sim warehouse: " << sim.status().message() << "\n";
+    return sim.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+  }
+  // Scripts and tests read this line to learn the port.
+  std::printf("warehouse-sim listening on %s\n", (*sim)->url().c_str());
+  std::fflush(stdout);
+  int sig = 0;
+  sigwait(&stop, &sig);
+  spdlog::info("warehouse-sim: received {}, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  (*sim)->Stop();
+  std::printf("{\"partner\":%s,\"warehouse\":%s}\n", (*sim)->partner().Stats().ToJson().c_str(),
+              (*sim)->warehouse().Stats().ToJson().c_str());
+  std::fflush(stdout);
+  return 0;
+}
+
 }  // namespace
 
 std::function<int()> AddSimCommands(CLI::App& app) {
@@ -80,8 +132,27 @@ std::function<int()> AddSimCommands(CLI::App& app) {
   partner->add_option("--listen", partner_args->listen,
                       "Override listen, HOST:PORT on a loopback address (port 0 picks a free "
                       "port; the bound address is printed)");
-  return [partner, partner_args]() -> int {
+  auto warehouse_args = std::make_shared<WarehouseArgs>();
+  CLI::App* warehouse = sim->add_subcommand(
+      "warehouse",
+      "A warehouse (WMS/3PL) behind the partner simulator: acts on the hub's\n"
+      "fulfillment.release/cancel deliveries by calling the hub's API back (acknowledge,\n"
+      "ship, answer cancellations), and reports its own records under /_sim/warehouse.\n"
+      "Prints \"warehouse-sim listening on URL\", then final stats as JSON on SIGINT/SIGTERM.");
+  warehouse
+      ->add_option("-c,--config", warehouse_args->config_file,
+                   "Configuration file (YAML): the partner keys plus a warehouse: section; see "
+                   "examples/warehouse-sim.yaml")
+      ->required()
+      ->check(CLI::ExistingFile);
+  warehouse->add_option("--listen", warehouse_args->listen,
+                        "Override listen, HOST:PORT on a loopback address (port 0 picks a free "
+                        "port; the bound address is printed)");
+  warehouse->add_option("--hub", warehouse_args->hub_url,
+                        "Override warehouse.hub_url, the hub's base URL (http://HOST:PORT)");
+  return [partner, partner_args, warehouse, warehouse_args]() -> int {
     if (partner->parsed()) return RunPartner(*partner_args);
+    if (warehouse->parsed()) return RunWarehouse(*warehouse_args);
     return 2;
   };
 }

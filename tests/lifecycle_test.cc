@@ -1,0 +1,486 @@
+// The order lifecycle end to end: the real `disthub serve` releasing orders to warehouse
+// simulators (real HTTP servers calling the hub back), an ERP and a channel endpoint,
+// with the exception paths: a silent warehouse (retry, then reroute), a stock-out
+// (backorder, then release when stock arrives), a cancellation after release
+// (compensation reaches the warehouse), partial and short shipments.
+#include <atomic>
+#include <boost/json.hpp>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <thread>
+
+#include "base/http_client.h"
+#include "base/strings.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "hub_process.h"
+#include "model/json.h"
+#include "sim/partner_sim.h"
+#include "sim/scenario_orders.h"
+#include "sim/wms_sim.h"
+
+namespace disthub::testing {
+namespace {
+
+namespace json = boost::json;
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+Headers Auth(std::string_view key) {
+  return {{"Authorization", StrCat("Bearer ", key)}, {"Content-Type", "application/json"}};
+}
+
+bool WaitFor(const std::function<bool()>& done, absl::Duration timeout = absl::Seconds(15)) {
+  absl::Time deadline = absl::Now() + timeout;
+  while (!done()) {
+    if (absl::Now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+// A warehouse simulator whose hub is known only once the hub has started: the partner
+// listens first (the hub's configuration names it), the warehouse joins it after.
+struct Warehouse {
+  std::atomic<WarehouseSim*> sim{nullptr};
+  std::unique_ptr<PartnerSim> partner;
+  std::unique_ptr<WarehouseSim> owned;
+
+  Warehouse() {
+    PartnerSimOptions o;
+    o.on_message = [this](const PartnerMessage& m) {
+      if (WarehouseSim* w = sim.load()) w->OnMessage(m);
+    };
+    auto p = StartPartnerSim(o);
+    EXPECT_TRUE(p.ok()) << p.status();
+    if (p.ok()) partner = *std::move(p);
+  }
+  ~Warehouse() {
+    if (partner) partner->Stop();
+    if (owned) owned->Stop();
+  }
+  void Join(const std::string& hub_url, WarehouseOptions o) {
+    o.hub_url = hub_url;
+    o.api_key = kInventoryKey;
+    o.ack_delay_ms = o.ack_delay_ms == 50 ? 10 : o.ack_delay_ms;
+    o.retry_initial_ms = 20;
+    auto w = WarehouseSim::Start(o);
+    ASSERT_TRUE(w.ok()) << w.status();
+    owned = *std::move(w);
+    sim = owned.get();
+  }
+  WarehouseSim& operator*() { return *owned; }
+  WarehouseSim* operator->() { return owned.get(); }
+};
+
+class LifecycleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto erp = StartPartnerSim({});
+    ASSERT_TRUE(erp.ok());
+    erp_ = *std::move(erp);
+    auto channel = StartPartnerSim({});
+    ASSERT_TRUE(channel.ok());
+    channel_ = *std::move(channel);
+  }
+
+  // Starts the hub with both warehouses as subscribers; `east_ack_seconds` is wh-east's
+  // acknowledgement deadline.
+  void StartHub(int east_ack_seconds = 30) {
+    hub_ = std::make_unique<HubProcess>(StrCat(R"(
+fulfillment:
+  locations:
+    - name: wh-east
+      ack_deadline_seconds: )",
+                                               east_ack_seconds, R"(
+      release_attempts: 2
+      regions: [NY, NJ]
+    - name: wh-west
+      ack_deadline_seconds: 30
+      regions: [CA, OR]
+  backorder_recheck_seconds: 1
+  timer_tick_ms: 50
+subscribers:
+  - name: wms-east
+    url: )",
+                                               east_.partner->url(), R"(/wms
+    events: ["fulfillment.release.wh-east", "fulfillment.cancel.wh-east"]
+    delivery: {retry: {initial_ms: 20, max_ms: 200}}
+  - name: wms-west
+    url: )",
+                                               west_.partner->url(), R"(/wms
+    events: ["fulfillment.release.wh-west", "fulfillment.cancel.wh-west"]
+    delivery: {retry: {initial_ms: 20, max_ms: 200}}
+  - name: erp
+    url: )",
+                                               erp_->url(), R"(/invoices
+    events: ["invoice.posted", "credit_memo.posted"]
+  - name: dtc-status
+    url: )",
+                                               channel_->url(), R"(/status
+    events: ["order.status.dtc-web", "return.status.dtc-web"]
+delivery:
+  poll_interval_ms: 20
+)"));
+    ASSERT_TRUE(hub_->Start().ok()) << hub_->Stderr();
+    client_ = std::make_unique<HttpClient>(hub_->url());
+  }
+
+  HttpResult Send(const std::string& method, const std::string& path, const std::string& body = "",
+                  std::string_view key = kWriterKey) {
+    auto r = client_->Send(method, path, Auth(key), body);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : HttpResult{};
+  }
+  void Stock(const std::string& location, const std::string& sku, int64_t on_hand) {
+    const int seq = ++seq_;
+    HttpResult r = Send("POST", "/v1/inventory/snapshots",
+                        StrCat(R"({"id":")", location, "-", sku, "-", seq, R"(","location":")",
+                               location, R"(","sequence":)", seq, R"(,"items":[{"sku":")", sku,
+                               R"(","on_hand":)", on_hand, "}]}"),
+                        kInventoryKey);
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  // Places a dtc-web order for `lines` shipping to `region`; returns its id.
+  std::string Place(std::vector<std::pair<std::string, int64_t>> lines, const std::string& region) {
+    Order o;
+    o.channel = "dtc-web";
+    o.channel_order_ref = StrCat("LC-", ::getpid(), "-", ++seq_);
+    o.currency = "USD";
+    o.customer = {.name = "Pat Doe", .email = "pat@example.com"};
+    o.ship_to = {.name = "Pat Doe",
+                 .line1 = "1 Main St",
+                 .city = "Town",
+                 .region = region,
+                 .postal_code = "10001",
+                 .country = "US"};
+    o.placed_at = absl::Now();
+    o.payment_state = PaymentState::kCaptured;
+    int n = 0;
+    int64_t sub = 0;
+    for (auto& [sku, qty] : lines) {
+      o.lines.push_back({.line_no = ++n,
+                         .sku = sku,
+                         .quantity = qty,
+                         .uom = "each",
+                         .unit_price = {.minor = 500, .currency = "USD"},
+                         .tax = {.minor = 0, .currency = "USD"}});
+      sub += 500 * qty;
+    }
+    o.totals = {.subtotal = {sub, "USD"},
+                .discount = {0, "USD"},
+                .tax = {0, "USD"},
+                .shipping = {0, "USD"},
+                .grand_total = {sub, "USD"}};
+    HttpResult r = Send("POST", "/v1/orders", ScenarioOrders::InboundJson(o));
+    EXPECT_EQ(r.status, 201) << r.body;
+    json::error_code ec;
+    json::value v = json::parse(r.body, ec);
+    return ec ? "" : std::string(v.as_object().at("id").as_string());
+  }
+  std::string Status(const std::string& id) {
+    HttpResult r = Send("GET", "/v1/orders/" + id);
+    json::error_code ec;
+    json::value v = json::parse(r.body, ec);
+    if (ec || !v.is_object() || !v.as_object().contains("status")) return "";
+    return std::string(v.as_object().at("status").as_string());
+  }
+  bool Reaches(const std::string& id, const std::string& status,
+               absl::Duration timeout = absl::Seconds(15)) {
+    bool ok = WaitFor([&] { return Status(id) == status; }, timeout);
+    EXPECT_TRUE(ok) << "order " << id << " is " << Status(id) << ", not " << status;
+    return ok;
+  }
+  json::object Inventory(const std::string& sku, const std::string& location) {
+    HttpResult r = Send("GET", "/v1/inventory/" + sku, "", kInventoryKey);
+    json::value v = json::parse(r.body);
+    for (const json::value& p : v.as_object().at("locations").as_array()) {
+      if (p.as_object().at("location").as_string() == location) return p.as_object();
+    }
+    return {};
+  }
+  // Messages a partner sim recorded whose body mentions `text`.
+  static int Count(PartnerSim& sim, const std::string& text) {
+    int n = 0;
+    for (const PartnerMessage& m : sim.Messages()) n += m.body.find(text) != std::string::npos;
+    return n;
+  }
+
+  Warehouse east_, west_;
+  std::unique_ptr<PartnerSim> erp_, channel_;
+  std::unique_ptr<HubProcess> hub_;
+  std::unique_ptr<HttpClient> client_;
+  int seq_ = 0;
+};
+
+TEST_F(LifecycleTest, AnOrderIsReleasedShippedAndInvoicedThroughThePartners) {
+  StartHub();
+  east_.Join(hub_->url(), {.location = "wh-east", .ship_delay_ms = 20});
+  west_.Join(hub_->url(), {.location = "wh-west", .ship_delay_ms = 20});
+  Stock("wh-east", "HS-10001", 100);
+  Stock("wh-west", "HS-10001", 100);
+  std::string id = Place({{"HS-10001", 3}}, "CA");
+  ASSERT_TRUE(Reaches(id, "invoiced"));
+
+  // The west warehouse (serving CA) shipped it, once; the east one never heard of it.
+  ASSERT_TRUE(west_->WaitIdle(absl::Seconds(5)));
+  EXPECT_EQ(west_->Stats().units_shipped, 3);
+  EXPECT_EQ(west_->Stats().shipments_sent, 1);
+  EXPECT_EQ(east_->Stats().releases_received, 0);
+  EXPECT_EQ(Inventory("HS-10001", "wh-west").at("on_hand").as_int64(), 97);
+  EXPECT_EQ(Inventory("HS-10001", "wh-west").at("reserved").as_int64(), 0);
+
+  // The ERP got the invoice, the channel its status updates.
+  ASSERT_TRUE(WaitFor([&] { return Count(*erp_, id) == 1; }));
+  EXPECT_EQ(Count(*erp_, R"("total_minor":1500)"), 1);
+  ASSERT_TRUE(WaitFor([&] { return Count(*channel_, R"("status":"shipped")") == 1; }));
+  EXPECT_EQ(Count(*channel_, R"("status":"released")"), 1);
+  EXPECT_EQ(Count(*channel_, R"("tracking")"), 1);  // the shipped update names the parcel
+
+  // The timeline shows every step, what caused it and what it sent.
+  HttpResult t = Send("GET", "/v1/orders/" + id + "/timeline");
+  ASSERT_EQ(t.status, 200) << t.body;
+  json::object timeline = json::parse(t.body).as_object();
+  std::vector<std::string> types;
+  bool release_sent = false;
+  for (const json::value& e : timeline.at("events").as_array()) {
+    const json::object& o = e.as_object();
+    types.emplace_back(o.at("type").as_string());
+    if (o.at("type") == "fulfillment.release.wh-west") {
+      for (const json::value& s : o.at("sent").as_array()) {
+        release_sent |= s.as_object().at("subscriber") == "wms-west" &&
+                        s.as_object().at("state") == "delivered";
+      }
+    }
+    if (o.at("type") == "fulfillment.acknowledged") {
+      EXPECT_THAT(std::string(o.at("caused_by").as_string()), ::testing::StartsWith("ack:"));
+    }
+  }
+  EXPECT_TRUE(release_sent);
+  EXPECT_THAT(types, ::testing::IsSupersetOf({"order.received", "order.accepted", "order.allocated",
+                                              "order.released", "fulfillment.acknowledged",
+                                              "fulfillment.shipped", "order.shipped",
+                                              "invoice.posted", "order.invoiced"}));
+}
+
+TEST_F(LifecycleTest, ASilentWarehouseIsRetriedThenTheOrderIsRerouted) {
+  StartHub(/*east_ack_seconds=*/1);
+  east_.Join(hub_->url(), {.location = "wh-east", .silent_rate = 1});
+  west_.Join(hub_->url(), {.location = "wh-west", .ship_delay_ms = 20});
+  Stock("wh-east", "HS-10002", 50);
+  Stock("wh-west", "HS-10002", 50);
+  std::string id = Place({{"HS-10002", 2}}, "NY");
+  ASSERT_TRUE(Reaches(id, "invoiced", absl::Seconds(20)));
+  // East got the release twice (the retry) and then the cancellation; west shipped it.
+  EXPECT_EQ(east_->Stats().releases_received, 2);
+  EXPECT_EQ(east_->Stats().units_shipped, 0);
+  ASSERT_TRUE(WaitFor([&] { return east_->Stats().cancels_received == 1; }));
+  EXPECT_EQ(west_->Stats().units_shipped, 2);
+  EXPECT_EQ(Inventory("HS-10002", "wh-east").at("reserved").as_int64(), 0);
+  EXPECT_EQ(Inventory("HS-10002", "wh-east").at("on_hand").as_int64(), 50);
+  EXPECT_EQ(Inventory("HS-10002", "wh-west").at("on_hand").as_int64(), 48);
+  HttpResult f = Send("GET", "/v1/orders/" + id + "/fulfillments");
+  json::array fos = json::parse(f.body).as_object().at("fulfillments").as_array();
+  ASSERT_EQ(fos.size(), 2u);
+  EXPECT_EQ(fos[0].as_object().at("state"), "rerouted");
+  EXPECT_EQ(fos[1].as_object().at("state"), "shipped");
+}
+
+TEST_F(LifecycleTest, AStockOutIsBackorderedAndReleasedWhenStockArrives) {
+  StartHub();
+  east_.Join(hub_->url(), {.location = "wh-east", .ship_delay_ms = 20});
+  west_.Join(hub_->url(), {.location = "wh-west", .ship_delay_ms = 20});
+  std::string id = Place({{"HS-10003", 4}}, "NY");
+  ASSERT_TRUE(Reaches(id, "backordered"));
+  Stock("wh-east", "HS-10003", 30);
+  ASSERT_TRUE(Reaches(id, "invoiced"));
+  EXPECT_EQ(east_->Stats().units_shipped, 4);
+}
+
+TEST_F(LifecycleTest, ACancellationAfterReleaseReachesTheWarehouseAndReleasesTheStock) {
+  StartHub();
+  east_.Join(hub_->url(), {.location = "wh-east", .ship_delay_ms = 60'000});
+  west_.Join(hub_->url(), {.location = "wh-west"});
+  Stock("wh-east", "HS-10004", 20);
+  std::string id = Place({{"HS-10004", 5}}, "NJ");
+  ASSERT_TRUE(Reaches(id, "acknowledged"));
+  EXPECT_EQ(Inventory("HS-10004", "wh-east").at("reserved").as_int64(), 5);
+  HttpResult c =
+      Send("POST", "/v1/orders/" + id + "/cancel", R"({"reason":"customer changed mind"})");
+  ASSERT_EQ(c.status, 200) << c.body;
+  EXPECT_THAT(c.body, ::testing::HasSubstr("cancellation requested"));
+  ASSERT_TRUE(Reaches(id, "cancelled"));
+  EXPECT_EQ(east_->Stats().cancels_accepted, 1);
+  EXPECT_EQ(Inventory("HS-10004", "wh-east").at("reserved").as_int64(), 0);
+  auto f = east_->Fulfillments();
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].state, "cancelled");
+  EXPECT_TRUE(f[0].shipments.empty());
+  ASSERT_TRUE(WaitFor([&] { return Count(*channel_, R"("status":"cancelled")") == 1; }));
+  EXPECT_EQ(Count(*erp_, id), 0);  // nothing shipped, nothing invoiced
+  // Cancelling again changes nothing.
+  HttpResult again = Send("POST", "/v1/orders/" + id + "/cancel", "{}");
+  EXPECT_EQ(again.status, 200);
+  EXPECT_THAT(again.body, ::testing::HasSubstr(R"("outcome":"unchanged")"));
+}
+
+TEST_F(LifecycleTest, PartialAndShortShipmentsAreInvoicedForWhatShipped) {
+  StartHub();
+  east_.Join(hub_->url(), {.location = "wh-east", .ship_delay_ms = 20, .partial_rate = 1});
+  west_.Join(hub_->url(), {.location = "wh-west", .ship_delay_ms = 20, .short_rate = 1});
+  Stock("wh-east", "HS-10005", 40);
+  Stock("wh-west", "HS-10006", 40);
+  std::string partial = Place({{"HS-10005", 6}}, "NY");
+  std::string short_one = Place({{"HS-10006", 6}}, "CA");
+  ASSERT_TRUE(Reaches(partial, "invoiced"));
+  ASSERT_TRUE(Reaches(short_one, "invoiced"));
+  EXPECT_EQ(east_->Stats().shipments_sent, 2);
+  EXPECT_EQ(Inventory("HS-10005", "wh-east").at("on_hand").as_int64(), 34);
+  EXPECT_EQ(Inventory("HS-10006", "wh-west").at("on_hand").as_int64(), 35);  // one short
+  EXPECT_EQ(Inventory("HS-10006", "wh-west").at("reserved").as_int64(), 0);
+  ASSERT_TRUE(WaitFor([&] { return Count(*erp_, partial) == 1 && Count(*erp_, short_one) == 1; }));
+  EXPECT_EQ(Count(*erp_, R"("total_minor":3000)"), 1);  // 6 × 5.00
+  EXPECT_EQ(Count(*erp_, R"("total_minor":2500)"), 1);  // 5 × 5.00
+}
+
+// kill -9 with orders at every step, restart on the same port: every order still ends
+// invoiced, no warehouse shipped anything twice, and the hub's stock matches what the
+// warehouses' own records say left the building.
+TEST_F(LifecycleTest, KillNineMidFlowLosesNothingAndShipsNothingTwice) {
+  StartHub(/*east_ack_seconds=*/2);
+  east_.Join(hub_->url(), {.location = "wh-east",
+                           .ship_delay_ms = 40,
+                           .silent_rate = 0.1,
+                           .partial_rate = 0.3,
+                           .give_up_after_ms = 60'000});
+  west_.Join(
+      hub_->url(),
+      {.location = "wh-west", .ship_delay_ms = 40, .short_rate = 0.2, .give_up_after_ms = 60'000});
+  const std::vector<std::string> skus = {"HS-10001", "HS-10002", "HS-10003", "HS-10004"};
+  for (const std::string& sku : skus) {
+    Stock("wh-east", sku, 500);
+    Stock("wh-west", sku, 500);
+  }
+  std::vector<std::string> ids;
+  std::map<std::string, int64_t> ordered;  // order → units
+  auto place = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      int64_t q = 1 + static_cast<int64_t>(ids.size() % 4);
+      const std::string& sku = skus[ids.size() % skus.size()];
+      std::string id = Place({{sku, q}}, ids.size() % 2 ? "CA" : "NY");
+      ASSERT_FALSE(id.empty());
+      ids.push_back(id);
+      ordered[id] = q;
+    }
+  };
+  place(40);
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));  // some released, some shipping
+  const std::string port = hub_->url().substr(hub_->url().rfind(':') + 1);
+  hub_->Kill();
+  ASSERT_TRUE(hub_->Start({"--listen", "127.0.0.1:" + port}).ok()) << hub_->Stderr();
+  client_ = std::make_unique<HttpClient>(hub_->url());
+  place(20);
+  for (const std::string& id : ids) ASSERT_TRUE(Reaches(id, "invoiced", absl::Seconds(40)));
+  ASSERT_TRUE(east_->WaitIdle(absl::Seconds(10)));
+  ASSERT_TRUE(west_->WaitIdle(absl::Seconds(10)));
+
+  // The warehouses' own records: what left for each order, never more than ordered.
+  std::map<std::string, int64_t> shipped;
+  int64_t units = 0;
+  for (WarehouseSim* w : {east_.owned.get(), west_.owned.get()}) {
+    for (const WarehouseFulfillment& f : w->Fulfillments()) {
+      for (const WarehouseLine& l : f.lines) {
+        shipped[f.order_id] += l.shipped;
+        units += l.shipped;
+      }
+    }
+    EXPECT_EQ(w->Stats().callbacks_rejected, 0) << w->ToJson();
+  }
+  for (const std::string& id : ids) {
+    EXPECT_GE(shipped[id], ordered[id] - 1) << id;  // a short shipment leaves one behind
+    EXPECT_LE(shipped[id], ordered[id]) << id;
+  }
+  int64_t on_hand = 0, reserved = 0;
+  for (const std::string& sku : skus) {
+    for (const char* loc : {"wh-east", "wh-west"}) {
+      json::object p = Inventory(sku, loc);
+      on_hand += p.at("on_hand").as_int64();
+      reserved += p.at("reserved").as_int64();
+    }
+  }
+  EXPECT_EQ(reserved, 0);
+  EXPECT_EQ(on_hand, 8 * 500 - units);
+  ASSERT_TRUE(WaitFor([&] {
+    for (const std::string& id : ids) {
+      if (Count(*erp_, id) != 1) return false;
+    }
+    return true;
+  }));
+}
+
+TEST_F(LifecycleTest, AReturnIsRestockedCreditedAndRefunded) {
+  StartHub();
+  east_.Join(hub_->url(), {.location = "wh-east", .ship_delay_ms = 20});
+  west_.Join(hub_->url(), {.location = "wh-west"});
+  Stock("wh-east", "HS-10007", 10);
+  std::string id = Place({{"HS-10007", 4}}, "NY");
+  ASSERT_TRUE(Reaches(id, "invoiced"));
+  EXPECT_EQ(Inventory("HS-10007", "wh-east").at("on_hand").as_int64(), 6);
+
+  HttpResult asked =
+      Send("POST", "/v1/orders/" + id + "/returns",
+           R"({"reference":"RMA-77","lines":[{"line":1,"quantity":3,"reason":"wrong size"}]})");
+  ASSERT_EQ(asked.status, 201) << asked.body;
+  json::object a = json::parse(asked.body).as_object();
+  EXPECT_EQ(a.at("return_state"), "authorized");
+  const std::string ret(a.at("return_id").as_string());
+  // Asking again with the same reference is the same return.
+  HttpResult again = Send("POST", "/v1/orders/" + id + "/returns",
+                          R"({"reference":"RMA-77","lines":[{"line":1,"quantity":3}]})");
+  EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_THAT(again.body, ::testing::HasSubstr(ret));
+  HttpResult too_many = Send("POST", "/v1/orders/" + id + "/returns",
+                             R"({"reference":"RMA-78","lines":[{"line":1,"quantity":2}]})");
+  EXPECT_EQ(too_many.status, 409) << too_many.body;
+
+  // The warehouse receives three, two of them resellable.
+  HttpResult receipt = Send("POST", "/v1/returns/" + ret + "/receipt",
+                            R"({"lines":[{"line":1,"quantity":3}]})", kInventoryKey);
+  ASSERT_EQ(receipt.status, 200) << receipt.body;
+  HttpResult inspection = Send(
+      "POST", "/v1/returns/" + ret + "/inspection",
+      R"({"lines":[{"line":1,"accepted":2,"restock":true},{"line":1,"accepted":1,"restock":false,"note":"torn"}]})",
+      kInventoryKey);
+  ASSERT_EQ(inspection.status, 200) << inspection.body;
+  EXPECT_THAT(inspection.body, ::testing::HasSubstr(R"("return_state":"closed")"));
+  EXPECT_EQ(Inventory("HS-10007", "wh-east").at("on_hand").as_int64(), 8);
+  ASSERT_TRUE(WaitFor([&] { return Count(*erp_, "credit_memo.posted") == 1; }));
+  EXPECT_EQ(Count(*erp_, R"("total_minor":1500)"), 1);  // 3 × 5.00
+  ASSERT_TRUE(WaitFor([&] { return Count(*channel_, R"("status":"credited")") == 1; }));
+  HttpResult got = Send("GET", "/v1/returns/" + ret);
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_THAT(got.body, ::testing::HasSubstr(R"("restocked":2)"));
+}
+
+TEST_F(LifecycleTest, WarehouseMessagesAreCheckedAndAuthorized) {
+  StartHub();
+  HttpResult unknown =
+      Send("POST", "/v1/fulfillments/ful_nope/acknowledgement", "{}", kInventoryKey);
+  EXPECT_EQ(unknown.status, 404) << unknown.body;
+  HttpResult no_scope = Send("POST", "/v1/fulfillments/ful_nope/acknowledgement", "{}", kReaderKey);
+  EXPECT_EQ(no_scope.status, 403) << no_scope.body;
+  HttpResult bad = Send("POST", "/v1/fulfillments/ful_nope/shipments",
+                        R"({"lines":[{"line":0,"quantity":-1}]})", kInventoryKey);
+  EXPECT_EQ(bad.status, 422) << bad.body;
+  EXPECT_THAT(bad.body, ::testing::HasSubstr("#/shipment_id"));
+  EXPECT_THAT(bad.body, ::testing::HasSubstr("#/lines/0/line"));
+  EXPECT_THAT(bad.body, ::testing::HasSubstr("#/lines/0/quantity"));
+  HttpResult answer = Send("POST", "/v1/fulfillments/ful_nope/cancellation", "{}", kInventoryKey);
+  EXPECT_EQ(answer.status, 422) << answer.body;
+  EXPECT_THAT(answer.body, ::testing::HasSubstr("#/accepted"));
+  HttpResult get = Send("GET", "/v1/fulfillments/ful_nope/shipments", "", kInventoryKey);
+  EXPECT_EQ(get.status, 405);
+}
+
+}  // namespace
+}  // namespace disthub::testing
