@@ -1330,6 +1330,8 @@ Lifecycle::Lifecycle(Store* store, CommitQueue* queue, inventory::InventoryServi
   m_.backorders = metrics_->Counter("disthub_order_backorders_total", "Orders backordered.");
   m_.cancellations = metrics_->Counter("disthub_order_cancellations_total",
                                        "Order cancellations accepted (requested or done).");
+  m_.promise_missed = metrics_->Counter("disthub_orders_past_promise_total",
+                                        "Orders not shipped by their channel's promise.");
   const std::vector<double> slow = {0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600, 86400};
   m_.time_to_release = metrics_->Histogram("disthub_order_time_to_release_seconds",
                                            "From intake to the release of the order.", {}, slow);
@@ -1417,11 +1419,18 @@ const LocationPolicy* Lifecycle::Location(const std::string& name) const {
 IntakeHooks Lifecycle::Hooks() {
   return IntakeHooks{
       .in_txn =
-          [this](WriteTxn& txn, const OrderRecord& order) {
-            return txn.PutTimer({.id = StrCat("advance:", order.id),
-                                 .kind = std::string(kTimerAdvance),
+          [this](WriteTxn& txn, const OrderRecord& order) -> absl::Status {
+            DISTHUB_RETURN_IF_ERROR(
+                txn.PutTimer({.id = StrCat("advance:", order.id),
+                              .kind = std::string(kTimerAdvance),
+                              .subject = order.id,
+                              .due_at = clock_->Now() + options_.advance_safety_net}));
+            const ChannelPolicy& policy = PolicyFor(order.channel);
+            if (policy.promise <= absl::ZeroDuration()) return absl::OkStatus();
+            return txn.PutTimer({.id = StrCat("promise:", order.id),
+                                 .kind = std::string(kTimerPromise),
                                  .subject = order.id,
-                                 .due_at = clock_->Now() + options_.advance_safety_net});
+                                 .due_at = order.created_at + policy.promise});
           },
       .created =
           [this](const OrderRecord& order, const std::string& cause) {
@@ -1600,6 +1609,34 @@ int Lifecycle::FireDueTimers() {
               return f.Result(Verdict::kUnchanged, "not invoiced");
             DISTHUB_RETURN_IF_ERROR(f.Transition(OrderStatus::kClosed));
             return f.Result(Verdict::kApplied, "");
+          },
+          ignore, id, t.subject));
+    } else if (t.kind == kTimerPromise) {
+      Submit(std::make_unique<FlowOp>(
+          this, std::move(cause),
+          [this, t](Flow& f) -> absl::StatusOr<Answer> {
+            DISTHUB_ASSIGN_OR_RETURN(bool found, f.Load(t.subject));
+            DISTHUB_RETURN_IF_ERROR(f.DeleteTimer(t.id));
+            if (!found) return NotFound(StrCat("no order ", t.subject));
+            switch (f.status()) {
+              case OrderStatus::kShipped:
+              case OrderStatus::kInvoiced:
+              case OrderStatus::kClosed:
+              case OrderStatus::kCancelled:
+              case OrderStatus::kRejected:
+                return f.Result(Verdict::kUnchanged, "kept its promise");
+              default:
+                break;
+            }
+            json::object alert{{"order_id", J(t.subject)},
+                               {"channel", J(f.record().channel)},
+                               {"channel_ref", J(f.record().channel_ref)},
+                               {"status", J(EnumName(f.status()))},
+                               {"promised_by", J(disthub::FormatTime(t.due_at))}};
+            DISTHUB_RETURN_IF_ERROR(f.Emit("order.promise_missed", alert));
+            DISTHUB_RETURN_IF_ERROR(f.Emit("alert.promise_missed", std::move(alert)));
+            m_.promise_missed->Inc();
+            return f.Result(Verdict::kApplied, "promise missed");
           },
           ignore, id, t.subject));
     } else {

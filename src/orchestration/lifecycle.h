@@ -62,6 +62,7 @@ inline constexpr std::string_view kTimerAdvance = "advance";  // take a new orde
 inline constexpr std::string_view kTimerAck = "ack_deadline";
 inline constexpr std::string_view kTimerBackorder = "backorder_recheck";
 inline constexpr std::string_view kTimerClose = "close";
+inline constexpr std::string_view kTimerPromise = "promise";  // the channel's ship-by deadline
 
 struct LocationPolicy {
   std::string name;  // "wh-east"
@@ -80,6 +81,9 @@ struct ChannelPolicy {
   SourcingPolicy sourcing;
   // Order states the channel is told about, as the event order.status.CHANNEL.
   std::vector<std::string> status_updates;
+  // The channel's promise: every order ships within this of its intake (zero: none). An
+  // order not shipped by then raises order.promise_missed and alert.promise_missed.
+  absl::Duration promise = absl::ZeroDuration();
 };
 
 struct LifecycleOptions {
@@ -231,6 +235,7 @@ class Lifecycle {
     ::disthub::Counter* escalations = nullptr;
     ::disthub::Counter* backorders = nullptr;
     ::disthub::Counter* cancellations = nullptr;
+    ::disthub::Counter* promise_missed = nullptr;
     ::disthub::Histogram* time_to_release = nullptr;
     ::disthub::Histogram* time_to_ship = nullptr;
   } m_;

@@ -72,7 +72,9 @@ class LifecycleTest : public ::testing::Test {
         {.name = "web",
          .sourcing = {.ship_complete = ShipComplete::kPreferred},
          .status_updates = {"released", "shipped", "cancelled"}},
-        {.name = "b2b", .sourcing = {.ship_complete = ShipComplete::kNo, .split_lines = true}}};
+        {.name = "b2b",
+         .sourcing = {.ship_complete = ShipComplete::kNo, .split_lines = true},
+         .promise = absl::Hours(48)}};
     o.backorder_recheck = absl::Minutes(5);
     o.close_after = absl::Hours(24 * 30);
     return o;
@@ -570,6 +572,21 @@ TEST_F(LifecycleTest, ReturnsNeedShippedGoodsAndAnOpenReturnWindow) {
   Answer late = Return(id, "RMA-4", {{.line = 1, .quantity = 1}});
   EXPECT_EQ(late.verdict, Verdict::kRefused);
   EXPECT_THAT(late.reason, HasSubstr("return window"));
+}
+
+TEST_F(LifecycleTest, AnOrderNotShippedByTheChannelsPromiseRaisesAnAlert) {
+  Stock("A", "east", 10);
+  std::string late = Place("b2b", {{"A", 1}});
+  std::string on_time = Place("b2b", {{"A", 1}});
+  ASSERT_EQ(Ship(Fos(on_time)[0].id, {.shipment_id = "s1", .lines = {{1, 1}}}).verdict,
+            Verdict::kApplied);
+  Fire(absl::Hours(47));
+  EXPECT_TRUE(EventsOf(late, "alert.promise_missed").empty());
+  Fire(absl::Hours(2));
+  EXPECT_EQ(EventsOf(late, "order.promise_missed").size(), 1u);
+  EXPECT_EQ(EventsOf(late, "alert.promise_missed").size(), 1u);
+  EXPECT_TRUE(EventsOf(on_time, "alert.promise_missed").empty());
+  EXPECT_NE(metrics_.Render().find("disthub_orders_past_promise_total 1"), std::string::npos);
 }
 
 }  // namespace
