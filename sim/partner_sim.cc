@@ -582,27 +582,32 @@ Verdict PartnerSimImpl::Decide(http::request<http::string_body>& req) {
   }
   const http::verb method = req.method();
   const std::string_view key = req[options_.key_header];
-  if (method != http::verb::post && method != http::verb::put) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      ++stats_.received;
-    }
+  const bool writes = method == http::verb::post || method == http::verb::put;
+  // With a handler, the method and key checks wait until it has declined the request.
+  const bool handled = static_cast<bool>(options_.handler);
+  auto not_allowed = [&] {
     v.status = 405;
     v.content_type = "application/problem+json";
     v.body = ProblemJson(405, "Method not allowed", "the partner takes POST and PUT");
     return v;
+  };
+  if (!writes && !handled) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.received;
+    return not_allowed();
   }
-  if (key.empty()) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      ++stats_.received;
-      ++stats_.missing_key;
-    }
+  auto missing_key = [&] {
     v.status = 400;
     v.content_type = "application/problem+json";
     v.body = ProblemJson(400, "Idempotency key missing",
                          StrCat("every message must carry a ", options_.key_header, " header"));
     return v;
+  };
+  if (key.empty() && !handled) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.received;
+    ++stats_.missing_key;
+    return missing_key();
   }
   const std::string_view body = req.body();
   const size_t body_hash = std::hash<std::string_view>{}(body);
@@ -616,7 +621,7 @@ Verdict PartnerSimImpl::Decide(http::request<http::string_body>& req) {
   uint64_t seq = 0;
   std::optional<PartnerMessage> notify;  // for options_.on_message, called after the lock
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     ++stats_.received;
     const PartnerFaults& f = faults_;
     if (Draw(f.reset_rate)) {
@@ -654,6 +659,28 @@ Verdict PartnerSimImpl::Decide(http::request<http::string_body>& req) {
         v.body = ProblemJson(f.reject.status, "Message rejected",
                              StrCat("the body contains \"", needle, "\""));
         return v;
+      }
+    }
+    if (handled) {
+      lock.unlock();
+      std::optional<PartnerReply> reply = options_.handler(PartnerRequest{
+          .method = req.method_string(), .target = req.target(), .key = key, .body = body});
+      if (reply) {
+        v.status = reply->status;
+        v.content_type = std::move(reply->content_type);
+        v.body = std::move(reply->body);
+        lock.lock();
+        if (Draw(f.slow_rate)) {
+          ++stats_.faults.slow;
+          v.delay = std::chrono::milliseconds(f.slow_ms);
+        }
+        return v;
+      }
+      if (!writes) return not_allowed();
+      lock.lock();
+      if (key.empty()) {
+        ++stats_.missing_key;
+        return missing_key();
       }
     }
     auto [it, inserted] = keys_.try_emplace(message.key, KeyInfo{next_seq_, body_hash});

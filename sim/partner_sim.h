@@ -13,14 +13,17 @@
 //   EXPECT_EQ(sim->Stats().duplicates, 1);
 //
 // Each request is handled in this order: down → missing key (400) → reset → timeout →
-// quota (429) → error → reject → dedupe and record → lost ack → slow → answer.
+// quota (429) → error → reject → [handler] → dedupe and record → lost ack → slow → answer.
+// (With a handler set, the method and missing-key checks move after it: see `handler`.)
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -70,6 +73,21 @@ struct PartnerFaults {
   PartnerReject reject;               // permanent rejections (4xx)
 };
 
+// A partner request as the `handler` hook sees it. The views are valid only during the call.
+struct PartnerRequest {
+  std::string_view method;  // "GET", "POST", ...
+  std::string_view target;  // the request target: path and query
+  std::string_view key;     // the idempotency key header; empty when absent
+  std::string_view body;
+};
+
+// The `handler` hook's own answer to a request.
+struct PartnerReply {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+
 struct PartnerSimOptions {
   // "HOST:PORT" to listen on; the host must be a loopback address (the control API has
   // no authentication). Port 0 picks a free port: read it back with port().
@@ -112,6 +130,16 @@ struct PartnerSimOptions {
   // (e.g. "warehouse" → /_sim/warehouse). Called on an I/O thread outside the sim's lock;
   // must be thread-safe. Names must not be one of the built-in control paths.
   std::map<std::string, std::function<std::string()>> extra_control_json;
+  // Answers requests itself (e.g. the ERP simulator's synchronous endpoints). When set, it
+  // is consulted for every partner request, whatever its method and with or without a
+  // key, after the fault steps (reset, timeout, quota, error, reject: faults apply to
+  // it) and before dedupe and record. A reply is sent as is (still subject to slow; never
+  // recorded, deduplicated or passed to on_message); nullopt declines the request, which
+  // then goes on as without a handler: a method other than POST/PUT gets 405, a missing
+  // key 400, and the rest are deduplicated and recorded. Runs on an I/O thread outside
+  // the sim's lock, possibly on several threads at once: it must be thread-safe and quick.
+  // What it captures must outlive the sim, or at least Stop().
+  std::function<std::optional<PartnerReply>(const PartnerRequest&)> handler;
 };
 
 struct PartnerSimStats {

@@ -31,6 +31,7 @@ using SteadyClock = std::chrono::steady_clock;
 
 constexpr std::string_view kReleasePrefix = "fulfillment.release.";
 constexpr std::string_view kCancelPrefix = "fulfillment.cancel.";
+constexpr std::string_view kReturnPrefix = "return.expected.";
 constexpr size_t kMaxProblems = 100;
 
 // Stable across runs and builds (std::hash promises neither): FNV-1a, then the
@@ -100,9 +101,10 @@ std::optional<int64_t> IntField(const json::object& o, std::string_view key) {
 
 // A release or cancel as read from the hub's envelope.
 struct Inbound {
-  enum class Kind { kRelease, kCancel, kOther } kind = Kind::kOther;
+  enum class Kind { kRelease, kCancel, kReturn, kOther } kind = Kind::kOther;
   std::string type;
-  std::string fulfillment_id;
+  std::string fulfillment_id;  // kReturn: the return id
+  std::string reference;       // kReturn
   std::string order_id;
   std::string location;
   std::string carrier;
@@ -133,6 +135,9 @@ absl::StatusOr<Inbound> ReadInbound(const PartnerMessage& m) {
   } else if (type.starts_with(kCancelPrefix)) {
     in.kind = Inbound::Kind::kCancel;
     in.location = std::string(type.substr(kCancelPrefix.size()));
+  } else if (type.starts_with(kReturnPrefix)) {
+    in.kind = Inbound::Kind::kReturn;
+    in.location = std::string(type.substr(kReturnPrefix.size()));
   } else {
     return in;
   }
@@ -143,12 +148,15 @@ absl::StatusOr<Inbound> ReadInbound(const PartnerMessage& m) {
   const json::value* p = Field(*envelope, "payload");
   if (p == nullptr || !p->is_object()) return absl::InvalidArgumentError("payload: not an object");
   const json::object& payload = p->get_object();
-  in.fulfillment_id = StringField(payload, "fulfillment_id");
+  const std::string_view id_key =
+      in.kind == Inbound::Kind::kReturn ? "return_id" : "fulfillment_id";
+  in.fulfillment_id = StringField(payload, id_key);
   if (in.fulfillment_id.empty()) {
     in.fulfillment_id = StringField(*envelope, "subject");
     if (in.fulfillment_id.empty())
-      return absl::InvalidArgumentError("payload.fulfillment_id missing");
+      return absl::InvalidArgumentError(StrCat("payload.", id_key, " missing"));
   }
+  in.reference = StringField(payload, "reference");
   in.order_id = StringField(payload, "order_id");
   if (std::string location = StringField(payload, "location"); !location.empty()) {
     in.location = std::move(location);
@@ -186,12 +194,14 @@ absl::StatusOr<Inbound> ReadInbound(const PartnerMessage& m) {
   }
   if (std::none_of(in.lines.begin(), in.lines.end(),
                    [](const WarehouseLine& l) { return l.ordered > 0; })) {
-    return absl::InvalidArgumentError("payload.lines: no units to ship");
+    return absl::InvalidArgumentError(in.kind == Inbound::Kind::kReturn
+                                          ? "payload.lines: no units to return"
+                                          : "payload.lines: no units to ship");
   }
   return in;
 }
 
-enum class ActionKind { kReceive, kAck, kShip, kCancelAnswer };
+enum class ActionKind { kReceive, kAck, kShip, kCancelAnswer, kReturnReceipt, kReturnInspection };
 
 // A call to the hub, built once when its action first runs and resent unchanged (same
 // Idempotency-Key, same body) on retries.
@@ -210,6 +220,7 @@ struct Action {
   int64_t attempt = 0;                            // kAck
   bool then_ship = false;                         // kAck: schedule the first shipment after it
   int shipment_no = 0;                            // kShip: 1, 2
+  std::string return_id;                          // kReturnReceipt, kReturnInspection
   std::shared_ptr<const PartnerMessage> message;  // kReceive
   std::optional<Call> call;
   SteadyClock::time_point first_try;
@@ -296,6 +307,11 @@ class WarehouseSim::Impl {
   std::vector<WarehouseProblem> Problems() const {
     std::lock_guard<std::mutex> lock(mu_);
     return {problems_.begin(), problems_.end()};
+  }
+
+  std::vector<WarehouseReturn> Returns() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return returns_;
   }
 
   std::string ToJson() const;
@@ -387,6 +403,10 @@ class WarehouseSim::Impl {
 
   void Run(Action a, HttpClient& client);
   void Receive(const Action& a);
+  void ReceiveReturn(const Action& a, Inbound& in) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Prepare() and Finish() for the return actions.
+  bool PrepareReturn(Action& a) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void FinishReturn(const Action& a, bool accepted) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Builds the action's call on its first run (deciding what to ship or answer);
   // false when the action is dropped instead.
   bool Prepare(Action& a) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -409,6 +429,8 @@ class WarehouseSim::Impl {
   std::vector<State> states_ ABSL_GUARDED_BY(mu_);  // in order of first receipt
   absl::flat_hash_map<std::string, size_t> index_ ABSL_GUARDED_BY(mu_);
   std::deque<WarehouseProblem> problems_ ABSL_GUARDED_BY(mu_);
+  std::vector<WarehouseReturn> returns_ ABSL_GUARDED_BY(mu_);  // in order of first message
+  absl::flat_hash_map<std::string, size_t> return_index_ ABSL_GUARDED_BY(mu_);
 
   std::mutex stop_mu_;  // serializes Stop() (joining twice is undefined)
   std::vector<std::thread> workers_;
@@ -478,6 +500,7 @@ void WarehouseSim::Impl::Receive(const Action& a) {
     ++stats_.other_messages;
     return;
   }
+  if (in.kind == Inbound::Kind::kReturn) return ReceiveReturn(a, in);
   if (in.kind == Inbound::Kind::kCancel) {
     ++stats_.cancels_received;
     if (!ForThisLocation(in.location)) {
@@ -549,8 +572,110 @@ void WarehouseSim::Impl::Receive(const Action& a) {
   Push(std::move(ack));
 }
 
+void WarehouseSim::Impl::ReceiveReturn(const Action& a, Inbound& in) {
+  ++stats_.returns_expected;
+  if (!ForThisLocation(in.location)) {
+    ++stats_.returns_ignored;
+    spdlog::warn("warehouse-sim ({}): return {} for location {} ignored", options_.location,
+                 in.fulfillment_id, in.location);
+    return;
+  }
+  auto [it, inserted] = return_index_.try_emplace(in.fulfillment_id, returns_.size());
+  if (!inserted) {  // the hub told us twice (another key): the goods come once
+    ++stats_.returns_ignored;
+    return;
+  }
+  WarehouseReturn r;
+  r.return_id = in.fulfillment_id;
+  r.order_id = in.order_id;
+  r.reference = in.reference;
+  r.location = in.location;
+  r.state = "expected";
+  for (const WarehouseLine& l : in.lines) {
+    r.lines.push_back(WarehouseReturnLine{.line = l.line, .sku = l.sku, .expected = l.ordered});
+  }
+  returns_.push_back(std::move(r));
+  Action receipt;
+  receipt.kind = ActionKind::kReturnReceipt;
+  receipt.return_id = in.fulfillment_id;
+  receipt.received = a.received;
+  receipt.due = a.received + Ms(options_.return_delay_ms);
+  Push(std::move(receipt));
+}
+
+bool WarehouseSim::Impl::PrepareReturn(Action& a) {
+  auto it = return_index_.find(a.return_id);
+  if (it == return_index_.end()) return false;
+  WarehouseReturn& r = returns_[it->second];
+  const std::string base = StrCat("/v1/returns/", PathEscape(a.return_id));
+  std::string lines;
+  auto add = [&](std::string line) { lines += StrCat(lines.empty() ? "" : ",", line); };
+  if (a.kind == ActionKind::kReturnReceipt) {
+    // Everything the hub said to expect arrives.
+    r.state = "received";
+    ++stats_.returns_received;
+    for (WarehouseReturnLine& l : r.lines) {
+      if (l.expected <= 0) continue;
+      l.received = l.expected;
+      stats_.units_returned += l.received;
+      add(StrCat("{\"line\":", l.line, ",\"quantity\":", l.received, "}"));
+    }
+    a.call = Call{StrCat(base, "/receipt"), StrCat("return-receipt:", a.return_id),
+                  StrCat("{\"lines\":[", lines, "]}")};
+    return true;
+  }
+  // Inspection: every unit received is accepted; damaged ones are not restocked.
+  r.state = "inspected";
+  ++stats_.returns_inspected;
+  for (WarehouseReturnLine& l : r.lines) {
+    if (l.received <= 0) continue;
+    int64_t damaged = 0;
+    for (int64_t unit = 0; unit < l.received; ++unit) {
+      damaged +=
+          Draw(options_.damaged_rate,
+               Hasher(options_.seed).Add("damaged").Add(a.return_id).Add(l.line).Add(unit).Done());
+    }
+    l.accepted = l.received;
+    l.restocked = l.received - damaged;
+    stats_.units_restocked += l.restocked;
+    stats_.units_damaged += damaged;
+    if (l.restocked > 0) {
+      add(StrCat("{\"line\":", l.line, ",\"accepted\":", l.restocked, ",\"restock\":true}"));
+    }
+    if (damaged > 0) {
+      add(StrCat("{\"line\":", l.line, ",\"accepted\":", damaged,
+                 ",\"restock\":false,\"note\":\"damaged\"}"));
+    }
+  }
+  a.call = Call{StrCat(base, "/inspection"), StrCat("return-inspection:", a.return_id),
+                StrCat("{\"lines\":[", lines, "]}")};
+  return true;
+}
+
+void WarehouseSim::Impl::FinishReturn(const Action& a, bool accepted) {
+  auto it = return_index_.find(a.return_id);
+  if (it == return_index_.end()) return;
+  WarehouseReturn& r = returns_[it->second];
+  if (accepted) ++stats_.return_calls_sent;
+  if (a.kind == ActionKind::kReturnInspection) {
+    r.inspection_confirmed = accepted;
+    return;
+  }
+  r.receipt_confirmed = accepted;
+  // Inspected whether or not the hub heard of the receipt (it implies one).
+  Action inspection;
+  inspection.kind = ActionKind::kReturnInspection;
+  inspection.return_id = a.return_id;
+  inspection.received = a.received;
+  inspection.due = std::max(SteadyClock::now(), a.received + Ms(2 * options_.return_delay_ms));
+  Push(std::move(inspection));
+}
+
 bool WarehouseSim::Impl::Prepare(Action& a) {
   if (a.call) return true;  // a retry: resent as first built
+  if (a.kind == ActionKind::kReturnReceipt || a.kind == ActionKind::kReturnInspection) {
+    return PrepareReturn(a);
+  }
   auto it = index_.find(a.fulfillment_id);
   if (it == index_.end()) return false;
   State& s = states_[it->second];
@@ -558,6 +683,8 @@ bool WarehouseSim::Impl::Prepare(Action& a) {
   const std::string base = StrCat("/v1/fulfillments/", PathEscape(id));
   switch (a.kind) {
     case ActionKind::kReceive:
+    case ActionKind::kReturnReceipt:
+    case ActionKind::kReturnInspection:
       return false;
     case ActionKind::kAck: {
       if (s.cancelled) return false;
@@ -644,12 +771,17 @@ std::string WarehouseSim::Impl::ShipBody(State& s, int shipment_no, bool* final)
 }
 
 void WarehouseSim::Impl::Finish(const Action& a, bool accepted) {
+  if (a.kind == ActionKind::kReturnReceipt || a.kind == ActionKind::kReturnInspection) {
+    return FinishReturn(a, accepted);
+  }
   auto it = index_.find(a.fulfillment_id);
   if (it == index_.end()) return;
   State& s = states_[it->second];
   const SteadyClock::time_point now = SteadyClock::now();
   switch (a.kind) {
     case ActionKind::kReceive:
+    case ActionKind::kReturnReceipt:
+    case ActionKind::kReturnInspection:
       return;
     case ActionKind::kAck:
       if (accepted) ++stats_.acks_sent;
@@ -704,6 +836,7 @@ void WarehouseSim::Impl::AddProblem(const Action& a, int status, std::string det
 std::string WarehouseSim::Impl::ToJson() const {
   json::array fulfillments;
   json::array problems;
+  json::array returns;
   WarehouseStats stats;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -742,6 +875,25 @@ std::string WarehouseSim::Impl::ToJson() const {
                                           {"shipments", std::move(shipments)},
                                           {"cancel_accepted", std::move(cancel)}});
     }
+    for (const WarehouseReturn& r : returns_) {
+      json::array lines;
+      for (const WarehouseReturnLine& l : r.lines) {
+        lines.push_back(json::object{{"line", l.line},
+                                     {"sku", l.sku},
+                                     {"expected", l.expected},
+                                     {"received", l.received},
+                                     {"accepted", l.accepted},
+                                     {"restocked", l.restocked}});
+      }
+      returns.push_back(json::object{{"return_id", r.return_id},
+                                     {"order_id", r.order_id},
+                                     {"reference", r.reference},
+                                     {"location", r.location},
+                                     {"state", r.state},
+                                     {"lines", std::move(lines)},
+                                     {"receipt_confirmed", r.receipt_confirmed},
+                                     {"inspection_confirmed", r.inspection_confirmed}});
+    }
     for (const WarehouseProblem& p : problems_) {
       problems.push_back(json::object{{"at", disthub::FormatTime(p.at)},
                                       {"idempotency_key", p.idempotency_key},
@@ -753,6 +905,7 @@ std::string WarehouseSim::Impl::ToJson() const {
   return StrCat("{\"location\":", JsonString(options_.location),
                 ",\"hub_url\":", JsonString(options_.hub_url), ",\"stats\":", stats.ToJson(),
                 ",\"fulfillments\":", json::serialize(fulfillments),
+                ",\"returns\":", json::serialize(returns),
                 ",\"problems\":", json::serialize(problems), "}");
 }
 
@@ -768,7 +921,11 @@ std::string WarehouseStats::ToJson() const {
       ",\"cancels_refused\":", cancels_refused, ",\"cancel_answers_sent\":", cancel_answers_sent,
       ",\"callbacks_retried\":", callbacks_retried, ",\"callbacks_failed\":", callbacks_failed,
       ",\"callbacks_rejected\":", callbacks_rejected, ",\"other_messages\":", other_messages,
-      ",\"malformed\":", malformed, "}");
+      ",\"malformed\":", malformed, ",\"returns_expected\":", returns_expected,
+      ",\"returns_ignored\":", returns_ignored, ",\"returns_received\":", returns_received,
+      ",\"returns_inspected\":", returns_inspected, ",\"units_returned\":", units_returned,
+      ",\"units_restocked\":", units_restocked, ",\"units_damaged\":", units_damaged,
+      ",\"return_calls_sent\":", return_calls_sent, "}");
 }
 
 absl::Status ValidateWarehouseOptions(const WarehouseOptions& o) {
@@ -785,9 +942,11 @@ absl::Status ValidateWarehouseOptions(const WarehouseOptions& o) {
   }
   if (o.ack_delay_ms < 0) return fail("ack_delay_ms", "must not be negative");
   if (o.ship_delay_ms < 0) return fail("ship_delay_ms", "must not be negative");
+  if (o.return_delay_ms < 0) return fail("return_delay_ms", "must not be negative");
   for (auto [name, rate] : {std::pair<std::string_view, double>{"silent_rate", o.silent_rate},
                             {"partial_rate", o.partial_rate},
-                            {"short_rate", o.short_rate}}) {
+                            {"short_rate", o.short_rate},
+                            {"damaged_rate", o.damaged_rate}}) {
     if (!(rate >= 0 && rate <= 1)) return fail(name, "must be a probability from 0 to 1");
   }
   if (o.carrier.empty()) return fail("carrier", "must not be empty");
@@ -822,6 +981,7 @@ std::optional<WarehouseFulfillment> WarehouseSim::Fulfillment(const std::string&
   return impl_->Fulfillment(id);
 }
 std::vector<WarehouseProblem> WarehouseSim::Problems() const { return impl_->Problems(); }
+std::vector<WarehouseReturn> WarehouseSim::Returns() const { return impl_->Returns(); }
 std::string WarehouseSim::ToJson() const { return impl_->ToJson(); }
 bool WarehouseSim::WaitIdle(absl::Duration timeout) const { return impl_->WaitIdle(timeout); }
 void WarehouseSim::Stop() { impl_->Stop(); }
@@ -906,6 +1066,8 @@ absl::StatusOr<WarehouseSimConfig> ParseWarehouseSimConfig(
     r.Get<double>("silent_rate", w.silent_rate, rate);
     r.Get<double>("partial_rate", w.partial_rate, rate);
     r.Get<double>("short_rate", w.short_rate, rate);
+    r.Get<int>("return_delay_ms", w.return_delay_ms, non_negative);
+    r.Get<double>("damaged_rate", w.damaged_rate, rate);
     r.Get<uint64_t>("seed", w.seed);
     r.Get<int>("worker_threads", w.worker_threads, [](const int& v) {
       return v >= 1 && v <= 16 ? std::string() : std::string("must be 1 to 16");

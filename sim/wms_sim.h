@@ -2,10 +2,10 @@
 // way a real one confirms by webhook. It sits behind a PartnerSim (which receives the
 // hub's deliveries, drops duplicates and injects faults) through PartnerSimOptions::
 // on_message, and calls the hub's API back: it acknowledges a release, ships it (in full,
-// in two parts, or one unit short), answers cancellations, and retries its own calls
-// when the hub fails. Its records — what it received, acknowledged and shipped — are the
-// ground truth the demo checks the hub's records against. docs/simulators.md, "The
-// warehouse simulator", documents the behaviour and examples/warehouse-sim.yaml the
+// in two parts, or one unit short), answers cancellations, receives and inspects returns,
+// and retries its own calls when the hub fails. Its records — what it received, acknowledged and
+// shipped — are the ground truth the demo checks the hub's records against. docs/simulators.md,
+// "The warehouse simulator", documents the behaviour and examples/warehouse-sim.yaml the
 // configuration.
 //
 //   PartnerSimOptions partner;                     // 127.0.0.1, a free port
@@ -56,6 +56,12 @@ struct WarehouseOptions {
   // Probability that a fulfillment ships in one final shipment with one line (the first
   // with more than one unit) one unit short. Drawn when not partial.
   double short_rate = 0;
+  // Returns (return.expected.<location>): the goods arrive and the receipt is sent this
+  // long after the message; the inspection another return_delay_ms after the receipt.
+  int return_delay_ms = 200;
+  // Probability that one returned unit is damaged: inspected as accepted with
+  // restock:false (the rest restock:true). Drawn per (seed, return, line, unit).
+  double damaged_rate = 0;
   // Seed of the draws; the same seed makes the same choices for the same fulfillments.
   uint64_t seed = 1;
   // The carrier named in shipments when the release names none.
@@ -101,7 +107,15 @@ struct WarehouseStats {
   int64_t callbacks_failed = 0;      // calls given up after give_up_after_ms
   int64_t callbacks_rejected = 0;    // calls answered 4xx other than 429 (see Problems())
   int64_t other_messages = 0;        // messages of other types, ignored
-  int64_t malformed = 0;             // releases or cancels that could not be read
+  int64_t malformed = 0;             // releases, cancels or returns that could not be read
+  int64_t returns_expected = 0;      // return.expected messages
+  int64_t returns_ignored = 0;       // for another location, or a return already expected
+  int64_t returns_received = 0;      // returns whose goods arrived (receipt decided)
+  int64_t returns_inspected = 0;     // returns inspected
+  int64_t units_returned = 0;        // units received back
+  int64_t units_restocked = 0;       // units inspected restock:true
+  int64_t units_damaged = 0;         // units inspected restock:false (damaged)
+  int64_t return_calls_sent = 0;     // receipts and inspections the hub accepted
 
   std::string ToJson() const;
 };
@@ -136,6 +150,28 @@ struct WarehouseFulfillment {
   std::optional<bool> cancel_accepted;  // the answer to the first cancel, if one came
 };
 
+struct WarehouseReturnLine {
+  int64_t line = 0;
+  std::string sku;
+  int64_t expected = 0;   // units the hub said to expect
+  int64_t received = 0;   // units that arrived
+  int64_t accepted = 0;   // units inspected (all that arrived)
+  int64_t restocked = 0;  // of those, put back on the shelf (the rest damaged)
+};
+
+// The warehouse's record of one return.
+struct WarehouseReturn {
+  std::string return_id;
+  std::string order_id;
+  std::string reference;
+  std::string location;
+  // "expected", "received" (receipt decided), "inspected" (inspection decided).
+  std::string state;
+  std::vector<WarehouseReturnLine> lines;
+  bool receipt_confirmed = false;     // the hub accepted the receipt (2xx)
+  bool inspection_confirmed = false;  // the hub accepted the inspection (2xx)
+};
+
 // A call the hub refused (4xx) or that was given up; kept for inspection (the last 100).
 struct WarehouseProblem {
   absl::Time at;
@@ -163,9 +199,11 @@ class WarehouseSim {
   // In order of first receipt.
   std::vector<WarehouseFulfillment> Fulfillments() const;
   std::optional<WarehouseFulfillment> Fulfillment(const std::string& fulfillment_id) const;
+  // In order of the first return.expected message.
+  std::vector<WarehouseReturn> Returns() const;
   std::vector<WarehouseProblem> Problems() const;
   // The JSON of GET /_sim/warehouse: {"location", "hub_url", "stats", "fulfillments",
-  // "problems"}.
+  // "returns", "problems"}.
   std::string ToJson() const;
 
   // Waits until no action is queued or running (queued actions include those waiting for

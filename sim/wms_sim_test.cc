@@ -66,6 +66,24 @@ std::string Cancel(const std::string& fulfillment_id) {
                                             {"reason", "customer request"}}}});
 }
 
+// The hub's outbound envelope of a return the warehouse is to expect.
+std::string ReturnExpected(const std::string& return_id, const std::vector<Line>& lines,
+                           const std::string& location = "wh-east") {
+  json::array ls;
+  for (const Line& l : lines) {
+    ls.push_back(json::object{
+        {"line", l.line}, {"sku", l.sku}, {"quantity", l.quantity}, {"reason", "changed mind"}});
+  }
+  return json::serialize(json::object{{"seq", 30},
+                                      {"type", "return.expected." + location},
+                                      {"subject", return_id},
+                                      {"payload", json::object{{"return_id", return_id},
+                                                               {"order_id", "ord_1"},
+                                                               {"reference", "RMA-1"},
+                                                               {"location", location},
+                                                               {"lines", std::move(ls)}}}});
+}
+
 // One call the warehouse made to the stand-in hub.
 struct HubCall {
   std::string path;
@@ -450,6 +468,115 @@ TEST_F(WarehouseSimTest, StopDropsPendingActionsAndCallsNoMore) {
   EXPECT_TRUE(HubCalls().empty());
 }
 
+TEST_F(WarehouseSimTest, ReturnIsReceivedThenInspectedAndRestocked) {
+  WarehouseOptions o = Fast();
+  o.return_delay_ms = 5;
+  Start(o);
+  Deliver(ReturnExpected("ret_1", {{1, "HB-1001", 2}, {2, "HB-2002", 1}}), "r-1");
+  WaitIdle();
+
+  std::vector<HubCall> calls = HubCalls();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0].path, "/v1/returns/ret_1/receipt");
+  EXPECT_EQ(calls[0].key, "return-receipt:ret_1");
+  EXPECT_EQ(json::serialize(calls[0].body),
+            R"({"lines":[{"line":1,"quantity":2},{"line":2,"quantity":1}]})");
+  EXPECT_THAT(calls[0].headers, ::testing::Contains(Pair("authorization", "Bearer test-key")));
+  EXPECT_EQ(calls[1].path, "/v1/returns/ret_1/inspection");
+  EXPECT_EQ(calls[1].key, "return-inspection:ret_1");
+  EXPECT_EQ(
+      json::serialize(calls[1].body),
+      R"({"lines":[{"line":1,"accepted":2,"restock":true},{"line":2,"accepted":1,"restock":true}]})");
+
+  WarehouseStats s = wh_->warehouse().Stats();
+  EXPECT_EQ(s.returns_expected, 1);
+  EXPECT_EQ(s.returns_received, 1);
+  EXPECT_EQ(s.returns_inspected, 1);
+  EXPECT_EQ(s.units_returned, 3);
+  EXPECT_EQ(s.units_restocked, 3);
+  EXPECT_EQ(s.units_damaged, 0);
+  EXPECT_EQ(s.return_calls_sent, 2);
+  std::vector<WarehouseReturn> returns = wh_->warehouse().Returns();
+  ASSERT_EQ(returns.size(), 1u);
+  EXPECT_EQ(returns[0].state, "inspected");
+  EXPECT_EQ(returns[0].order_id, "ord_1");
+  EXPECT_EQ(returns[0].reference, "RMA-1");
+  EXPECT_TRUE(returns[0].receipt_confirmed);
+  EXPECT_TRUE(returns[0].inspection_confirmed);
+  ASSERT_EQ(returns[0].lines.size(), 2u);
+  EXPECT_EQ(returns[0].lines[0].received, 2);
+  EXPECT_EQ(returns[0].lines[0].accepted, 2);
+  EXPECT_EQ(returns[0].lines[0].restocked, 2);
+
+  HttpClient control(wh_->url());
+  ASSERT_OK_AND_ASSIGN(HttpResult r, control.Get("/_sim/warehouse"));
+  json::value doc = json::parse(r.body);
+  EXPECT_EQ(Int(doc.at("stats").at("units_restocked")), 3);
+  EXPECT_EQ(doc.at("returns").at(0).at("state"), "inspected");
+  EXPECT_EQ(Int(doc.at("returns").at(0).at("lines").at(1).at("restocked")), 1);
+}
+
+TEST_F(WarehouseSimTest, DamagedReturnedUnitsAreAcceptedWithoutRestock) {
+  WarehouseOptions o = Fast();
+  o.return_delay_ms = 5;
+  o.damaged_rate = 1;
+  Start(o);
+  Deliver(ReturnExpected("ret_1", {{1, "HB-1001", 3}}), "r-1");
+  WaitIdle();
+
+  std::vector<HubCall> inspections = HubCalls("/inspection");
+  ASSERT_EQ(inspections.size(), 1u);
+  EXPECT_EQ(json::serialize(inspections[0].body),
+            R"({"lines":[{"line":1,"accepted":3,"restock":false,"note":"damaged"}]})");
+  WarehouseStats s = wh_->warehouse().Stats();
+  EXPECT_EQ(s.units_restocked, 0);
+  EXPECT_EQ(s.units_damaged, 3);
+  EXPECT_EQ(wh_->warehouse().Returns()[0].lines[0].accepted, 3);
+  EXPECT_EQ(wh_->warehouse().Returns()[0].lines[0].restocked, 0);
+}
+
+TEST_F(WarehouseSimTest, DamageIsDrawnPerUnitSplittingALineInTwo) {
+  WarehouseOptions o = Fast();
+  o.return_delay_ms = 1;
+  o.damaged_rate = 0.5;
+  Start(o);
+  Deliver(ReturnExpected("ret_1", {{1, "HB-1001", 40}}), "r-1");
+  WaitIdle();
+
+  std::vector<HubCall> inspections = HubCalls("/inspection");
+  ASSERT_EQ(inspections.size(), 1u);
+  const json::array& lines = inspections[0].body.at("lines").get_array();
+  ASSERT_EQ(lines.size(), 2u);  // the same line twice: restocked, then damaged
+  EXPECT_EQ(Int(lines[0].at("line")), 1);
+  EXPECT_EQ(lines[0].at("restock"), true);
+  EXPECT_EQ(Int(lines[1].at("line")), 1);
+  EXPECT_EQ(lines[1].at("restock"), false);
+  const int64_t restocked = Int(lines[0].at("accepted"));
+  EXPECT_GT(restocked, 5);
+  EXPECT_LT(restocked, 35);
+  EXPECT_EQ(restocked + Int(lines[1].at("accepted")), 40);
+  EXPECT_EQ(wh_->warehouse().Stats().units_restocked, restocked);
+}
+
+TEST_F(WarehouseSimTest, ReturnIsReceivedOnceAndOtherLocationsAreIgnored) {
+  WarehouseOptions o = Fast();
+  o.return_delay_ms = 1;
+  Start(o);
+  Deliver(ReturnExpected("ret_1", {{1, "HB-1001", 1}}), "r-1");
+  Deliver(ReturnExpected("ret_1", {{1, "HB-1001", 1}}), "r-2");  // told twice
+  Deliver(ReturnExpected("ret_2", {{1, "HB-1001", 1}}, "wh-west"), "r-3");
+  Deliver(R"({"type":"return.expected.wh-east","payload":{"return_id":"ret_3","lines":[]}})",
+          "r-4");
+  WaitIdle();
+  EXPECT_EQ(HubCalls("/receipt").size(), 1u);
+  EXPECT_EQ(HubCalls("/inspection").size(), 1u);
+  WarehouseStats s = wh_->warehouse().Stats();
+  EXPECT_EQ(s.returns_expected, 3);
+  EXPECT_EQ(s.returns_ignored, 2);
+  EXPECT_EQ(s.malformed, 1);
+  EXPECT_EQ(wh_->warehouse().Returns().size(), 1u);
+}
+
 TEST(WarehouseSimOptions, RejectsOutOfRangeValuesNamingTheField) {
   WarehouseOptions o;
   EXPECT_THAT(WarehouseSim::Start(o),
@@ -458,6 +585,10 @@ TEST(WarehouseSimOptions, RejectsOutOfRangeValuesNamingTheField) {
   o.partial_rate = 1.5;
   EXPECT_THAT(WarehouseSim::Start(o),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("partial_rate")));
+  o.partial_rate = 0;
+  o.damaged_rate = -0.1;
+  EXPECT_THAT(WarehouseSim::Start(o),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("damaged_rate")));
 }
 
 TEST(WarehouseSimConfig, ReadsTheWarehouseSectionAndTheKeyFromTheEnvironment) {
@@ -473,6 +604,8 @@ warehouse:
   silent_rate: 0.05
   partial_rate: 0.1
   short_rate: 0.02
+  return_delay_ms: 11
+  damaged_rate: 0.1
   seed: 42
 )";
   auto env = [](const std::string& name) -> std::optional<std::string> {
@@ -489,6 +622,8 @@ warehouse:
   EXPECT_EQ(c.warehouse.silent_rate, 0.05);
   EXPECT_EQ(c.warehouse.partial_rate, 0.1);
   EXPECT_EQ(c.warehouse.short_rate, 0.02);
+  EXPECT_EQ(c.warehouse.return_delay_ms, 11);
+  EXPECT_EQ(c.warehouse.damaged_rate, 0.1);
   EXPECT_EQ(c.warehouse.seed, 42u);
 }
 

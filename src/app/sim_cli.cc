@@ -10,6 +10,7 @@
 #include <string>
 
 #include "base/files.h"
+#include "sim/erp_sim.h"
 #include "sim/partner_sim.h"
 #include "sim/wms_sim.h"
 
@@ -113,6 +114,47 @@ int RunWarehouse(const WarehouseArgs& args) {
   return 0;
 }
 
+struct ErpArgs {
+  std::string config_file;  // required
+  std::string listen;       // overrides the file's listen when set
+};
+
+int RunErp(const ErpArgs& args) {
+  sigset_t stop;  // as in RunPartner: every thread blocks these, this one waits for them
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+
+  absl::StatusOr<std::string> text = ReadFile(args.config_file);
+  if (!text.ok()) {
+    std::cerr << text.status().message() << "\n";
+    return 2;
+  }
+  absl::StatusOr<ErpSimConfig> config = ParseErpSimConfig(*text, args.config_file);
+  if (!config.ok()) {
+    std::cerr << config.status().message() << "\n";
+    return 2;
+  }
+  if (!args.listen.empty()) config->partner.listen = args.listen;
+  absl::StatusOr<std::unique_ptr<ErpPartner>> sim = StartErpSim(config->partner, config->erp);
+  if (!sim.ok()) {
+    std::cerr << "disthub sim erp: " << sim.status().message() << "\n";
+    return sim.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+  }
+  // Scripts and tests read this line to learn the port.
+  std::printf("erp-sim listening on %s\n", (*sim)->url().c_str());
+  std::fflush(stdout);
+  int sig = 0;
+  sigwait(&stop, &sig);
+  spdlog::info("erp-sim: received {}, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  (*sim)->Stop();
+  std::printf("{\"partner\":%s,\"erp\":%s}\n", (*sim)->partner().Stats().ToJson().c_str(),
+              (*sim)->erp().Stats().ToJson().c_str());
+  std::fflush(stdout);
+  return 0;
+}
+
 }  // namespace
 
 std::function<int()> AddSimCommands(CLI::App& app) {
@@ -150,9 +192,25 @@ std::function<int()> AddSimCommands(CLI::App& app) {
                         "port; the bound address is printed)");
   warehouse->add_option("--hub", warehouse_args->hub_url,
                         "Override warehouse.hub_url, the hub's base URL (http://HOST:PORT)");
-  return [partner, partner_args, warehouse, warehouse_args]() -> int {
+  auto erp_args = std::make_shared<ErpArgs>();
+  CLI::App* erp = sim->add_subcommand(
+      "erp",
+      "The ERP behind the partner simulator: answers credit checks (POST /credit-checks)\n"
+      "and quotes (POST /quotes), books the hub's invoice.posted and credit_memo.posted\n"
+      "deliveries, and reports its books under /_sim/erp.\n"
+      "Prints \"erp-sim listening on URL\", then final stats as JSON on SIGINT/SIGTERM.");
+  erp->add_option("-c,--config", erp_args->config_file,
+                  "Configuration file (YAML): the partner keys plus an erp: section; see "
+                  "examples/erp-sim.yaml")
+      ->required()
+      ->check(CLI::ExistingFile);
+  erp->add_option("--listen", erp_args->listen,
+                  "Override listen, HOST:PORT on a loopback address (port 0 picks a free "
+                  "port; the bound address is printed)");
+  return [partner, partner_args, warehouse, warehouse_args, erp, erp_args]() -> int {
     if (partner->parsed()) return RunPartner(*partner_args);
     if (warehouse->parsed()) return RunWarehouse(*warehouse_args);
+    if (erp->parsed()) return RunErp(*erp_args);
     return 2;
   };
 }

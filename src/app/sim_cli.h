@@ -9,9 +9,9 @@ class App;
 
 namespace disthub {
 
-// Adds the `sim` command and its subcommands (`sim partner`, `sim warehouse`) to `app`, which must
-// outlive the returned function. After parsing, when `sim` was given, call the returned
-// function: it runs the chosen simulator until SIGINT/SIGTERM and returns the exit status.
+// Adds the `sim` command and its subcommands (`sim partner`, `sim warehouse`, `sim erp`) to
+// `app`, which must outlive the returned function. After parsing, when `sim` was given, call the
+// returned function: it runs the chosen simulator until SIGINT/SIGTERM and returns the exit status.
 std::function<int()> AddSimCommands(CLI::App& app);
 
 }  // namespace disthub
