@@ -640,6 +640,23 @@ class Flow {
 
   // --- Steps ----------------------------------------------------------------------------
 
+  // Takes a new or waiting order forward (the intake nudge, its safety-net timer, a
+  // backorder re-check): accepts it — validated at intake (schema, SKUs, address); no
+  // credit policy yet — and sources it.
+  absl::StatusOr<Answer> TakeForward() {
+    switch (order_.status) {
+      case OrderStatus::kReceived:
+      case OrderStatus::kValidated:
+        DISTHUB_RETURN_IF_ERROR(Transition(OrderStatus::kAccepted));
+        return Source();
+      case OrderStatus::kAccepted:
+      case OrderStatus::kBackordered:
+        return Source();
+      default:
+        return Result(Verdict::kUnchanged, StrCat("the order is ", EnumName(order_.status)));
+    }
+  }
+
   // Sources and reserves the whole order, then releases it; or backorders it.
   absl::StatusOr<Answer> Source() {
     std::vector<SourcingLine> lines;
@@ -1417,25 +1434,23 @@ const LocationPolicy* Lifecycle::Location(const std::string& name) const {
 }
 
 IntakeHooks Lifecycle::Hooks() {
-  return IntakeHooks{
-      .in_txn =
-          [this](WriteTxn& txn, const OrderRecord& order) -> absl::Status {
-            DISTHUB_RETURN_IF_ERROR(
-                txn.PutTimer({.id = StrCat("advance:", order.id),
-                              .kind = std::string(kTimerAdvance),
-                              .subject = order.id,
-                              .due_at = clock_->Now() + options_.advance_safety_net}));
-            const ChannelPolicy& policy = PolicyFor(order.channel);
-            if (policy.promise <= absl::ZeroDuration()) return absl::OkStatus();
-            return txn.PutTimer({.id = StrCat("promise:", order.id),
-                                 .kind = std::string(kTimerPromise),
-                                 .subject = order.id,
-                                 .due_at = order.created_at + policy.promise});
-          },
-      .created =
-          [this](const OrderRecord& order, const std::string& cause) {
-            Advance(order.id, Cause{.id = cause}, [](absl::StatusOr<Answer>) {});
-          }};
+  return IntakeHooks{.in_txn = [this](WriteTxn& txn, const OrderRecord& order) -> absl::Status {
+                       DISTHUB_RETURN_IF_ERROR(
+                           txn.PutTimer({.id = StrCat("advance:", order.id),
+                                         .kind = std::string(kTimerAdvance),
+                                         .subject = order.id,
+                                         .due_at = clock_->Now() + options_.advance_safety_net}));
+                       const ChannelPolicy& policy = PolicyFor(order.channel);
+                       if (policy.promise <= absl::ZeroDuration()) return absl::OkStatus();
+                       return txn.PutTimer({.id = StrCat("promise:", order.id),
+                                            .kind = std::string(kTimerPromise),
+                                            .subject = order.id,
+                                            .due_at = order.created_at + policy.promise});
+                     },
+                     .created =
+                         [this](const OrderRecord& order, const std::string& cause) {
+                           Advance(order.id, Cause{.id = cause}, [](absl::StatusOr<Answer>) {});
+                         }};
 }
 
 void Lifecycle::Submit(std::unique_ptr<WriteOp> op) {
@@ -1449,18 +1464,7 @@ void Lifecycle::Advance(std::string order_id, Cause cause, Done done) {
         DISTHUB_ASSIGN_OR_RETURN(bool found, f.Load(order_id));
         if (!found) return NotFound(StrCat("no order ", order_id));
         DISTHUB_RETURN_IF_ERROR(f.DeleteTimer(StrCat("advance:", order_id)));
-        switch (f.status()) {
-          case OrderStatus::kReceived:
-          case OrderStatus::kValidated:
-            // Validated at intake (schema, SKUs, address); no credit policy yet.
-            DISTHUB_RETURN_IF_ERROR(f.Transition(OrderStatus::kAccepted));
-            return f.Source();
-          case OrderStatus::kAccepted:
-          case OrderStatus::kBackordered:
-            return f.Source();
-          default:
-            return f.Result(Verdict::kUnchanged, StrCat("the order is ", EnumName(f.status())));
-        }
+        return f.TakeForward();
       },
       std::move(done)));
 }
@@ -1569,17 +1573,7 @@ int Lifecycle::FireDueTimers() {
             DISTHUB_ASSIGN_OR_RETURN(bool found, f.Load(t.subject));
             DISTHUB_RETURN_IF_ERROR(f.DeleteTimer(t.id));
             if (!found) return NotFound(StrCat("no order ", t.subject));
-            switch (f.status()) {
-              case OrderStatus::kReceived:
-              case OrderStatus::kValidated:
-                DISTHUB_RETURN_IF_ERROR(f.Transition(OrderStatus::kAccepted));
-                return f.Source();
-              case OrderStatus::kAccepted:
-              case OrderStatus::kBackordered:
-                return f.Source();
-              default:
-                return f.Result(Verdict::kUnchanged, "nothing to do");
-            }
+            return f.TakeForward();
           },
           ignore, id, t.subject));
     } else if (t.kind == kTimerAck) {
