@@ -31,7 +31,7 @@ std::string SourcePath(const std::string& relative) {
   return Env("DISTHUB_SOURCE_DIR", DISTHUB_DEFAULT_SOURCE_DIR) + "/" + relative;
 }
 
-HubProcess::HubProcess(const std::string& extra_yaml) {
+HubProcess::HubProcess(const std::string& extra_yaml, const std::string& b2b_portal_yaml) {
   char tmpl[] = "/tmp/disthub-it-XXXXXX";
   if (mkdtemp(tmpl) != nullptr) folder_ = tmpl;
   std::ofstream(folder_ + "/hub.yaml") << StrCat(R"(
@@ -47,6 +47,7 @@ catalog:
 channels:
   - name: b2b-portal
     currencies: [USD, CAD]
+)", b2b_portal_yaml, R"(
   - name: dtc-web
     allocation: {share_percent: 50, holdback: 1, exclude_locations: [3pl-central]}
     inventory_feed: {per_minute: 600, burst: 2}

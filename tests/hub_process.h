@@ -24,8 +24,9 @@ inline constexpr char kInventoryKey[] = "wms-key-00000000000000006";  // invento
 class HubProcess {
  public:
   // Makes a fresh folder with a configuration; `extra_yaml` (top-level sections such as
-  // `subscribers:`) is appended to it.
-  explicit HubProcess(const std::string& extra_yaml = "");
+  // `subscribers:`) is appended to it, and `b2b_portal_yaml` (keys of the b2b-portal
+  // channel, indented four spaces, such as `    fulfillment: {...}`) to that channel.
+  explicit HubProcess(const std::string& extra_yaml = "", const std::string& b2b_portal_yaml = "");
   ~HubProcess();  // kills the process (if running) and removes the folder
 
   // Starts `disthub serve` on the folder's store and waits for its address.

@@ -16,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "hub_process.h"
 #include "model/json.h"
+#include "sim/erp_sim.h"
 #include "sim/partner_sim.h"
 #include "sim/scenario_orders.h"
 #include "sim/wms_sim.h"
@@ -143,11 +144,17 @@ delivery:
   }
   // Places a dtc-web order for `lines` shipping to `region`; returns its id.
   std::string Place(std::vector<std::pair<std::string, int64_t>> lines, const std::string& region) {
+    return PlaceFor("dtc-web", "", std::move(lines), region);
+  }
+  // Places an order of `channel` for the ERP account `account` (at 5.00 a unit, no tax).
+  std::string PlaceFor(const std::string& channel, const std::string& account,
+                       std::vector<std::pair<std::string, int64_t>> lines,
+                       const std::string& region) {
     Order o;
-    o.channel = "dtc-web";
+    o.channel = channel;
     o.channel_order_ref = StrCat("LC-", ::getpid(), "-", ++seq_);
     o.currency = "USD";
-    o.customer = {.name = "Pat Doe", .email = "pat@example.com"};
+    o.customer = {.name = "Pat Doe", .email = "pat@example.com", .account_number = account};
     o.ship_to = {.name = "Pat Doe",
                  .line1 = "1 Main St",
                  .city = "Town",
@@ -480,6 +487,138 @@ TEST_F(LifecycleTest, WarehouseMessagesAreCheckedAndAuthorized) {
   EXPECT_THAT(answer.body, ::testing::HasSubstr("#/accepted"));
   HttpResult get = Send("GET", "/v1/fulfillments/ful_nope/shipments", "", kInventoryKey);
   EXPECT_EQ(get.status, 405);
+}
+
+}  // namespace
+}  // namespace disthub::testing
+
+namespace disthub::testing {
+namespace {
+
+// Credit checks and pricing against the ERP simulator (a real HTTP server): the hub asks
+// before it accepts a b2b-portal order, holds what the ERP declines, falls back by policy
+// when the ERP is down, and prices orders from the ERP's price list.
+class ErpLifecycleTest : public LifecycleTest {
+ protected:
+  void StartErp() {
+    ErpOptions erp;
+    erp.customers = {{.account = "ACME", .limit_minor = 1'000'000},
+                     {.account = "TIGHT", .limit_minor = 100}};
+    erp.prices = {{"HS-10001", 1234}};
+    erp.tax_rates = {{"NY", 0.08}};
+    auto sim = StartErpSim({}, erp);
+    ASSERT_TRUE(sim.ok()) << sim.status();
+    erp_sim_ = *std::move(sim);
+  }
+  // The hub with one warehouse, invoices to the ERP simulator and `b2b` as the
+  // b2b-portal channel's fulfillment policy.
+  void StartErpHub(const std::string& b2b) {
+    hub_ = std::make_unique<HubProcess>(
+        StrCat(R"(
+fulfillment:
+  locations:
+    - name: wh-east
+      ack_deadline_seconds: 30
+  backorder_recheck_seconds: 1
+  timer_tick_ms: 50
+  erp: {url: ")",
+               erp_sim_->url(), R"(", timeout_ms: 500, retry_seconds: 1, circuit_failures: 2,
+        circuit_open_seconds: 1}
+subscribers:
+  - name: wms-east
+    url: )",
+               east_.partner->url(), R"(/wms
+    events: ["fulfillment.release.wh-east", "fulfillment.cancel.wh-east"]
+    delivery: {retry: {initial_ms: 20, max_ms: 200}}
+  - name: erp
+    url: )",
+               erp_sim_->url(), R"(/invoices
+    events: ["invoice.posted", "credit_memo.posted"]
+delivery:
+  poll_interval_ms: 20
+)"),
+        StrCat("    fulfillment: ", b2b, "\n"));
+    ASSERT_TRUE(hub_->Start().ok()) << hub_->Stderr();
+    client_ = std::make_unique<HttpClient>(hub_->url());
+    east_.Join(hub_->url(), {.location = "wh-east", .ship_delay_ms = 20});
+  }
+  std::vector<std::string> EventTypes(const std::string& id) {
+    HttpResult r = Send("GET", "/v1/orders/" + id + "/timeline");
+    std::vector<std::string> out;
+    json::error_code ec;
+    json::value v = json::parse(r.body, ec);
+    if (ec || !v.is_object()) return out;
+    for (const json::value& e : v.as_object().at("events").as_array()) {
+      if (const json::value* t = e.as_object().if_contains("type")) out.emplace_back(t->as_string());
+    }
+    return out;
+  }
+
+  std::unique_ptr<ErpPartner> erp_sim_;
+};
+
+TEST_F(ErpLifecycleTest, TheErpPricesChecksCreditAndItsDeclineHoldsTheOrderForAnOperator) {
+  StartErp();
+  StartErpHub("{ship_complete: no, credit: {check: true}, pricing: erp}");
+  Stock("wh-east", "HS-10001", 100);
+  std::string good = PlaceFor("b2b-portal", "ACME", {{"HS-10001", 3}}, "NY");
+  std::string tight = PlaceFor("b2b-portal", "TIGHT", {{"HS-10001", 1}}, "NY");
+  ASSERT_TRUE(Reaches(good, "invoiced"));
+  ASSERT_TRUE(Reaches(tight, "credit_hold"));
+
+  // The ERP's own books: it priced and approved the first order, and invoiced it at its
+  // own prices (3 × 12.34 + 8% tax), not the channel's 5.00.
+  ASSERT_TRUE(WaitFor([&] { return erp_sim_->erp().Stats().invoices == 1; }));
+  std::vector<ErpDocument> invoices = erp_sim_->erp().Invoices();
+  ASSERT_EQ(invoices.size(), 1u);
+  EXPECT_EQ(invoices[0].order_id, good);
+  EXPECT_EQ(invoices[0].subtotal_minor, 3702);
+  EXPECT_EQ(invoices[0].tax_minor, 296);
+  EXPECT_EQ(invoices[0].total_minor, 3998);
+  EXPECT_EQ(erp_sim_->erp().Exposure("ACME"), 3998);
+  ErpStats stats = erp_sim_->erp().Stats();
+  EXPECT_EQ(stats.credit_approved, 1);
+  EXPECT_EQ(stats.credit_declined, 1);
+  EXPECT_EQ(stats.quotes, 2);
+
+  // The held order reserved nothing and reached no warehouse; its timeline says why.
+  EXPECT_EQ(Inventory("HS-10001", "wh-east").at("reserved").as_int64(), 0);
+  EXPECT_EQ(east_->Stats().releases_received, 1);
+  EXPECT_THAT(EventTypes(tight), ::testing::IsSupersetOf({"order.priced", "order.credit_hold",
+                                                          "alert.credit_hold"}));
+
+  // Only an operator may release it (a channel's key may not), and then it ships.
+  HttpResult denied = Send("POST", "/v1/orders/" + tight + "/credit-release", "{}");
+  EXPECT_EQ(denied.status, 403) << denied.body;
+  HttpResult released = Send("POST", "/v1/orders/" + tight + "/credit-release",
+                             R"({"reason":"prepaid by wire"})", kOpsKey);
+  ASSERT_EQ(released.status, 200) << released.body;
+  ASSERT_TRUE(Reaches(tight, "invoiced"));
+  HttpResult again = Send("POST", "/v1/orders/" + tight + "/credit-release", "{}", kOpsKey);
+  EXPECT_EQ(again.status, 409) << again.body;
+}
+
+TEST_F(ErpLifecycleTest, WhileTheErpIsDownSmallOrdersGoOnAndLargeOnesWaitForIt) {
+  StartErp();
+  StartErpHub(
+      "{ship_complete: no, credit: {check: true, on_erp_unavailable: accept_under_limit, "
+      "accept_under_minor: 5000}}");
+  Stock("wh-east", "HS-10002", 100);
+  erp_sim_->partner().GoDown(absl::Seconds(3));
+  std::string small = PlaceFor("b2b-portal", "ACME", {{"HS-10002", 2}}, "NY");   // 10.00
+  std::string large = PlaceFor("b2b-portal", "ACME", {{"HS-10002", 20}}, "NY");  // 100.00
+  ASSERT_TRUE(Reaches(small, "released", absl::Seconds(5)));
+  ASSERT_TRUE(Reaches(large, "credit_hold", absl::Seconds(5)));
+  EXPECT_THAT(EventTypes(large), ::testing::Contains("alert.credit_hold"));
+  // Back up: the held order is asked about again, approved and shipped.
+  ASSERT_TRUE(Reaches(large, "invoiced", absl::Seconds(20)));
+  ASSERT_TRUE(Reaches(small, "invoiced"));
+  std::vector<ErpCreditDecision> decisions = erp_sim_->erp().CreditDecisions();
+  ASSERT_EQ(decisions.size(), 1u);  // the small order was accepted without asking
+  EXPECT_EQ(decisions[0].order_id, large);
+  EXPECT_TRUE(decisions[0].approved);
+  HttpResult metrics = Send("GET", "/metrics", "", kReaderKey);
+  EXPECT_THAT(metrics.body, ::testing::HasSubstr("disthub_order_credit_fallbacks_total 1"));
 }
 
 }  // namespace

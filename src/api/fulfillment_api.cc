@@ -232,12 +232,18 @@ void FulfillmentApi::Handle(const HttpRequest& req, const Principal& who, Respon
         });
   }
   const bool reading = action == "timeline" || action == "fulfillments" || action == "returns";
-  if (!reading && action != "cancel") {
+  const bool releasing = action == "credit-release";
+  if (!reading && action != "cancel" && !releasing) {
     return answer(Problem(404, "not-found", "Not found", StrCat("no route for ", path), path));
   }
   if (reading && req.method != "GET") return answer(MethodNotAllowed("GET", path));
   if (!reading && req.method != "POST") return answer(MethodNotAllowed("POST", path));
-  if (auto denied = lacks(reading ? kScopeOrdersRead : kScopeOrdersWrite)) return answer(*denied);
+  // Releasing a credit hold overrides the ERP: an operator's decision, not a channel's.
+  if (auto denied = lacks(reading     ? kScopeOrdersRead
+                          : releasing ? std::string_view("operations:write")
+                                      : kScopeOrdersWrite)) {
+    return answer(*denied);
+  }
   // A key limited to some channels cannot even learn that other channels' orders exist.
   auto order = store_->GetOrder(order_id);
   if (!order.ok()) return answer(FromStatus(order.status(), path));
@@ -267,6 +273,18 @@ void FulfillmentApi::Handle(const HttpRequest& req, const Principal& who, Respon
   Fields f(body, "#", errors);
   std::string reason = f.Str("reason", false);
   if (!errors.empty()) return answer(Invalid(path, errors));
+  if (releasing) {
+    if (reason.empty()) reason = StrCat("released by ", who.partner);
+    orchestration::Cause cause{
+        .id = req.Header("idempotency-key").empty() ? StrCat("credit-release:", order_id)
+                                                    : std::string(req.Header("idempotency-key")),
+        .inbound = ArchivedInbound(archive_inbound_, req, who, "credit_release", clock_->Now())};
+    return lifecycle_->ReleaseHold(
+        order_id, std::move(reason), std::move(cause),
+        [path, respond = std::move(respond)](absl::StatusOr<Answer> a) mutable {
+          std::move(respond)(AnswerResponse(a, path));
+        });
+  }
   if (reason.empty()) reason = StrCat("cancelled by ", who.partner);
   orchestration::Cause cause{
       .id = req.Header("idempotency-key").empty() ? StrCat("cancel:", order_id)

@@ -133,6 +133,17 @@ void Validate(const Config& c, std::vector<std::string>& errors) {
       fail(at + ".ship_complete", StrCat("\"", f.ship_complete, "\" must be required, preferred or no"));
     }
     if (f.promise_hours < 0) fail(at + ".promise_hours", "cannot be negative");
+    if (f.credit.on_erp_unavailable != "hold" && f.credit.on_erp_unavailable != "accept_under_limit") {
+      fail(at + ".credit.on_erp_unavailable",
+           StrCat("\"", f.credit.on_erp_unavailable, "\" must be hold or accept_under_limit"));
+    }
+    if (f.credit.accept_under_minor < 0) fail(at + ".credit.accept_under_minor", "cannot be negative");
+    if (f.pricing != "channel" && f.pricing != "erp") {
+      fail(at + ".pricing", StrCat("\"", f.pricing, "\" must be channel or erp"));
+    }
+    if ((f.credit.check || f.pricing == "erp") && c.fulfillment.erp.url.empty()) {
+      fail(at, "a credit check or ERP pricing needs fulfillment.erp.url");
+    }
     for (const std::string& st : f.status_updates) {
       if (!states.count(st)) {
         fail(at + ".status_updates",
@@ -156,6 +167,16 @@ void Validate(const Config& c, std::vector<std::string>& errors) {
   if (c.fulfillment.close_after_hours < 0) fail("fulfillment.close_after_hours", "cannot be negative");
   if (c.fulfillment.timer_tick_ms < 1 || c.fulfillment.timer_tick_ms > 60'000) {
     fail("fulfillment.timer_tick_ms", "must be 1 to 60000");
+  }
+  if (const auto& e = c.fulfillment.erp; !e.url.empty()) {
+    if (!e.url.starts_with("http://") && !e.url.starts_with("https://")) {
+      fail("fulfillment.erp.url", StrCat("\"", e.url, "\" must start with http:// or https://"));
+    }
+    if (e.timeout_ms < 10 || e.timeout_ms > 120'000) fail("fulfillment.erp.timeout_ms", "must be 10 to 120000");
+    if (e.workers < 1 || e.workers > 256) fail("fulfillment.erp.workers", "must be 1 to 256");
+    if (e.retry_seconds < 1) fail("fulfillment.erp.retry_seconds", "must be at least 1");
+    if (e.circuit_failures < 1) fail("fulfillment.erp.circuit_failures", "must be at least 1");
+    if (e.circuit_open_seconds < 1) fail("fulfillment.erp.circuit_open_seconds", "must be at least 1");
   }
   if (c.delivery.max_in_memory < 100) fail("delivery.max_in_memory", "must be at least 100");
   if (c.delivery.poll_interval_ms < 1) fail("delivery.poll_interval_ms", "must be at least 1");
@@ -220,6 +241,12 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml, const std::string& f
         f.Get("split_lines", ch.fulfillment.split_lines);
         f.Get("status_updates", ch.fulfillment.status_updates);
         f.Get("promise_hours", ch.fulfillment.promise_hours);
+        f.Section("credit", [&](YamlReader& cr) {
+          cr.Get("check", ch.fulfillment.credit.check);
+          cr.Get("on_erp_unavailable", ch.fulfillment.credit.on_erp_unavailable);
+          cr.Get("accept_under_minor", ch.fulfillment.credit.accept_under_minor);
+        });
+        f.Get("pricing", ch.fulfillment.pricing);
       });
     });
     top.Section("fulfillment", [&](YamlReader& r) {
@@ -232,6 +259,16 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml, const std::string& f
       r.Get("backorder_recheck_seconds", c.fulfillment.backorder_recheck_seconds);
       r.Get("close_after_hours", c.fulfillment.close_after_hours);
       r.Get("timer_tick_ms", c.fulfillment.timer_tick_ms);
+      r.Section("erp", [&](YamlReader& e) {
+        auto& erp = c.fulfillment.erp;
+        e.Get("url", erp.url);
+        e.Get("timeout_ms", erp.timeout_ms);
+        e.Get("token_env", erp.token_env);
+        e.Get("workers", erp.workers);
+        e.Get("retry_seconds", erp.retry_seconds);
+        e.Get("circuit_failures", erp.circuit_failures);
+        e.Get("circuit_open_seconds", erp.circuit_open_seconds);
+      });
     });
     top.List("partners", c.partners, [](YamlReader& r, PartnerConfig& p) {
       r.Required("name", p.name);

@@ -89,6 +89,23 @@ struct ChannelConfig {
     // alert.promise_missed (route alert.* to your alert webhook) and counts in
     // disthub_orders_past_promise_total. Clock hours, not business days.
     double promise_hours = 0;
+    // Ask the ERP (fulfillment.erp) for credit before accepting an order; one declined
+    // goes to credit_hold (event alert.credit_hold) until an operator releases it
+    // (POST /v1/orders/{id}/credit-release) or cancels it.
+    struct Credit {
+      bool check = false;
+      // When the ERP does not answer (down, past its timeout, circuit open):
+      // "hold": hold the order and ask again every fulfillment.erp.retry_seconds;
+      // "accept_under_limit": accept an order whose grand total is at most
+      // accept_under_minor (minor units of the order's currency) and hold the rest.
+      std::string on_erp_unavailable = "hold";
+      int64_t accept_under_minor = 0;
+    } credit;
+    // "channel": the order's prices and tax are the channel's; "erp": the ERP prices
+    // every line (unit price and tax) and the totals are computed again before the credit
+    // check (event order.priced). An order waits in "received" while the ERP cannot
+    // price it.
+    std::string pricing = "channel";
   } fulfillment;
 };
 
@@ -171,6 +188,19 @@ struct FulfillmentConfig {
   int close_after_hours = 720;
   // How often due timers (ack deadlines, re-checks) are looked for.
   int timer_tick_ms = 200;
+  // The ERP's synchronous endpoints (POST /quotes, POST /credit-checks), for channels with
+  // a credit check or ERP pricing. Required when one has.
+  struct Erp {
+    std::string url;  // "http://erp.internal:9100"
+    int timeout_ms = 3000;  // one call; past it the call counts as unanswered
+    std::string token_env;  // environment variable holding a bearer token, if any
+    int workers = 4;        // calls in flight at once
+    int retry_seconds = 60;  // an order the ERP did not answer for is asked about again
+    // Unanswered calls in a row that open the circuit (calls then fail at once), and how
+    // long it stays open before one call probes the ERP.
+    int circuit_failures = 5;
+    int circuit_open_seconds = 10;
+  } erp;
 };
 
 struct Config {

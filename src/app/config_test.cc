@@ -30,6 +30,7 @@ TEST(Config, DefaultsFillWhatTheFileLeavesOut) {
   EXPECT_EQ(c.store.max_batch, 512);
   ASSERT_EQ(c.channels.size(), 1u);
   EXPECT_EQ(c.channels[0].kind, "api");
+  EXPECT_FALSE(c.channels[0].inventory_feed.enabled);  // no inventory_feed section
   EXPECT_EQ(c.partners[0].api_keys[0].key_env, "PORTAL_KEY");
 }
 
@@ -83,6 +84,45 @@ TEST(Config, TheHarborExampleIsValid) {
   ASSERT_OK_AND_ASSIGN(Config c, ParseConfig(std::string(embedded::HarborConfig()), "harbor.yaml"));
   EXPECT_EQ(c.channels.size(), 5u);
   EXPECT_EQ(c.catalog.products_file, "harbor-products.csv");
+}
+
+TEST(Config, CreditAndPricingPoliciesNeedTheErpAndValidValues) {
+  std::string yaml = R"(
+channels:
+  - name: b2b-portal
+    fulfillment: {credit: {check: true, on_erp_unavailable: shrug}, pricing: erp}
+  - name: dtc-web
+    fulfillment: {pricing: guess}
+)";
+  EXPECT_THAT(
+      ParseConfig(yaml, "hub.yaml"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               AllOf(HasSubstr("channels[0].fulfillment.credit.on_erp_unavailable: \"shrug\" must "
+                               "be hold or accept_under_limit"),
+                     HasSubstr("channels[0].fulfillment: a credit check or ERP pricing needs "
+                               "fulfillment.erp.url"),
+                     HasSubstr("channels[1].fulfillment.pricing: \"guess\" must be channel or erp"))));
+  yaml = R"(
+channels:
+  - name: b2b-portal
+    fulfillment:
+      credit: {check: true, on_erp_unavailable: accept_under_limit, accept_under_minor: 50000}
+      pricing: erp
+fulfillment:
+  erp: {url: "http://127.0.0.1:9100", timeout_ms: 1500, workers: 8, retry_seconds: 30}
+)";
+  ASSERT_OK_AND_ASSIGN(Config c, ParseConfig(yaml, "hub.yaml"));
+  EXPECT_TRUE(c.channels[0].fulfillment.credit.check);
+  EXPECT_EQ(c.channels[0].fulfillment.credit.on_erp_unavailable, "accept_under_limit");
+  EXPECT_EQ(c.channels[0].fulfillment.credit.accept_under_minor, 50'000);
+  EXPECT_EQ(c.channels[0].fulfillment.pricing, "erp");
+  EXPECT_EQ(c.fulfillment.erp.timeout_ms, 1500);
+  EXPECT_EQ(c.fulfillment.erp.workers, 8);
+  EXPECT_EQ(c.fulfillment.erp.retry_seconds, 30);
+  EXPECT_THAT(ParseConfig("fulfillment:\n  erp: {url: ftp://x, workers: 0}\n", "hub.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("fulfillment.erp.url: \"ftp://x\" must start with http://"),
+                             HasSubstr("fulfillment.erp.workers: must be 1 to 256"))));
 }
 
 TEST(SplitListen, AcceptsHostPortAndRefusesTheRest) {

@@ -96,11 +96,20 @@ orchestration::LifecycleOptions LifecycleOptionsFrom(const Config& config) {
                                            ? orchestration::ShipComplete::kRequired
                                        : f.ship_complete == "no" ? orchestration::ShipComplete::kNo
                                                                  : orchestration::ShipComplete::kPreferred;
-    o.channels.push_back({.name = c.name,
-                          .sourcing = {.ship_complete = mode, .split_lines = f.split_lines},
-                          .status_updates = f.status_updates,
-                          .promise = absl::Seconds(f.promise_hours * 3600)});
+    o.channels.push_back(
+        {.name = c.name,
+         .sourcing = {.ship_complete = mode, .split_lines = f.split_lines},
+         .credit = {.check = f.credit.check,
+                    .fallback = f.credit.on_erp_unavailable == "accept_under_limit"
+                                    ? orchestration::CreditFallback::kAcceptUnderLimit
+                                    : orchestration::CreditFallback::kHold,
+                    .accept_under_minor = f.credit.accept_under_minor},
+         .erp_pricing = f.pricing == "erp",
+         .status_updates = f.status_updates,
+         .promise = absl::Seconds(f.promise_hours * 3600)});
   }
+  o.erp_workers = config.fulfillment.erp.workers;
+  o.erp_retry = absl::Seconds(config.fulfillment.erp.retry_seconds);
   o.backorder_recheck = absl::Seconds(config.fulfillment.backorder_recheck_seconds);
   o.close_after = absl::Hours(config.fulfillment.close_after_hours);
   o.timer_tick = absl::Milliseconds(config.fulfillment.timer_tick_ms);
@@ -220,9 +229,28 @@ class RunningHub final : public Hub {
     // are taken in and kept, and nothing is released.
     IntakeHooks hooks;
     if (!config.fulfillment.locations.empty()) {
+      orchestration::LifecycleOptions options = LifecycleOptionsFrom(config);
+      if (const auto& e = config.fulfillment.erp; !e.url.empty()) {
+        std::string token;
+        if (!e.token_env.empty()) {
+          std::optional<std::string> value = env(e.token_env);
+          if (!value) {
+            return absl::FailedPreconditionError(
+                StrCat("fulfillment.erp.token_env: the environment variable ", e.token_env,
+                       " is not set"));
+          }
+          token = *std::move(value);
+        }
+        options.erp = orchestration::MakeHttpErpGateway(
+            {.url = e.url,
+             .timeout = absl::Milliseconds(e.timeout_ms),
+             .token = std::move(token),
+             .failures_to_open = e.circuit_failures,
+             .open_for = absl::Seconds(e.circuit_open_seconds)});
+      }
       lifecycle_ = std::make_unique<orchestration::Lifecycle>(
           store_.get(), queue_.get(), inventory_.get(), catalog_ ? &*catalog_ : nullptr,
-          Clock::Real(), &metrics_, &ids_, LifecycleOptionsFrom(config));
+          Clock::Real(), &metrics_, &ids_, std::move(options));
       lifecycle_->Start();
       fulfillment_api_ = std::make_unique<FulfillmentApi>(lifecycle_.get(), store_.get(),
                                                           Clock::Real(), config.archive.inbound);

@@ -86,7 +86,9 @@ class YamlReader {
   template <typename Fn>
   void Section(const std::string& key, Fn fn) {
     YAML::Node v = Take(key);
-    if (!ok_) return;
+    // An absent section reads nothing: its keys keep their defaults, none is "required",
+    // and a section whose presence means something (inventory_feed) stays absent.
+    if (!ok_ || !v || v.IsNull()) return;
     YamlReader sub(v, Join(key), file_, errors_);
     fn(sub);
   }

@@ -252,6 +252,14 @@ std::string AckTimerId(const std::string& fo_id, int attempt) {
 
 }  // namespace
 
+// What the ERP said about an order (ErpWorkers → Flow::ApplyErp).
+struct ErpReply {
+  std::vector<QuotedLine> quote;  // when the channel's orders are priced by the ERP
+  absl::Status pricing;           // why there is no quote
+  std::optional<CreditAnswer> credit;
+  absl::Status credit_status;  // why there is no credit answer
+};
+
 // One order (and its fulfillment orders) inside one transaction: what a step reads,
 // decides and writes. Writes of the order and fulfillment rows happen once, in Save().
 class Flow {
@@ -641,14 +649,19 @@ class Flow {
   // --- Steps ----------------------------------------------------------------------------
 
   // Takes a new or waiting order forward (the intake nudge, its safety-net timer, a
-  // backorder re-check): accepts it — validated at intake (schema, SKUs, address); no
-  // credit policy yet — and sources it.
-  absl::StatusOr<Answer> TakeForward() {
+  // backorder re-check): accepts it — validated at intake (schema, SKUs, address) — and
+  // sources it. An order whose channel needs the ERP (pricing, credit) waits for it
+  // instead; `recheck_hold` asks the ERP again about an order on credit hold.
+  absl::StatusOr<Answer> TakeForward(bool recheck_hold = false) {
     switch (order_.status) {
       case OrderStatus::kReceived:
       case OrderStatus::kValidated:
+        if (NeedsErp()) return WaitForErp();
         DISTHUB_RETURN_IF_ERROR(Transition(OrderStatus::kAccepted));
         return Source();
+      case OrderStatus::kCreditHold:
+        if (recheck_hold && NeedsErp()) return WaitForErp();
+        return Result(Verdict::kUnchanged, "the order is on credit hold");
       case OrderStatus::kAccepted:
       case OrderStatus::kBackordered:
         return Source();
@@ -656,6 +669,140 @@ class Flow {
         return Result(Verdict::kUnchanged, StrCat("the order is ", EnumName(order_.status)));
     }
   }
+
+  // --- The ERP: pricing and credit --------------------------------------------------------
+
+  bool NeedsErp() const {
+    const ChannelPolicy& p = lc_->PolicyFor(rec_.channel);
+    return lc_->erp_workers_ != nullptr && (p.credit.check || p.erp_pricing);
+  }
+
+  // The order is handed to the ERP workers once this step commits; its durable timer
+  // hands it over again if their answer is lost (a crash, a full queue).
+  absl::StatusOr<Answer> WaitForErp() {
+    wants_erp_ = true;
+    const bool held = order_.status == OrderStatus::kCreditHold;
+    DISTHUB_RETURN_IF_ERROR(SetTimer(StrCat(held ? "credit:" : "advance:", rec_.id),
+                                     held ? kTimerCreditRecheck : kTimerAdvance,
+                                     now_ + lc_->options_.erp_retry));
+    return Result(Verdict::kApplied, "waiting for the ERP");
+  }
+
+  // What the ERP said: prices the order (ERP pricing), then accepts it, holds it or falls
+  // back as the channel's credit policy says, and sources an accepted order.
+  absl::StatusOr<Answer> ApplyErp(const ErpReply& reply) {
+    const bool held = order_.status == OrderStatus::kCreditHold;
+    if (!held && order_.status != OrderStatus::kReceived &&
+        order_.status != OrderStatus::kValidated) {
+      return Result(Verdict::kUnchanged, StrCat("the order is ", EnumName(order_.status)));
+    }
+    const ChannelPolicy& policy = lc_->PolicyFor(rec_.channel);
+    DISTHUB_RETURN_IF_ERROR(DeleteTimer(StrCat("advance:", rec_.id)));
+    DISTHUB_RETURN_IF_ERROR(DeleteTimer(StrCat("credit:", rec_.id)));
+    if (policy.erp_pricing && !held) {
+      absl::Status priced = reply.pricing;
+      const Money before = order_.totals.grand_total;
+      if (priced.ok()) {
+        std::vector<int64_t> eaches;
+        for (const OrderLine& l : order_.lines) eaches.push_back(Eaches(l));
+        priced = ApplyQuote(order_, eaches, reply.quote);
+      }
+      if (absl::IsUnavailable(priced)) {
+        // No price without the ERP: the order waits, and is asked about again.
+        lc_->m_.erp_unanswered->Inc();
+        DISTHUB_RETURN_IF_ERROR(SetTimer(StrCat("advance:", rec_.id), kTimerAdvance,
+                                         now_ + lc_->options_.erp_retry));
+        DISTHUB_RETURN_IF_ERROR(Emit("order.erp_unavailable",
+                                     {{"order_id", J(rec_.id)},
+                                      {"step", "pricing"},
+                                      {"error", J(std::string(priced.message()))},
+                                      {"retry_at", TimeJson(now_ + lc_->options_.erp_retry)}}));
+        return Result(Verdict::kUnchanged, StrCat("waiting for the ERP: ", priced.message()));
+      }
+      if (!priced.ok()) return Hold("pricing_refused", std::string(priced.message()), false);
+      order_dirty_ = true;
+      DISTHUB_RETURN_IF_ERROR(Emit("order.priced", {{"order_id", J(rec_.id)},
+                                                    {"by", "erp"},
+                                                    {"grand_total_before", before.minor},
+                                                    {"subtotal", order_.totals.subtotal.minor},
+                                                    {"tax", order_.totals.tax.minor},
+                                                    {"grand_total", order_.totals.grand_total.minor},
+                                                    {"currency", J(order_.currency)}}));
+    }
+    json::object credit;
+    if (policy.credit.check) {
+      const int64_t amount = order_.totals.grand_total.minor;
+      if (reply.credit) {
+        const CreditAnswer& a = *reply.credit;
+        if (!a.approved) {
+          return Hold(a.reason.empty() ? "declined" : a.reason,
+                      StrCat("the ERP declined ", amount, " ", order_.currency, " minor units (",
+                             a.available_minor, " available of a ", a.limit_minor, " limit)"),
+                      false);
+        }
+        credit = {{"credit", "approved"},
+                  {"amount", amount},
+                  {"available", a.available_minor},
+                  {"limit", a.limit_minor}};
+      } else if (absl::IsUnavailable(reply.credit_status)) {
+        lc_->m_.erp_unanswered->Inc();
+        const CreditPolicy& cp = policy.credit;
+        if (cp.fallback != CreditFallback::kAcceptUnderLimit || amount > cp.accept_under_minor) {
+          return Hold("erp_unavailable", std::string(reply.credit_status.message()), true);
+        }
+        lc_->m_.credit_fallbacks->Inc();
+        credit = {{"credit", "not_checked"},
+                  {"fallback", "accept_under_limit"},
+                  {"amount", amount},
+                  {"limit", cp.accept_under_minor},
+                  {"error", J(std::string(reply.credit_status.message()))}};
+      } else {
+        return Hold("erp_refused", std::string(reply.credit_status.message()), false);
+      }
+    }
+    DISTHUB_RETURN_IF_ERROR(Transition(OrderStatus::kAccepted, std::move(credit)));
+    return Source();
+  }
+
+  // Holds the order for credit (order.credit_hold, alert.credit_hold); `retry` asks the
+  // ERP again after erp_retry. An order already held records the new answer only.
+  absl::StatusOr<Answer> Hold(const std::string& reason, const std::string& detail, bool retry) {
+    if (retry) {
+      DISTHUB_RETURN_IF_ERROR(SetTimer(StrCat("credit:", rec_.id), kTimerCreditRecheck,
+                                       now_ + lc_->options_.erp_retry));
+    }
+    json::object why{{"order_id", J(rec_.id)},
+                     {"reason", J(reason)},
+                     {"detail", J(detail)},
+                     {"amount", order_.totals.grand_total.minor},
+                     {"account", J(ErpAccount(order_))}};
+    if (retry) why["recheck_at"] = TimeJson(now_ + lc_->options_.erp_retry);
+    if (order_.status == OrderStatus::kCreditHold) {
+      DISTHUB_RETURN_IF_ERROR(Emit("order.credit_rechecked", std::move(why)));
+      return Result(Verdict::kUnchanged, StrCat("still on credit hold: ", reason));
+    }
+    json::object alert = why;
+    alert["channel"] = J(rec_.channel);
+    alert["channel_ref"] = J(rec_.channel_ref);
+    DISTHUB_RETURN_IF_ERROR(Transition(OrderStatus::kCreditHold, std::move(why)));
+    DISTHUB_RETURN_IF_ERROR(Emit("alert.credit_hold", std::move(alert)));
+    lc_->m_.credit_holds->Inc();
+    return Result(Verdict::kApplied, StrCat("credit hold: ", reason));
+  }
+
+  // An operator accepts an order on credit hold.
+  absl::StatusOr<Answer> ReleaseHold(const std::string& reason) {
+    if (order_.status != OrderStatus::kCreditHold) {
+      return Result(Verdict::kRefused, StrCat("the order is ", EnumName(order_.status),
+                                              ", not on credit hold"));
+    }
+    DISTHUB_RETURN_IF_ERROR(DeleteTimer(StrCat("credit:", rec_.id)));
+    DISTHUB_RETURN_IF_ERROR(
+        Transition(OrderStatus::kAccepted, {{"credit", "released"}, {"reason", J(reason)}}));
+    return Source();
+  }
+
+  bool wants_erp() const { return wants_erp_; }
 
   // Sources and reserves the whole order, then releases it; or backorders it.
   absl::StatusOr<Answer> Source() {
@@ -1059,6 +1206,7 @@ class Flow {
     }
     DISTHUB_RETURN_IF_ERROR(DeleteTimer(StrCat("backorder:", rec_.id)));
     DISTHUB_RETURN_IF_ERROR(DeleteTimer(StrCat("advance:", rec_.id)));
+    DISTHUB_RETURN_IF_ERROR(DeleteTimer(StrCat("credit:", rec_.id)));
     DISTHUB_RETURN_IF_ERROR(Transition(OrderStatus::kCancelled, {{"reason", J(reason)}}));
     lc_->m_.cancellations->Inc();
     return Result(Verdict::kApplied, "");
@@ -1192,13 +1340,7 @@ class Flow {
     return out;
   }
 
-  int64_t Eaches(const OrderLine& l) const {
-    if (l.uom == "each" || lc_->catalog_ == nullptr) return l.quantity;
-    const Product* p = lc_->catalog_->Find(l.sku);
-    if (p == nullptr) return l.quantity;
-    absl::StatusOr<int64_t> e = ToEaches(*p, l.quantity, l.uom);
-    return e.ok() ? *e : l.quantity;
-  }
+  int64_t Eaches(const OrderLine& l) const { return lc_->Eaches(l); }
 
   const std::vector<std::pair<std::string, double>>& ack_latency() const { return ack_latency_; }
 
@@ -1211,6 +1353,7 @@ class Flow {
   OrderRecord rec_;
   Order order_;
   bool order_dirty_ = false;
+  bool wants_erp_ = false;  // hand the order to the ERP workers once this step commits
   std::vector<Fo> fos_;
   std::vector<Ret> rets_;
   std::vector<std::pair<std::string, double>> ack_latency_;
@@ -1270,6 +1413,7 @@ class FlowOp final : public WriteOp {
       DISTHUB_RETURN_IF_ERROR(txn.InsertInbound(in).status());
     }
     ack_latency_ = flow.ack_latency();
+    if (flow.wants_erp()) erp_order_ = flow.record().id;
     answer_ = *std::move(answer);
     return absl::OkStatus();
   }
@@ -1279,6 +1423,7 @@ class FlowOp final : public WriteOp {
     if (status.ok()) {
       for (const auto& [location, seconds] : ack_latency_)
         lc_->AckLatency(location)->Observe(seconds);
+      if (!erp_order_.empty()) lc_->AskErp(erp_order_);
       std::move(done_)(std::move(answer_));
     } else {
       std::move(done_)(std::move(status));
@@ -1296,6 +1441,7 @@ class FlowOp final : public WriteOp {
   std::optional<inventory::InventoryService::Session> session_;
   Answer answer_;
   std::vector<std::pair<std::string, double>> ack_latency_;
+  std::string erp_order_;  // the order to hand to the ERP workers
 };
 
 namespace {
@@ -1349,12 +1495,28 @@ Lifecycle::Lifecycle(Store* store, CommitQueue* queue, inventory::InventoryServi
                                        "Order cancellations accepted (requested or done).");
   m_.promise_missed = metrics_->Counter("disthub_orders_past_promise_total",
                                         "Orders not shipped by their channel's promise.");
+  m_.credit_holds = metrics_->Counter("disthub_order_credit_holds_total",
+                                      "Orders put on credit hold (declined, or no ERP answer).");
+  m_.credit_fallbacks =
+      metrics_->Counter("disthub_order_credit_fallbacks_total",
+                        "Orders accepted under the fallback limit because the ERP did not answer.");
+  m_.erp_unanswered = metrics_->Counter(
+      "disthub_erp_unanswered_total", "Orders the ERP did not answer for (down, slow, circuit open).");
+  m_.erp_latency = metrics_->Histogram("disthub_erp_check_seconds",
+                                       "One order's ERP pricing and credit calls, end to end.", {},
+                                       {0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30});
   const std::vector<double> slow = {0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600, 86400};
   m_.time_to_release = metrics_->Histogram("disthub_order_time_to_release_seconds",
                                            "From intake to the release of the order.", {}, slow);
   m_.time_to_ship = metrics_->Histogram("disthub_order_time_to_ship_seconds",
                                         "From intake to the last shipment of the order.", {}, slow);
   RegisterGauges();
+  bool needs_erp = false;
+  for (const ChannelPolicy& c : options_.channels) needs_erp |= c.credit.check || c.erp_pricing;
+  if (needs_erp && options_.erp != nullptr) {
+    erp_workers_ = std::make_unique<ErpWorkers>(
+        options_.erp_workers, [this](const std::string& id) { CheckWithErp(id); });
+  }
 }
 
 void Lifecycle::RegisterGauges() {
@@ -1449,6 +1611,11 @@ IntakeHooks Lifecycle::Hooks() {
                      },
                      .created =
                          [this](const OrderRecord& order, const std::string& cause) {
+                           const ChannelPolicy& p = PolicyFor(order.channel);
+                           if (erp_workers_ != nullptr && (p.credit.check || p.erp_pricing)) {
+                             AskErp(order.id);  // the ERP first; no step to write before it
+                             return;
+                           }
                            Advance(order.id, Cause{.id = cause}, [](absl::StatusOr<Answer>) {});
                          }};
 }
@@ -1467,6 +1634,72 @@ void Lifecycle::Advance(std::string order_id, Cause cause, Done done) {
         return f.TakeForward();
       },
       std::move(done)));
+}
+
+void Lifecycle::ReleaseHold(std::string order_id, std::string reason, Cause cause, Done done) {
+  Submit(std::make_unique<FlowOp>(
+      this, std::move(cause),
+      [order_id = std::move(order_id), reason = std::move(reason)](Flow& f) -> absl::StatusOr<Answer> {
+        DISTHUB_ASSIGN_OR_RETURN(bool found, f.Load(order_id));
+        if (!found) return NotFound(StrCat("no order ", order_id));
+        return f.ReleaseHold(reason);
+      },
+      std::move(done)));
+}
+
+int64_t Lifecycle::Eaches(const OrderLine& l) const {
+  if (l.uom == "each" || catalog_ == nullptr) return l.quantity;
+  const Product* p = catalog_->Find(l.sku);
+  if (p == nullptr) return l.quantity;
+  absl::StatusOr<int64_t> e = ToEaches(*p, l.quantity, l.uom);
+  return e.ok() ? *e : l.quantity;
+}
+
+void Lifecycle::AskErp(const std::string& order_id) {
+  if (erp_workers_ != nullptr) erp_workers_->Enqueue(order_id);
+}
+
+void Lifecycle::CheckWithErp(const std::string& order_id) {
+  absl::StatusOr<std::optional<OrderRecord>> rec = store_->GetOrder(order_id);
+  if (!rec.ok() || !rec->has_value()) return;  // its timer brings it back if it exists
+  Decoded<Order> d = DecodeOrderText((*rec)->body, DecodeMode::kStored);
+  if (!d.ok()) return;
+  Order order = *std::move(d.value);
+  const bool held = order.status == OrderStatus::kCreditHold;
+  if (!held && order.status != OrderStatus::kReceived && order.status != OrderStatus::kValidated)
+    return;
+  const ChannelPolicy& policy = PolicyFor(order.channel);
+  const absl::Time start = absl::Now();
+  ErpReply reply;
+  if (policy.erp_pricing && !held) {
+    std::vector<int64_t> eaches;
+    for (const OrderLine& l : order.lines) eaches.push_back(Eaches(l));
+    absl::StatusOr<std::vector<QuotedLine>> quote = options_.erp->Quote(order, eaches);
+    if (quote.ok()) {
+      reply.quote = *std::move(quote);
+      reply.pricing = ApplyQuote(order, eaches, reply.quote);  // the amount to check
+    } else {
+      reply.pricing = quote.status();
+    }
+  }
+  if (reply.pricing.ok() && policy.credit.check) {
+    absl::StatusOr<CreditAnswer> credit =
+        options_.erp->CheckCredit(order, order_id, order.totals.grand_total.minor);
+    if (credit.ok()) {
+      reply.credit = *credit;
+    } else {
+      reply.credit_status = credit.status();
+    }
+  }
+  m_.erp_latency->Observe(absl::ToDoubleSeconds(absl::Now() - start));
+  Submit(std::make_unique<FlowOp>(
+      this, Cause{.id = StrCat("erp:", order_id)},
+      [order_id, reply = std::move(reply)](Flow& f) -> absl::StatusOr<Answer> {
+        DISTHUB_ASSIGN_OR_RETURN(bool found, f.Load(order_id));
+        if (!found) return NotFound(StrCat("no order ", order_id));
+        return f.ApplyErp(reply);
+      },
+      [](absl::StatusOr<Answer>) {}));
 }
 
 void Lifecycle::Acknowledge(std::string fulfillment_id, Cause cause, Done done) {
@@ -1566,14 +1799,14 @@ int Lifecycle::FireDueTimers() {
     const std::string id = t.id;
     Cause cause{.id = StrCat("timer:", t.id)};
     auto ignore = [](absl::StatusOr<Answer>) {};
-    if (t.kind == kTimerAdvance || t.kind == kTimerBackorder) {
+    if (t.kind == kTimerAdvance || t.kind == kTimerBackorder || t.kind == kTimerCreditRecheck) {
       Submit(std::make_unique<FlowOp>(
           this, std::move(cause),
           [t](Flow& f) -> absl::StatusOr<Answer> {
             DISTHUB_ASSIGN_OR_RETURN(bool found, f.Load(t.subject));
             DISTHUB_RETURN_IF_ERROR(f.DeleteTimer(t.id));
             if (!found) return NotFound(StrCat("no order ", t.subject));
-            return f.TakeForward();
+            return f.TakeForward(t.kind == kTimerCreditRecheck);
           },
           ignore, id, t.subject));
     } else if (t.kind == kTimerAck) {
@@ -1672,10 +1905,16 @@ void Lifecycle::Stop() {
   }
   cv_.notify_all();
   if (timer_thread_.joinable()) timer_thread_.join();
+  if (erp_workers_ != nullptr) erp_workers_->Stop();
 }
 
 void Lifecycle::Drain() {
-  while (outstanding_.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  // The ERP workers and the writer hand orders to each other: idle when both were seen
+  // idle twice in a row.
+  auto idle = [this] {
+    return outstanding_.load() == 0 && (erp_workers_ == nullptr || erp_workers_->Pending() == 0);
+  };
+  while (!(idle() && idle())) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 }  // namespace disthub::orchestration

@@ -50,6 +50,7 @@
 #include "inventory/service.h"
 #include "observe/metrics.h"
 #include "orchestration/catalog.h"
+#include "orchestration/erp_gateway.h"
 #include "orchestration/order_intake.h"
 #include "orchestration/sourcing.h"
 #include "store/commit_queue.h"
@@ -63,6 +64,8 @@ inline constexpr std::string_view kTimerAck = "ack_deadline";
 inline constexpr std::string_view kTimerBackorder = "backorder_recheck";
 inline constexpr std::string_view kTimerClose = "close";
 inline constexpr std::string_view kTimerPromise = "promise";  // the channel's ship-by deadline
+// Asks the ERP again for an order held because it did not answer.
+inline constexpr std::string_view kTimerCreditRecheck = "credit_recheck";
 
 struct LocationPolicy {
   std::string name;  // "wh-east"
@@ -76,9 +79,27 @@ struct LocationPolicy {
   std::vector<std::string> regions;
 };
 
+// What the hub does when the ERP cannot answer a credit check (down, slow past its
+// timeout, circuit open).
+enum class CreditFallback {
+  kHold,              // hold the order (credit_hold) and ask again every erp_retry
+  kAcceptUnderLimit,  // accept orders whose total is at most accept_under_minor; hold the rest
+};
+
+struct CreditPolicy {
+  bool check = false;  // ask the ERP before accepting an order of the channel
+  CreditFallback fallback = CreditFallback::kHold;
+  int64_t accept_under_minor = 0;  // kAcceptUnderLimit: in the order's currency
+};
+
 struct ChannelPolicy {
   std::string name;
   SourcingPolicy sourcing;
+  CreditPolicy credit;
+  // The channel does not carry prices and tax the hub can trust: the ERP prices every order
+  // (unit prices and tax per line, then the totals) before its credit check. An order the
+  // ERP cannot price yet waits in `received` and is asked about again every erp_retry.
+  bool erp_pricing = false;
   // Order states the channel is told about, as the event order.status.CHANNEL.
   std::vector<std::string> status_updates;
   // The channel's promise: every order ships within this of its intake (zero: none). An
@@ -98,6 +119,11 @@ struct LifecycleOptions {
   // How often the timer thread looks for due timers, and how many it fires at once.
   absl::Duration timer_tick = absl::Milliseconds(200);
   int timer_batch = 256;
+  // The ERP, for channels with a credit check or ERP pricing (null: none has them).
+  std::shared_ptr<ErpGateway> erp;
+  int erp_workers = 4;  // concurrent ERP calls
+  // How soon an order the ERP could not answer for is asked about again.
+  absl::Duration erp_retry = absl::Minutes(1);
 };
 
 // One shipment reported by a warehouse against a fulfillment order.
@@ -186,6 +212,9 @@ class Lifecycle {
   // released fulfillment orders are asked to cancel; the order is cancelled once every
   // warehouse has answered (or shipped, if one already had).
   void Cancel(std::string order_id, std::string reason, Cause cause, Done done);
+  // An operator releases an order from credit_hold: it is accepted and sourced as if the
+  // ERP had approved it. Refused for an order not on hold.
+  void ReleaseHold(std::string order_id, std::string reason, Cause cause, Done done);
 
   // Returns: requested → authorized → received → inspected → credited → closed (or
   // rejected). A request is authorized at once when every line was shipped and not
@@ -216,6 +245,11 @@ class Lifecycle {
   const ChannelPolicy& PolicyFor(const std::string& channel) const;
   const LocationPolicy* Location(const std::string& name) const;
   void TimerDone(const std::string& id);
+  // Hands an order to the ERP workers (they submit its next step with the ERP's answers).
+  void AskErp(const std::string& order_id);
+  // An ERP worker: asks the ERP about `order_id` and submits what it said.
+  void CheckWithErp(const std::string& order_id);
+  int64_t Eaches(const OrderLine& line) const;
 
   Store* const store_;
   CommitQueue* const queue_;
@@ -236,6 +270,10 @@ class Lifecycle {
     ::disthub::Counter* backorders = nullptr;
     ::disthub::Counter* cancellations = nullptr;
     ::disthub::Counter* promise_missed = nullptr;
+    ::disthub::Counter* credit_holds = nullptr;
+    ::disthub::Counter* credit_fallbacks = nullptr;
+    ::disthub::Counter* erp_unanswered = nullptr;
+    ::disthub::Histogram* erp_latency = nullptr;
     ::disthub::Histogram* time_to_release = nullptr;
     ::disthub::Histogram* time_to_ship = nullptr;
   } m_;
@@ -259,6 +297,7 @@ class Lifecycle {
   std::set<std::string> timers_in_flight_ ABSL_GUARDED_BY(mu_);
   std::thread timer_thread_;
   std::atomic<int> outstanding_{0};
+  std::unique_ptr<ErpWorkers> erp_workers_;  // when a channel needs the ERP
 };
 
 }  // namespace disthub::orchestration

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <filesystem>
 #include <future>
+#include <mutex>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -587,6 +588,222 @@ TEST_F(LifecycleTest, AnOrderNotShippedByTheChannelsPromiseRaisesAnAlert) {
   EXPECT_EQ(EventsOf(late, "alert.promise_missed").size(), 1u);
   EXPECT_TRUE(EventsOf(on_time, "alert.promise_missed").empty());
   EXPECT_NE(metrics_.Render().find("disthub_orders_past_promise_total 1"), std::string::npos);
+}
+
+// The ERP as the lifecycle sees it, scripted: what it answers and what it was asked.
+class FakeErp final : public ErpGateway {
+ public:
+  absl::StatusOr<std::vector<QuotedLine>> Quote(const Order& order,
+                                                const std::vector<int64_t>& eaches) override {
+    std::lock_guard<std::mutex> lock(mu);
+    ++quotes;
+    if (!quote_status.ok()) return quote_status;
+    std::vector<QuotedLine> out;
+    for (size_t i = 0; i < order.lines.size(); ++i) {
+      out.push_back({.line = order.lines[i].line_no,
+                     .unit_price_minor = unit_price,
+                     .tax_minor = eaches[i] * unit_price / 10});
+    }
+    return out;
+  }
+  absl::StatusOr<CreditAnswer> CheckCredit(const Order&, const std::string&,
+                                           int64_t amount) override {
+    std::lock_guard<std::mutex> lock(mu);
+    amounts.push_back(amount);
+    if (!credit_status.ok()) return credit_status;
+    return CreditAnswer{.approved = approve,
+                        .reason = approve ? "approved" : "over_limit",
+                        .limit_minor = 10'000,
+                        .available_minor = 900};
+  }
+
+  std::mutex mu;
+  absl::Status quote_status;
+  absl::Status credit_status;
+  bool approve = true;
+  int64_t unit_price = 300;
+  int quotes = 0;
+  std::vector<int64_t> amounts;
+};
+
+class ErpLifecycleTest : public LifecycleTest {
+ protected:
+  // b2b: credit checked, ERP pricing; web: credit checked, accepted under 1,000 without ERP.
+  void WithErp(CreditFallback fallback = CreditFallback::kHold) {
+    LifecycleOptions o = Options();
+    o.channels[1].credit = {.check = true};
+    o.channels[1].erp_pricing = true;
+    o.channels[0].credit = {.check = true, .fallback = fallback, .accept_under_minor = 1'000};
+    auto erp = std::make_shared<FakeErp>();
+    erp_ = erp.get();
+    o.erp = std::move(erp);
+    o.erp_retry = absl::Minutes(1);
+    Close();
+    Open(std::move(o));
+  }
+  void SetErp(absl::Status credit, bool approve = true) {
+    std::lock_guard<std::mutex> lock(erp_->mu);
+    erp_->credit_status = std::move(credit);
+    erp_->approve = approve;
+  }
+  std::vector<std::string> Timers(const std::string& order) {
+    auto t = store_->ListTimers(order);
+    std::vector<std::string> out;
+    if (t.ok()) {
+      for (const TimerRecord& r : *t) out.push_back(r.id);
+    }
+    return out;
+  }
+  FakeErp* erp_ = nullptr;
+};
+
+TEST_F(ErpLifecycleTest, ApprovedCreditAcceptsTheOrderAndSourcesIt) {
+  WithErp();
+  Stock("A", "east", 10);
+  std::string id = Place("web", {{"A", 2}});
+  EXPECT_EQ(Status(id), "released");
+  EXPECT_THAT(erp_->amounts, ElementsAre(500));  // the channel's prices: 2 x 250
+  auto accepted = EventsOf(id, "order.accepted");
+  ASSERT_EQ(accepted.size(), 1u);
+  EXPECT_EQ(json::parse(accepted[0].payload).at("credit").as_string(), "approved");
+  EXPECT_EQ(erp_->quotes, 0);  // web carries its own prices
+}
+
+TEST_F(ErpLifecycleTest, DeclinedCreditHoldsTheOrderUntilAnOperatorReleasesIt) {
+  WithErp();
+  SetErp(absl::OkStatus(), /*approve=*/false);
+  Stock("A", "east", 10);
+  std::string id = Place("web", {{"A", 2}});
+  EXPECT_EQ(Status(id), "credit_hold");
+  EXPECT_EQ(At("A", "east").reserved, 0);
+  EXPECT_EQ(EventsOf(id, "alert.credit_hold").size(), 1u);
+  auto held = EventsOf(id, "order.credit_hold");
+  ASSERT_EQ(held.size(), 1u);
+  EXPECT_EQ(json::parse(held[0].payload).at("reason").as_string(), "over_limit");
+  // A decline is the ERP's considered answer: not asked again by itself.
+  EXPECT_THAT(Timers(id), ::testing::Not(::testing::Contains(StrCat("credit:", id))));
+  Fire(absl::Hours(1));
+  EXPECT_EQ(erp_->amounts.size(), 1u);
+  EXPECT_EQ(Status(id), "credit_hold");
+
+  auto release = [&] {
+    return Call([&](auto done) {
+      lifecycle_->ReleaseHold(id, "approved by credit desk", {.id = "op"}, std::move(done));
+    });
+  };
+  EXPECT_EQ(release().verdict, Verdict::kApplied);
+  EXPECT_EQ(Status(id), "released");
+  EXPECT_EQ(At("A", "east").reserved, 2);
+  Answer again = release();
+  EXPECT_EQ(again.verdict, Verdict::kRefused);
+  EXPECT_THAT(again.reason, HasSubstr("not on credit hold"));
+}
+
+TEST_F(ErpLifecycleTest, WhenTheErpDoesNotAnswerTheOrderIsHeldAndAskedAboutAgain) {
+  WithErp(CreditFallback::kHold);
+  SetErp(absl::UnavailableError("the ERP did not answer /credit-checks: timed out"));
+  Stock("A", "east", 10);
+  std::string id = Place("web", {{"A", 1}});
+  EXPECT_EQ(Status(id), "credit_hold");
+  EXPECT_THAT(Timers(id), ::testing::Contains(StrCat("credit:", id)));
+  Fire(absl::Seconds(61));  // still down: recorded, held, asked again later
+  EXPECT_EQ(Status(id), "credit_hold");
+  EXPECT_EQ(EventsOf(id, "order.credit_rechecked").size(), 1u);
+  EXPECT_EQ(EventsOf(id, "alert.credit_hold").size(), 1u);  // one alert, not one per try
+  SetErp(absl::OkStatus());
+  Fire(absl::Seconds(61));
+  EXPECT_EQ(Status(id), "released");
+  EXPECT_EQ(erp_->amounts.size(), 3u);
+  EXPECT_THAT(Timers(id), ::testing::Not(::testing::Contains(StrCat("credit:", id))));
+}
+
+TEST_F(ErpLifecycleTest, WhenTheErpDoesNotAnswerSmallOrdersAreAcceptedUnderTheLimit) {
+  WithErp(CreditFallback::kAcceptUnderLimit);
+  SetErp(absl::UnavailableError("the ERP circuit is open"));
+  Stock("A", "east", 100);
+  std::string small = Place("web", {{"A", 4}});  // 1,000: at the limit
+  std::string large = Place("web", {{"A", 5}});  // 1,250: over it
+  EXPECT_EQ(Status(small), "released");
+  auto accepted = EventsOf(small, "order.accepted");
+  ASSERT_EQ(accepted.size(), 1u);
+  json::object p = json::parse(accepted[0].payload).as_object();
+  EXPECT_EQ(p.at("credit").as_string(), "not_checked");
+  EXPECT_EQ(p.at("fallback").as_string(), "accept_under_limit");
+  EXPECT_EQ(Status(large), "credit_hold");
+  EXPECT_NE(metrics_.Render().find("disthub_order_credit_fallbacks_total 1"), std::string::npos);
+}
+
+TEST_F(ErpLifecycleTest, TheErpPricesTheOrderBeforeItsCreditIsChecked) {
+  WithErp();
+  Stock("A", "east", 10);
+  std::string id = Place("b2b", {{"A", 2}});
+  EXPECT_EQ(Status(id), "released");
+  auto priced = EventsOf(id, "order.priced");
+  ASSERT_EQ(priced.size(), 1u);
+  json::object p = json::parse(priced[0].payload).as_object();
+  EXPECT_EQ(p.at("grand_total_before").as_int64(), 500);
+  EXPECT_EQ(p.at("grand_total").as_int64(), 660);  // 2 x 300 + 60 tax
+  EXPECT_THAT(erp_->amounts, ElementsAre(660));    // credit for what the ERP priced
+  auto stored = store_->GetOrder(id);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  Decoded<Order> o = DecodeOrderText((*stored)->body, DecodeMode::kStored);
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o.value->lines[0].unit_price.minor, 300);
+  EXPECT_EQ(o.value->lines[0].tax.minor, 60);
+  EXPECT_EQ(o.value->totals.grand_total.minor, 660);
+}
+
+TEST_F(ErpLifecycleTest, AnOrderTheErpCannotPriceWaitsInReceivedAndIsPricedLater) {
+  WithErp();
+  {
+    std::lock_guard<std::mutex> lock(erp_->mu);
+    erp_->quote_status = absl::UnavailableError("the ERP answered /quotes with 503");
+  }
+  Stock("A", "east", 10);
+  std::string id = Place("b2b", {{"A", 2}});
+  EXPECT_EQ(Status(id), "received");
+  EXPECT_EQ(EventsOf(id, "order.erp_unavailable").size(), 1u);
+  EXPECT_TRUE(erp_->amounts.empty());  // no credit check without a price
+  {
+    std::lock_guard<std::mutex> lock(erp_->mu);
+    erp_->quote_status = absl::OkStatus();
+  }
+  Fire(absl::Seconds(61));
+  EXPECT_EQ(Status(id), "released");
+  EXPECT_EQ(EventsOf(id, "order.priced").size(), 1u);
+}
+
+TEST_F(ErpLifecycleTest, AnOrderOnHoldCanBeCancelledAndItsTimerGoes) {
+  WithErp(CreditFallback::kHold);
+  SetErp(absl::UnavailableError("down"));
+  Stock("A", "east", 10);
+  std::string id = Place("web", {{"A", 1}});
+  ASSERT_EQ(Status(id), "credit_hold");
+  EXPECT_EQ(CancelOrder(id).verdict, Verdict::kApplied);
+  EXPECT_EQ(Status(id), "cancelled");
+  EXPECT_THAT(Timers(id), ::testing::Not(::testing::Contains(StrCat("credit:", id))));
+  SetErp(absl::OkStatus());
+  Fire(absl::Hours(1));
+  EXPECT_EQ(Status(id), "cancelled");
+}
+
+TEST(ApplyQuoteTest, PricesPerUnitOfMeasureCapsDiscountsAndTotals) {
+  Order o;
+  o.currency = "USD";
+  o.lines = {{.line_no = 1, .sku = "A", .quantity = 2, .uom = "case",
+              .unit_price = {1, "USD"}, .discounts = {{.code = "X", .amount = {999'999, "USD"}}}},
+             {.line_no = 2, .sku = "B", .quantity = 3}};
+  o.totals.shipping = {500, "USD"};
+  ASSERT_TRUE(ApplyQuote(o, {24, 3}, {{.line = 1, .unit_price_minor = 10, .tax_minor = 5},
+                                      {.line = 2, .unit_price_minor = 7, .tax_minor = 1}})
+                  .ok());
+  EXPECT_EQ(o.lines[0].unit_price.minor, 120);         // 12 each a case x 10
+  EXPECT_EQ(o.lines[0].discounts[0].amount.minor, 240);  // capped at the line's gross
+  EXPECT_EQ(o.totals.subtotal.minor, 240 + 21);
+  EXPECT_EQ(o.totals.discount.minor, 240);
+  EXPECT_EQ(o.totals.tax.minor, 6);
+  EXPECT_EQ(o.totals.grand_total.minor, 21 + 6 + 500);
+  EXPECT_FALSE(ApplyQuote(o, {24, 3}, {{.line = 1, .unit_price_minor = 10}}).ok());
 }
 
 }  // namespace
