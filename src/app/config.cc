@@ -123,7 +123,7 @@ void Validate(const Config& c, std::vector<std::string>& errors) {
     if (p.circuit.open_for <= absl::ZeroDuration()) fail(d + ".circuit.open_ms", "must be positive");
     if (p.circuit.max_open < p.circuit.open_for) fail(d + ".circuit.max_open_ms", "must be at least open_ms");
   }
-  const std::set<std::string> states = {"accepted", "allocated", "backordered", "released",
+  const std::set<std::string> states = {"credit_hold", "accepted", "allocated", "backordered", "released",
                                         "acknowledged", "partially_shipped", "shipped",
                                         "invoiced", "closed", "cancelled"};
   for (size_t i = 0; i < c.channels.size(); ++i) {
@@ -147,7 +147,7 @@ void Validate(const Config& c, std::vector<std::string>& errors) {
     for (const std::string& st : f.status_updates) {
       if (!states.count(st)) {
         fail(at + ".status_updates",
-             StrCat("\"", st, "\" is not an order state the channel can be told of (accepted, "
+             StrCat("\"", st, "\" is not an order state the channel can be told of (credit_hold, accepted, "
                     "allocated, backordered, released, acknowledged, partially_shipped, shipped, "
                     "invoiced, closed, cancelled)"));
       }

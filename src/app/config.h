@@ -81,7 +81,7 @@ struct ChannelConfig {
     // May one order line ship from several locations when none has it all?
     bool split_lines = false;
     // Order states the channel is told about, as the event "order.status.NAME" (route it
-    // to the channel with a subscriber): any of accepted, allocated, backordered, released,
+    // to the channel with a subscriber): any of credit_hold, accepted, allocated, backordered, released,
     // acknowledged, partially_shipped, shipped, invoiced, closed, cancelled.
     std::vector<std::string> status_updates;
     // The channel's promise: orders ship within this many hours of intake (0: no promise).

@@ -84,12 +84,28 @@ int main(int argc, char** argv) {
   disthub::DemoOptions demo_options;
   CLI::App* demo = app.add_subcommand(
       "demo",
-      "Run the reference scenario (../shared/SCENARIO.md): start a hub on a temporary embedded\n"
-      "store, send a realistic batch of orders from every channel with duplicates and bad ones,\n"
-      "and print what happened and whether every check held (exit status 0 if so).");
+      "Run a trading day of the reference scenario (../shared/SCENARIO.md): a hub (disthub serve\n"
+      "on a temporary embedded store) and its partners as simulators -- two warehouses and a\n"
+      "3PL, the ERP, the channels, an alert webhook -- with the faults on. Orders from every\n"
+      "channel (duplicates and bad ones among them), cancellations, restocks, late inventory\n"
+      "events, an ERP outage, returns and a stock count. Live progress, then the day's report\n"
+      "and its checks against the simulators' own records (exit status 0 when all held).");
   demo->add_option("--orders", demo_options.orders, "Distinct orders to send")
       ->capture_default_str()
       ->check(CLI::Range(1, 10'000'000));
+  demo->add_option("--rate", demo_options.rate, "Orders sent per second (a pace to watch)")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 1e6));
+  demo->add_flag("--fast", demo_options.fast,
+                 "Flat out: no pacing, warehouses that answer in milliseconds");
+  demo->add_option("--kill-hub-after", demo_options.kill_hub_after,
+                   "kill -9 the hub once this many orders were sent, restart it on the same "
+                   "port and store, and go on (the checks must still hold)")
+      ->check(CLI::Range(0, 10'000'000));
+  demo->add_option("--settle-seconds", demo_options.settle_seconds,
+                   "Most time to wait at the end for every order to settle")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 3600.0));
   demo->add_option("--connections", demo_options.connections, "Concurrent keep-alive connections")
       ->capture_default_str()
       ->check(CLI::Range(1, 512));

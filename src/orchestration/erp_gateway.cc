@@ -99,7 +99,12 @@ class HttpErpGateway final : public ErpGateway {
     } else if (res->status >= 500 || res->status == 429 || res->status == 408) {
       failure = absl::UnavailableError(StrCat("the ERP answered ", path, " with ", res->status));
     }
-    Record(failure.ok());
+    if (failure.ok() && res->status < 300) {
+      json::error_code ec;
+      json::value v = json::parse(res->body, ec);
+      if (ec || !v.is_object()) failure = Malformed(path, "not a JSON object");
+    }
+    Record(failure.ok());  // a malformed answer counts against the circuit too
     if (!failure.ok()) return failure;  // the connection may be broken: not reused
     Give(std::move(client));
     if (res->status >= 300) {

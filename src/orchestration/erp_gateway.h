@@ -2,7 +2,7 @@
 // (DESIGN.md, Order lifecycle: "credit check against the ERP (with a timeout and a
 // fallback policy), tax and pricing from the ERP"):
 //
-//   POST {url}/quotes         {"account","currency","ship_to":{"region"},
+//   POST {url}/quotes         {"account","currency","ship_to":{"region","country"},
 //                              "lines":[{"line","sku","quantity"}]}   quantity in eaches
 //                          →  {"lines":[{"line","sku","unit_price_minor","tax_minor"}]}
 //   POST {url}/credit-checks  {"account","order_id","amount_minor","currency"}
@@ -11,7 +11,7 @@
 // These calls block for up to the ERP's timeout, so they never run on the writer: the
 // lifecycle hands orders to ErpWorkers, whose threads ask the ERP and submit the answer
 // as the order's next step. Errors: kUnavailable when the ERP did not answer (refused,
-// timed out, 5xx, 429, an open circuit) — the fallback policy applies and the call is
+// timed out, 5xx, 408, 429, a malformed answer, an open circuit) — the fallback policy applies and the call is
 // tried again later; anything else (4xx: unknown account, bad request) is the ERP's
 // considered refusal and is not retried.
 #pragma once
@@ -96,7 +96,7 @@ class ErpWorkers {
   // Orders waiting or running.
   size_t Pending() const;
   // Finishes the running calls, drops those waiting (their orders' durable timers hand
-  // them over again after a restart) and joins the threads. Idempotent.
+  // them over again) and joins the threads. Idempotent.
   void Stop();
 
  private:

@@ -1501,7 +1501,7 @@ Lifecycle::Lifecycle(Store* store, CommitQueue* queue, inventory::InventoryServi
       metrics_->Counter("disthub_order_credit_fallbacks_total",
                         "Orders accepted under the fallback limit because the ERP did not answer.");
   m_.erp_unanswered = metrics_->Counter(
-      "disthub_erp_unanswered_total", "Orders the ERP did not answer for (down, slow, circuit open).");
+      "disthub_erp_unanswered_total", "ERP answers missing when an order needed one (down, slow, malformed, circuit open); each try counts.");
   m_.erp_latency = metrics_->Histogram("disthub_erp_check_seconds",
                                        "One order's ERP pricing and credit calls, end to end.", {},
                                        {0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30});
