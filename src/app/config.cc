@@ -179,6 +179,22 @@ void Validate(const Config& c, std::vector<std::string>& errors) {
     if (e.circuit_open_seconds < 1) fail("fulfillment.erp.circuit_open_seconds", "must be at least 1");
   }
   if (c.delivery.max_in_memory < 100) fail("delivery.max_in_memory", "must be at least 100");
+  if (c.alerts.check_seconds < 1 || c.alerts.check_seconds > 3600) {
+    fail("alerts.check_seconds", "must be 1 to 3600");
+  }
+  std::set<std::string> rule_names;
+  for (size_t i = 0; i < c.alerts.rules.size(); ++i) {
+    const AlertRuleConfig& r = c.alerts.rules[i];
+    const std::string at = StrCat("alerts.rules[", static_cast<int64_t>(i), "]");
+    if (!rule_names.insert(r.name).second) fail(at + ".name", StrCat("\"", r.name, "\" is defined twice"));
+    if (!r.metric.starts_with("disthub_")) {
+      fail(at + ".metric", StrCat("\"", r.metric, "\" is not one of the hub's metrics (disthub_...; see GET /metrics)"));
+    }
+    if (r.for_seconds < 0) fail(at + ".for_seconds", "cannot be negative");
+    if (r.severity != "info" && r.severity != "warning" && r.severity != "critical") {
+      fail(at + ".severity", StrCat("\"", r.severity, "\" must be info, warning or critical"));
+    }
+  }
   if (c.delivery.poll_interval_ms < 1) fail("delivery.poll_interval_ms", "must be at least 1");
 }
 
@@ -268,6 +284,27 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml, const std::string& f
         e.Get("retry_seconds", erp.retry_seconds);
         e.Get("circuit_failures", erp.circuit_failures);
         e.Get("circuit_open_seconds", erp.circuit_open_seconds);
+      });
+    });
+    top.Section("alerts", [&](YamlReader& r) {
+      r.Get("check_seconds", c.alerts.check_seconds);
+      r.List("rules", c.alerts.rules, [](YamlReader& a, AlertRuleConfig& rule) {
+        a.Required("name", rule.name);
+        a.Required("metric", rule.metric);
+        a.Required("above", rule.above);
+        a.Get("for_seconds", rule.for_seconds);
+        a.Get("severity", rule.severity);
+        a.Get("description", rule.description);
+        a.Section("labels", [&rule](YamlReader& l) {
+          if (!l.node().IsMap()) return;
+          const YAML::Node node = l.node();
+          for (const auto& kv : node) {
+            const std::string key = kv.first.as<std::string>("");
+            std::string value;
+            l.Get(key, value);
+            rule.labels.emplace_back(key, value);
+          }
+        });
       });
     });
     top.List("partners", c.partners, [](YamlReader& r, PartnerConfig& p) {

@@ -203,6 +203,23 @@ struct FulfillmentConfig {
   } erp;
 };
 
+// A threshold alert (docs/configuration.md, alerts): fires while the sum of the series of
+// `metric` that carry all of `labels` stays above `above` for `for_seconds`.
+struct AlertRuleConfig {
+  std::string name;
+  std::string metric;  // a family of the hub's /metrics, e.g. disthub_orders
+  std::vector<std::pair<std::string, std::string>> labels;
+  double above = 0;
+  int for_seconds = 0;
+  std::string severity = "warning";  // info, warning or critical
+  std::string description;
+};
+
+struct AlertsConfig {
+  int check_seconds = 10;  // how often the rules are evaluated
+  std::vector<AlertRuleConfig> rules;
+};
+
 struct Config {
   std::string file;  // where it was read from
   ServerConfig server;
@@ -214,6 +231,7 @@ struct Config {
   DeliveryConfig delivery;
   ArchiveConfig archive;
   FulfillmentConfig fulfillment;
+  AlertsConfig alerts;
 };
 
 // Looks up an environment variable; injected so tests need not touch the real one.

@@ -125,6 +125,43 @@ fulfillment:
                              HasSubstr("fulfillment.erp.workers: must be 1 to 256"))));
 }
 
+TEST(Config, AlertRulesAreReadAndChecked) {
+  std::string yaml = R"(
+alerts:
+  check_seconds: 5
+  rules:
+    - name: backorders
+      metric: disthub_orders
+      labels: {status: backordered}
+      above: 100
+      for_seconds: 300
+      severity: critical
+      description: orders wait for stock
+)";
+  ASSERT_OK_AND_ASSIGN(Config c, ParseConfig(yaml + kMinimal, "hub.yaml"));
+  EXPECT_EQ(c.alerts.check_seconds, 5);
+  ASSERT_EQ(c.alerts.rules.size(), 1u);
+  EXPECT_EQ(c.alerts.rules[0].metric, "disthub_orders");
+  ASSERT_EQ(c.alerts.rules[0].labels.size(), 1u);
+  EXPECT_EQ(c.alerts.rules[0].labels[0], std::make_pair(std::string("status"), std::string("backordered")));
+  EXPECT_EQ(c.alerts.rules[0].above, 100);
+  EXPECT_EQ(c.alerts.rules[0].for_seconds, 300);
+  EXPECT_EQ(c.alerts.rules[0].severity, "critical");
+  yaml = R"(
+alerts:
+  rules:
+    - {name: a, metric: orders, above: 1, severity: loud}
+    - {name: a, metric: disthub_orders, above: 1}
+)";
+  EXPECT_THAT(ParseConfig(yaml + kMinimal, "hub.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("alerts.rules[0].metric: \"orders\" is not one of the hub's metrics"),
+                             HasSubstr("alerts.rules[0].severity: \"loud\" must be info, warning or critical"),
+                             HasSubstr("alerts.rules[1].name: \"a\" is defined twice"))));
+  EXPECT_THAT(ParseConfig("alerts:\n  rules:\n    - {name: b, metric: disthub_orders}\n", "hub.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("alerts.rules[0].above: is required")));
+}
+
 TEST(SplitListen, AcceptsHostPortAndRefusesTheRest) {
   EXPECT_THAT(SplitListen("127.0.0.1:0"),
               ::disthub::testing::IsOkAndHolds(std::make_pair(std::string("127.0.0.1"), 0)));

@@ -14,6 +14,7 @@
 #include "events/operations.h"
 #include "orchestration/reprocess.h"
 #include "events/outbox.h"
+#include "events/threshold_alerts.h"
 #include "base/strings.h"
 #include "observe/metrics.h"
 #include "orchestration/catalog.h"
@@ -270,6 +271,21 @@ class RunningHub final : public Hub {
                                          .inventory = inventory_api_.get(),
                                          .fulfillment = fulfillment_api_.get(),
                                          .archive_inbound = config.archive.inbound});
+    if (!config.alerts.rules.empty()) {
+      ThresholdAlertsOptions alerts{.interval = absl::Seconds(config.alerts.check_seconds)};
+      for (const AlertRuleConfig& r : config.alerts.rules) {
+        alerts.rules.push_back({.name = r.name,
+                                .metric = r.metric,
+                                .labels = r.labels,
+                                .above = r.above,
+                                .for_duration = absl::Seconds(r.for_seconds),
+                                .severity = r.severity,
+                                .description = r.description});
+      }
+      alerts_ = std::make_unique<ThresholdAlerts>(&metrics_, queue_.get(), Clock::Real(),
+                                                  std::move(alerts));
+      alerts_->Start();
+    }
     DISTHUB_ASSIGN_OR_RETURN(auto listen, SplitListen(config.server.listen));
     host_ = listen.first;
     DISTHUB_ASSIGN_OR_RETURN(
@@ -289,6 +305,7 @@ class RunningHub final : public Hub {
 
   void Shutdown() override {
     if (server_) server_->StopAccepting();
+    if (alerts_) alerts_->Stop();
     // Deliveries stop first: they write their outcomes through the queue.
     deliverer_ = nullptr;
     if (replayer_) replayer_->Stop();
@@ -303,6 +320,7 @@ class RunningHub final : public Hub {
     inventory_api_.reset();
     fulfillment_api_.reset();
     lifecycle_.reset();
+    alerts_.reset();
     inventory_.reset();
     reprocessor_.reset();
     replayer_.reset();
@@ -329,6 +347,7 @@ class RunningHub final : public Hub {
   std::unique_ptr<inventory::InventoryService> inventory_;
   std::unique_ptr<InventoryApi> inventory_api_;
   std::unique_ptr<orchestration::Lifecycle> lifecycle_;
+  std::unique_ptr<ThresholdAlerts> alerts_;
   std::unique_ptr<FulfillmentApi> fulfillment_api_;
   std::unique_ptr<OrderIntake> intake_;
   std::unique_ptr<Api> api_;

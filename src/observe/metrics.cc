@@ -194,6 +194,25 @@ void Registry::GaugeFn(std::string_view name, std::string_view help, const Label
   s.gauge_fn = std::move(fn);
 }
 
+std::optional<double> Registry::Sum(std::string_view name, const Labels& labels) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = families_.find(name);
+  if (it == families_.end()) return std::nullopt;
+  double sum = 0;
+  for (const auto& [series_labels, s] : it->second.series) {
+    const bool matches = std::all_of(labels.begin(), labels.end(), [&](const auto& want) {
+      return std::find(series_labels.begin(), series_labels.end(), want) != series_labels.end();
+    });
+    if (!matches) continue;
+    switch (it->second.type) {
+      case Type::kCounter: sum += static_cast<double>(s.counter->Value()); break;
+      case Type::kGauge: sum += s.gauge ? s.gauge->Value() : s.gauge_fn(); break;
+      case Type::kHistogram: sum += static_cast<double>(s.histogram->Count()); break;
+    }
+  }
+  return sum;
+}
+
 std::string Registry::Render() const {
   std::string out;
   std::lock_guard<std::mutex> lock(mu_);

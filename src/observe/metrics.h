@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -117,6 +118,11 @@ class Registry {
   // sorted by name, each with one # HELP and # TYPE; series sorted by their labels, whose
   // names appear sorted too.
   std::string Render() const;
+
+  // The sum over the series of family `name` whose labels include every one of `labels`
+  // (counters and gauges their value, histograms their count of observations); nullopt
+  // when no such family exists. For threshold alerts; same locking as Render().
+  std::optional<double> Sum(std::string_view name, const Labels& labels = {}) const;
 
  private:
   enum class Type { kCounter, kGauge, kHistogram };

@@ -1,0 +1,81 @@
+// Alerts when a metric crosses a threshold (the business SLAs of DESIGN.md: order age by
+// state, backorders piling up, deliveries stuck, dead letters parked). Rules come from
+// configuration (`alerts.rules`); every `interval` each rule's value is read from the
+// hub's own metrics — the sum of the family's series that carry the rule's labels — and
+//
+//   above the threshold for `for_duration`  →  event alert.threshold, state "firing"
+//   back at or below it                      →  event alert.threshold, state "resolved"
+//
+// The events go through the outbox like every other: route `alert.*` to the alert
+// webhook with a subscriber. The subject is the rule's name, so one rule's alerts reach
+// the webhook in order. State lives in memory: after a restart a condition still true
+// fires again (once). The gauge disthub_alert_firing{rule} is 1 while a rule fires.
+//
+//   ThresholdAlerts alerts(&registry, queue, Clock::Real(), {.rules = {...}});
+//   alerts.Start();   // or Evaluate() from a test with a fake clock
+#pragma once
+
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "base/clock.h"
+#include "observe/metrics.h"
+#include "store/commit_queue.h"
+
+namespace disthub {
+
+struct AlertRule {
+  std::string name;    // unique: "backorders-piling-up"
+  std::string metric;  // a family of the hub's /metrics: "disthub_orders"
+  Labels labels;       // series that carry all of these count: {{"status", "backordered"}}
+  double above = 0;    // fires while the value is above this ...
+  absl::Duration for_duration = absl::ZeroDuration();  // ... for at least this long
+  std::string severity = "warning";
+  std::string description;  // for people: what it means and what to do
+};
+
+struct ThresholdAlertsOptions {
+  std::vector<AlertRule> rules;
+  absl::Duration interval = absl::Seconds(10);
+};
+
+// Thread-safe.
+class ThresholdAlerts {
+ public:
+  // Pointers must outlive the object.
+  ThresholdAlerts(Registry* metrics, CommitQueue* queue, const Clock* clock,
+                  ThresholdAlertsOptions options);
+  ~ThresholdAlerts();  // Stop()
+
+  void Start();
+  void Stop();
+
+  // Reads every rule once and submits the events of the rules that changed state; returns
+  // how many. Waits until they are committed.
+  int Evaluate();
+
+ private:
+  struct State {
+    bool firing = false;
+    absl::Time above_since = absl::InfinitePast();  // InfinitePast: not above
+  };
+
+  Registry* const metrics_;
+  CommitQueue* const queue_;
+  const Clock* const clock_;
+  const ThresholdAlertsOptions options_;
+  std::mutex eval_mu_;         // one evaluation at a time
+  std::vector<State> states_;  // per rule, guarded by eval_mu_
+  std::vector<Gauge*> firing_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace disthub
