@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cctype>
 #include <set>
 
 #include "base/files.h"
@@ -160,6 +161,10 @@ void Validate(const Config& c, std::vector<std::string>& errors) {
     if (!locations.insert(l.name).second) fail(at + ".name", StrCat("\"", l.name, "\" is defined twice"));
     if (l.ack_deadline_seconds < 1) fail(at + ".ack_deadline_seconds", "must be at least 1");
     if (l.release_attempts < 1 || l.release_attempts > 20) fail(at + ".release_attempts", "must be 1 to 20");
+    if (!l.origin.empty() && (l.origin.size() != 2 || !std::isupper(static_cast<unsigned char>(l.origin[0])) ||
+                              !std::isupper(static_cast<unsigned char>(l.origin[1])))) {
+      fail(at + ".origin", StrCat("\"", l.origin, "\" must be a two-letter region code such as NJ"));
+    }
   }
   if (c.fulfillment.backorder_recheck_seconds < 1) {
     fail("fulfillment.backorder_recheck_seconds", "must be at least 1");
@@ -179,6 +184,38 @@ void Validate(const Config& c, std::vector<std::string>& errors) {
     if (e.circuit_open_seconds < 1) fail("fulfillment.erp.circuit_open_seconds", "must be at least 1");
   }
   if (c.delivery.max_in_memory < 100) fail("delivery.max_in_memory", "must be at least 100");
+  std::set<std::string> carrier_names;
+  for (size_t i = 0; i < c.carriers.size(); ++i) {
+    const CarrierConfig& carrier = c.carriers[i];
+    const std::string at = StrCat("carriers[", static_cast<int64_t>(i), "]");
+    if (carrier.name.empty()) fail(at + ".name", "must not be empty");
+    if (!carrier_names.insert(carrier.name).second) {
+      fail(at + ".name", StrCat("\"", carrier.name, "\" is defined twice"));
+    }
+    if (carrier.services.empty()) fail(at + ".services", "list at least one service");
+    for (size_t j = 0; j < carrier.services.size(); ++j) {
+      const CarrierConfig::Service& s = carrier.services[j];
+      const std::string sat = StrCat(at, ".services[", static_cast<int64_t>(j), "]");
+      if (s.name.empty()) fail(sat + ".name", "must not be empty");
+      if (s.transit_days.size() != 8) fail(sat + ".transit_days", "list 8 values, zones 1 to 8");
+      for (int64_t d : s.transit_days) {
+        if (d < 0 || d > 60) fail(sat + ".transit_days", "must be 0 to 60 days");
+      }
+      if (s.rates.empty()) fail(sat + ".rates", "list at least one weight band");
+      int64_t last = 0;
+      for (size_t k = 0; k < s.rates.size(); ++k) {
+        const std::string rat = StrCat(sat, ".rates[", static_cast<int64_t>(k), "]");
+        if (s.rates[k].up_to_grams <= last) {
+          fail(rat + ".up_to_grams", "must be positive and larger than the band before");
+        }
+        last = s.rates[k].up_to_grams;
+        if (s.rates[k].by_zone.size() != 8) fail(rat + ".by_zone", "list 8 prices, zones 1 to 8");
+        for (int64_t p : s.rates[k].by_zone) {
+          if (p < 0) fail(rat + ".by_zone", "prices cannot be negative");
+        }
+      }
+    }
+  }
   if (c.alerts.check_seconds < 1 || c.alerts.check_seconds > 3600) {
     fail("alerts.check_seconds", "must be 1 to 3600");
   }
@@ -271,6 +308,7 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml, const std::string& f
         l.Get("ack_deadline_seconds", loc.ack_deadline_seconds);
         l.Get("release_attempts", loc.release_attempts);
         l.Get("regions", loc.regions);
+        l.Get("origin", loc.origin);
       });
       r.Get("backorder_recheck_seconds", c.fulfillment.backorder_recheck_seconds);
       r.Get("close_after_hours", c.fulfillment.close_after_hours);
@@ -284,6 +322,17 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml, const std::string& f
         e.Get("retry_seconds", erp.retry_seconds);
         e.Get("circuit_failures", erp.circuit_failures);
         e.Get("circuit_open_seconds", erp.circuit_open_seconds);
+      });
+    });
+    top.List("carriers", c.carriers, [](YamlReader& r, CarrierConfig& carrier) {
+      r.Required("name", carrier.name);
+      r.List("services", carrier.services, [](YamlReader& s, CarrierConfig::Service& service) {
+        s.Required("name", service.name);
+        s.Required("transit_days", service.transit_days);
+        s.List("rates", service.rates, [](YamlReader& b, CarrierConfig::Band& band) {
+          b.Required("up_to_grams", band.up_to_grams);
+          b.Required("by_zone", band.by_zone);
+        });
       });
     });
     top.Section("alerts", [&](YamlReader& r) {

@@ -176,8 +176,26 @@ struct LocationConfig {
   int ack_deadline_seconds = 900;
   int release_attempts = 2;
   // Ship-to regions (US states, provinces) this location serves cheapest: it is tried
-  // first for them. Locations are otherwise tried in the order listed.
+  // first for them. Locations are otherwise tried in the order listed. (With `carriers`
+  // configured, carrier rates decide instead, for locations with an origin.)
   std::vector<std::string> regions;
+  // The region it ships from (a US state code, "NJ"): carrier zones count from here.
+  std::string origin;
+};
+
+// A carrier and its services' rate tables (docs/configuration.md, carriers).
+struct CarrierConfig {
+  struct Band {
+    int64_t up_to_grams = 0;       // shipments up to this weight ...
+    std::vector<int64_t> by_zone;  // ... cost this (minor units), zones 1 to 8
+  };
+  struct Service {
+    std::string name;                   // "ground"
+    std::vector<int64_t> transit_days;  // business days, zones 1 to 8
+    std::vector<Band> rates;            // by increasing weight
+  };
+  std::string name;  // "parcel-ground": releases name it as their carrier
+  std::vector<Service> services;
 };
 
 struct FulfillmentConfig {
@@ -231,6 +249,7 @@ struct Config {
   DeliveryConfig delivery;
   ArchiveConfig archive;
   FulfillmentConfig fulfillment;
+  std::vector<CarrierConfig> carriers;
   AlertsConfig alerts;
 };
 

@@ -162,6 +162,39 @@ alerts:
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("alerts.rules[0].above: is required")));
 }
 
+TEST(Config, CarriersAndOriginsAreReadAndChecked) {
+  ASSERT_OK_AND_ASSIGN(Config harbor,
+                       ParseConfig(std::string(embedded::HarborConfig()), "harbor.yaml"));
+  ASSERT_EQ(harbor.carriers.size(), 3u);
+  EXPECT_EQ(harbor.carriers[1].name, "parcel-express");
+  EXPECT_EQ(harbor.carriers[1].services[0].transit_days.size(), 8u);
+  EXPECT_EQ(harbor.fulfillment.locations[0].origin, "NJ");
+  std::string yaml = R"(
+fulfillment:
+  locations:
+    - {name: a, origin: Jersey}
+carriers:
+  - name: x
+    services:
+      - name: s
+        transit_days: [1, 2, 3]
+        rates:
+          - {up_to_grams: 5000, by_zone: [1, 2, 3, 4, 5, 6, 7, 8]}
+          - {up_to_grams: 1000, by_zone: [1, 2, 3, 4, 5, 6, 7, -8]}
+  - {name: x, services: []}
+)";
+  EXPECT_THAT(
+      ParseConfig(yaml + kMinimal, "hub.yaml"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               AllOf(HasSubstr("fulfillment.locations[0].origin: \"Jersey\" must be a two-letter"),
+                     HasSubstr("carriers[0].services[0].transit_days: list 8 values"),
+                     HasSubstr("carriers[0].services[0].rates[1].up_to_grams: must be positive and "
+                               "larger than the band before"),
+                     HasSubstr("carriers[0].services[0].rates[1].by_zone: prices cannot be negative"),
+                     HasSubstr("carriers[1].name: \"x\" is defined twice"),
+                     HasSubstr("carriers[1].services: list at least one service"))));
+}
+
 TEST(SplitListen, AcceptsHostPortAndRefusesTheRest) {
   EXPECT_THAT(SplitListen("127.0.0.1:0"),
               ::disthub::testing::IsOkAndHolds(std::make_pair(std::string("127.0.0.1"), 0)));

@@ -1334,7 +1334,11 @@ int RunDemo(const DemoOptions& options) {
              metric("disthub_fulfillment_reroutes_total"),
              metric("disthub_order_escalations_total"), metric("disthub_order_backorders_total"));
   int64_t silent = 0, partial = 0, short_ones = 0;
+  std::map<std::string, int64_t> carriers;  // shipments per carrier, by the warehouses
   for (auto& w : warehouses) {
+    for (const WarehouseFulfillment& f : w->owned->Fulfillments()) {
+      for (const WarehouseShipment& sh : f.shipments) ++carriers[sh.carrier];
+    }
     const WarehouseStats st = w->owned->Stats();
     silent += st.silent_drops;
     partial += st.partial_fulfillments;
@@ -1344,6 +1348,9 @@ int RunDemo(const DemoOptions& options) {
       "  warehouses: {} releases ignored (3PL silence), {} shipped in two parts, {} one unit "
       "short\n",
       silent, partial, short_ones);
+  fmt::print("  shipments by carrier (the cheapest service meeting the channel's promise):");
+  for (const auto& [carrier, n] : carriers) fmt::print(" {} {}", carrier, Thousands(n));
+  fmt::print("\n");
   fmt::print("  escalated to people (no location could take them), still waiting: {}\n",
              escalated_waiting);
   fmt::print("  cancellations asked by channels: {}\n", cancels_sent);

@@ -89,7 +89,18 @@ orchestration::LifecycleOptions LifecycleOptionsFrom(const Config& config) {
     o.locations.push_back({.name = l.name,
                            .ack_deadline = absl::Seconds(l.ack_deadline_seconds),
                            .release_attempts = l.release_attempts,
-                           .regions = l.regions});
+                           .regions = l.regions,
+                           .origin = l.origin});
+  }
+  for (const CarrierConfig& c : config.carriers) {
+    for (const CarrierConfig::Service& s : c.services) {
+      orchestration::CarrierService service{.carrier = c.name, .service = s.name};
+      for (int64_t d : s.transit_days) service.transit_days.push_back(static_cast<int>(d));
+      for (const CarrierConfig::Band& b : s.rates) {
+        service.rates.push_back({.up_to_grams = b.up_to_grams, .by_zone = b.by_zone});
+      }
+      o.carriers.push_back(std::move(service));
+    }
   }
   for (const ChannelConfig& c : config.channels) {
     const auto& f = c.fulfillment;

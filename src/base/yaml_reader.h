@@ -183,6 +183,21 @@ class YamlReader {
     return ok;
   }
 
+  bool Read(const YAML::Node& v, const std::string& path, std::vector<int64_t>& out) {
+    if (!v.IsSequence()) return Fail(v, path, "must be a list of integers");
+    out.clear();
+    bool ok = true;
+    for (size_t i = 0; i < v.size(); ++i) {
+      int64_t n = 0;
+      if (Read(v[i], StrCat(path, "[", static_cast<int64_t>(i), "]"), n)) {
+        out.push_back(n);
+      } else {
+        ok = false;
+      }
+    }
+    return ok;
+  }
+
   bool Read(const YAML::Node& v, const std::string& path, bool& out) {
     if (!v.IsScalar() || (v.Scalar() != "true" && v.Scalar() != "false")) {
       return Fail(v, path, "must be true or false");

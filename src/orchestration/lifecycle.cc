@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
+#include <cmath>
 #include <map>
 
 #include "base/status_macros.h"
@@ -811,7 +812,10 @@ class Flow {
     const std::string& channel = rec_.channel;
     const inventory::Ledger& ledger = inv_.ledger();
     const inventory::ChannelRule& rule = ledger.RuleFor(channel);
-    std::vector<std::string> ranked = RankLocations(lc_->zones_, order_.ship_to.region);
+    int64_t grams = 0;
+    for (const SourcingLine& l : lines) grams += lc_->Grams(l.sku, l.quantity);
+    std::vector<std::string> ranked =
+        lc_->Ranked(order_.ship_to.region, grams, lc_->PolicyFor(channel).promise);
     SourcingPlan plan = PlanSourcing(
         lines, ranked, lc_->PolicyFor(channel).sourcing,
         [&](const std::string& sku, const std::string& location) -> int64_t {
@@ -918,20 +922,38 @@ class Flow {
     fo.doc.released_at = now_;
     fo.dirty = true;
     json::array lines;
+    int64_t grams = 0;
     for (const FoLine& l : fo.doc.lines) {
       lines.push_back(
           json::object{{"line", l.line}, {"sku", J(l.sku)}, {"quantity", l.quantity - l.shipped}});
+      grams += lc_->Grams(l.sku, l.quantity - l.shipped);
     }
-    DISTHUB_RETURN_IF_ERROR(Emit(StrCat("fulfillment.release.", fo.rec.location),
-                                 {{"fulfillment_id", J(fo.rec.id)},
-                                  {"order_id", J(rec_.id)},
-                                  {"channel", J(rec_.channel)},
-                                  {"channel_ref", J(rec_.channel_ref)},
-                                  {"location", J(fo.rec.location)},
-                                  {"attempt", fo.rec.attempt},
-                                  {"lines", std::move(lines)},
-                                  {"ship_to", Encode(order_.ship_to)},
-                                  {"service_level", J(EnumName(order_.service_level))}}));
+    json::object release{{"fulfillment_id", J(fo.rec.id)},
+                         {"order_id", J(rec_.id)},
+                         {"channel", J(rec_.channel)},
+                         {"channel_ref", J(rec_.channel_ref)},
+                         {"location", J(fo.rec.location)},
+                         {"attempt", fo.rec.attempt},
+                         {"lines", std::move(lines)},
+                         {"ship_to", Encode(order_.ship_to)},
+                         {"service_level", J(EnumName(order_.service_level))}};
+    // The cheapest service that meets the channel's promise from here, when rated.
+    if (policy != nullptr && !policy->origin.empty() && !lc_->options_.carriers.empty()) {
+      const absl::Duration promise = lc_->PolicyFor(rec_.channel).promise;
+      if (std::optional<ShippingQuote> q =
+              CheapestService(lc_->options_.carriers, policy->origin, order_.ship_to.region,
+                              grams, Lifecycle::PromiseDays(promise))) {
+        release["carrier"] = J(q->carrier);
+        release["service"] = J(q->service);
+        release["shipping"] = json::object{{"zone", q->zone},
+                                           {"transit_days", q->transit_days},
+                                           {"cost_minor", q->cost_minor},
+                                           {"weight_grams", grams},
+                                           {"meets_promise", q->meets_promise}};
+      }
+    }
+    DISTHUB_RETURN_IF_ERROR(
+        Emit(StrCat("fulfillment.release.", fo.rec.location), std::move(release)));
     lc_->m_.releases->Inc();
     absl::Duration deadline = policy != nullptr ? policy->ack_deadline : absl::Minutes(15);
     return SetTimer(AckTimerId(fo.rec.id, fo.rec.attempt), kTimerAck, now_ + deadline,
@@ -962,7 +984,10 @@ class Flow {
     tried.push_back(fo.rec.location);
     const inventory::Ledger& ledger = inv_.ledger();
     const inventory::ChannelRule& rule = ledger.RuleFor(rec_.channel);
-    for (const std::string& to : RankLocations(lc_->zones_, order_.ship_to.region)) {
+    int64_t grams = 0;
+    for (const FoLine& l : fo.doc.lines) grams += lc_->Grams(l.sku, l.quantity - l.shipped);
+    for (const std::string& to :
+         lc_->Ranked(order_.ship_to.region, grams, lc_->PolicyFor(rec_.channel).promise)) {
       if (std::find(tried.begin(), tried.end(), to) != tried.end() || rule.Excludes(to)) continue;
       bool fits = true;
       std::map<std::string, int64_t> need;  // per SKU: lines of one SKU add up
@@ -1653,6 +1678,24 @@ int64_t Lifecycle::Eaches(const OrderLine& l) const {
   if (p == nullptr) return l.quantity;
   absl::StatusOr<int64_t> e = ToEaches(*p, l.quantity, l.uom);
   return e.ok() ? *e : l.quantity;
+}
+
+int64_t Lifecycle::Grams(const std::string& sku, int64_t eaches) const {
+  const Product* p = catalog_ != nullptr ? catalog_->Find(sku) : nullptr;
+  return p == nullptr ? 0 : p->weight_grams * eaches;
+}
+
+int Lifecycle::PromiseDays(absl::Duration promise) {
+  if (promise <= absl::ZeroDuration()) return 0;
+  return static_cast<int>(std::ceil(absl::ToDoubleHours(promise) / 24));
+}
+
+std::vector<std::string> Lifecycle::Ranked(const std::string& region, int64_t grams,
+                                           absl::Duration promise) const {
+  if (options_.carriers.empty()) return RankLocations(zones_, region);
+  std::vector<LocationShipping> locations;
+  for (const LocationPolicy& l : options_.locations) locations.push_back({l.name, l.origin});
+  return RankByShipping(options_.carriers, locations, region, grams, PromiseDays(promise));
 }
 
 void Lifecycle::AskErp(const std::string& order_id) {

@@ -52,6 +52,7 @@
 #include "orchestration/catalog.h"
 #include "orchestration/erp_gateway.h"
 #include "orchestration/order_intake.h"
+#include "orchestration/shipping.h"
 #include "orchestration/sourcing.h"
 #include "store/commit_queue.h"
 #include "store/store.h"
@@ -75,8 +76,10 @@ struct LocationPolicy {
   absl::Duration ack_deadline = absl::Minutes(15);
   int release_attempts = 2;
   // Ship-to regions (states, provinces) this location serves cheapest: it is preferred
-  // for them.
+  // for them (when no carrier rates are configured).
   std::vector<std::string> regions;
+  // The region it ships from, for carrier zones and rates ("" : not rated).
+  std::string origin;
 };
 
 // What the hub does when the ERP cannot answer a credit check (down, slow past its
@@ -119,6 +122,11 @@ struct LifecycleOptions {
   // How often the timer thread looks for due timers, and how many it fires at once.
   absl::Duration timer_tick = absl::Milliseconds(200);
   int timer_batch = 256;
+  // Carrier services and their rate tables. With them, sourcing prefers the location whose
+  // cheapest service still meets the channel's promise (then the cheapest), and each
+  // release names that carrier and service; without them, locations serving the ship-to
+  // region come first.
+  std::vector<CarrierService> carriers;
   // The ERP, for channels with a credit check or ERP pricing (null: none has them).
   std::shared_ptr<ErpGateway> erp;
   int erp_workers = 4;  // concurrent ERP calls
@@ -250,6 +258,12 @@ class Lifecycle {
   // An ERP worker: asks the ERP about `order_id` and submits what it said.
   void CheckWithErp(const std::string& order_id);
   int64_t Eaches(const OrderLine& line) const;
+  int64_t Grams(const std::string& sku, int64_t eaches) const;
+  // Locations in order of preference for a shipment of `grams` to `region`.
+  std::vector<std::string> Ranked(const std::string& region, int64_t grams,
+                                  absl::Duration promise) const;
+  // Business days the channel's promise leaves (0: no promise).
+  static int PromiseDays(absl::Duration promise);
 
   Store* const store_;
   CommitQueue* const queue_;

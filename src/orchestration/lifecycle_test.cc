@@ -590,6 +590,51 @@ TEST_F(LifecycleTest, AnOrderNotShippedByTheChannelsPromiseRaisesAnAlert) {
   EXPECT_NE(metrics_.Render().find("disthub_orders_past_promise_total 1"), std::string::npos);
 }
 
+TEST_F(LifecycleTest, CarrierRatesChooseTheLocationAndServiceThatMeetThePromise) {
+  LifecycleOptions o = Options();
+  o.locations[0].origin = "NJ";  // east
+  o.locations[1].origin = "CA";  // west
+  o.carriers = {{.carrier = "parcel-ground",
+                 .service = "ground",
+                 .transit_days = {1, 1, 2, 3, 4, 5, 5, 6},
+                 .rates = {{.up_to_grams = 100'000, .by_zone = {5, 6, 7, 8, 9, 10, 11, 12}}}},
+                {.carrier = "parcel-express",
+                 .service = "two-day",
+                 .transit_days = {1, 1, 1, 2, 2, 2, 2, 2},
+                 .rates = {{.up_to_grams = 100'000, .by_zone = {20, 21, 22, 23, 24, 25, 26, 27}}}}};
+  Close();
+  Open(std::move(o));
+  // b2b promises 48 hours: 2 days. To CA both warehouses have stock: the west one is local.
+  Stock("A", "east", 10);
+  Stock("A", "west", 10);
+  std::string near = Place("b2b", {{"A", 1}}, "CA");
+  auto fos = Fos(near);
+  ASSERT_EQ(fos.size(), 1u);
+  EXPECT_EQ(fos[0].location, "west");
+  auto release = EventsOf(near, "fulfillment.release.west");
+  ASSERT_EQ(release.size(), 1u);
+  json::object p = json::parse(release[0].payload).as_object();
+  EXPECT_EQ(p.at("carrier"), "parcel-ground");
+  EXPECT_EQ(p.at("shipping").as_object().at("zone").as_int64(), 1);
+  // Only the east one has B: to CA in two days that takes express, zone 8.
+  Stock("B", "east", 10);
+  std::string far = Place("b2b", {{"B", 1}}, "CA");
+  release = EventsOf(far, "fulfillment.release.east");
+  ASSERT_EQ(release.size(), 1u);
+  p = json::parse(release[0].payload).as_object();
+  EXPECT_EQ(p.at("carrier"), "parcel-express");
+  EXPECT_EQ(p.at("service"), "two-day");
+  EXPECT_EQ(p.at("shipping").as_object().at("zone").as_int64(), 8);
+  EXPECT_EQ(p.at("shipping").as_object().at("cost_minor").as_int64(), 27);
+  EXPECT_TRUE(p.at("shipping").as_object().at("meets_promise").as_bool());
+  // web has no promise: the cheapest service whatever its time.
+  Stock("C", "east", 10);
+  std::string slow = Place("web", {{"C", 1}}, "CA");
+  release = EventsOf(slow, "fulfillment.release.east");
+  ASSERT_EQ(release.size(), 1u);
+  EXPECT_EQ(json::parse(release[0].payload).at("carrier"), "parcel-ground");
+}
+
 // The ERP as the lifecycle sees it, scripted: what it answers and what it was asked.
 class FakeErp final : public ErpGateway {
  public:
