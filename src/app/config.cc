@@ -223,7 +223,11 @@ void Validate(const Config& c, std::vector<std::string>& errors) {
   for (size_t i = 0; i < c.alerts.rules.size(); ++i) {
     const AlertRuleConfig& r = c.alerts.rules[i];
     const std::string at = StrCat("alerts.rules[", static_cast<int64_t>(i), "]");
+    if (r.name.empty()) fail(at + ".name", "must not be empty");
     if (!rule_names.insert(r.name).second) fail(at + ".name", StrCat("\"", r.name, "\" is defined twice"));
+    if (r.aggregate != "sum" && r.aggregate != "max") {
+      fail(at + ".aggregate", StrCat("\"", r.aggregate, "\" must be sum or max"));
+    }
     if (!r.metric.starts_with("disthub_")) {
       fail(at + ".metric", StrCat("\"", r.metric, "\" is not one of the hub's metrics (disthub_...; see GET /metrics)"));
     }
@@ -344,6 +348,7 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml, const std::string& f
         a.Get("for_seconds", rule.for_seconds);
         a.Get("severity", rule.severity);
         a.Get("description", rule.description);
+        a.Get("aggregate", rule.aggregate);
         a.Section("labels", [&rule](YamlReader& l) {
           if (!l.node().IsMap()) return;
           const YAML::Node node = l.node();

@@ -227,6 +227,7 @@ struct AlertRuleConfig {
   std::string name;
   std::string metric;  // a family of the hub's /metrics, e.g. disthub_orders
   std::vector<std::pair<std::string, std::string>> labels;
+  std::string aggregate = "sum";  // how the matching series combine: sum or max
   double above = 0;
   int for_seconds = 0;
   std::string severity = "warning";  // info, warning or critical

@@ -288,6 +288,7 @@ class RunningHub final : public Hub {
         alerts.rules.push_back({.name = r.name,
                                 .metric = r.metric,
                                 .labels = r.labels,
+                                .max = r.aggregate == "max",
                                 .above = r.above,
                                 .for_duration = absl::Seconds(r.for_seconds),
                                 .severity = r.severity,

@@ -1,6 +1,7 @@
 #include "events/threshold_alerts.h"
 
 #include <boost/json.hpp>
+#include <cmath>
 #include <future>
 #include <memory>
 
@@ -32,6 +33,12 @@ class AppendAlerts final : public WriteOp {
   std::promise<absl::Status> done_;
 };
 
+// Whole numbers as integers ("150", not "1.5E2"), for the people reading the webhook.
+json::value Number(double v) {
+  if (std::abs(v) < 9e15 && v == std::floor(v)) return json::value(static_cast<int64_t>(v));
+  return json::value(v);
+}
+
 }  // namespace
 
 ThresholdAlerts::ThresholdAlerts(Registry* metrics, CommitQueue* queue, const Clock* clock,
@@ -55,7 +62,7 @@ int ThresholdAlerts::Evaluate() {
   for (size_t i = 0; i < options_.rules.size(); ++i) {
     const AlertRule& rule = options_.rules[i];
     State& st = states_[i];
-    const double value = metrics_->Sum(rule.metric, rule.labels).value_or(0);
+    const double value = metrics_->Sum(rule.metric, rule.labels, rule.max).value_or(0);
     const bool above = value > rule.above;
     if (above && st.above_since == absl::InfinitePast()) st.above_since = now;
     if (!above) st.above_since = absl::InfinitePast();
@@ -63,10 +70,15 @@ int ThresholdAlerts::Evaluate() {
     if (fire == st.firing) continue;
     json::object labels;
     for (const auto& [k, v] : rule.labels) labels[k] = v;
-    json::object payload{{"rule", rule.name},           {"state", fire ? "firing" : "resolved"},
-                         {"severity", rule.severity},   {"metric", rule.metric},
-                         {"labels", std::move(labels)}, {"value", value},
-                         {"threshold", rule.above},     {"description", rule.description}};
+    json::object payload{{"rule", rule.name},
+                         {"state", fire ? "firing" : "resolved"},
+                         {"severity", rule.severity},
+                         {"metric", rule.metric},
+                         {"labels", std::move(labels)},
+                         {"aggregate", rule.max ? "max" : "sum"},
+                         {"value", Number(value)},
+                         {"threshold", Number(rule.above)},
+                         {"description", rule.description}};
     if (fire) payload["since"] = disthub::FormatTime(st.above_since);
     events.push_back({.type = "alert.threshold",
                       .subject = rule.name,

@@ -32,7 +32,10 @@ struct AlertRule {
   std::string name;    // unique: "backorders-piling-up"
   std::string metric;  // a family of the hub's /metrics: "disthub_orders"
   Labels labels;       // series that carry all of these count: {{"status", "backordered"}}
-  double above = 0;    // fires while the value is above this ...
+  // How their values combine: false, summed (counts: orders, messages); true, the largest
+  // (ages, depths per partner: "the oldest anywhere").
+  bool max = false;
+  double above = 0;                                    // fires while the value is above this ...
   absl::Duration for_duration = absl::ZeroDuration();  // ... for at least this long
   std::string severity = "warning";
   std::string description;  // for people: what it means and what to do

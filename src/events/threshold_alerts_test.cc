@@ -100,6 +100,16 @@ TEST_F(ThresholdAlertsTest, ABlipShorterThanTheWindowDoesNotFire) {
   EXPECT_TRUE(Alerts().empty());
 }
 
+TEST_F(ThresholdAlertsTest, AgesTakeTheLargestSeriesNotTheirSum) {
+  Make({{.name = "oldest", .metric = "disthub_orders", .max = true, .above = 400}});
+  backordered_->Set(150);  // 150 and 500: the largest is 500
+  EXPECT_EQ(alerts_->Evaluate(), 1);
+  auto alerts = Alerts();
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].at("value").as_int64(), 500);  // whole numbers stay integers
+  EXPECT_EQ(alerts[0].at("aggregate"), "max");
+}
+
 TEST_F(ThresholdAlertsTest, LabelsSelectSeriesAndAbsentMetricsReadZero) {
   Make({{.name = "all-orders", .metric = "disthub_orders", .above = 600},
         {.name = "nothing-here", .metric = "disthub_no_such_metric", .above = -1}});

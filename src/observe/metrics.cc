@@ -194,7 +194,8 @@ void Registry::GaugeFn(std::string_view name, std::string_view help, const Label
   s.gauge_fn = std::move(fn);
 }
 
-std::optional<double> Registry::Sum(std::string_view name, const Labels& labels) const {
+std::optional<double> Registry::Sum(std::string_view name, const Labels& labels,
+                                    bool max) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = families_.find(name);
   if (it == families_.end()) return std::nullopt;
@@ -204,11 +205,13 @@ std::optional<double> Registry::Sum(std::string_view name, const Labels& labels)
       return std::find(series_labels.begin(), series_labels.end(), want) != series_labels.end();
     });
     if (!matches) continue;
+    double v = 0;
     switch (it->second.type) {
-      case Type::kCounter: sum += static_cast<double>(s.counter->Value()); break;
-      case Type::kGauge: sum += s.gauge ? s.gauge->Value() : s.gauge_fn(); break;
-      case Type::kHistogram: sum += static_cast<double>(s.histogram->Count()); break;
+      case Type::kCounter: v = static_cast<double>(s.counter->Value()); break;
+      case Type::kGauge: v = s.gauge ? s.gauge->Value() : s.gauge_fn(); break;
+      case Type::kHistogram: v = static_cast<double>(s.histogram->Count()); break;
     }
+    sum = max ? std::max(sum, v) : sum + v;
   }
   return sum;
 }

@@ -119,10 +119,12 @@ class Registry {
   // names appear sorted too.
   std::string Render() const;
 
-  // The sum over the series of family `name` whose labels include every one of `labels`
-  // (counters and gauges their value, histograms their count of observations); nullopt
-  // when no such family exists. For threshold alerts; same locking as Render().
-  std::optional<double> Sum(std::string_view name, const Labels& labels = {}) const;
+  // The sum (or with `max`, the largest) over the series of family `name` whose labels
+  // include every one of `labels` (counters and gauges their value, histograms their
+  // count of observations); nullopt when no such family exists (0 when no series
+  // matches). For threshold alerts; same locking as Render().
+  std::optional<double> Sum(std::string_view name, const Labels& labels = {},
+                            bool max = false) const;
 
  private:
   enum class Type { kCounter, kGauge, kHistogram };
