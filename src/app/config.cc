@@ -184,6 +184,12 @@ void Validate(const Config& c, std::vector<std::string>& errors) {
     if (e.circuit_open_seconds < 1) fail("fulfillment.erp.circuit_open_seconds", "must be at least 1");
   }
   if (c.delivery.max_in_memory < 100) fail("delivery.max_in_memory", "must be at least 100");
+  for (const auto& [sku, subs] : c.catalog.substitutes) {
+    if (subs.empty()) fail("catalog.substitutes." + sku, "list at least one substitute");
+    for (const std::string& s : subs) {
+      if (s == sku) fail("catalog.substitutes." + sku, "a SKU cannot substitute itself");
+    }
+  }
   std::set<std::string> carrier_names;
   for (size_t i = 0; i < c.carriers.size(); ++i) {
     const CarrierConfig& carrier = c.carriers[i];
@@ -277,7 +283,19 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml, const std::string& f
       r.Get("max_pending", c.store.max_pending);
       r.Get("read_connections", c.store.read_connections);
     });
-    top.Section("catalog", [&](YamlReader& r) { r.Get("products_file", c.catalog.products_file); });
+    top.Section("catalog", [&](YamlReader& r) {
+      r.Get("products_file", c.catalog.products_file);
+      r.Section("substitutes", [&](YamlReader& s) {
+        if (!s.node().IsMap()) return;
+        const YAML::Node node = s.node();
+        for (const auto& kv : node) {
+          const std::string sku = kv.first.as<std::string>("");
+          std::vector<std::string> subs;
+          s.Get(sku, subs);
+          c.catalog.substitutes[sku] = std::move(subs);
+        }
+      });
+    });
     top.List("channels", c.channels, [](YamlReader& r, ChannelConfig& ch) {
       r.Required("name", ch.name);
       r.Get("kind", ch.kind);
@@ -304,6 +322,7 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml, const std::string& f
           cr.Get("accept_under_minor", ch.fulfillment.credit.accept_under_minor);
         });
         f.Get("pricing", ch.fulfillment.pricing);
+        f.Get("substitutions", ch.fulfillment.substitutions);
       });
     });
     top.Section("fulfillment", [&](YamlReader& r) {

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -106,6 +107,9 @@ struct ChannelConfig {
     // check (event order.priced). An order waits in "received" while the ERP cannot
     // price it.
     std::string pricing = "channel";
+    // A line whose SKU this channel cannot sell enough of anywhere takes the first of its
+    // catalog.substitutes it can, at the line's price, instead of waiting as a backorder.
+    bool substitutions = false;
   } fulfillment;
 };
 
@@ -135,6 +139,9 @@ struct CatalogConfig {
   // CSV of products (sku,description,case_qty,weight_grams); orders for SKUs not in it
   // are refused. Relative to the configuration file. Empty: SKUs are not checked.
   std::string products_file;
+  // SKU → the SKUs that may replace it when it is short, in order of preference, for
+  // channels with fulfillment.substitutions (event order.substituted).
+  std::map<std::string, std::vector<std::string>> substitutes;
 };
 
 // A header sent with every message to a subscriber, its value from the environment.

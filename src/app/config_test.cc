@@ -195,6 +195,23 @@ carriers:
                      HasSubstr("carriers[1].services: list at least one service"))));
 }
 
+TEST(Config, SubstitutesAreReadAndChecked) {
+  ASSERT_OK_AND_ASSIGN(Config harbor,
+                       ParseConfig(std::string(embedded::HarborConfig()), "harbor.yaml"));
+  EXPECT_EQ(harbor.catalog.substitutes.at("HS-10001"), std::vector<std::string>{"HS-10021"});
+  EXPECT_TRUE(harbor.channels[0].fulfillment.substitutions);
+  std::string yaml = R"(
+catalog:
+  substitutes:
+    A: [A]
+    B: []
+)";
+  EXPECT_THAT(ParseConfig(yaml + kMinimal, "hub.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("catalog.substitutes.A: a SKU cannot substitute itself"),
+                             HasSubstr("catalog.substitutes.B: list at least one substitute"))));
+}
+
 TEST(SplitListen, AcceptsHostPortAndRefusesTheRest) {
   EXPECT_THAT(SplitListen("127.0.0.1:0"),
               ::disthub::testing::IsOkAndHolds(std::make_pair(std::string("127.0.0.1"), 0)));

@@ -1328,11 +1328,13 @@ int RunDemo(const DemoOptions& options) {
         "\n(The hub's counters below start again at its restart; the simulators' do not.)\n");
   }
   fmt::print("\nFulfillment:\n");
-  fmt::print("  releases {}  retried after silence {}  rerouted {}  escalated {}  backordered {}\n",
+  fmt::print("  releases {}  retried after silence {}  rerouted {}  escalated {}  backordered {}  "
+             "lines substituted {}\n",
              Thousands(metric("disthub_fulfillment_releases_total")),
              metric("disthub_fulfillment_release_retries_total"),
              metric("disthub_fulfillment_reroutes_total"),
-             metric("disthub_order_escalations_total"), metric("disthub_order_backorders_total"));
+             metric("disthub_order_escalations_total"), metric("disthub_order_backorders_total"),
+             metric("disthub_order_substitutions_total"));
   int64_t silent = 0, partial = 0, short_ones = 0;
   std::map<std::string, int64_t> carriers;  // shipments per carrier, by the warehouses
   for (auto& w : warehouses) {

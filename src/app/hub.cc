@@ -118,8 +118,10 @@ orchestration::LifecycleOptions LifecycleOptionsFrom(const Config& config) {
                     .accept_under_minor = f.credit.accept_under_minor},
          .erp_pricing = f.pricing == "erp",
          .status_updates = f.status_updates,
-         .promise = absl::Seconds(f.promise_hours * 3600)});
+         .promise = absl::Seconds(f.promise_hours * 3600),
+         .substitutions = f.substitutions});
   }
+  o.substitutes = config.catalog.substitutes;
   o.erp_workers = config.fulfillment.erp.workers;
   o.erp_retry = absl::Seconds(config.fulfillment.erp.retry_seconds);
   o.backorder_recheck = absl::Seconds(config.fulfillment.backorder_recheck_seconds);
@@ -139,6 +141,18 @@ class RunningHub final : public Hub {
     std::vector<ChannelRules> channels;
     for (const ChannelConfig& c : config.channels) channels.push_back({c.name, c.currencies});
     checks_ = std::make_unique<OrderChecks>(channels, catalog_ ? &*catalog_ : nullptr);
+    if (catalog_) {
+      for (const auto& [sku, subs] : config.catalog.substitutes) {
+        for (const std::string& s : subs) {
+          for (const std::string& x : {sku, s}) {
+            if (catalog_->Find(x) == nullptr) {
+              return absl::FailedPreconditionError(StrCat(
+                  "catalog.substitutes.", sku, ": ", x, " is not in ", config.catalog.products_file));
+            }
+          }
+        }
+      }
+    }
 
     std::error_code ec;
     std::filesystem::create_directories(config.store.data_dir, ec);

@@ -807,11 +807,12 @@ class Flow {
 
   // Sources and reserves the whole order, then releases it; or backorders it.
   absl::StatusOr<Answer> Source() {
-    std::vector<SourcingLine> lines;
-    for (const OrderLine& l : order_.lines) lines.push_back({l.line_no, l.sku, Eaches(l)});
     const std::string& channel = rec_.channel;
     const inventory::Ledger& ledger = inv_.ledger();
     const inventory::ChannelRule& rule = ledger.RuleFor(channel);
+    DISTHUB_RETURN_IF_ERROR(Substitute());
+    std::vector<SourcingLine> lines;
+    for (const OrderLine& l : order_.lines) lines.push_back({l.line_no, l.sku, Eaches(l)});
     int64_t grams = 0;
     for (const SourcingLine& l : lines) grams += lc_->Grams(l.sku, l.quantity);
     std::vector<std::string> ranked =
@@ -898,6 +899,40 @@ class Flow {
         Transition(OrderStatus::kReleased, {{"fulfillments", std::move(released)}}));
     lc_->m_.time_to_release->Observe(absl::ToDoubleSeconds(now_ - rec_.created_at));
     return Result(Verdict::kApplied, "");
+  }
+
+  // Lines whose SKU the channel cannot sell enough of anywhere take the first substitute
+  // it can (when the channel allows substitutions), at the line's price.
+  absl::Status Substitute() {
+    const ChannelPolicy& policy = lc_->PolicyFor(rec_.channel);
+    if (!policy.substitutions || lc_->options_.substitutes.empty()) return absl::OkStatus();
+    const inventory::Ledger& ledger = inv_.ledger();
+    for (OrderLine& l : order_.lines) {
+      if (ledger.Sellable(rec_.channel, l.sku) >= Eaches(l)) continue;
+      auto it = lc_->options_.substitutes.find(l.sku);
+      if (it == lc_->options_.substitutes.end()) continue;
+      for (const std::string& sub : it->second) {
+        OrderLine candidate = l;
+        candidate.sku = sub;
+        const int64_t need = Eaches(candidate);
+        if (ledger.Sellable(rec_.channel, sub) < need) continue;
+        DISTHUB_RETURN_IF_ERROR(Emit("order.substituted", {{"order_id", J(rec_.id)},
+                                                           {"line", l.line_no},
+                                                           {"from", J(l.sku)},
+                                                           {"to", J(sub)},
+                                                           {"quantity", l.quantity},
+                                                           {"uom", J(l.uom)},
+                                                           {"eaches", need}}));
+        // The order keeps what was asked for: "substituted.line.3" = the original SKU.
+        order_.attributes[StrCat("substituted.line.", l.line_no)] = l.sku;
+        lc_->m_.substitutions->Inc();
+        lc_->m_.substitutions->Inc();
+        l.sku = sub;
+        order_dirty_ = true;
+        break;
+      }
+    }
+    return absl::OkStatus();
   }
 
   absl::StatusOr<Answer> Backorder(const std::string& reason, const std::vector<int>& short_lines) {
@@ -1520,6 +1555,10 @@ Lifecycle::Lifecycle(Store* store, CommitQueue* queue, inventory::InventoryServi
                                        "Order cancellations accepted (requested or done).");
   m_.promise_missed = metrics_->Counter("disthub_orders_past_promise_total",
                                         "Orders not shipped by their channel's promise.");
+  m_.substitutions = metrics_->Counter("disthub_order_substitutions_total",
+                                       "Order lines given a substitute SKU because theirs was short.");
+  m_.substitutions = metrics_->Counter("disthub_order_substitutions_total",
+                                       "Order lines given a substitute SKU because theirs was short.");
   m_.credit_holds = metrics_->Counter("disthub_order_credit_holds_total",
                                       "Orders put on credit hold (declined, or no ERP answer).");
   m_.credit_fallbacks =

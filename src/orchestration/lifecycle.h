@@ -35,6 +35,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -108,6 +109,10 @@ struct ChannelPolicy {
   // The channel's promise: every order ships within this of its intake (zero: none). An
   // order not shipped by then raises order.promise_missed and alert.promise_missed.
   absl::Duration promise = absl::ZeroDuration();
+  // A line whose SKU the channel cannot sell enough of anywhere takes the first of its
+  // substitutes (LifecycleOptions::substitutes) it can sell enough of, at the line's
+  // price, instead of waiting as a backorder (event order.substituted).
+  bool substitutions = false;
 };
 
 struct LifecycleOptions {
@@ -127,6 +132,8 @@ struct LifecycleOptions {
   // release names that carrier and service; without them, locations serving the ship-to
   // region come first.
   std::vector<CarrierService> carriers;
+  // SKU → the SKUs that may replace it, in order of preference (channels that allow it).
+  std::map<std::string, std::vector<std::string>> substitutes;
   // The ERP, for channels with a credit check or ERP pricing (null: none has them).
   std::shared_ptr<ErpGateway> erp;
   int erp_workers = 4;  // concurrent ERP calls
@@ -262,7 +269,8 @@ class Lifecycle {
   // Locations in order of preference for a shipment of `grams` to `region`.
   std::vector<std::string> Ranked(const std::string& region, int64_t grams,
                                   absl::Duration promise) const;
-  // Business days the channel's promise leaves (0: no promise).
+  // The channel's promise in whole days, rounded up (0: no promise). Clock days: there is
+  // no business calendar yet.
   static int PromiseDays(absl::Duration promise);
 
   Store* const store_;
@@ -285,6 +293,7 @@ class Lifecycle {
     ::disthub::Counter* cancellations = nullptr;
     ::disthub::Counter* promise_missed = nullptr;
     ::disthub::Counter* credit_holds = nullptr;
+    ::disthub::Counter* substitutions = nullptr;
     ::disthub::Counter* credit_fallbacks = nullptr;
     ::disthub::Counter* erp_unanswered = nullptr;
     ::disthub::Histogram* erp_latency = nullptr;

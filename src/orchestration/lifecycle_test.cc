@@ -635,6 +635,39 @@ TEST_F(LifecycleTest, CarrierRatesChooseTheLocationAndServiceThatMeetThePromise)
   EXPECT_EQ(json::parse(release[0].payload).at("carrier"), "parcel-ground");
 }
 
+TEST_F(LifecycleTest, AShortSkuIsSubstitutedWhereTheChannelAllowsIt) {
+  LifecycleOptions o = Options();
+  o.substitutes = {{"A", {"A2", "A3"}}};
+  o.channels[1].substitutions = true;  // b2b; web wants what it ordered
+  Close();
+  Open(std::move(o));
+  Stock("A", "east", 1);
+  Stock("A2", "east", 1);  // not enough either
+  Stock("A3", "east", 10);
+  Stock("B", "east", 10);
+  std::string id = Place("b2b", {{"A", 2}, {"B", 1}});
+  EXPECT_EQ(Status(id), "released");
+  auto subs = EventsOf(id, "order.substituted");
+  ASSERT_EQ(subs.size(), 1u);
+  json::object p = json::parse(subs[0].payload).as_object();
+  EXPECT_EQ(p.at("line").as_int64(), 1);
+  EXPECT_EQ(p.at("from"), "A");
+  EXPECT_EQ(p.at("to"), "A3");
+  EXPECT_EQ(At("A3", "east").reserved, 2);
+  EXPECT_EQ(At("A", "east").reserved, 0);
+  EXPECT_EQ(At("B", "east").reserved, 1);  // a line with stock keeps its SKU
+  auto stored = store_->GetOrder(id);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  Decoded<Order> order = DecodeOrderText((*stored)->body, DecodeMode::kStored);
+  ASSERT_TRUE(order.ok());
+  EXPECT_EQ(order.value->lines[0].sku, "A3");
+  EXPECT_EQ(order.value->attributes.at("substituted.line.1"), "A");
+
+  std::string web = Place("web", {{"A", 2}});
+  EXPECT_EQ(Status(web), "backordered");
+  EXPECT_TRUE(EventsOf(web, "order.substituted").empty());
+}
+
 // The ERP as the lifecycle sees it, scripted: what it answers and what it was asked.
 class FakeErp final : public ErpGateway {
  public:

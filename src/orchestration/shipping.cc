@@ -117,7 +117,8 @@ std::vector<std::string> RankByShipping(const std::vector<CarrierService>& servi
     } else if (q->meets_promise) {
       ranked.push_back({0, q->cost_minor, i, &l.location});
     } else {
-      ranked.push_back({1, q->transit_days, i, &l.location});
+      // Late: the fastest first, the cheaper of equally fast ones first.
+      ranked.push_back({1, q->transit_days * 1'000'000'000'000 + q->cost_minor, i, &l.location});
     }
   }
   std::sort(ranked.begin(), ranked.end(), [](const Ranked& a, const Ranked& b) {

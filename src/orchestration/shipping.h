@@ -8,9 +8,8 @@
 // DC); the same region is zone 1 (local); a region not in the table is zone 8. Each
 // carrier service has a transit time and a price per weight band for each zone.
 //
-//   std::optional<ShippingQuote> q =
-//       CheapestService(carriers, "wh-east", "NJ", "CA", 2'400, /*days=*/2);
-//   // parcel-express, zone 8, 2 days, 3,150 minor units
+//   std::optional<ShippingQuote> q = CheapestService(carriers, "NJ", "CA", 2'400, /*days=*/2);
+//   // with examples/harbor.yaml: parcel-express two-day, zone 8, 2 days, 5,400 minor units
 #pragma once
 
 #include <cstdint>
@@ -60,8 +59,8 @@ struct LocationShipping {
 };
 
 // `locations` ranked for one shipment of `grams` to `destination`: those whose cheapest
-// service meets the promise first, cheapest first; then those that cannot, fastest
-// first; then those not rated. Ties keep the order of `locations`.
+// service meets the promise first, cheapest first; then those that cannot, fastest first
+// (then cheapest); then those not rated. Ties keep the order of `locations`.
 std::vector<std::string> RankByShipping(const std::vector<CarrierService>& services,
                                         const std::vector<LocationShipping>& locations,
                                         std::string_view destination, int64_t grams, int days);

@@ -65,10 +65,10 @@ TEST(RankByShipping, CheapestInTimeFirstThenLateThenUnrated) {
   // east zone 8 (express, 3,000); the 3PL has no origin.
   EXPECT_THAT(RankByShipping(Services(), locations, "CA", 500, 2),
               ElementsAre("wh-west", "wh-south", "wh-east", "3pl-central"));
-  // Within a day only the local one makes it; the others are late, fastest first (both
-  // take 2 days: configuration order).
+  // Within a day only the local one makes it; the others are late, fastest first, and of
+  // equally fast ones (both 2 days by express) the cheaper first.
   EXPECT_THAT(RankByShipping(Services(), locations, "CA", 500, 1),
-              ElementsAre("wh-west", "wh-east", "wh-south", "3pl-central"));
+              ElementsAre("wh-west", "wh-south", "wh-east", "3pl-central"));
 }
 
 }  // namespace
