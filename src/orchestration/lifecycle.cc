@@ -914,6 +914,11 @@ class Flow {
       for (const std::string& sub : it->second) {
         OrderLine candidate = l;
         candidate.sku = sub;
+        if (l.uom != "each" && lc_->catalog_ != nullptr) {
+          // Only a substitute sold in the line's unit of measure (a case of 12 for a case).
+          const Product* p = lc_->catalog_->Find(sub);
+          if (p == nullptr || !ToEaches(*p, l.quantity, l.uom).ok()) continue;
+        }
         const int64_t need = Eaches(candidate);
         if (ledger.Sellable(rec_.channel, sub) < need) continue;
         DISTHUB_RETURN_IF_ERROR(Emit("order.substituted", {{"order_id", J(rec_.id)},
@@ -923,9 +928,8 @@ class Flow {
                                                            {"quantity", l.quantity},
                                                            {"uom", J(l.uom)},
                                                            {"eaches", need}}));
-        // The order keeps what was asked for: "substituted.line.3" = the original SKU.
-        order_.attributes[StrCat("substituted.line.", l.line_no)] = l.sku;
-        lc_->m_.substitutions->Inc();
+        // What was asked for stays in the order's history (this event, its timeline); the
+        // order's attributes are the partner's and are not touched.
         lc_->m_.substitutions->Inc();
         l.sku = sub;
         order_dirty_ = true;
@@ -1555,8 +1559,6 @@ Lifecycle::Lifecycle(Store* store, CommitQueue* queue, inventory::InventoryServi
                                        "Order cancellations accepted (requested or done).");
   m_.promise_missed = metrics_->Counter("disthub_orders_past_promise_total",
                                         "Orders not shipped by their channel's promise.");
-  m_.substitutions = metrics_->Counter("disthub_order_substitutions_total",
-                                       "Order lines given a substitute SKU because theirs was short.");
   m_.substitutions = metrics_->Counter("disthub_order_substitutions_total",
                                        "Order lines given a substitute SKU because theirs was short.");
   m_.credit_holds = metrics_->Counter("disthub_order_credit_holds_total",
