@@ -46,7 +46,7 @@ TEST(Demo, ATradingDayRunsAndEveryCheckHolds) {
 // The restart test of the orchestration issue: kill -9 the hub mid-day, start it again on
 // the same port and store; the day's invariants still hold at the end.
 TEST(Demo, KillNineOfTheHubMidDayLosesAndDoublesNothing) {
-  auto [status, out] = Demo("--fast --orders 1200 --connections 8 --kill-hub-after 500");
+  auto [status, out] = Demo("--fast --orders 800 --connections 8 --kill-hub-after 300");
   EXPECT_EQ(status, 0) << out;
   EXPECT_THAT(out, HasSubstr("kill -9 of the hub"));
   EXPECT_THAT(out, HasSubstr("restarted in"));

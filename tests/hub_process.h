@@ -6,20 +6,25 @@
 #include <sys/types.h>
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "app/hub_child.h"
 
 namespace disthub::testing {
 
 // Keys of the test configuration (see kTestConfig in hub_process.cc).
-inline constexpr char kWriterKey[] = "writer-key-000000000001";   // orders:write+read, every channel
-inline constexpr char kPortalKey[] = "portal-key-000000000002";   // orders:write+read, b2b-portal only
-inline constexpr char kReaderKey[] = "reader-key-000000000003";   // orders:read, events:read
-inline constexpr char kHashedKey[] = "hashed-key-000000000004";   // orders:read, configured by digest
-inline constexpr char kOpsKey[] = "ops-key-00000000000000005";     // events:read, operations:write
-inline constexpr char kInventoryKey[] = "wms-key-00000000000000006";  // inventory:read+write, fulfillment:write
+inline constexpr char kWriterKey[] = "writer-key-000000000001";  // orders:write+read, every channel
+inline constexpr char kPortalKey[] =
+    "portal-key-000000000002";  // orders:write+read, b2b-portal only
+inline constexpr char kReaderKey[] = "reader-key-000000000003";  // orders:read, events:read
+inline constexpr char kHashedKey[] =
+    "hashed-key-000000000004";                                  // orders:read, configured by digest
+inline constexpr char kOpsKey[] = "ops-key-00000000000000005";  // events:read, operations:write
+inline constexpr char kInventoryKey[] =
+    "wms-key-00000000000000006";  // inventory:read+write, fulfillment:write
 
 class HubProcess {
  public:
@@ -38,14 +43,14 @@ class HubProcess {
 
   const std::string& url() const { return url_; }
   const std::string& folder() const { return folder_; }
-  pid_t pid() const { return pid_; }
+  pid_t pid() const;
   // What the process wrote to stderr so far.
   std::string Stderr() const;
 
  private:
   std::string folder_;
   std::string url_;
-  pid_t pid_ = -1;
+  std::unique_ptr<HubChild> child_;
 };
 
 // The path of a file in the source tree ($DISTHUB_SOURCE_DIR).

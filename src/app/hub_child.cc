@@ -22,6 +22,7 @@ absl::Status HubChild::Start() {
   int out[2];
   if (pipe(out) != 0) return absl::InternalError("pipe() failed");
   std::vector<std::string> args = {options_.binary, "serve", "--config", options_.config_file};
+  args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
   if (!listen_.empty()) {
     args.push_back("--listen");
     args.push_back(listen_);

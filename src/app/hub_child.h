@@ -12,6 +12,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -23,6 +24,7 @@ struct HubChildOptions {
   std::string config_file;                 // passed as --config
   std::map<std::string, std::string> env;  // set in the child's environment (API keys)
   std::string log_file;                    // the child's stderr (its log), appended
+  std::vector<std::string> extra_args;     // after `serve --config FILE` on every start
   absl::Duration start_timeout = absl::Seconds(30);
 };
 
