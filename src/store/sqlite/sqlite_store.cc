@@ -1119,7 +1119,7 @@ class SqliteStore final : public Store {
   // The writer's prepared statements, and the next event sequence number.
   struct WriterState {
     Stmt begin, commit, rollback, savepoint, release, rollback_to;
-    Stmt find_order, find_order_by_ref, insert_order;
+    Stmt find_order, find_order_by_ref, insert_order, update_order;
     Stmt find_key, insert_key, append_event;
     Stmt insert_outbox, update_outbox, insert_attempt, insert_inbound;
     Stmt put_position, put_reservation, find_stock_update, insert_stock_update, put_feed;
@@ -1220,6 +1220,10 @@ class SqliteStore final : public Store {
         writer_,
         "INSERT INTO idempotency_keys (scope, key, request_hash, resource_id, status_code, "
         "created_at) VALUES (?, ?, ?, ?, ?, ?)"));
+    DISTHUB_RETURN_IF_ERROR(
+        w.update_order.Prepare(writer_,
+                               "UPDATE orders SET status = ?, version = ?, updated_at = ?, body = ? "
+                               "WHERE id = ? AND version = ?"));
     DISTHUB_RETURN_IF_ERROR(w.append_event.Prepare(
         writer_,
         "INSERT INTO events (seq, type, subject, correlation_id, causation_id, occurred_at, "
@@ -1343,14 +1347,10 @@ absl::Status SqliteWriteTxn::InsertOrder(const OrderRecord& o) {
 }
 
 absl::Status SqliteWriteTxn::UpdateOrder(const OrderRecord& o) {
-  Stmt stmt;
-  DISTHUB_RETURN_IF_ERROR(
-      stmt.Prepare(store_->writer_,
-                   "UPDATE orders SET status = ?, version = ?, updated_at = ?, body = ? "
-                   "WHERE id = ? AND version = ?",
-                   /*persistent=*/false));
-  DISTHUB_RETURN_IF_ERROR(
-      stmt.Bind(o.status, o.version, Micros(o.updated_at), o.body, o.id, o.version - 1).Exec());
+  DISTHUB_RETURN_IF_ERROR(store_->w_.update_order
+                              .Bind(o.status, o.version, Micros(o.updated_at), o.body, o.id,
+                                    o.version - 1)
+                              .Exec());
   if (sqlite3_changes(store_->writer_) > 0) return absl::OkStatus();
   DISTHUB_ASSIGN_OR_RETURN(std::optional<OrderRecord> current, FindOrder(o.id));
   if (!current) return absl::NotFoundError(StrCat("order ", o.id, " not found"));
