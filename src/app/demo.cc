@@ -1156,7 +1156,8 @@ int RunDemo(const DemoOptions& options) {
   std::map<std::string, int> dead_letters;
   if (auto r = day.Call("GET", "/v1/dead-letters?state=parked&limit=500", kOpsKeyEnv);
       r.ok() && r->status == 200) {
-    for (const json::value& d : json::parse(r->body).at("dead_letters").as_array()) {
+    const json::value page = json::parse(r->body);  // outlives the loop over its list
+    for (const json::value& d : page.at("dead_letters").as_array()) {
       const json::object& o = d.as_object();
       ++dead_letters[StrCat(o.at("partner").as_string(), ": ", o.at("cause").as_string(), " — ",
                             std::string(o.at("reason").as_string()).substr(0, 80))];
