@@ -67,6 +67,7 @@ struct FoDoc {
   absl::Time released_at = absl::InfinitePast();
   absl::Time acknowledged_at = absl::InfinitePast();
   std::string prior_state;         // before a cancellation request
+  std::string reroute_to;          // the cancellation asked for is a reroute to there
   std::vector<std::string> tried;  // locations that did not acknowledge it before
   bool escalated = false;
   std::string note;
@@ -132,6 +133,7 @@ std::string EncodeDoc(const FoDoc& d) {
                  {"tried", std::move(tried)},
                  {"escalated", d.escalated}};
   if (!d.prior_state.empty()) o["prior_state"] = J(d.prior_state);
+  if (!d.reroute_to.empty()) o["reroute_to"] = J(d.reroute_to);
   if (!d.note.empty()) o["note"] = J(d.note);
   return json::serialize(o);
 }
@@ -185,6 +187,7 @@ absl::StatusOr<FoDoc> DecodeDoc(const std::string& text) {
   d.escalated =
       o.contains("escalated") && o.at("escalated").is_bool() && o.at("escalated").as_bool();
   d.prior_state = StrFrom(o, "prior_state");
+  d.reroute_to = StrFrom(o, "reroute_to");
   d.note = StrFrom(o, "note");
   return d;
 }
@@ -711,8 +714,8 @@ class Flow {
       if (absl::IsUnavailable(priced)) {
         // No price without the ERP: the order waits, and is asked about again.
         lc_->m_.erp_unanswered->Inc();
-        DISTHUB_RETURN_IF_ERROR(SetTimer(StrCat("advance:", rec_.id), kTimerAdvance,
-                                         now_ + lc_->options_.erp_retry));
+        DISTHUB_RETURN_IF_ERROR(
+            SetTimer(StrCat("advance:", rec_.id), kTimerAdvance, now_ + lc_->options_.erp_retry));
         DISTHUB_RETURN_IF_ERROR(Emit("order.erp_unavailable",
                                      {{"order_id", J(rec_.id)},
                                       {"step", "pricing"},
@@ -722,13 +725,14 @@ class Flow {
       }
       if (!priced.ok()) return Hold("pricing_refused", std::string(priced.message()), false);
       order_dirty_ = true;
-      DISTHUB_RETURN_IF_ERROR(Emit("order.priced", {{"order_id", J(rec_.id)},
-                                                    {"by", "erp"},
-                                                    {"grand_total_before", before.minor},
-                                                    {"subtotal", order_.totals.subtotal.minor},
-                                                    {"tax", order_.totals.tax.minor},
-                                                    {"grand_total", order_.totals.grand_total.minor},
-                                                    {"currency", J(order_.currency)}}));
+      DISTHUB_RETURN_IF_ERROR(
+          Emit("order.priced", {{"order_id", J(rec_.id)},
+                                {"by", "erp"},
+                                {"grand_total_before", before.minor},
+                                {"subtotal", order_.totals.subtotal.minor},
+                                {"tax", order_.totals.tax.minor},
+                                {"grand_total", order_.totals.grand_total.minor},
+                                {"currency", J(order_.currency)}}));
     }
     json::object credit;
     if (policy.credit.check) {
@@ -794,8 +798,8 @@ class Flow {
   // An operator accepts an order on credit hold.
   absl::StatusOr<Answer> ReleaseHold(const std::string& reason) {
     if (order_.status != OrderStatus::kCreditHold) {
-      return Result(Verdict::kRefused, StrCat("the order is ", EnumName(order_.status),
-                                              ", not on credit hold"));
+      return Result(Verdict::kRefused,
+                    StrCat("the order is ", EnumName(order_.status), ", not on credit hold"));
     }
     DISTHUB_RETURN_IF_ERROR(DeleteTimer(StrCat("credit:", rec_.id)));
     DISTHUB_RETURN_IF_ERROR(
@@ -980,8 +984,8 @@ class Flow {
     if (policy != nullptr && !policy->origin.empty() && !lc_->options_.carriers.empty()) {
       const absl::Duration promise = lc_->PolicyFor(rec_.channel).promise;
       if (std::optional<ShippingQuote> q =
-              CheapestService(lc_->options_.carriers, policy->origin, order_.ship_to.region,
-                              grams, Lifecycle::PromiseDays(promise))) {
+              CheapestService(lc_->options_.carriers, policy->origin, order_.ship_to.region, grams,
+                              Lifecycle::PromiseDays(promise))) {
         release["carrier"] = J(q->carrier);
         release["service"] = J(q->service);
         release["shipping"] = json::object{{"zone", q->zone},
@@ -1018,7 +1022,78 @@ class Flow {
     return Reroute(fo, StrCat("not acknowledged after ", attempt, " releases"));
   }
 
+  // A location did not acknowledge: if another can take the fulfillment order, the silent
+  // one is asked to cancel it first — the order moves only once it confirms (or past the
+  // reroute deadline), so a warehouse that was merely slow never ships it alongside the
+  // new one. With nowhere to go, the order is escalated.
   absl::StatusOr<Answer> Reroute(Fo& fo, const std::string& why) {
+    const std::string to = RerouteTarget(fo);
+    if (to.empty()) return Escalate(fo, why);
+    fo.doc.prior_state = fo.rec.state;
+    fo.doc.reroute_to = to;
+    fo.doc.note = why;
+    fo.rec.state = std::string(kCancelRequested);
+    fo.dirty = true;
+    DISTHUB_RETURN_IF_ERROR(Emit("fulfillment.reroute_requested", {{"fulfillment_id", J(fo.rec.id)},
+                                                                   {"from", J(fo.rec.location)},
+                                                                   {"to", J(to)},
+                                                                   {"reason", J(why)}}));
+    DISTHUB_RETURN_IF_ERROR(Emit(StrCat("fulfillment.cancel.", fo.rec.location),
+                                 {{"fulfillment_id", J(fo.rec.id)},
+                                  {"order_id", J(rec_.id)},
+                                  {"location", J(fo.rec.location)},
+                                  {"reason", J(StrCat("rerouting to ", to, ": ", why))}}));
+    const LocationPolicy* policy = lc_->Location(fo.rec.location);
+    DISTHUB_RETURN_IF_ERROR(SetTimer(StrCat("reroute:", fo.rec.id), kTimerRerouteDeadline,
+                                     now_ + (policy ? policy->ack_deadline : absl::Minutes(15)),
+                                     {{"fulfillment_id", J(fo.rec.id)}}));
+    return Result(Verdict::kApplied,
+                  StrCat("asked ", fo.rec.location, " to cancel; rerouting to ", to), &fo);
+  }
+
+  // The silent location never answered the cancellation either: the order moves anyway
+  // (it may yet ship twice if that location wakes up: alert.reroute_unconfirmed).
+  absl::StatusOr<Answer> RerouteUnconfirmed(Fo& fo) {
+    if (fo.rec.state != kCancelRequested || fo.doc.reroute_to.empty()) {
+      return Result(Verdict::kUnchanged, "no reroute is waiting", &fo);
+    }
+    json::object alert{{"order_id", J(rec_.id)},
+                       {"fulfillment_id", J(fo.rec.id)},
+                       {"location", J(fo.rec.location)},
+                       {"reason", "no answer to the cancellation; rerouted without it"}};
+    DISTHUB_RETURN_IF_ERROR(Emit("alert.reroute_unconfirmed", std::move(alert)));
+    return CompleteReroute(
+        fo, StrCat(fo.doc.note, "; ", fo.rec.location, " did not answer the cancellation"));
+  }
+
+  // The first location (by preference) not tried yet that can take all of `fo`; "" if none.
+  std::string RerouteTarget(const Fo& fo) {
+    std::vector<std::string> tried = fo.doc.tried;
+    tried.push_back(fo.rec.location);
+    const inventory::Ledger& ledger = inv_.ledger();
+    const inventory::ChannelRule& rule = ledger.RuleFor(rec_.channel);
+    int64_t grams = 0;
+    for (const FoLine& l : fo.doc.lines) grams += lc_->Grams(l.sku, l.quantity - l.shipped);
+    for (const std::string& to :
+         lc_->Ranked(order_.ship_to.region, grams, lc_->PolicyFor(rec_.channel).promise)) {
+      if (std::find(tried.begin(), tried.end(), to) != tried.end() || rule.Excludes(to)) continue;
+      std::map<std::string, int64_t> need;  // per SKU: lines of one SKU add up
+      for (const FoLine& l : fo.doc.lines) need[l.sku] += l.quantity - l.shipped;
+      bool fits = true;
+      for (const auto& [sku, n] : need) {
+        const inventory::Position* p = ledger.FindPosition(sku, to);
+        if (p == nullptr || p->Atp() < n) fits = false;
+      }
+      if (fits) return to;
+    }
+    return "";
+  }
+
+  // The silent location confirmed the cancellation (or the reroute deadline passed):
+  // the reservations move and the new location gets the release.
+  absl::StatusOr<Answer> CompleteReroute(Fo& fo, const std::string& why) {
+    DISTHUB_RETURN_IF_ERROR(DeleteTimer(StrCat("reroute:", fo.rec.id)));
+    fo.doc.reroute_to.clear();
     std::vector<std::string> tried = fo.doc.tried;
     tried.push_back(fo.rec.location);
     const inventory::Ledger& ledger = inv_.ledger();
@@ -1067,18 +1142,21 @@ class Flow {
                                                             {"to", J(to)},
                                                             {"to_fulfillment_id", J(next.rec.id)},
                                                             {"reason", J(why)}}));
-      // The silent location is told to drop it, in case it wakes up.
-      DISTHUB_RETURN_IF_ERROR(Emit(StrCat("fulfillment.cancel.", fo.rec.location),
-                                   {{"fulfillment_id", J(fo.rec.id)},
-                                    {"order_id", J(rec_.id)},
-                                    {"location", J(fo.rec.location)},
-                                    {"reason", J(StrCat("rerouted to ", to))}}));
       const std::string from_id = fo.rec.id;  // `fo` may move when fos_ grows
       fos_.push_back(std::move(next));
       DISTHUB_RETURN_IF_ERROR(Release(fos_.back()));
       lc_->m_.reroutes->Inc();
+      DISTHUB_RETURN_IF_ERROR(RollUp());
       return Result(Verdict::kApplied, StrCat("rerouted to ", to), Find(from_id));
     }
+    // Nowhere to go any more (stock moved meanwhile): it stays here, its units still held,
+    // parked for people to decide (escalated).
+    fo.rec.state = std::string(kReleased);
+    fo.dirty = true;
+    return Escalate(fo, StrCat(why, "; cancelled at ", fo.rec.location));
+  }
+
+  absl::StatusOr<Answer> Escalate(Fo& fo, const std::string& why) {
     if (!fo.doc.escalated) {
       fo.doc.escalated = true;
       fo.dirty = true;
@@ -1243,7 +1321,15 @@ class Flow {
     for (Fo& fo : fos_) {
       if (!Live(fo.rec.state)) continue;
       any_live = true;
-      if (fo.rec.state == kCancelRequested) continue;
+      if (fo.rec.state == kCancelRequested) {
+        if (!fo.doc.reroute_to.empty()) {  // the order's cancellation takes over the reroute's
+          fo.doc.reroute_to.clear();
+          fo.dirty = true;
+          DISTHUB_RETURN_IF_ERROR(DeleteTimer(StrCat("reroute:", fo.rec.id)));
+          asked = true;
+        }
+        continue;
+      }
       fo.doc.prior_state = fo.rec.state;
       DISTHUB_RETURN_IF_ERROR(DeleteTimer(AckTimerId(fo.rec.id, fo.rec.attempt)));
       fo.rec.state = std::string(kCancelRequested);
@@ -1281,6 +1367,19 @@ class Flow {
       return Result(Verdict::kUnchanged,
                     StrCat("no cancellation is pending; the fulfillment order is ", fo.rec.state),
                     &fo);
+    }
+    if (!fo.doc.reroute_to.empty()) {
+      if (accepted) return CompleteReroute(fo, fo.doc.note);
+      // The slow warehouse has it after all and will ship it: it stays there.
+      DISTHUB_RETURN_IF_ERROR(DeleteTimer(StrCat("reroute:", fo.rec.id)));
+      fo.doc.reroute_to.clear();
+      fo.rec.state = std::string(kAcknowledged);
+      fo.dirty = true;
+      DISTHUB_RETURN_IF_ERROR(Emit("fulfillment.reroute_refused", {{"fulfillment_id", J(fo.rec.id)},
+                                                                   {"location", J(fo.rec.location)},
+                                                                   {"reason", J(reason)}}));
+      DISTHUB_RETURN_IF_ERROR(RollUp());
+      return Result(Verdict::kApplied, StrCat("kept at ", fo.rec.location, ": ", reason), &fo);
     }
     if (accepted) {
       for (const FoLine& l : fo.doc.lines) {
@@ -1559,15 +1658,17 @@ Lifecycle::Lifecycle(Store* store, CommitQueue* queue, inventory::InventoryServi
                                        "Order cancellations accepted (requested or done).");
   m_.promise_missed = metrics_->Counter("disthub_orders_past_promise_total",
                                         "Orders not shipped by their channel's promise.");
-  m_.substitutions = metrics_->Counter("disthub_order_substitutions_total",
-                                       "Order lines given a substitute SKU because theirs was short.");
+  m_.substitutions =
+      metrics_->Counter("disthub_order_substitutions_total",
+                        "Order lines given a substitute SKU because theirs was short.");
   m_.credit_holds = metrics_->Counter("disthub_order_credit_holds_total",
                                       "Orders put on credit hold (declined, or no ERP answer).");
   m_.credit_fallbacks =
       metrics_->Counter("disthub_order_credit_fallbacks_total",
                         "Orders accepted under the fallback limit because the ERP did not answer.");
-  m_.erp_unanswered = metrics_->Counter(
-      "disthub_erp_unanswered_total", "ERP answers missing when an order needed one (down, slow, malformed, circuit open); each try counts.");
+  m_.erp_unanswered = metrics_->Counter("disthub_erp_unanswered_total",
+                                        "ERP answers missing when an order needed one (down, slow, "
+                                        "malformed, circuit open); each try counts.");
   m_.erp_latency = metrics_->Histogram("disthub_erp_check_seconds",
                                        "One order's ERP pricing and credit calls, end to end.", {},
                                        {0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30});
@@ -1705,7 +1806,8 @@ void Lifecycle::Advance(std::string order_id, Cause cause, Done done) {
 void Lifecycle::ReleaseHold(std::string order_id, std::string reason, Cause cause, Done done) {
   Submit(std::make_unique<FlowOp>(
       this, std::move(cause),
-      [order_id = std::move(order_id), reason = std::move(reason)](Flow& f) -> absl::StatusOr<Answer> {
+      [order_id = std::move(order_id),
+       reason = std::move(reason)](Flow& f) -> absl::StatusOr<Answer> {
         DISTHUB_ASSIGN_OR_RETURN(bool found, f.Load(order_id));
         if (!found) return NotFound(StrCat("no order ", order_id));
         return f.ReleaseHold(reason);
@@ -1920,6 +2022,21 @@ int Lifecycle::FireDueTimers() {
               return f.Result(Verdict::kUnchanged, "not invoiced");
             DISTHUB_RETURN_IF_ERROR(f.Transition(OrderStatus::kClosed));
             return f.Result(Verdict::kApplied, "");
+          },
+          ignore, id, t.subject));
+    } else if (t.kind == kTimerRerouteDeadline) {
+      Submit(std::make_unique<FlowOp>(
+          this, std::move(cause),
+          [t](Flow& f) -> absl::StatusOr<Answer> {
+            json::error_code ec;
+            json::value p = json::parse(t.payload, ec);
+            DISTHUB_RETURN_IF_ERROR(f.DeleteTimer(t.id));
+            if (ec || !p.is_object())
+              return absl::DataLossError(StrCat("timer ", t.id, ": bad payload"));
+            std::string fo_id = StrFrom(p.as_object(), "fulfillment_id");
+            DISTHUB_ASSIGN_OR_RETURN(Flow::Fo * fo, f.LoadByFulfillment(fo_id));
+            if (fo == nullptr) return NotFound(StrCat("no fulfillment order ", fo_id));
+            return f.RerouteUnconfirmed(*fo);
           },
           ignore, id, t.subject));
     } else if (t.kind == kTimerPromise) {

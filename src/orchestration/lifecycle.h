@@ -68,6 +68,9 @@ inline constexpr std::string_view kTimerClose = "close";
 inline constexpr std::string_view kTimerPromise = "promise";  // the channel's ship-by deadline
 // Asks the ERP again for an order held because it did not answer.
 inline constexpr std::string_view kTimerCreditRecheck = "credit_recheck";
+// A reroute waits for the silent location to confirm its cancellation; past this, the
+// fulfillment order moves anyway (alert.reroute_unconfirmed).
+inline constexpr std::string_view kTimerRerouteDeadline = "reroute_deadline";
 
 struct LocationPolicy {
   std::string name;  // "wh-east"

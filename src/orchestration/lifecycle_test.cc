@@ -297,7 +297,14 @@ TEST_F(LifecycleTest, ASilentWarehouseGetsTheReleaseAgainThenTheOrderIsRerouted)
   Fire(absl::Minutes(2));  // past the deadline: released again
   EXPECT_EQ(EventsOf(id, "fulfillment.release.east").size(), 2u);
   EXPECT_EQ(Fos(id)[0].attempt, 2);
-  Fire(absl::Minutes(16));  // the second release is not acknowledged either: reroute
+  Fire(absl::Minutes(16));  // the second release is not acknowledged either: reroute ...
+  // ... once the silent warehouse confirms it dropped it, so it never ships twice.
+  EXPECT_EQ(Fos(id).size(), 1u);
+  EXPECT_EQ(Fos(id)[0].state, "cancel_requested");
+  EXPECT_EQ(EventsOf(id, "fulfillment.cancel.east").size(), 1u);
+  EXPECT_EQ(EventsOf(id, "fulfillment.reroute_requested").size(), 1u);
+  EXPECT_TRUE(EventsOf(id, "fulfillment.release.west").empty());
+  EXPECT_EQ(AnswerCancel(first, true).verdict, Verdict::kApplied);
   auto fos = Fos(id);
   ASSERT_EQ(fos.size(), 2u);
   EXPECT_EQ(fos[0].state, "rerouted");
@@ -305,7 +312,6 @@ TEST_F(LifecycleTest, ASilentWarehouseGetsTheReleaseAgainThenTheOrderIsRerouted)
   EXPECT_EQ(fos[1].state, "released");
   EXPECT_EQ(At("A", "east").reserved, 0);  // the reservation moved with it
   EXPECT_EQ(At("A", "west").reserved, 2);
-  EXPECT_EQ(EventsOf(id, "fulfillment.cancel.east").size(), 1u);
   EXPECT_EQ(EventsOf(id, "fulfillment.release.west").size(), 1u);
 
   // The silent warehouse waking up changes nothing; the new one proceeds.
@@ -468,10 +474,34 @@ TEST_F(LifecycleTest, TimersAndStateSurviveARestart) {
   EXPECT_EQ(Status(id), "released");
   EXPECT_EQ(At("A", "east").reserved, 2);  // the ledger reloaded
   Fire(absl::Minutes(16));
-  Fire(absl::Minutes(16));
+  Fire(absl::Minutes(16));  // reroute asked: waits for the cancellation's answer ...
+  Close();
+  Open();
+  Fire(absl::Minutes(16));  // ... which never comes: past the deadline it moves anyway
   auto fos = Fos(id);
   ASSERT_EQ(fos.size(), 2u);
   EXPECT_EQ(fos[1].location, "west");
+  EXPECT_EQ(EventsOf(id, "alert.reroute_unconfirmed").size(), 1u);
+}
+
+TEST_F(LifecycleTest, ASlowWarehouseThatRefusesTheRerouteCancellationKeepsTheOrder) {
+  Stock("A", "east", 10);
+  Stock("A", "west", 10);
+  std::string id = Place("web", {{"A", 2}});
+  std::string first = Fos(id)[0].id;
+  Fire(absl::Minutes(16));
+  Fire(absl::Minutes(16));
+  ASSERT_EQ(Fos(id)[0].state, "cancel_requested");
+  EXPECT_EQ(AnswerCancel(first, false).verdict, Verdict::kApplied);  // it has it: ships
+  EXPECT_EQ(Fos(id).size(), 1u);
+  EXPECT_EQ(Fos(id)[0].state, "acknowledged");
+  EXPECT_EQ(EventsOf(id, "fulfillment.reroute_refused").size(), 1u);
+  Fire(absl::Minutes(60));  // no reroute deadline left to fire
+  EXPECT_EQ(Fos(id).size(), 1u);
+  EXPECT_EQ(Ship(first, {.shipment_id = "s1", .lines = {{1, 2}}}).verdict, Verdict::kApplied);
+  EXPECT_EQ(Status(id), "invoiced");
+  EXPECT_EQ(At("A", "east").on_hand, 8);
+  EXPECT_EQ(At("A", "west").reserved, 0);
 }
 
 TEST_F(LifecycleTest, AnOrderWhoseNudgeWasLostIsTakenForwardByItsTimer) {
