@@ -335,7 +335,8 @@ struct Stock {
 // The hub's configuration for the day: the scenario's (harbor.yaml) with the partners'
 // addresses, the store folder and demo time (the 3PL's 15-minute acknowledgement window
 // becomes 3 seconds).
-std::string DemoConfig(YAML::Node root, const std::string& dir, const std::string& products,
+std::string DemoConfig(YAML::Node root, bool fast, const std::string& dir,
+                       const std::string& products,
                        const std::vector<std::unique_ptr<Warehouse>>& warehouses,
                        const std::string& erp_url, const std::string& channel_url,
                        const std::string& alert_url) {
@@ -344,7 +345,9 @@ std::string DemoConfig(YAML::Node root, const std::string& dir, const std::strin
   root["catalog"]["products_file"] = products;
   YAML::Node f = root["fulfillment"];
   for (YAML::Node loc : f["locations"]) {
-    loc["ack_deadline_seconds"] = 3;
+    // Flat out, the warehouses' queues run seconds deep: a tight deadline would only
+    // measure the simulators' backlog.
+    loc["ack_deadline_seconds"] = fast ? 10 : 3;
     loc["release_attempts"] = 2;
   }
   f["backorder_recheck_seconds"] = 2;
@@ -590,7 +593,7 @@ int RunDemo(const DemoOptions& options) {
   // --- the hub ---------------------------------------------------------------------------
   std::string hub_yaml;
   try {
-    hub_yaml = DemoConfig(root, dir, products_path, warehouses, (*erp)->url(),
+    hub_yaml = DemoConfig(root, fast, dir, products_path, warehouses, (*erp)->url(),
                           (*channel_sim)->url(), (*alert_sim)->url());
   } catch (const YAML::Exception& e) {
     fmt::print(stderr, "demo: cannot adapt the configuration: {}\n", e.what());
@@ -647,7 +650,7 @@ int RunDemo(const DemoOptions& options) {
                        .return_delay_ms = fast ? 20 : 300,
                        .damaged_rate = 0.2,
                        .seed = options.seed + warehouses.size(),
-                       .worker_threads = 4,
+                       .worker_threads = 16,  // their calls wait for the hub's commits
                        .retry_initial_ms = 100,
                        .give_up_after_ms = 120'000};
     auto sim = WarehouseSim::Start(o);
@@ -1329,13 +1332,13 @@ int RunDemo(const DemoOptions& options) {
         "\n(The hub's counters below start again at its restart; the simulators' do not.)\n");
   }
   fmt::print("\nFulfillment:\n");
-  fmt::print("  releases {}  retried after silence {}  rerouted {}  escalated {}  backordered {}  "
-             "lines substituted {}\n",
-             Thousands(metric("disthub_fulfillment_releases_total")),
-             metric("disthub_fulfillment_release_retries_total"),
-             metric("disthub_fulfillment_reroutes_total"),
-             metric("disthub_order_escalations_total"), metric("disthub_order_backorders_total"),
-             metric("disthub_order_substitutions_total"));
+  fmt::print(
+      "  releases {}  retried after silence {}  rerouted {}  escalated {}  backordered {}  "
+      "lines substituted {}\n",
+      Thousands(metric("disthub_fulfillment_releases_total")),
+      metric("disthub_fulfillment_release_retries_total"),
+      metric("disthub_fulfillment_reroutes_total"), metric("disthub_order_escalations_total"),
+      metric("disthub_order_backorders_total"), metric("disthub_order_substitutions_total"));
   int64_t silent = 0, partial = 0, short_ones = 0;
   std::map<std::string, int64_t> carriers;  // shipments per carrier, by the warehouses
   for (auto& w : warehouses) {
