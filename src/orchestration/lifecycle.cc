@@ -1791,28 +1791,30 @@ void Lifecycle::Submit(std::unique_ptr<WriteOp> op) {
   (void)queue_->Submit(std::make_unique<Tracked>(std::move(op), &outstanding_));
 }
 
-void Lifecycle::Advance(std::string order_id, Cause cause, Done done) {
+void Lifecycle::OnOrder(std::string order_id, Cause cause, Done done, OrderStep step) {
   Submit(std::make_unique<FlowOp>(
       this, std::move(cause),
-      [order_id = std::move(order_id)](Flow& f) -> absl::StatusOr<Answer> {
+      [order_id = std::move(order_id),
+       step = std::move(step)](Flow& f) mutable -> absl::StatusOr<Answer> {
         DISTHUB_ASSIGN_OR_RETURN(bool found, f.Load(order_id));
         if (!found) return NotFound(StrCat("no order ", order_id));
-        DISTHUB_RETURN_IF_ERROR(f.DeleteTimer(StrCat("advance:", order_id)));
-        return f.TakeForward();
+        return step(f);
       },
       std::move(done)));
 }
 
+void Lifecycle::Advance(std::string order_id, Cause cause, Done done) {
+  std::string timer = StrCat("advance:", order_id);
+  OnOrder(std::move(order_id), std::move(cause), std::move(done),
+          [timer = std::move(timer)](Flow& f) -> absl::StatusOr<Answer> {
+            DISTHUB_RETURN_IF_ERROR(f.DeleteTimer(timer));
+            return f.TakeForward();
+          });
+}
+
 void Lifecycle::ReleaseHold(std::string order_id, std::string reason, Cause cause, Done done) {
-  Submit(std::make_unique<FlowOp>(
-      this, std::move(cause),
-      [order_id = std::move(order_id),
-       reason = std::move(reason)](Flow& f) -> absl::StatusOr<Answer> {
-        DISTHUB_ASSIGN_OR_RETURN(bool found, f.Load(order_id));
-        if (!found) return NotFound(StrCat("no order ", order_id));
-        return f.ReleaseHold(reason);
-      },
-      std::move(done)));
+  OnOrder(std::move(order_id), std::move(cause), std::move(done),
+          [reason = std::move(reason)](Flow& f) { return f.ReleaseHold(reason); });
 }
 
 int64_t Lifecycle::Eaches(const OrderLine& l) const {
@@ -1878,14 +1880,9 @@ void Lifecycle::CheckWithErp(const std::string& order_id) {
     }
   }
   m_.erp_latency->Observe(absl::ToDoubleSeconds(absl::Now() - start));
-  Submit(std::make_unique<FlowOp>(
-      this, Cause{.id = StrCat("erp:", order_id)},
-      [order_id, reply = std::move(reply)](Flow& f) -> absl::StatusOr<Answer> {
-        DISTHUB_ASSIGN_OR_RETURN(bool found, f.Load(order_id));
-        if (!found) return NotFound(StrCat("no order ", order_id));
-        return f.ApplyErp(reply);
-      },
-      [](absl::StatusOr<Answer>) {}));
+  OnOrder(
+      order_id, Cause{.id = StrCat("erp:", order_id)}, [](absl::StatusOr<Answer>) {},
+      [reply = std::move(reply)](Flow& f) { return f.ApplyErp(reply); });
 }
 
 void Lifecycle::Acknowledge(std::string fulfillment_id, Cause cause, Done done) {
@@ -1925,26 +1922,13 @@ void Lifecycle::AnswerCancellation(std::string fulfillment_id, bool accepted, st
 }
 
 void Lifecycle::Cancel(std::string order_id, std::string reason, Cause cause, Done done) {
-  Submit(std::make_unique<FlowOp>(
-      this, std::move(cause),
-      [order_id = std::move(order_id),
-       reason = std::move(reason)](Flow& f) -> absl::StatusOr<Answer> {
-        DISTHUB_ASSIGN_OR_RETURN(bool found, f.Load(order_id));
-        if (!found) return NotFound(StrCat("no order ", order_id));
-        return f.Cancel(reason);
-      },
-      std::move(done)));
+  OnOrder(std::move(order_id), std::move(cause), std::move(done),
+          [reason = std::move(reason)](Flow& f) { return f.Cancel(reason); });
 }
 
 void Lifecycle::RequestReturn(std::string order_id, ReturnRequest request, Cause cause, Done done) {
-  Submit(std::make_unique<FlowOp>(
-      this, std::move(cause),
-      [order_id = std::move(order_id), in = std::move(request)](Flow& f) -> absl::StatusOr<Answer> {
-        DISTHUB_ASSIGN_OR_RETURN(bool found, f.Load(order_id));
-        if (!found) return NotFound(StrCat("no order ", order_id));
-        return f.RequestReturn(in);
-      },
-      std::move(done)));
+  OnOrder(std::move(order_id), std::move(cause), std::move(done),
+          [in = std::move(request)](Flow& f) { return f.RequestReturn(in); });
 }
 
 void Lifecycle::ReceiveReturn(std::string return_id, std::vector<ReturnLine> lines, Cause cause,

@@ -34,8 +34,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -59,6 +59,8 @@
 #include "store/store.h"
 
 namespace disthub::orchestration {
+
+class Flow;  // one order inside one transaction (lifecycle.cc)
 
 // Timer kinds.
 inline constexpr std::string_view kTimerAdvance = "advance";  // take a new order forward
@@ -259,6 +261,10 @@ class Lifecycle {
   friend class FlowOp;
 
   void Submit(std::unique_ptr<WriteOp> op);
+  // Submits `step` on the order `order_id` (loaded in the step's transaction; kNotFound
+  // when there is none).
+  using OrderStep = absl::AnyInvocable<absl::StatusOr<Answer>(Flow&)>;
+  void OnOrder(std::string order_id, Cause cause, Done done, OrderStep step);
   void RunTimers();
   const ChannelPolicy& PolicyFor(const std::string& channel) const;
   const LocationPolicy* Location(const std::string& name) const;
