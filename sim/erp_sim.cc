@@ -649,26 +649,20 @@ absl::StatusOr<ErpSimConfig> ParseErpSimConfig(const std::string& yaml, const st
     e.reject_unknown_accounts = unknown == "reject";
     // Mappings of free keys: each key is read (so none is "unknown") with its own line.
     r.Section("prices", [&](YamlReader& p) {
-      if (!p.node() || !p.node().IsMap()) return;
-      const YAML::Node node = p.node();
-      for (const auto& kv : node) {
-        const std::string sku = kv.first.as<std::string>("");
+      p.ForEachKey([&](const std::string& sku) {
         int64_t price = -1;
         p.Get<int64_t>(sku, price, non_negative);
         if (price >= 0) e.prices[sku] = price;
-      }
+      });
     });
     r.Get<int64_t>("default_price_min_minor", e.default_price_min_minor, non_negative);
     r.Get<int64_t>("default_price_max_minor", e.default_price_max_minor, non_negative);
     r.Section("tax_rates", [&](YamlReader& t) {
-      if (!t.node() || !t.node().IsMap()) return;
-      const YAML::Node node = t.node();
-      for (const auto& kv : node) {
-        const std::string region = kv.first.as<std::string>("");
+      t.ForEachKey([&](const std::string& region) {
         double value = -1;
         t.Get<double>(region, value, rate);
         if (value >= 0) e.tax_rates[region] = value;
-      }
+      });
     });
     r.Get<double>("default_tax_rate", e.default_tax_rate, rate);
     r.Get<uint64_t>("seed", e.seed);

@@ -286,14 +286,7 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml, const std::string& f
     top.Section("catalog", [&](YamlReader& r) {
       r.Get("products_file", c.catalog.products_file);
       r.Section("substitutes", [&](YamlReader& s) {
-        if (!s.node().IsMap()) return;
-        const YAML::Node node = s.node();
-        for (const auto& kv : node) {
-          const std::string sku = kv.first.as<std::string>("");
-          std::vector<std::string> subs;
-          s.Get(sku, subs);
-          c.catalog.substitutes[sku] = std::move(subs);
-        }
+        s.ForEachKey([&](const std::string& sku) { s.Get(sku, c.catalog.substitutes[sku]); });
       });
     });
     top.List("channels", c.channels, [](YamlReader& r, ChannelConfig& ch) {
@@ -369,14 +362,11 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml, const std::string& f
         a.Get("description", rule.description);
         a.Get("aggregate", rule.aggregate);
         a.Section("labels", [&rule](YamlReader& l) {
-          if (!l.node().IsMap()) return;
-          const YAML::Node node = l.node();
-          for (const auto& kv : node) {
-            const std::string key = kv.first.as<std::string>("");
+          l.ForEachKey([&](const std::string& key) {
             std::string value;
             l.Get(key, value);
             rule.labels.emplace_back(key, value);
-          }
+          });
         });
       });
     });

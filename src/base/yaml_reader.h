@@ -41,7 +41,7 @@ using YamlCheck = std::function<std::string(const T&)>;
 class YamlReader {
  public:
   YamlReader(const YAML::Node& node, std::string path, const std::string& file,
-         std::vector<std::string>* errors)
+             std::vector<std::string>* errors)
       : node_(node), path_(std::move(path)), file_(file), errors_(errors) {
     if (node_ && !node_.IsMap() && !node_.IsNull()) {
       Error(node_, path_.empty() ? "the document" : path_, "must be a mapping of keys to values");
@@ -112,6 +112,15 @@ class YamlReader {
     errors_->push_back(StrCat(file_, line > 0 ? StrCat(":", line) : "", ": ", path, ": ", message));
   }
   const YAML::Node& node() const { return node_; }
+
+  // A mapping of free keys (SKUs, labels, regions): calls fn(key) for each, in file order;
+  // read each through Get() so none is reported unknown. Nothing when not a mapping.
+  template <typename Fn>
+  void ForEachKey(Fn fn) {
+    if (!ok_ || !node_ || !node_.IsMap()) return;
+    const YAML::Node node = node_;
+    for (const auto& kv : node) fn(kv.first.as<std::string>(""));
+  }
   const std::string& path() const { return path_; }
 
  private:
@@ -226,6 +235,5 @@ class YamlReader {
   std::vector<std::string> order_;
   bool ok_ = true;
 };
-
 
 }  // namespace disthub
