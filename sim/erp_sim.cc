@@ -44,11 +44,7 @@ std::string JsonString(std::string_view s) {
 }
 
 PartnerReply Problem(int status, std::string_view title, std::string_view detail) {
-  return PartnerReply{
-      .status = status,
-      .content_type = "application/problem+json",
-      .body = StrCat("{\"type\":\"about:blank\",\"title\":", JsonString(title),
-                     ",\"status\":", status, ",\"detail\":", JsonString(detail), "}")};
+  return ProblemReply(status, title, detail);
 }
 
 PartnerReply Ok(const json::value& v) { return PartnerReply{.body = json::serialize(v)}; }

@@ -97,6 +97,7 @@ struct Verdict {
   std::string content_type = "application/json";
   std::string body;
   int retry_after = -1;                 // a Retry-After header when >= 0
+  std::vector<std::pair<std::string, std::string>> headers;  // more (a handler's)
   std::chrono::milliseconds delay{0};   // answer after this long
   std::chrono::milliseconds hold{0};    // kHold: close after this long
 };
@@ -305,6 +306,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     Prepare(v.status, v.content_type, std::move(v.body), keep_alive_);
     if (v.retry_after >= 0) res_.set(http::field::retry_after, std::to_string(v.retry_after));
+    for (const auto& [name, value] : v.headers) res_.set(name, value);
     if (v.delay.count() > 0) {
       timer_.expires_after(v.delay);
       timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
@@ -663,12 +665,17 @@ Verdict PartnerSimImpl::Decide(http::request<http::string_body>& req) {
     }
     if (handled) {
       lock.unlock();
-      std::optional<PartnerReply> reply = options_.handler(PartnerRequest{
-          .method = req.method_string(), .target = req.target(), .key = key, .body = body});
+      std::optional<PartnerReply> reply = options_.handler(
+          PartnerRequest{.method = req.method_string(),
+                         .target = req.target(),
+                         .key = key,
+                         .body = body,
+                         .if_none_match = req[http::field::if_none_match]});
       if (reply) {
         v.status = reply->status;
         v.content_type = std::move(reply->content_type);
         v.body = std::move(reply->body);
+        v.headers = std::move(reply->headers);
         lock.lock();
         if (Draw(f.slow_rate)) {
           ++stats_.faults.slow;
@@ -918,6 +925,12 @@ absl::StatusOr<std::pair<std::string, int>> SplitLoopbackListen(const std::strin
 }
 
 }  // namespace
+
+PartnerReply ProblemReply(int status, std::string_view title, std::string_view detail) {
+  return PartnerReply{.status = status,
+                      .content_type = "application/problem+json",
+                      .body = ProblemJson(status, title, detail)};
+}
 
 std::string PartnerSimStats::ToJson() const {
   return StrCat("{\"received\":", received, ",\"accepted\":", accepted, ",\"duplicates\":",

@@ -79,6 +79,7 @@ struct PartnerRequest {
   std::string_view target;  // the request target: path and query
   std::string_view key;     // the idempotency key header; empty when absent
   std::string_view body;
+  std::string_view if_none_match;  // the If-None-Match header; empty when absent
 };
 
 // The `handler` hook's own answer to a request.
@@ -86,7 +87,11 @@ struct PartnerReply {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // more, such as ETag
 };
+
+// A problem+json (RFC 9457) reply, for handlers.
+PartnerReply ProblemReply(int status, std::string_view title, std::string_view detail);
 
 struct PartnerSimOptions {
   // "HOST:PORT" to listen on; the host must be a loopback address (the control API has

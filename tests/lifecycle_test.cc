@@ -16,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "hub_process.h"
 #include "model/json.h"
+#include "sim/carrier_sim.h"
 #include "sim/erp_sim.h"
 #include "sim/partner_sim.h"
 #include "sim/scenario_orders.h"
@@ -621,6 +622,89 @@ TEST_F(ErpLifecycleTest, WhileTheErpIsDownSmallOrdersGoOnAndLargeOnesWaitForIt) 
   EXPECT_TRUE(decisions[0].approved);
   HttpResult metrics = Send("GET", "/metrics", "", kReaderKey);
   EXPECT_THAT(metrics.body, ::testing::HasSubstr("disthub_order_credit_fallbacks_total 1"));
+}
+
+// Carrier rates from the carriers' rate service: the hub fetches the card at start-up,
+// prices releases by it, and a rate change reaches the next order once refreshed.
+TEST_F(LifecycleTest, ReleasesArePricedByTheCarriersRateServiceAndFollowItsChanges) {
+  auto card = [](int64_t zone3) {
+    return orchestration::RateCard{
+        .carrier = "parcel-ground",
+        .version = StrCat("zone3-", zone3),
+        .services = {{.service = "ground",
+                      .transit_days = {1, 1, 2, 3, 4, 5, 5, 6},
+                      .rates = {{.up_to_grams = 100'000,
+                                 .by_zone = {800, 850, zone3, 950, 1050, 1150, 1250, 1400}}}}}};
+  };
+  auto carriers = StartCarrierSim({}, {card(900)});
+  ASSERT_TRUE(carriers.ok()) << carriers.status();
+  CarrierPartner& rates = **carriers;
+  hub_ = std::make_unique<HubProcess>(StrCat(R"(
+fulfillment:
+  locations:
+    - {name: wh-east, origin: NJ, ack_deadline_seconds: 30}
+    - {name: wh-west, origin: NV, ack_deadline_seconds: 30}
+  timer_tick_ms: 50
+carriers:
+  - name: parcel-ground
+    rates_url: )",
+                                             rates.RatesUrl("parcel-ground"), R"(
+    refresh_seconds: 1
+subscribers:
+  - name: wms-east
+    url: )",
+                                             east_.partner->url(), R"(/wms
+    events: ["fulfillment.release.wh-east", "fulfillment.cancel.wh-east"]
+  - name: wms-west
+    url: )",
+                                             west_.partner->url(), R"(/wms
+    events: ["fulfillment.release.wh-west", "fulfillment.cancel.wh-west"]
+delivery:
+  poll_interval_ms: 20
+)"));
+  ASSERT_TRUE(hub_->Start().ok()) << hub_->Stderr();
+  client_ = std::make_unique<HttpClient>(hub_->url());
+  Stock("wh-east", "HS-10001", 50);
+  Stock("wh-west", "HS-10001", 50);
+
+  // The release's carrier and shipping as wh-west received them.
+  auto shipping = [this](const std::string& order_id) -> json::object {
+    json::object found;
+    WaitFor([&] {
+      for (const PartnerMessage& m : west_.partner->Messages()) {
+        const json::value v = json::parse(m.body);
+        const json::object& p = v.as_object().at("payload").as_object();
+        if (p.at("order_id").as_string() == order_id && p.contains("shipping")) {
+          found = p.at("shipping").as_object();
+          found["carrier"] = p.at("carrier");
+          return true;
+        }
+      }
+      return false;
+    });
+    return found;
+  };
+  // To CA: zone 3 from wh-west (NV), zone 8 from wh-east (NJ).
+  std::string first = Place({{"HS-10001", 1}}, "CA");
+  json::object s = shipping(first);
+  ASSERT_FALSE(s.empty()) << "no release to wh-west for " << first;
+  EXPECT_EQ(s.at("carrier").as_string(), "parcel-ground");
+  EXPECT_EQ(s.at("zone").as_int64(), 3);
+  EXPECT_EQ(s.at("cost_minor").as_int64(), 900);
+
+  // A rate increase at the carrier; the hub's next refresh (every second) fetches it.
+  ASSERT_TRUE(rates.carriers().SetCard(card(990)).ok());
+  ASSERT_TRUE(WaitFor([&] { return rates.carriers().Stats().fetches >= 2; }, absl::Seconds(10)));
+  std::string second = Place({{"HS-10001", 1}}, "CA");
+  s = shipping(second);
+  ASSERT_FALSE(s.empty()) << "no release to wh-west for " << second;
+  EXPECT_EQ(s.at("cost_minor").as_int64(), 990);
+  // Refreshes of an unchanged card are 304s.
+  EXPECT_TRUE(WaitFor([&] { return rates.carriers().Stats().not_modified >= 1; }, absl::Seconds(5)));
+  HttpResult metrics = Send("GET", "/metrics", "", kReaderKey);
+  EXPECT_THAT(metrics.body,
+              ::testing::HasSubstr("disthub_carrier_rate_fetches_total{carrier=\"parcel-ground\","
+                                   "result=\"updated\"} 2"));
 }
 
 }  // namespace

@@ -198,27 +198,22 @@ void Validate(const Config& c, std::vector<std::string>& errors) {
     if (!carrier_names.insert(carrier.name).second) {
       fail(at + ".name", StrCat("\"", carrier.name, "\" is defined twice"));
     }
-    if (carrier.services.empty()) fail(at + ".services", "list at least one service");
-    for (size_t j = 0; j < carrier.services.size(); ++j) {
-      const CarrierConfig::Service& s = carrier.services[j];
-      const std::string sat = StrCat(at, ".services[", static_cast<int64_t>(j), "]");
-      if (s.name.empty()) fail(sat + ".name", "must not be empty");
-      if (s.transit_days.size() != 8) fail(sat + ".transit_days", "list 8 values, zones 1 to 8");
-      for (int64_t d : s.transit_days) {
-        if (d < 0 || d > 60) fail(sat + ".transit_days", "must be 0 to 60 days");
+    if (carrier.rates_url.empty()) {
+      for (const auto& [path, message] : orchestration::CheckCarrierServices(carrier.services)) {
+        fail(StrCat(at, ".", path),
+             path == "services" ? "list at least one service, or give rates_url" : message);
       }
-      if (s.rates.empty()) fail(sat + ".rates", "list at least one weight band");
-      int64_t last = 0;
-      for (size_t k = 0; k < s.rates.size(); ++k) {
-        const std::string rat = StrCat(sat, ".rates[", static_cast<int64_t>(k), "]");
-        if (s.rates[k].up_to_grams <= last) {
-          fail(rat + ".up_to_grams", "must be positive and larger than the band before");
-        }
-        last = s.rates[k].up_to_grams;
-        if (s.rates[k].by_zone.size() != 8) fail(rat + ".by_zone", "list 8 prices, zones 1 to 8");
-        for (int64_t p : s.rates[k].by_zone) {
-          if (p < 0) fail(rat + ".by_zone", "prices cannot be negative");
-        }
+    } else {
+      if (!carrier.services.empty()) {
+        fail(at + ".services", "give the services or rates_url, not both");
+      }
+      if (!carrier.rates_url.starts_with("http://") && !carrier.rates_url.starts_with("https://")) {
+        fail(at + ".rates_url", "must be an http:// or https:// URL");
+      }
+      if (carrier.refresh_seconds < 1) fail(at + ".refresh_seconds", "must be at least 1");
+      if (carrier.retry_seconds < 1) fail(at + ".retry_seconds", "must be at least 1");
+      if (carrier.timeout_ms < 1 || carrier.timeout_ms > 600'000) {
+        fail(at + ".timeout_ms", "must be 1 to 600000");
       }
     }
   }
@@ -342,14 +337,21 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml, const std::string& f
     });
     top.List("carriers", c.carriers, [](YamlReader& r, CarrierConfig& carrier) {
       r.Required("name", carrier.name);
-      r.List("services", carrier.services, [](YamlReader& s, CarrierConfig::Service& service) {
-        s.Required("name", service.name);
-        s.Required("transit_days", service.transit_days);
-        s.List("rates", service.rates, [](YamlReader& b, CarrierConfig::Band& band) {
-          b.Required("up_to_grams", band.up_to_grams);
-          b.Required("by_zone", band.by_zone);
-        });
-      });
+      r.List("services", carrier.services,
+             [&carrier](YamlReader& s, orchestration::CarrierService& service) {
+               service.carrier = carrier.name;
+               s.Required("name", service.service);
+               s.Required("transit_days", service.transit_days);
+               s.List("rates", service.rates, [](YamlReader& b, orchestration::RateBand& band) {
+                 b.Required("up_to_grams", band.up_to_grams);
+                 b.Required("by_zone", band.by_zone);
+               });
+             });
+      r.Get("rates_url", carrier.rates_url);
+      r.Get("token_env", carrier.token_env);
+      r.Get("refresh_seconds", carrier.refresh_seconds);
+      r.Get("retry_seconds", carrier.retry_seconds);
+      r.Get("timeout_ms", carrier.timeout_ms);
     });
     top.Section("alerts", [&](YamlReader& r) {
       r.Get("check_seconds", c.alerts.check_seconds);

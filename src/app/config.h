@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "base/listen.h"
 #include "events/outbox.h"
+#include "orchestration/shipping.h"
 
 namespace disthub {
 
@@ -192,17 +193,15 @@ struct LocationConfig {
 
 // A carrier and its services' rate tables (docs/configuration.md, carriers).
 struct CarrierConfig {
-  struct Band {
-    int64_t up_to_grams = 0;       // shipments up to this weight ...
-    std::vector<int64_t> by_zone;  // ... cost this (minor units), zones 1 to 8
-  };
-  struct Service {
-    std::string name;                   // "ground"
-    std::vector<int64_t> transit_days;  // business days, zones 1 to 8
-    std::vector<Band> rates;            // by increasing weight
-  };
   std::string name;  // "parcel-ground": releases name it as their carrier
-  std::vector<Service> services;
+  // The services and their rate tables, written here ...
+  std::vector<orchestration::CarrierService> services;
+  // ... or fetched from the carrier's rate service (orchestration/carrier_rates.h).
+  std::string rates_url;
+  std::string token_env;     // sent as a bearer token
+  int refresh_seconds = 3600;
+  int retry_seconds = 30;
+  int timeout_ms = 5000;
 };
 
 struct FulfillmentConfig {

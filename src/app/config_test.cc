@@ -192,7 +192,46 @@ carriers:
                                "larger than the band before"),
                      HasSubstr("carriers[0].services[0].rates[1].by_zone: prices cannot be negative"),
                      HasSubstr("carriers[1].name: \"x\" is defined twice"),
-                     HasSubstr("carriers[1].services: list at least one service"))));
+                     HasSubstr("carriers[1].services: list at least one service, or give rates_url"))));
+}
+
+TEST(Config, CarriersFromARateServiceAreReadAndChecked) {
+  std::string yaml = R"(
+carriers:
+  - name: parcel-ground
+    rates_url: https://rates.example.com/parcel-ground
+    token_env: GROUND_RATES_TOKEN
+    refresh_seconds: 600
+    retry_seconds: 15
+    timeout_ms: 2000
+)";
+  ASSERT_OK_AND_ASSIGN(Config c, ParseConfig(yaml + kMinimal, "hub.yaml"));
+  ASSERT_EQ(c.carriers.size(), 1u);
+  EXPECT_EQ(c.carriers[0].rates_url, "https://rates.example.com/parcel-ground");
+  EXPECT_EQ(c.carriers[0].token_env, "GROUND_RATES_TOKEN");
+  EXPECT_EQ(c.carriers[0].refresh_seconds, 600);
+  EXPECT_EQ(c.carriers[0].retry_seconds, 15);
+  EXPECT_EQ(c.carriers[0].timeout_ms, 2000);
+  EXPECT_TRUE(c.carriers[0].services.empty());
+  yaml = R"(
+carriers:
+  - name: a
+    rates_url: ftp://rates
+    refresh_seconds: 0
+    retry_seconds: 0
+    timeout_ms: 0
+  - name: b
+    rates_url: http://rates/b
+    services:
+      - {name: s, transit_days: [1, 1, 1, 1, 1, 1, 1, 1], rates: [{up_to_grams: 1, by_zone: [1, 1, 1, 1, 1, 1, 1, 1]}]}
+)";
+  EXPECT_THAT(ParseConfig(yaml + kMinimal, "hub.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("carriers[0].rates_url: must be an http:// or https:// URL"),
+                             HasSubstr("carriers[0].refresh_seconds: must be at least 1"),
+                             HasSubstr("carriers[0].retry_seconds: must be at least 1"),
+                             HasSubstr("carriers[0].timeout_ms: must be 1 to 600000"),
+                             HasSubstr("carriers[1].services: give the services or rates_url, not both"))));
 }
 
 TEST(Config, SubstitutesAreReadAndChecked) {

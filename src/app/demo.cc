@@ -20,12 +20,14 @@
 #include <sstream>
 #include <thread>
 
+#include "app/config.h"
 #include "app/embedded.h"
 #include "app/hub_child.h"
 #include "base/files.h"
 #include "base/http_client.h"
 #include "base/strings.h"
 #include "fmt/core.h"
+#include "sim/carrier_sim.h"
 #include "sim/erp_sim.h"
 #include "sim/partner_sim.h"
 #include "sim/scenario_orders.h"
@@ -339,7 +341,8 @@ std::string DemoConfig(YAML::Node root, bool fast, const std::string& dir,
                        const std::string& products,
                        const std::vector<std::unique_ptr<Warehouse>>& warehouses,
                        const std::string& erp_url, const std::string& channel_url,
-                       const std::string& alert_url) {
+                       const std::string& market_url, double market_quota,
+                       const std::string& alert_url, const CarrierPartner* rate_service) {
   root["server"]["listen"] = "127.0.0.1:0";
   root["store"]["data_dir"] = dir + "/store";
   root["catalog"]["products_file"] = products;
@@ -376,10 +379,30 @@ std::string DemoConfig(YAML::Node root, bool fast, const std::string& dir,
          "return.expected." + w->location});
   }
   add("erp", erp_url + "/books", {"invoice.posted", "credit_memo.posted"});
-  add("channels", channel_url + "/channels",
-      {"order.status.*", "return.status.*", "inventory.availability.*"});
+  std::vector<std::string> direct, market;
+  for (const char* type : {"order.status.", "return.status.", "inventory.availability."}) {
+    for (const char* c : {"b2b-portal", "dtc-web", "edi-retail"}) direct.push_back(StrCat(type, c));
+    market.push_back(StrCat(type, "marketplace-*"));
+  }
+  add("channels", channel_url + "/channels", direct);
+  // The marketplaces enforce a quota of their own. The hub is told a quarter more than
+  // they really allow, as happens, so it meets their 429s and must wait out Retry-After.
+  add("marketplaces", market_url + "/marketplaces", market);
+  subs[subs.size() - 1]["delivery"]["rate_per_second"] = market_quota * 1.25;
+  subs[subs.size() - 1]["delivery"]["burst"] = market_quota / 2;
   add("alerts", alert_url + "/alerts", {"alert.*"});
   root["subscribers"] = subs;
+  // The carriers' rate tables come from their rate service, refreshed every 2 s.
+  if (rate_service != nullptr) {
+    for (YAML::Node carrier : root["carriers"]) {
+      const std::string name = carrier["name"].as<std::string>("");
+      if (!carrier["services"] || !rate_service->Knows(name)) continue;
+      carrier.remove("services");
+      carrier["rates_url"] = rate_service->RatesUrl(name);
+      carrier["refresh_seconds"] = 2;
+      carrier["retry_seconds"] = 1;
+    }
+  }
   // Alert rules in demo time: checked every second, firing after a second.
   root["alerts"]["check_seconds"] = 1;
   for (YAML::Node rule : root["alerts"]["rules"]) rule["for_seconds"] = 1;
@@ -585,16 +608,49 @@ int RunDemo(const DemoOptions& options) {
   }
   auto channel_sim = StartPartnerSim({});
   auto alert_sim = StartPartnerSim({});
-  if (!channel_sim.ok() || !alert_sim.ok()) {
-    fmt::print(stderr, "demo: cannot start the channel and alert simulators\n");
+  // The marketplaces take status and stock updates for both marketplace channels, a
+  // quota's worth a second (a token bucket; beyond it 429 with Retry-After: 1).
+  const double market_quota = fast ? 150 : 40;
+  PartnerSimOptions market_options;
+  market_options.faults.quota = {.rate = market_quota, .burst = market_quota / 2,
+                                 .retry_after_seconds = 1};
+  auto market_sim = StartPartnerSim(market_options);
+  if (!channel_sim.ok() || !alert_sim.ok() || !market_sim.ok()) {
+    fmt::print(stderr, "demo: cannot start the channel, marketplace and alert simulators\n");
     return 1;
+  }
+  // The carriers' rate service, serving the rate tables the configuration lists.
+  std::unique_ptr<CarrierPartner> rate_service;
+  std::vector<orchestration::RateCard> cards;
+  std::set<std::string> told_shipped;  // the channels that ask to hear "shipped"
+  if (absl::StatusOr<Config> parsed = ParseConfig(config_text, "the configuration"); parsed.ok()) {
+    for (const CarrierConfig& c : parsed->carriers) {
+      if (!c.services.empty()) cards.push_back({.carrier = c.name, .version = "1", .services = c.services});
+    }
+    for (const ChannelConfig& c : parsed->channels) {
+      const std::vector<std::string>& updates = c.fulfillment.status_updates;
+      if (std::find(updates.begin(), updates.end(), "shipped") != updates.end()) {
+        told_shipped.insert(c.name);
+      }
+    }
+  }
+  const std::vector<orchestration::RateCard> opening_cards = cards;
+  if (!cards.empty()) {
+    auto started = StartCarrierSim({}, std::move(cards));
+    if (!started.ok()) {
+      fmt::print(stderr, "demo: cannot start the carrier rate service: {}\n",
+                 started.status().message());
+      return 1;
+    }
+    rate_service = *std::move(started);
   }
 
   // --- the hub ---------------------------------------------------------------------------
   std::string hub_yaml;
   try {
     hub_yaml = DemoConfig(root, fast, dir, products_path, warehouses, (*erp)->url(),
-                          (*channel_sim)->url(), (*alert_sim)->url());
+                          (*channel_sim)->url(), (*market_sim)->url(), market_quota,
+                          (*alert_sim)->url(), rate_service.get());
   } catch (const YAML::Exception& e) {
     fmt::print(stderr, "demo: cannot adapt the configuration: {}\n", e.what());
     return 2;
@@ -666,8 +722,14 @@ int RunDemo(const DemoOptions& options) {
              hub.pid(), dir);
   fmt::print("  partners   ");
   for (const auto& w : warehouses) fmt::print("{} {}  ", w->location, w->partner->url());
-  fmt::print("\n             erp {}  channels {}  alert webhook {}\n", (*erp)->url(),
-             (*channel_sim)->url(), (*alert_sim)->url());
+  fmt::print(
+      "\n             erp {}  channels {}  marketplaces {} (quota {:.0f}/s)  alert webhook {}\n",
+      (*erp)->url(), (*channel_sim)->url(), (*market_sim)->url(), market_quota,
+      (*alert_sim)->url());
+  if (rate_service) {
+    fmt::print("             carrier rates {} ({} rate cards)\n", rate_service->url(),
+               opening_cards.size());
+  }
   fmt::print(
       "  faults     3PL ignores 5% of releases, ERP fails 2% and is slow 1%, partial and\n"
       "             short shipments, damaged returns, an ERP outage, late inventory events{}\n\n",
@@ -736,7 +798,7 @@ int RunDemo(const DemoOptions& options) {
   };
   std::vector<Cancel> cancel_queue;
   size_t scanned = 0;
-  bool erp_outage_done = false, killed = false;
+  bool erp_outage_done = false, rate_increase_done = false, killed = false;
   double restart_ms = 0;
   auto last_progress = Steady::now(), last_restock = Steady::now();
   // Warehouse adjustments, many to a request; the answer's body.
@@ -853,6 +915,21 @@ int RunDemo(const DemoOptions& options) {
         }
         seq = now_seq;
       }
+    }
+    if (!rate_increase_done && rate_service && sent.load() >= options.orders / 2) {
+      // A general rate increase: the first carrier raises every price 8%.
+      rate_increase_done = true;
+      orchestration::RateCard raised = opening_cards.front();
+      raised.version = "2";
+      for (auto& service : raised.services) {
+        for (auto& band : service.rates) {
+          for (int64_t& price : band.by_zone) price = price * 108 / 100;
+        }
+      }
+      if (absl::Status s = rate_service->carriers().SetCard(raised); !s.ok()) {
+        fail(StrCat("the rate increase was refused: ", s.message()));
+      }
+      fmt::print("  {:5.1f}s {} raises its rates 8%\n", SecondsSince(trading_start), raised.carrier);
     }
     if (!erp_outage_done && sent.load() >= options.orders * 2 / 5) {
       erp_outage_done = true;
@@ -1117,24 +1194,27 @@ int RunDemo(const DemoOptions& options) {
   for (const ErpDocument& d : (*erp)->erp().Invoices()) ++invoices_by_order[d.order_id];
   std::map<std::string, absl::Time> shipped_status_at;  // order → the channel heard "shipped"
   std::map<std::string, int> channel_messages;
-  for (uint64_t after = 0;;) {
-    std::vector<PartnerMessage> page = (*channel_sim)->Messages(after, 5000);
-    if (page.empty()) break;
-    for (const PartnerMessage& m : page) {
-      after = m.seq;
-      json::error_code ec;
-      json::value v = json::parse(m.body, ec);
-      if (ec || !v.is_object()) continue;
-      const json::object& e = v.as_object();
-      std::string type(e.at("type").as_string());
-      ++channel_messages[type.substr(0, type.rfind('.'))];
-      const json::value* p = e.if_contains("payload");
-      if (type.starts_with("order.status.") && p && p->is_object() &&
-          p->as_object().contains("status") && p->as_object().at("status") == "shipped") {
-        shipped_status_at.emplace(std::string(e.at("subject").as_string()), m.received_at);
+  for (const PartnerSim* sim : {channel_sim->get(), market_sim->get()}) {
+    for (uint64_t after = 0;;) {
+      std::vector<PartnerMessage> page = sim->Messages(after, 5000);
+      if (page.empty()) break;
+      for (const PartnerMessage& m : page) {
+        after = m.seq;
+        json::error_code ec;
+        json::value v = json::parse(m.body, ec);
+        if (ec || !v.is_object()) continue;
+        const json::object& e = v.as_object();
+        std::string type(e.at("type").as_string());
+        ++channel_messages[type.substr(0, type.rfind('.'))];
+        const json::value* p = e.if_contains("payload");
+        if (type.starts_with("order.status.") && p && p->is_object() &&
+            p->as_object().contains("status") && p->as_object().at("status") == "shipped") {
+          shipped_status_at.emplace(std::string(e.at("subject").as_string()), m.received_at);
+        }
       }
     }
   }
+  const PartnerSimStats market_stats = (*market_sim)->Stats();
   std::map<std::string, std::map<std::string, int>> alerts;  // type → reason → count
   for (const PartnerMessage& m : (*alert_sim)->Messages(0, 100000)) {
     json::error_code ec;
@@ -1247,7 +1327,7 @@ int RunDemo(const DemoOptions& options) {
   std::set<std::string> statuses;
   const std::set<std::string> escalated_ids = escalated();
   int escalated_waiting = 0;
-  int lost = 0, stuck = 0, shipped_unknown = 0, over_shipped = 0, not_invoiced = 0,
+  int lost = 0, stuck = 0, shipped_unknown = 0, over_shipped = 0, not_invoiced = 0, untold = 0,
       invoiced_twice = 0, invoice_unknown = 0;
   std::map<std::string, const StoredOrder*> by_id;
   for (const StoredOrder& o : stored) {
@@ -1272,6 +1352,8 @@ int RunDemo(const DemoOptions& options) {
     const int inv = invoices_by_order.count(o.id) ? invoices_by_order[o.id] : 0;
     if (shipped_here && inv == 0) ++not_invoiced;
     if (inv > 1) ++invoiced_twice;
+    // A channel that asks to hear "shipped" must have it, by its simulator's records.
+    if (shipped_here && told_shipped.count(o.channel) && !shipped_status_at.count(o.id)) ++untold;
   }
   for (const auto& [order, n] : invoices_by_order) invoice_unknown += by_id.count(order) ? 0 : 1;
   for (const std::string& id : acknowledged) lost += stored_count.count(id) ? 0 : 1;
@@ -1285,6 +1367,11 @@ int RunDemo(const DemoOptions& options) {
     fail(fmt::format("{} orders shipped by a warehouse but not by the hub's records",
                      shipped_unknown));
   if (not_invoiced) fail(fmt::format("{} shipped orders have no invoice at the ERP", not_invoiced));
+  if (untold) fail(fmt::format("{} shipped orders' channels were never told so", untold));
+  if (rate_service && rate_service->carriers().Stats().fetches <
+                          static_cast<int64_t>(opening_cards.size()) + 1) {
+    fail("the hub never fetched the carrier's raised rate card");
+  }
   if (!all_settled) fail("the day did not settle in time");
 
   // Oversells: no warehouse shipped more of a SKU than it had.
@@ -1357,6 +1444,13 @@ int RunDemo(const DemoOptions& options) {
   fmt::print("  shipments by carrier (the cheapest service meeting the channel's promise):");
   for (const auto& [carrier, n] : carriers) fmt::print(" {} {}", carrier, Thousands(n));
   fmt::print("\n");
+  if (rate_service) {
+    const CarrierSimStats r = rate_service->carriers().Stats();
+    fmt::print(
+        "  carrier rate cards: {} fetched, {} refreshes unchanged (304); {} took up the 8% rate "
+        "increase mid-day\n",
+        r.fetches, Thousands(r.not_modified), opening_cards.front().carrier);
+  }
   fmt::print("  escalated to people (no location could take them), still waiting: {}\n",
              escalated_waiting);
   fmt::print("  cancellations asked by channels: {}\n", cancels_sent);
@@ -1411,7 +1505,10 @@ int RunDemo(const DemoOptions& options) {
   for (const auto& [why, n] : dead_letters) fmt::print("      {:<70} {:>5}\n", why, n);
   fmt::print("  to the channels:");
   for (const auto& [type, n] : channel_messages) fmt::print(" {} {}", type, Thousands(n));
-  fmt::print("\n");
+  fmt::print(
+      "\n  to the marketplaces: {} messages; {} attempts refused over their quota (429), "
+      "each tried again after its Retry-After\n",
+      Thousands(market_stats.accepted), Thousands(market_stats.faults.quota));
 
   std::vector<double> to_shipped;
   for (const auto& [order, at] : shipped_status_at) {
@@ -1442,6 +1539,10 @@ int RunDemo(const DemoOptions& options) {
       "  doubled   {:>5}   no channel order stored twice, no line shipped beyond its\n"
       "                    quantity, no order invoiced twice (ERP's books)\n",
       doubled);
+  fmt::print(
+      "  untold    {:>5}   every shipped order of a channel that asks to hear \"shipped\"\n"
+      "                    reached its simulator so (the marketplaces' through their quota)\n",
+      untold);
   if (killed) {
     fmt::print("  the hub was killed with kill -9 after {} orders and back in {:.0f} ms\n",
                Thousands(options.kill_hub_after), restart_ms);

@@ -1,5 +1,7 @@
 #include "app/hub.h"
 
+#include <spdlog/spdlog.h>
+
 #include <atomic>
 #include <filesystem>
 
@@ -17,6 +19,7 @@
 #include "events/threshold_alerts.h"
 #include "base/strings.h"
 #include "observe/metrics.h"
+#include "orchestration/carrier_rates.h"
 #include "orchestration/catalog.h"
 #include "orchestration/lifecycle.h"
 #include "orchestration/order_checks.h"
@@ -83,6 +86,48 @@ absl::StatusOr<std::vector<SubscriberConfig>> ResolveSubscribers(const Config& c
   return out;
 }
 
+// The value of the environment variable a `token_env` key at `path` names ("" when the key
+// is not set); an error naming both when the variable is missing.
+absl::StatusOr<std::string> TokenFromEnv(const EnvLookup& env, const std::string& path,
+                                         const std::string& name) {
+  if (name.empty()) return std::string();
+  std::optional<std::string> value = env(name);
+  if (!value) {
+    return absl::FailedPreconditionError(
+        StrCat(path, ": the environment variable ", name, " is not set"));
+  }
+  return *std::move(value);
+}
+
+// The carriers' tables: those written in the configuration, and the rate services',
+// fetched once now (a service that does not answer is logged; sourcing goes on without
+// its carrier until the refresher reaches it).
+absl::StatusOr<std::shared_ptr<orchestration::CarrierRates>> StartCarrierRates(
+    const Config& config, const EnvLookup& env, Registry* metrics) {
+  std::vector<orchestration::RatedCarrier> carriers;
+  for (size_t i = 0; i < config.carriers.size(); ++i) {
+    const CarrierConfig& c = config.carriers[i];
+    DISTHUB_ASSIGN_OR_RETURN(
+        std::string token,
+        TokenFromEnv(env, StrCat("carriers[", static_cast<int64_t>(i), "].token_env"), c.token_env));
+    carriers.push_back({.name = c.name,
+                        .services = c.services,
+                        .rates_url = c.rates_url,
+                        .token = std::move(token),
+                        .refresh = absl::Seconds(c.refresh_seconds),
+                        .retry = absl::Seconds(c.retry_seconds),
+                        .timeout = absl::Milliseconds(c.timeout_ms)});
+  }
+  auto rates = std::make_shared<orchestration::CarrierRates>(std::move(carriers), metrics);
+  for (const std::string& problem : rates->FetchNow()) {
+    spdlog::warn("carrier rates: {}; sourcing goes on without this carrier until its rate "
+                 "service answers",
+                 problem);
+  }
+  rates->Start();
+  return rates;
+}
+
 orchestration::LifecycleOptions LifecycleOptionsFrom(const Config& config) {
   orchestration::LifecycleOptions o;
   for (const LocationConfig& l : config.fulfillment.locations) {
@@ -91,16 +136,6 @@ orchestration::LifecycleOptions LifecycleOptionsFrom(const Config& config) {
                            .release_attempts = l.release_attempts,
                            .regions = l.regions,
                            .origin = l.origin});
-  }
-  for (const CarrierConfig& c : config.carriers) {
-    for (const CarrierConfig::Service& s : c.services) {
-      orchestration::CarrierService service{.carrier = c.name, .service = s.name};
-      for (int64_t d : s.transit_days) service.transit_days.push_back(static_cast<int>(d));
-      for (const CarrierConfig::Band& b : s.rates) {
-        service.rates.push_back({.up_to_grams = b.up_to_grams, .by_zone = b.by_zone});
-      }
-      o.carriers.push_back(std::move(service));
-    }
   }
   for (const ChannelConfig& c : config.channels) {
     const auto& f = c.fulfillment;
@@ -256,17 +291,13 @@ class RunningHub final : public Hub {
     IntakeHooks hooks;
     if (!config.fulfillment.locations.empty()) {
       orchestration::LifecycleOptions options = LifecycleOptionsFrom(config);
+      if (!config.carriers.empty()) {
+        DISTHUB_ASSIGN_OR_RETURN(carrier_rates_, StartCarrierRates(config, env, &metrics_));
+        options.carrier_rates = carrier_rates_;
+      }
       if (const auto& e = config.fulfillment.erp; !e.url.empty()) {
-        std::string token;
-        if (!e.token_env.empty()) {
-          std::optional<std::string> value = env(e.token_env);
-          if (!value) {
-            return absl::FailedPreconditionError(
-                StrCat("fulfillment.erp.token_env: the environment variable ", e.token_env,
-                       " is not set"));
-          }
-          token = *std::move(value);
-        }
+        DISTHUB_ASSIGN_OR_RETURN(std::string token,
+                                 TokenFromEnv(env, "fulfillment.erp.token_env", e.token_env));
         options.erp = orchestration::MakeHttpErpGateway(
             {.url = e.url,
              .timeout = absl::Milliseconds(e.timeout_ms),
@@ -337,6 +368,7 @@ class RunningHub final : public Hub {
     if (replayer_) replayer_->Stop();
     if (owned_deliverer_) owned_deliverer_->Stop();
     if (lifecycle_) lifecycle_->Stop();
+    if (carrier_rates_) carrier_rates_->Stop();
     if (inventory_) inventory_->Stop();
     if (queue_) queue_->Close();  // commits and answers every write already taken
     if (server_) server_->Stop();  // sends those answers, then stops
@@ -372,6 +404,7 @@ class RunningHub final : public Hub {
   std::unique_ptr<DeliveryApi> delivery_api_;
   std::unique_ptr<inventory::InventoryService> inventory_;
   std::unique_ptr<InventoryApi> inventory_api_;
+  std::shared_ptr<orchestration::CarrierRates> carrier_rates_;
   std::unique_ptr<orchestration::Lifecycle> lifecycle_;
   std::unique_ptr<ThresholdAlerts> alerts_;
   std::unique_ptr<FulfillmentApi> fulfillment_api_;

@@ -5,11 +5,16 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <functional>
+#include <optional>
 #include <iostream>
 #include <memory>
 #include <string>
 
+#include "app/config.h"
 #include "base/files.h"
+#include "base/strings.h"
+#include "sim/carrier_sim.h"
 #include "sim/erp_sim.h"
 #include "sim/partner_sim.h"
 #include "sim/wms_sim.h"
@@ -17,50 +22,80 @@
 namespace disthub {
 namespace {
 
+// Blocks the stop signals in every thread (the sim's threads inherit the mask); Serve
+// waits for them. Call before starting a simulator.
+sigset_t BlockStopSignals() {
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  return stop;
+}
+
+// Prints "NAME listening on URL" (scripts and tests read it to learn the port), waits
+// for SIGINT or SIGTERM, stops the simulator and prints its final stats.
+int Serve(const sigset_t& stop, const char* name, const std::string& url,
+          const std::function<void()>& stop_sim, const std::function<std::string()>& stats) {
+  std::printf("%s listening on %s\n", name, url.c_str());
+  std::fflush(stdout);
+  int sig = 0;
+  sigwait(&stop, &sig);
+  spdlog::info("{}: received {}, stopping", name, sig == SIGINT ? "SIGINT" : "SIGTERM");
+  stop_sim();
+  std::printf("%s\n", stats().c_str());
+  std::fflush(stdout);
+  return 0;
+}
+
+// The file's text, or nullopt after printing why not.
+std::optional<std::string> ReadConfigFile(const std::string& file) {
+  absl::StatusOr<std::string> text = ReadFile(file);
+  if (!text.ok()) {
+    std::cerr << text.status().message() << "\n";
+    return std::nullopt;
+  }
+  return *std::move(text);
+}
+
+// The partner simulator's options from `config_file` ("" for the defaults) with `listen`
+// overriding the file's when set; nullopt after printing why not.
+std::optional<PartnerSimOptions> PartnerOptions(const std::string& config_file,
+                                                const std::string& listen) {
+  PartnerSimOptions options;
+  if (!config_file.empty()) {
+    std::optional<std::string> text = ReadConfigFile(config_file);
+    if (!text) return std::nullopt;
+    absl::StatusOr<PartnerSimOptions> parsed = ParsePartnerSimConfig(*text, config_file);
+    if (!parsed.ok()) {
+      std::cerr << parsed.status().message() << "\n";
+      return std::nullopt;
+    }
+    options = *std::move(parsed);
+  }
+  if (!listen.empty()) options.listen = listen;
+  return options;
+}
+
+// The exit status for a simulator that failed to start.
+int StartFailed(const char* command, const absl::Status& status) {
+  std::cerr << command << ": " << status.message() << "\n";
+  return status.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+}
+
 struct PartnerArgs {
   std::string config_file;  // "" for the defaults
   std::string listen;       // overrides the file's listen when set
 };
 
 int RunPartner(const PartnerArgs& args) {
-  // Block the stop signals in every thread (the sim's threads inherit the mask); this
-  // one waits for them below.
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-
-  PartnerSimOptions options;
-  if (!args.config_file.empty()) {
-    absl::StatusOr<std::string> text = ReadFile(args.config_file);
-    if (!text.ok()) {
-      std::cerr << text.status().message() << "\n";
-      return 2;
-    }
-    absl::StatusOr<PartnerSimOptions> parsed = ParsePartnerSimConfig(*text, args.config_file);
-    if (!parsed.ok()) {
-      std::cerr << parsed.status().message() << "\n";
-      return 2;
-    }
-    options = *std::move(parsed);
-  }
-  if (!args.listen.empty()) options.listen = args.listen;
-  absl::StatusOr<std::unique_ptr<PartnerSim>> sim = StartPartnerSim(options);
-  if (!sim.ok()) {
-    std::cerr << "disthub sim partner: " << sim.status().message() << "\n";
-    return sim.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
-  }
-  // Scripts and tests read this line to learn the port.
-  std::printf("partner-sim listening on %s\n", (*sim)->url().c_str());
-  std::fflush(stdout);
-  int sig = 0;
-  sigwait(&stop, &sig);
-  spdlog::info("partner-sim: received {}, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
-  (*sim)->Stop();
-  std::printf("%s\n", (*sim)->Stats().ToJson().c_str());
-  std::fflush(stdout);
-  return 0;
+  const sigset_t stop = BlockStopSignals();
+  std::optional<PartnerSimOptions> options = PartnerOptions(args.config_file, args.listen);
+  if (!options) return 2;
+  absl::StatusOr<std::unique_ptr<PartnerSim>> sim = StartPartnerSim(*options);
+  if (!sim.ok()) return StartFailed("disthub sim partner", sim.status());
+  PartnerSim& s = **sim;
+  return Serve(stop, "partner-sim", s.url(), [&s] { s.Stop(); }, [&s] { return s.Stats().ToJson(); });
 }
 
 struct WarehouseArgs {
@@ -70,17 +105,9 @@ struct WarehouseArgs {
 };
 
 int RunWarehouse(const WarehouseArgs& args) {
-  sigset_t stop;  // as in RunPartner: every thread blocks these, this one waits for them
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-
-  absl::StatusOr<std::string> text = ReadFile(args.config_file);
-  if (!text.ok()) {
-    std::cerr << text.status().message() << "\n";
-    return 2;
-  }
+  const sigset_t stop = BlockStopSignals();
+  std::optional<std::string> text = ReadConfigFile(args.config_file);
+  if (!text) return 2;
   absl::StatusOr<WarehouseSimConfig> config = ParseWarehouseSimConfig(*text, args.config_file);
   if (!config.ok()) {
     std::cerr << config.status().message() << "\n";
@@ -97,21 +124,12 @@ int RunWarehouse(const WarehouseArgs& args) {
   }
   absl::StatusOr<std::unique_ptr<WarehousePartner>> sim =
       StartWarehouseSim(config->partner, config->warehouse);
-  if (!sim.ok()) {
-    std::cerr << "disthub sim warehouse: " << sim.status().message() << "\n";
-    return sim.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
-  }
-  // Scripts and tests read this line to learn the port.
-  std::printf("warehouse-sim listening on %s\n", (*sim)->url().c_str());
-  std::fflush(stdout);
-  int sig = 0;
-  sigwait(&stop, &sig);
-  spdlog::info("warehouse-sim: received {}, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
-  (*sim)->Stop();
-  std::printf("{\"partner\":%s,\"warehouse\":%s}\n", (*sim)->partner().Stats().ToJson().c_str(),
-              (*sim)->warehouse().Stats().ToJson().c_str());
-  std::fflush(stdout);
-  return 0;
+  if (!sim.ok()) return StartFailed("disthub sim warehouse", sim.status());
+  WarehousePartner& s = **sim;
+  return Serve(stop, "warehouse-sim", s.url(), [&s] { s.Stop(); }, [&s] {
+    return StrCat("{\"partner\":", s.partner().Stats().ToJson(),
+                  ",\"warehouse\":", s.warehouse().Stats().ToJson(), "}");
+  });
 }
 
 struct ErpArgs {
@@ -120,17 +138,9 @@ struct ErpArgs {
 };
 
 int RunErp(const ErpArgs& args) {
-  sigset_t stop;  // as in RunPartner: every thread blocks these, this one waits for them
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-
-  absl::StatusOr<std::string> text = ReadFile(args.config_file);
-  if (!text.ok()) {
-    std::cerr << text.status().message() << "\n";
-    return 2;
-  }
+  const sigset_t stop = BlockStopSignals();
+  std::optional<std::string> text = ReadConfigFile(args.config_file);
+  if (!text) return 2;
   absl::StatusOr<ErpSimConfig> config = ParseErpSimConfig(*text, args.config_file);
   if (!config.ok()) {
     std::cerr << config.status().message() << "\n";
@@ -138,21 +148,47 @@ int RunErp(const ErpArgs& args) {
   }
   if (!args.listen.empty()) config->partner.listen = args.listen;
   absl::StatusOr<std::unique_ptr<ErpPartner>> sim = StartErpSim(config->partner, config->erp);
-  if (!sim.ok()) {
-    std::cerr << "disthub sim erp: " << sim.status().message() << "\n";
-    return sim.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+  if (!sim.ok()) return StartFailed("disthub sim erp", sim.status());
+  ErpPartner& s = **sim;
+  return Serve(stop, "erp-sim", s.url(), [&s] { s.Stop(); }, [&s] {
+    return StrCat("{\"partner\":", s.partner().Stats().ToJson(), ",\"erp\":",
+                  s.erp().Stats().ToJson(), "}");
+  });
+}
+
+struct CarrierArgs {
+  std::string from_config;  // required: a hub configuration whose carriers list services
+  std::string config_file;  // the partner simulator's keys (faults); "" for the defaults
+  std::string listen;       // overrides the file's listen when set
+};
+
+int RunCarrier(const CarrierArgs& args) {
+  const sigset_t stop = BlockStopSignals();
+  absl::StatusOr<Config> hub = LoadConfig(args.from_config);
+  if (!hub.ok()) {
+    std::cerr << hub.status().message() << "\n";
+    return 2;
   }
-  // Scripts and tests read this line to learn the port.
-  std::printf("erp-sim listening on %s\n", (*sim)->url().c_str());
-  std::fflush(stdout);
-  int sig = 0;
-  sigwait(&stop, &sig);
-  spdlog::info("erp-sim: received {}, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
-  (*sim)->Stop();
-  std::printf("{\"partner\":%s,\"erp\":%s}\n", (*sim)->partner().Stats().ToJson().c_str(),
-              (*sim)->erp().Stats().ToJson().c_str());
-  std::fflush(stdout);
-  return 0;
+  std::vector<orchestration::RateCard> cards;
+  for (const CarrierConfig& c : hub->carriers) {
+    if (!c.services.empty()) cards.push_back({.carrier = c.name, .version = "1", .services = c.services});
+  }
+  if (cards.empty()) {
+    std::cerr << args.from_config << ": no carrier lists its services: there is no rate card to serve\n";
+    return 2;
+  }
+  std::optional<PartnerSimOptions> options = PartnerOptions(args.config_file, args.listen);
+  if (!options) return 2;
+  absl::StatusOr<std::unique_ptr<CarrierPartner>> sim = StartCarrierSim(*options, std::move(cards));
+  if (!sim.ok()) return StartFailed("disthub sim carrier", sim.status());
+  CarrierPartner& s = **sim;
+  for (const CarrierConfig& c : hub->carriers) {
+    if (!c.services.empty()) std::printf("  %s: %s\n", c.name.c_str(), s.RatesUrl(c.name).c_str());
+  }
+  return Serve(stop, "carrier-sim", s.url(), [&s] { s.Stop(); }, [&s] {
+    return StrCat("{\"partner\":", s.partner().Stats().ToJson(), ",\"carriers\":",
+                  s.carriers().Stats().ToJson(), "}");
+  });
 }
 
 }  // namespace
@@ -207,10 +243,34 @@ std::function<int()> AddSimCommands(CLI::App& app) {
   erp->add_option("--listen", erp_args->listen,
                   "Override listen, HOST:PORT on a loopback address (port 0 picks a free "
                   "port; the bound address is printed)");
-  return [partner, partner_args, warehouse, warehouse_args, erp, erp_args]() -> int {
+  auto carrier_args = std::make_shared<CarrierArgs>();
+  CLI::App* carrier = sim->add_subcommand(
+      "carrier",
+      "The carriers' rate service: serves each carrier's rate card at\n"
+      "GET /carriers/NAME/rates (with an ETag; 304 when unchanged), the cards built from\n"
+      "the services of a hub configuration's carriers, and reports under /_sim/carriers.\n"
+      "Prints \"carrier-sim listening on URL\" and each card's URL (for carriers[].rates_url),\n"
+      "then final stats as JSON on SIGINT/SIGTERM.");
+  carrier
+      ->add_option("--from-config", carrier_args->from_config,
+                   "A hub configuration file (examples/harbor.yaml): its carriers with "
+                   "services become the rate cards served")
+      ->required()
+      ->check(CLI::ExistingFile);
+  carrier
+      ->add_option("-c,--config", carrier_args->config_file,
+                   "The partner simulator's configuration (YAML: listen, faults); see "
+                   "examples/partner-sim.yaml. Default: no faults")
+      ->check(CLI::ExistingFile);
+  carrier->add_option("--listen", carrier_args->listen,
+                      "Override listen, HOST:PORT on a loopback address (port 0 picks a free "
+                      "port; the bound address is printed)");
+  return [partner, partner_args, warehouse, warehouse_args, erp, erp_args, carrier,
+          carrier_args]() -> int {
     if (partner->parsed()) return RunPartner(*partner_args);
     if (warehouse->parsed()) return RunWarehouse(*warehouse_args);
     if (erp->parsed()) return RunErp(*erp_args);
+    if (carrier->parsed()) return RunCarrier(*carrier_args);
     return 2;
   };
 }

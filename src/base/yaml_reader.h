@@ -24,6 +24,7 @@
 #include <functional>
 #include <set>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -192,12 +193,14 @@ class YamlReader {
     return ok;
   }
 
-  bool Read(const YAML::Node& v, const std::string& path, std::vector<int64_t>& out) {
+  template <typename Int>
+    requires std::is_same_v<Int, int64_t> || std::is_same_v<Int, int>
+  bool Read(const YAML::Node& v, const std::string& path, std::vector<Int>& out) {
     if (!v.IsSequence()) return Fail(v, path, "must be a list of integers");
     out.clear();
     bool ok = true;
     for (size_t i = 0; i < v.size(); ++i) {
-      int64_t n = 0;
+      Int n = 0;
       if (Read(v[i], StrCat(path, "[", static_cast<int64_t>(i), "]"), n)) {
         out.push_back(n);
       } else {

@@ -981,10 +981,11 @@ class Flow {
                          {"ship_to", Encode(order_.ship_to)},
                          {"service_level", J(EnumName(order_.service_level))}};
     // The cheapest service that meets the channel's promise from here, when rated.
-    if (policy != nullptr && !policy->origin.empty() && !lc_->options_.carriers.empty()) {
+    const std::shared_ptr<const CarrierRates::Table> carriers = lc_->Carriers();
+    if (policy != nullptr && !policy->origin.empty() && !carriers->empty()) {
       const absl::Duration promise = lc_->PolicyFor(rec_.channel).promise;
       if (std::optional<ShippingQuote> q =
-              CheapestService(lc_->options_.carriers, policy->origin, order_.ship_to.region, grams,
+              CheapestService(*carriers, policy->origin, order_.ship_to.region, grams,
                               Lifecycle::PromiseDays(promise))) {
         release["carrier"] = J(q->carrier);
         release["service"] = J(q->service);
@@ -1645,6 +1646,7 @@ Lifecycle::Lifecycle(Store* store, CommitQueue* queue, inventory::InventoryServi
       ids_(ids),
       options_(std::move(options)) {
   for (const LocationPolicy& l : options_.locations) zones_.push_back({l.name, l.regions});
+  static_carriers_ = std::make_shared<const CarrierRates::Table>(options_.carriers);
   m_.releases = metrics_->Counter("disthub_fulfillment_releases_total",
                                   "Release messages sent to warehouses (retries included).");
   m_.retries = metrics_->Counter("disthub_fulfillment_release_retries_total",
@@ -1837,10 +1839,15 @@ int Lifecycle::PromiseDays(absl::Duration promise) {
 
 std::vector<std::string> Lifecycle::Ranked(const std::string& region, int64_t grams,
                                            absl::Duration promise) const {
-  if (options_.carriers.empty()) return RankLocations(zones_, region);
+  const std::shared_ptr<const CarrierRates::Table> carriers = Carriers();
+  if (carriers->empty()) return RankLocations(zones_, region);
   std::vector<LocationShipping> locations;
   for (const LocationPolicy& l : options_.locations) locations.push_back({l.name, l.origin});
-  return RankByShipping(options_.carriers, locations, region, grams, PromiseDays(promise));
+  return RankByShipping(*carriers, locations, region, grams, PromiseDays(promise));
+}
+
+std::shared_ptr<const CarrierRates::Table> Lifecycle::Carriers() const {
+  return options_.carrier_rates ? options_.carrier_rates->Current() : static_carriers_;
 }
 
 void Lifecycle::AskErp(const std::string& order_id) {

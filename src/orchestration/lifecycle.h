@@ -50,6 +50,7 @@
 #include "base/ids.h"
 #include "inventory/service.h"
 #include "observe/metrics.h"
+#include "orchestration/carrier_rates.h"
 #include "orchestration/catalog.h"
 #include "orchestration/erp_gateway.h"
 #include "orchestration/order_intake.h"
@@ -137,6 +138,9 @@ struct LifecycleOptions {
   // release names that carrier and service; without them, locations serving the ship-to
   // region come first.
   std::vector<CarrierService> carriers;
+  // When set, the carriers' tables come from here instead (some fetched from the
+  // carriers' rate services, refreshed in the background); `carriers` is then ignored.
+  std::shared_ptr<CarrierRates> carrier_rates;
   // SKU → the SKUs that may replace it, in order of preference (channels that allow it).
   std::map<std::string, std::vector<std::string>> substitutes;
   // The ERP, for channels with a credit check or ERP pricing (null: none has them).
@@ -275,6 +279,8 @@ class Lifecycle {
   void CheckWithErp(const std::string& order_id);
   int64_t Eaches(const OrderLine& line) const;
   int64_t Grams(const std::string& sku, int64_t eaches) const;
+  // The carriers' tables sourcing uses now.
+  std::shared_ptr<const CarrierRates::Table> Carriers() const;
   // Locations in order of preference for a shipment of `grams` to `region`.
   std::vector<std::string> Ranked(const std::string& region, int64_t grams,
                                   absl::Duration promise) const;
@@ -291,6 +297,8 @@ class Lifecycle {
   IdGenerator* const ids_;
   const LifecycleOptions options_;
   std::vector<LocationZones> zones_;
+  // options_.carriers, for when there is no options_.carrier_rates.
+  std::shared_ptr<const CarrierRates::Table> static_carriers_;
   ChannelPolicy default_channel_;
 
   struct Metrics {

@@ -58,6 +58,38 @@ std::optional<int64_t> Price(const CarrierService& s, int zone, int64_t grams) {
 
 }  // namespace
 
+std::vector<std::pair<std::string, std::string>> CheckCarrierServices(
+    const std::vector<CarrierService>& services) {
+  std::vector<std::pair<std::string, std::string>> problems;
+  auto fail = [&problems](std::string path, std::string message) {
+    problems.emplace_back(std::move(path), std::move(message));
+  };
+  if (services.empty()) fail("services", "list at least one service");
+  for (size_t j = 0; j < services.size(); ++j) {
+    const CarrierService& s = services[j];
+    const std::string at = "services[" + std::to_string(j) + "]";
+    if (s.service.empty()) fail(at + ".name", "must not be empty");
+    if (s.transit_days.size() != 8) fail(at + ".transit_days", "list 8 values, zones 1 to 8");
+    for (int d : s.transit_days) {
+      if (d < 0 || d > 60) fail(at + ".transit_days", "must be 0 to 60 days");
+    }
+    if (s.rates.empty()) fail(at + ".rates", "list at least one weight band");
+    int64_t last = 0;
+    for (size_t k = 0; k < s.rates.size(); ++k) {
+      const std::string band = at + ".rates[" + std::to_string(k) + "]";
+      if (s.rates[k].up_to_grams <= last) {
+        fail(band + ".up_to_grams", "must be positive and larger than the band before");
+      }
+      last = s.rates[k].up_to_grams;
+      if (s.rates[k].by_zone.size() != 8) fail(band + ".by_zone", "list 8 prices, zones 1 to 8");
+      for (int64_t p : s.rates[k].by_zone) {
+        if (p < 0) fail(band + ".by_zone", "prices cannot be negative");
+      }
+    }
+  }
+  return problems;
+}
+
 int CarrierZone(std::string_view origin, std::string_view destination) {
   if (!origin.empty() && origin == destination) return 1;
   const Centre* a = Find(origin);

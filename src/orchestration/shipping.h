@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace disthub::orchestration {
@@ -40,6 +41,13 @@ struct ShippingQuote {
   int64_t cost_minor = 0;
   bool meets_promise = true;  // arrives within the days asked (always, with no promise)
 };
+
+// Every broken rule of one carrier's services, as (path, message) pairs such as
+// ("services[0].transit_days", "list 8 values, zones 1 to 8"); empty when all is well.
+// The configuration (carriers[N].services) and fetched rate cards (carrier_rates.h)
+// are checked by the same rules: docs/configuration.md, carriers.
+std::vector<std::pair<std::string, std::string>> CheckCarrierServices(
+    const std::vector<CarrierService>& services);
 
 // The zone (1-8) from `origin` to `destination` regions (two-letter codes).
 int CarrierZone(std::string_view origin, std::string_view destination);
