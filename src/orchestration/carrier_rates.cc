@@ -141,7 +141,9 @@ struct CarrierRates::State {
 
 CarrierRates::CarrierRates(std::vector<RatedCarrier> carriers, Registry* metrics)
     : state_(std::make_shared<State>()) {
-  std::lock_guard lock(state_->mu);
+  // Metrics are registered outside the state's lock: rendering them takes the registry's
+  // lock, then (in the age gauge) the state's.
+  std::vector<State::Slot> slots;
   const absl::Time now = absl::Now();
   for (RatedCarrier& c : carriers) {
     for (CarrierService& s : c.services) s.carrier = c.name;
@@ -155,18 +157,28 @@ CarrierRates::CarrierRates(std::vector<RatedCarrier> carriers, Registry* metrics
                                         {{"carrier", name}, {"result", "unchanged"}});
       slot.failed = metrics->Counter("disthub_carrier_rate_fetches_total", kHelp,
                                      {{"carrier", name}, {"result", "failed"}});
-      const size_t i = state_->slots.size();
-      metrics->GaugeFn("disthub_carrier_rates_age_seconds",
-                       "Seconds since the carrier's rate service last answered (since start-up "
-                       "until it has)",
-                       {{"carrier", name}}, [state = state_, i] {
-                         std::lock_guard lock(state->mu);
-                         return absl::ToDoubleSeconds(absl::Now() - state->slots[i].fetched_at);
-                       });
     }
-    state_->slots.push_back(std::move(slot));
+    slots.push_back(std::move(slot));
   }
-  state_->Rebuild();
+  std::vector<std::pair<size_t, std::string>> remote;  // (slot, carrier)
+  for (size_t i = 0; i < slots.size(); ++i) {
+    if (!slots[i].config.rates_url.empty()) remote.emplace_back(i, slots[i].config.name);
+  }
+  {
+    std::lock_guard lock(state_->mu);
+    state_->slots = std::move(slots);
+    state_->Rebuild();
+  }
+  if (metrics == nullptr) return;
+  for (const auto& [i, name] : remote) {
+    metrics->GaugeFn("disthub_carrier_rates_age_seconds",
+                     "Seconds since the carrier's rate service last answered (since start-up "
+                     "until it has)",
+                     {{"carrier", name}}, [state = state_, i] {
+                       std::lock_guard lock(state->mu);
+                       return absl::ToDoubleSeconds(absl::Now() - state->slots[i].fetched_at);
+                     });
+  }
 }
 
 CarrierRates::~CarrierRates() { Stop(); }
