@@ -233,6 +233,9 @@ void Validate(const Config& c, std::vector<std::string>& errors) {
       fail(at + ".metric", StrCat("\"", r.metric, "\" is not one of the hub's metrics (disthub_...; see GET /metrics)"));
     }
     if (r.for_seconds < 0) fail(at + ".for_seconds", "cannot be negative");
+    if (r.increase_over_seconds < 0 || r.increase_over_seconds > 7 * 86400) {
+      fail(at + ".increase_over_seconds", "must be 0 to 604800 (a week)");
+    }
     if (r.severity != "info" && r.severity != "warning" && r.severity != "critical") {
       fail(at + ".severity", StrCat("\"", r.severity, "\" must be info, warning or critical"));
     }
@@ -360,6 +363,7 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml, const std::string& f
         a.Required("metric", rule.metric);
         a.Required("above", rule.above);
         a.Get("for_seconds", rule.for_seconds);
+        a.Get("increase_over_seconds", rule.increase_over_seconds);
         a.Get("severity", rule.severity);
         a.Get("description", rule.description);
         a.Get("aggregate", rule.aggregate);

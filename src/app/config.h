@@ -236,6 +236,7 @@ struct AlertRuleConfig {
   std::string aggregate = "sum";  // how the matching series combine: sum or max
   double above = 0;
   int for_seconds = 0;
+  int increase_over_seconds = 0;     // > 0: compare the increase over this window (counters)
   std::string severity = "warning";  // info, warning or critical
   std::string description;
 };

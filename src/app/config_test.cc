@@ -137,10 +137,16 @@ alerts:
       for_seconds: 300
       severity: critical
       description: orders wait for stock
+    - name: promises-missed
+      metric: disthub_orders_past_promise_total
+      above: 5
+      increase_over_seconds: 600
 )";
   ASSERT_OK_AND_ASSIGN(Config c, ParseConfig(yaml + kMinimal, "hub.yaml"));
   EXPECT_EQ(c.alerts.check_seconds, 5);
-  ASSERT_EQ(c.alerts.rules.size(), 1u);
+  ASSERT_EQ(c.alerts.rules.size(), 2u);
+  EXPECT_EQ(c.alerts.rules[0].increase_over_seconds, 0);
+  EXPECT_EQ(c.alerts.rules[1].increase_over_seconds, 600);
   EXPECT_EQ(c.alerts.rules[0].metric, "disthub_orders");
   ASSERT_EQ(c.alerts.rules[0].labels.size(), 1u);
   EXPECT_EQ(c.alerts.rules[0].labels[0], std::make_pair(std::string("status"), std::string("backordered")));
@@ -151,13 +157,14 @@ alerts:
 alerts:
   rules:
     - {name: a, metric: orders, above: 1, severity: loud}
-    - {name: a, metric: disthub_orders, above: 1}
+    - {name: a, metric: disthub_orders, above: 1, increase_over_seconds: -1}
 )";
   EXPECT_THAT(ParseConfig(yaml + kMinimal, "hub.yaml"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        AllOf(HasSubstr("alerts.rules[0].metric: \"orders\" is not one of the hub's metrics"),
                              HasSubstr("alerts.rules[0].severity: \"loud\" must be info, warning or critical"),
-                             HasSubstr("alerts.rules[1].name: \"a\" is defined twice"))));
+                             HasSubstr("alerts.rules[1].name: \"a\" is defined twice"),
+                             HasSubstr("alerts.rules[1].increase_over_seconds: must be 0 to 604800 (a week)"))));
   EXPECT_THAT(ParseConfig("alerts:\n  rules:\n    - {name: b, metric: disthub_orders}\n", "hub.yaml"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("alerts.rules[0].above: is required")));
 }

@@ -336,6 +336,7 @@ class RunningHub final : public Hub {
                                 .max = r.aggregate == "max",
                                 .above = r.above,
                                 .for_duration = absl::Seconds(r.for_seconds),
+                                .increase_over = absl::Seconds(r.increase_over_seconds),
                                 .severity = r.severity,
                                 .description = r.description});
       }

@@ -1,6 +1,7 @@
 #include "events/threshold_alerts.h"
 
 #include <boost/json.hpp>
+#include <algorithm>
 #include <cmath>
 #include <future>
 #include <memory>
@@ -62,7 +63,15 @@ int ThresholdAlerts::Evaluate() {
   for (size_t i = 0; i < options_.rules.size(); ++i) {
     const AlertRule& rule = options_.rules[i];
     State& st = states_[i];
-    const double value = metrics_->Sum(rule.metric, rule.labels, rule.max).value_or(0);
+    double value = metrics_->Sum(rule.metric, rule.labels, rule.max).value_or(0);
+    if (rule.increase_over > absl::ZeroDuration()) {
+      // Keep one reading at or before the window's start, and every one after it.
+      st.history.emplace_back(now, value);
+      while (st.history.size() > 2 && st.history[1].first <= now - rule.increase_over) {
+        st.history.pop_front();
+      }
+      value = std::max(0.0, value - st.history.front().second);  // a reset counts as none
+    }
     const bool above = value > rule.above;
     if (above && st.above_since == absl::InfinitePast()) st.above_since = now;
     if (!above) st.above_since = absl::InfinitePast();
@@ -80,6 +89,9 @@ int ThresholdAlerts::Evaluate() {
                          {"threshold", Number(rule.above)},
                          {"description", rule.description}};
     if (fire) payload["since"] = disthub::FormatTime(st.above_since);
+    if (rule.increase_over > absl::ZeroDuration()) {
+      payload["increase_over_seconds"] = Number(absl::ToDoubleSeconds(rule.increase_over));
+    }
     events.push_back({.type = "alert.threshold",
                       .subject = rule.name,
                       .correlation_id = rule.name,

@@ -6,6 +6,10 @@
 //   above the threshold for `for_duration`  →  event alert.threshold, state "firing"
 //   back at or below it                      →  event alert.threshold, state "resolved"
 //
+// A rule on a counter (a _total that only grows) compares its increase over the last
+// `increase_over` instead of its value, so it resolves once the counter stops growing:
+// "more than 5 orders past their promise in the last 10 minutes".
+//
 // The events go through the outbox like every other: route `alert.*` to the alert
 // webhook with a subscriber. The subject is the rule's name, so one rule's alerts reach
 // the webhook in order. State lives in memory: after a restart a condition still true
@@ -16,6 +20,8 @@
 #pragma once
 
 #include <condition_variable>
+#include <deque>
+#include <utility>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -37,6 +43,9 @@ struct AlertRule {
   bool max = false;
   double above = 0;                                    // fires while the value is above this ...
   absl::Duration for_duration = absl::ZeroDuration();  // ... for at least this long
+  // Non-zero: the value is the increase over this window (the value now minus the value
+  // this long ago; until the rule has been read that long, since its first reading).
+  absl::Duration increase_over = absl::ZeroDuration();
   std::string severity = "warning";
   std::string description;  // for people: what it means and what to do
 };
@@ -65,6 +74,7 @@ class ThresholdAlerts {
   struct State {
     bool firing = false;
     absl::Time above_since = absl::InfinitePast();  // InfinitePast: not above
+    std::deque<std::pair<absl::Time, double>> history;  // readings, for increase_over
   };
 
   Registry* const metrics_;

@@ -100,6 +100,34 @@ TEST_F(ThresholdAlertsTest, ABlipShorterThanTheWindowDoesNotFire) {
   EXPECT_TRUE(Alerts().empty());
 }
 
+TEST_F(ThresholdAlertsTest, ACounterRuleComparesItsIncreaseOverTheWindowAndResolves) {
+  Counter* past_promise = metrics_.Counter("disthub_orders_past_promise_total", "");
+  past_promise->Inc(40);  // before the hub's alerts started: not an increase
+  Make({{.name = "promises-missed",
+         .metric = "disthub_orders_past_promise_total",
+         .above = 5,
+         .increase_over = absl::Minutes(10)}});
+  EXPECT_EQ(alerts_->Evaluate(), 0);
+  clock_.Advance(absl::Minutes(2));
+  past_promise->Inc(4);
+  EXPECT_EQ(alerts_->Evaluate(), 0);  // 4 in the window
+  clock_.Advance(absl::Minutes(2));
+  past_promise->Inc(3);
+  EXPECT_EQ(alerts_->Evaluate(), 1);  // 7 in the window: fires
+  // The counter stops growing; once the growth leaves the window the alert resolves.
+  clock_.Advance(absl::Minutes(7));   // t=11 min: the window (from t=1) still holds 7
+  EXPECT_EQ(alerts_->Evaluate(), 0);
+  clock_.Advance(absl::Minutes(2));   // t=13: from the last reading before t=3 (44): 3
+  EXPECT_EQ(alerts_->Evaluate(), 1);
+  auto alerts = Alerts();
+  ASSERT_EQ(alerts.size(), 2u);
+  EXPECT_EQ(alerts[0].at("state"), "firing");
+  EXPECT_EQ(alerts[0].at("value").to_number<double>(), 7);
+  EXPECT_EQ(alerts[0].at("increase_over_seconds").to_number<double>(), 600);
+  EXPECT_EQ(alerts[1].at("state"), "resolved");
+  EXPECT_EQ(alerts[1].at("value").to_number<double>(), 3);
+}
+
 TEST_F(ThresholdAlertsTest, AgesTakeTheLargestSeriesNotTheirSum) {
   Make({{.name = "oldest", .metric = "disthub_orders", .max = true, .above = 400}});
   backordered_->Set(150);  // 150 and 500: the largest is 500
