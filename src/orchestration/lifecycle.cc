@@ -1327,6 +1327,7 @@ class Flow {
           fo.doc.reroute_to.clear();
           fo.dirty = true;
           DISTHUB_RETURN_IF_ERROR(DeleteTimer(StrCat("reroute:", fo.rec.id)));
+          DISTHUB_RETURN_IF_ERROR(SetCancelDeadline(fo));
           asked = true;
         }
         continue;
@@ -1341,6 +1342,7 @@ class Flow {
                                                                 {"order_id", J(rec_.id)},
                                                                 {"location", J(fo.rec.location)},
                                                                 {"reason", J(reason)}}));
+      DISTHUB_RETURN_IF_ERROR(SetCancelDeadline(fo));
     }
     if (any_live) {
       if (!asked)
@@ -1363,12 +1365,39 @@ class Flow {
     return Result(Verdict::kApplied, "");
   }
 
+  // The location has the acknowledgement deadline to answer an order's cancellation.
+  absl::Status SetCancelDeadline(const Fo& fo) {
+    const LocationPolicy* policy = lc_->Location(fo.rec.location);
+    return SetTimer(StrCat("cancel:", fo.rec.id), kTimerCancelDeadline,
+                    now_ + (policy ? policy->ack_deadline : absl::Minutes(15)),
+                    {{"fulfillment_id", J(fo.rec.id)}});
+  }
+
+  // The location never answered the order's cancellation: the fulfillment order stays
+  // as it is (it may yet ship; its stock stays reserved there) and people are told.
+  absl::StatusOr<Answer> CancelUnconfirmed(Fo& fo) {
+    if (fo.rec.state != kCancelRequested || !fo.doc.reroute_to.empty()) {
+      return Result(Verdict::kUnchanged, "no cancellation is waiting", &fo);
+    }
+    DISTHUB_RETURN_IF_ERROR(
+        Emit("alert.cancel_unconfirmed",
+             {{"order_id", J(rec_.id)},
+              {"fulfillment_id", J(fo.rec.id)},
+              {"location", J(fo.rec.location)},
+              {"reason", J(StrCat(fo.rec.location,
+                                  " has not answered the cancellation; its stock stays reserved "
+                                  "until it does or ships"))}}));
+    lc_->m_.cancel_unconfirmed->Inc();
+    return Result(Verdict::kApplied, "the cancellation is unanswered: escalated", &fo);
+  }
+
   absl::StatusOr<Answer> AnswerCancellation(Fo& fo, bool accepted, const std::string& reason) {
     if (fo.rec.state != kCancelRequested) {
       return Result(Verdict::kUnchanged,
                     StrCat("no cancellation is pending; the fulfillment order is ", fo.rec.state),
                     &fo);
     }
+    if (fo.doc.reroute_to.empty()) DISTHUB_RETURN_IF_ERROR(DeleteTimer(StrCat("cancel:", fo.rec.id)));
     if (!fo.doc.reroute_to.empty()) {
       if (accepted) return CompleteReroute(fo, fo.doc.note);
       // The slow warehouse has it after all and will ship it: it stays there.
@@ -1655,6 +1684,9 @@ Lifecycle::Lifecycle(Store* store, CommitQueue* queue, inventory::InventoryServi
                                   "Fulfillment orders moved to another location.");
   m_.escalations = metrics_->Counter("disthub_order_escalations_total",
                                      "Orders escalated to people (no location could take them).");
+  m_.cancel_unconfirmed = metrics_->Counter(
+      "disthub_fulfillment_cancel_unconfirmed_total",
+      "Cancellations a location did not answer within its acknowledgement deadline.");
   m_.backorders = metrics_->Counter("disthub_order_backorders_total", "Orders backordered.");
   m_.cancellations = metrics_->Counter("disthub_order_cancellations_total",
                                        "Order cancellations accepted (requested or done).");
@@ -1986,7 +2018,9 @@ int Lifecycle::FireDueTimers() {
             return f.TakeForward(t.kind == kTimerCreditRecheck);
           },
           ignore, id, t.subject));
-    } else if (t.kind == kTimerAck) {
+    } else if (t.kind == kTimerAck || t.kind == kTimerRerouteDeadline ||
+               t.kind == kTimerCancelDeadline) {
+      // A deadline of the fulfillment order the timer's payload names.
       Submit(std::make_unique<FlowOp>(
           this, std::move(cause),
           [t](Flow& f) -> absl::StatusOr<Answer> {
@@ -1996,10 +2030,11 @@ int Lifecycle::FireDueTimers() {
             if (ec || !p.is_object())
               return absl::DataLossError(StrCat("timer ", t.id, ": bad payload"));
             std::string fo_id = StrFrom(p.as_object(), "fulfillment_id");
-            int attempt = static_cast<int>(IntFrom(p.as_object(), "attempt"));
             DISTHUB_ASSIGN_OR_RETURN(Flow::Fo * fo, f.LoadByFulfillment(fo_id));
             if (fo == nullptr) return NotFound(StrCat("no fulfillment order ", fo_id));
-            return f.AckOverdue(*fo, attempt);
+            if (t.kind == kTimerRerouteDeadline) return f.RerouteUnconfirmed(*fo);
+            if (t.kind == kTimerCancelDeadline) return f.CancelUnconfirmed(*fo);
+            return f.AckOverdue(*fo, static_cast<int>(IntFrom(p.as_object(), "attempt")));
           },
           ignore, id, t.subject));
     } else if (t.kind == kTimerClose) {
@@ -2013,21 +2048,6 @@ int Lifecycle::FireDueTimers() {
               return f.Result(Verdict::kUnchanged, "not invoiced");
             DISTHUB_RETURN_IF_ERROR(f.Transition(OrderStatus::kClosed));
             return f.Result(Verdict::kApplied, "");
-          },
-          ignore, id, t.subject));
-    } else if (t.kind == kTimerRerouteDeadline) {
-      Submit(std::make_unique<FlowOp>(
-          this, std::move(cause),
-          [t](Flow& f) -> absl::StatusOr<Answer> {
-            json::error_code ec;
-            json::value p = json::parse(t.payload, ec);
-            DISTHUB_RETURN_IF_ERROR(f.DeleteTimer(t.id));
-            if (ec || !p.is_object())
-              return absl::DataLossError(StrCat("timer ", t.id, ": bad payload"));
-            std::string fo_id = StrFrom(p.as_object(), "fulfillment_id");
-            DISTHUB_ASSIGN_OR_RETURN(Flow::Fo * fo, f.LoadByFulfillment(fo_id));
-            if (fo == nullptr) return NotFound(StrCat("no fulfillment order ", fo_id));
-            return f.RerouteUnconfirmed(*fo);
           },
           ignore, id, t.subject));
     } else if (t.kind == kTimerPromise) {

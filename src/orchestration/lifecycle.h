@@ -74,6 +74,8 @@ inline constexpr std::string_view kTimerCreditRecheck = "credit_recheck";
 // A reroute waits for the silent location to confirm its cancellation; past this, the
 // fulfillment order moves anyway (alert.reroute_unconfirmed).
 inline constexpr std::string_view kTimerRerouteDeadline = "reroute_deadline";
+// A location did not answer an order's cancellation in time: people are alerted.
+inline constexpr std::string_view kTimerCancelDeadline = "cancel_deadline";
 
 struct LocationPolicy {
   std::string name;  // "wh-east"
@@ -306,6 +308,7 @@ class Lifecycle {
     ::disthub::Counter* retries = nullptr;
     ::disthub::Counter* reroutes = nullptr;
     ::disthub::Counter* escalations = nullptr;
+    ::disthub::Counter* cancel_unconfirmed = nullptr;
     ::disthub::Counter* backorders = nullptr;
     ::disthub::Counter* cancellations = nullptr;
     ::disthub::Counter* promise_missed = nullptr;

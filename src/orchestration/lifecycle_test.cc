@@ -440,6 +440,34 @@ TEST_F(LifecycleTest, CancellingAfterReleaseWaitsForTheWarehouse) {
   EXPECT_EQ(EventsOf(id, "order.status.web").size(), 2u);  // released, cancelled
 }
 
+TEST_F(LifecycleTest, AnUnansweredCancellationIsEscalatedOnceAndTheStockStaysHeld) {
+  Stock("A", "east", 10);
+  std::string id = Place("web", {{"A", 2}});
+  std::string fo = Fos(id)[0].id;
+  ASSERT_EQ(Ack(fo).verdict, Verdict::kApplied);
+  ASSERT_EQ(CancelOrder(id).verdict, Verdict::kApplied);
+  Fire(absl::Minutes(16));  // past east's acknowledgement deadline: no answer
+  EXPECT_EQ(EventsOf(id, "alert.cancel_unconfirmed").size(), 1u);
+  EXPECT_EQ(Fos(id)[0].state, "cancel_requested");  // it may yet ship
+  EXPECT_EQ(At("A", "east").reserved, 2);
+  Fire(absl::Minutes(16));
+  EXPECT_EQ(EventsOf(id, "alert.cancel_unconfirmed").size(), 1u);  // once
+  EXPECT_EQ(AnswerCancel(fo, true).verdict, Verdict::kApplied);  // a late answer still counts
+  EXPECT_EQ(Status(id), "cancelled");
+  EXPECT_EQ(At("A", "east").reserved, 0);
+}
+
+TEST_F(LifecycleTest, AnAnsweredCancellationRaisesNoAlert) {
+  Stock("A", "east", 10);
+  std::string id = Place("web", {{"A", 2}});
+  std::string fo = Fos(id)[0].id;
+  ASSERT_EQ(Ack(fo).verdict, Verdict::kApplied);
+  ASSERT_EQ(CancelOrder(id).verdict, Verdict::kApplied);
+  ASSERT_EQ(AnswerCancel(fo, false).verdict, Verdict::kApplied);  // refused: it ships
+  Fire(absl::Minutes(16));
+  EXPECT_TRUE(EventsOf(id, "alert.cancel_unconfirmed").empty());
+}
+
 TEST_F(LifecycleTest, AWarehouseThatRefusesTheCancellationShipsTheOrder) {
   Stock("A", "east", 10);
   std::string id = Place("web", {{"A", 2}});
