@@ -40,6 +40,8 @@ constexpr std::string_view kShipped = "shipped";
 constexpr std::string_view kCancelRequested = "cancel_requested";
 constexpr std::string_view kCancelled = "cancelled";
 constexpr std::string_view kRerouted = "rerouted";
+// The ERP workers' prefix for an order's credit check after the fact.
+constexpr std::string_view kLateCredit = "late:";
 
 bool Live(std::string_view state) {
   return state == kReleased || state == kAcknowledged || state == kCancelRequested;
@@ -765,8 +767,69 @@ class Flow {
         return Hold("erp_refused", std::string(reply.credit_status.message()), false);
       }
     }
+    const bool unchecked = credit.contains("fallback");
     DISTHUB_RETURN_IF_ERROR(Transition(OrderStatus::kAccepted, std::move(credit)));
+    if (unchecked) {
+      // The ERP still has to hear of it: its exposure must count this order.
+      DISTHUB_RETURN_IF_ERROR(SetTimer(StrCat("credit-late:", rec_.id), kTimerCreditLate,
+                                       now_ + lc_->options_.erp_retry));
+    }
     return Source();
+  }
+
+  // The timer of an order accepted without its credit check fired: the ERP workers ask
+  // the ERP once this step commits, and the timer waits another erp_retry meanwhile (if
+  // the ERP still does not answer, it fires again).
+  absl::StatusOr<Answer> AskCreditLate(const TimerRecord& t) {
+    DISTHUB_RETURN_IF_ERROR(txn_.PutTimer(
+        {.id = t.id, .kind = t.kind, .subject = t.subject, .due_at = now_ + lc_->options_.erp_retry}));
+    wants_late_credit_ = true;
+    return Result(Verdict::kApplied, "asking the ERP about the credit it could not check");
+  }
+
+  // The ERP's answer about an order accepted without its credit check. The order goes on
+  // whatever it says: it is accepted, perhaps shipped. A decline raises
+  // alert.credit_declined_after_acceptance for people to decide (cancel what has not
+  // shipped, call the customer).
+  absl::StatusOr<Answer> ApplyLateCredit(const absl::StatusOr<CreditAnswer>& answer) {
+    const std::string timer = StrCat("credit-late:", rec_.id);
+    DISTHUB_ASSIGN_OR_RETURN(std::optional<TimerRecord> pending, txn_.FindTimer(timer));
+    if (!pending) return Result(Verdict::kUnchanged, "the ERP has been told already");
+    if (absl::IsUnavailable(answer.status())) {
+      lc_->m_.erp_unanswered->Inc();
+      return Result(Verdict::kUnchanged,
+                    StrCat("the ERP still does not answer: ", answer.status().message()));
+    }
+    DISTHUB_RETURN_IF_ERROR(DeleteTimer(timer));
+    const int64_t amount = order_.totals.grand_total.minor;
+    json::object checked{{"order_id", J(rec_.id)},
+                         {"after_acceptance", true},
+                         {"amount", amount},
+                         {"account", J(ErpAccount(order_))}};
+    std::string reason;
+    if (answer.ok()) {
+      checked["approved"] = answer->approved;
+      checked["reason"] = J(answer->reason);
+      checked["available"] = answer->available_minor;
+      checked["limit"] = answer->limit_minor;
+      if (!answer->approved) reason = answer->reason.empty() ? "declined" : answer->reason;
+    } else {
+      reason = StrCat("erp_refused: ", answer.status().message());
+      checked["approved"] = false;
+      checked["reason"] = J(reason);
+    }
+    DISTHUB_RETURN_IF_ERROR(Emit("order.credit_checked", checked));
+    if (reason.empty()) return Result(Verdict::kApplied, "the ERP approved it after the fact");
+    json::object alert{{"order_id", J(rec_.id)},
+                       {"channel", J(rec_.channel)},
+                       {"channel_ref", J(rec_.channel_ref)},
+                       {"status", J(EnumName(order_.status))},
+                       {"account", J(ErpAccount(order_))},
+                       {"amount", amount},
+                       {"reason", J(reason)}};
+    DISTHUB_RETURN_IF_ERROR(Emit("alert.credit_declined_after_acceptance", std::move(alert)));
+    lc_->m_.credit_declined_late->Inc();
+    return Result(Verdict::kApplied, StrCat("the ERP declined it after the fact: ", reason));
   }
 
   // Holds the order for credit (order.credit_hold, alert.credit_hold); `retry` asks the
@@ -808,6 +871,7 @@ class Flow {
   }
 
   bool wants_erp() const { return wants_erp_; }
+  bool wants_late_credit() const { return wants_late_credit_; }
 
   // Sources and reserves the whole order, then releases it; or backorders it.
   absl::StatusOr<Answer> Source() {
@@ -1547,6 +1611,7 @@ class Flow {
   Order order_;
   bool order_dirty_ = false;
   bool wants_erp_ = false;  // hand the order to the ERP workers once this step commits
+  bool wants_late_credit_ = false;  // ... for its credit check after the fact
   std::vector<Fo> fos_;
   std::vector<Ret> rets_;
   std::vector<std::pair<std::string, double>> ack_latency_;
@@ -1607,6 +1672,7 @@ class FlowOp final : public WriteOp {
     }
     ack_latency_ = flow.ack_latency();
     if (flow.wants_erp()) erp_order_ = flow.record().id;
+    if (flow.wants_late_credit()) erp_order_ = StrCat(kLateCredit, flow.record().id);
     answer_ = *std::move(answer);
     return absl::OkStatus();
   }
@@ -1687,6 +1753,9 @@ Lifecycle::Lifecycle(Store* store, CommitQueue* queue, inventory::InventoryServi
   m_.cancel_unconfirmed = metrics_->Counter(
       "disthub_fulfillment_cancel_unconfirmed_total",
       "Cancellations a location did not answer within its acknowledgement deadline.");
+  m_.credit_declined_late = metrics_->Counter(
+      "disthub_order_credit_declined_after_acceptance_total",
+      "Orders accepted without a credit check that the ERP then declined.");
   m_.backorders = metrics_->Counter("disthub_order_backorders_total", "Orders backordered.");
   m_.cancellations = metrics_->Counter("disthub_order_cancellations_total",
                                        "Order cancellations accepted (requested or done).");
@@ -1716,7 +1785,10 @@ Lifecycle::Lifecycle(Store* store, CommitQueue* queue, inventory::InventoryServi
   for (const ChannelPolicy& c : options_.channels) needs_erp |= c.credit.check || c.erp_pricing;
   if (needs_erp && options_.erp != nullptr) {
     erp_workers_ = std::make_unique<ErpWorkers>(
-        options_.erp_workers, [this](const std::string& id) { CheckWithErp(id); });
+        options_.erp_workers, [this](const std::string& id) {
+          if (id.starts_with(kLateCredit)) return CheckCreditLate(id.substr(kLateCredit.size()));
+          CheckWithErp(id);
+        });
   }
 }
 
@@ -1924,6 +1996,20 @@ void Lifecycle::CheckWithErp(const std::string& order_id) {
       [reply = std::move(reply)](Flow& f) { return f.ApplyErp(reply); });
 }
 
+void Lifecycle::CheckCreditLate(const std::string& order_id) {
+  absl::StatusOr<std::optional<OrderRecord>> rec = store_->GetOrder(order_id);
+  if (!rec.ok() || !rec->has_value()) return;  // its timer brings it back if it exists
+  Decoded<Order> d = DecodeOrderText((*rec)->body, DecodeMode::kStored);
+  if (!d.ok()) return;
+  const absl::Time start = absl::Now();
+  absl::StatusOr<CreditAnswer> answer =
+      options_.erp->CheckCredit(*d.value, order_id, d.value->totals.grand_total.minor);
+  m_.erp_latency->Observe(absl::ToDoubleSeconds(absl::Now() - start));
+  OnOrder(
+      order_id, Cause{.id = StrCat("erp-late:", order_id)}, [](absl::StatusOr<Answer>) {},
+      [answer = std::move(answer)](Flow& f) { return f.ApplyLateCredit(answer); });
+}
+
 void Lifecycle::Acknowledge(std::string fulfillment_id, Cause cause, Done done) {
   Submit(std::make_unique<FlowOp>(
       this, std::move(cause),
@@ -2048,6 +2134,18 @@ int Lifecycle::FireDueTimers() {
               return f.Result(Verdict::kUnchanged, "not invoiced");
             DISTHUB_RETURN_IF_ERROR(f.Transition(OrderStatus::kClosed));
             return f.Result(Verdict::kApplied, "");
+          },
+          ignore, id, t.subject));
+    } else if (t.kind == kTimerCreditLate) {
+      Submit(std::make_unique<FlowOp>(
+          this, std::move(cause),
+          [t](Flow& f) -> absl::StatusOr<Answer> {
+            DISTHUB_ASSIGN_OR_RETURN(bool found, f.Load(t.subject));
+            if (!found) {
+              DISTHUB_RETURN_IF_ERROR(f.DeleteTimer(t.id));
+              return NotFound(StrCat("no order ", t.subject));
+            }
+            return f.AskCreditLate(t);
           },
           ignore, id, t.subject));
     } else if (t.kind == kTimerPromise) {

@@ -74,6 +74,8 @@ inline constexpr std::string_view kTimerCreditRecheck = "credit_recheck";
 // A reroute waits for the silent location to confirm its cancellation; past this, the
 // fulfillment order moves anyway (alert.reroute_unconfirmed).
 inline constexpr std::string_view kTimerRerouteDeadline = "reroute_deadline";
+// Tell the ERP of an order accepted without its credit check (the ERP did not answer).
+inline constexpr std::string_view kTimerCreditLate = "credit_late";
 // A location did not answer an order's cancellation in time: people are alerted.
 inline constexpr std::string_view kTimerCancelDeadline = "cancel_deadline";
 
@@ -277,6 +279,9 @@ class Lifecycle {
   void TimerDone(const std::string& id);
   // Hands an order to the ERP workers (they submit its next step with the ERP's answers).
   void AskErp(const std::string& order_id);
+  // The ERP workers' call for an order accepted without its credit check: asks the ERP
+  // now and records its answer (Flow::ApplyLateCredit).
+  void CheckCreditLate(const std::string& order_id);
   // An ERP worker: asks the ERP about `order_id` and submits what it said.
   void CheckWithErp(const std::string& order_id);
   int64_t Eaches(const OrderLine& line) const;
@@ -309,6 +314,7 @@ class Lifecycle {
     ::disthub::Counter* reroutes = nullptr;
     ::disthub::Counter* escalations = nullptr;
     ::disthub::Counter* cancel_unconfirmed = nullptr;
+    ::disthub::Counter* credit_declined_late = nullptr;
     ::disthub::Counter* backorders = nullptr;
     ::disthub::Counter* cancellations = nullptr;
     ::disthub::Counter* promise_missed = nullptr;

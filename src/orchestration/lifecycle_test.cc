@@ -870,6 +870,51 @@ TEST_F(ErpLifecycleTest, WhenTheErpDoesNotAnswerSmallOrdersAreAcceptedUnderTheLi
   EXPECT_NE(metrics_.Render().find("disthub_order_credit_fallbacks_total 1"), std::string::npos);
 }
 
+TEST_F(ErpLifecycleTest, AnOrderAcceptedWithoutTheErpIsCheckedWithItOnceItIsBack) {
+  WithErp(CreditFallback::kAcceptUnderLimit);
+  SetErp(absl::UnavailableError("the ERP circuit is open"));
+  Stock("A", "east", 100);
+  std::string id = Place("web", {{"A", 4}});
+  ASSERT_EQ(Status(id), "released");
+  EXPECT_THAT(Timers(id), ::testing::Contains(StrCat("credit-late:", id)));
+  Fire(absl::Seconds(61));  // still down: asked, no answer, asked again later
+  EXPECT_EQ(erp_->amounts.size(), 2u);
+  EXPECT_TRUE(EventsOf(id, "order.credit_checked").empty());
+  EXPECT_THAT(Timers(id), ::testing::Contains(StrCat("credit-late:", id)));
+  SetErp(absl::OkStatus());
+  Fire(absl::Seconds(61));
+  EXPECT_EQ(erp_->amounts.size(), 3u);
+  auto checked = EventsOf(id, "order.credit_checked");
+  ASSERT_EQ(checked.size(), 1u);
+  json::object p = json::parse(checked[0].payload).as_object();
+  EXPECT_TRUE(p.at("approved").as_bool());
+  EXPECT_TRUE(p.at("after_acceptance").as_bool());
+  EXPECT_EQ(p.at("amount").as_int64(), 1'000);
+  EXPECT_THAT(Timers(id), ::testing::Not(::testing::Contains(StrCat("credit-late:", id))));
+  Fire(absl::Hours(1));  // told once
+  EXPECT_EQ(erp_->amounts.size(), 3u);
+  EXPECT_EQ(Status(id), "released");
+}
+
+TEST_F(ErpLifecycleTest, AnOrderTheErpDeclinesAfterTheFactGoesOnAndPeopleAreAlerted) {
+  WithErp(CreditFallback::kAcceptUnderLimit);
+  SetErp(absl::UnavailableError("the ERP circuit is open"));
+  Stock("A", "east", 100);
+  std::string id = Place("web", {{"A", 4}});
+  ASSERT_EQ(Status(id), "released");
+  SetErp(absl::OkStatus(), /*approve=*/false);
+  Fire(absl::Seconds(61));
+  auto alerts = EventsOf(id, "alert.credit_declined_after_acceptance");
+  ASSERT_EQ(alerts.size(), 1u);
+  json::object p = json::parse(alerts[0].payload).as_object();
+  EXPECT_EQ(p.at("reason").as_string(), "over_limit");
+  EXPECT_EQ(p.at("status").as_string(), "released");
+  EXPECT_EQ(Status(id), "released");  // it goes on: people decide
+  EXPECT_EQ(At("A", "east").reserved, 4);
+  EXPECT_NE(metrics_.Render().find("disthub_order_credit_declined_after_acceptance_total 1"),
+            std::string::npos);
+}
+
 TEST_F(ErpLifecycleTest, TheErpPricesTheOrderBeforeItsCreditIsChecked) {
   WithErp();
   Stock("A", "east", 10);
