@@ -12,8 +12,10 @@ bash scripts/setup.sh
 jobs=$(nproc)
 debug_info=-DDISTHUB_DEBUG_INFO=${DISTHUB_DEBUG_INFO:-lines}
 
+# The benchmarks (bench/) are programs, not tests: they are left out here to keep CI within
+# its time budget. Build them with: bash scripts/build.sh build -DDISTHUB_BUILD_BENCH=ON
 echo "== build (RelWithDebInfo, warnings are errors)"
-bash scripts/build.sh build "$debug_info"
+bash scripts/build.sh build -DDISTHUB_BUILD_BENCH=OFF "$debug_info"
 echo "== tests"
 (cd build && ctest -j"$jobs" --output-on-failure --timeout 300)
 
