@@ -1131,27 +1131,43 @@ class Flow {
         fo, StrCat(fo.doc.note, "; ", fo.rec.location, " did not answer the cancellation"));
   }
 
-  // The first location (by preference) not tried yet that can take all of `fo`; "" if none.
-  std::string RerouteTarget(const Fo& fo) {
+  // The locations `fo` has been at, this one included.
+  static std::vector<std::string> Tried(const Fo& fo) {
     std::vector<std::string> tried = fo.doc.tried;
     tried.push_back(fo.rec.location);
+    return tried;
+  }
+
+  // The locations, by preference, not tried yet and not excluded for the channel, whose
+  // available stock can take all of `fo`'s units not shipped yet.
+  std::vector<std::string> RerouteCandidates(const Fo& fo) {
+    const std::vector<std::string> tried = Tried(fo);
     const inventory::Ledger& ledger = inv_.ledger();
     const inventory::ChannelRule& rule = ledger.RuleFor(rec_.channel);
+    std::map<std::string, int64_t> need;  // per SKU: lines of one SKU add up
     int64_t grams = 0;
-    for (const FoLine& l : fo.doc.lines) grams += lc_->Grams(l.sku, l.quantity - l.shipped);
+    for (const FoLine& l : fo.doc.lines) {
+      need[l.sku] += l.quantity - l.shipped;
+      grams += lc_->Grams(l.sku, l.quantity - l.shipped);
+    }
+    std::vector<std::string> out;
     for (const std::string& to :
          lc_->Ranked(order_.ship_to.region, grams, lc_->PolicyFor(rec_.channel).promise)) {
       if (std::find(tried.begin(), tried.end(), to) != tried.end() || rule.Excludes(to)) continue;
-      std::map<std::string, int64_t> need;  // per SKU: lines of one SKU add up
-      for (const FoLine& l : fo.doc.lines) need[l.sku] += l.quantity - l.shipped;
       bool fits = true;
       for (const auto& [sku, n] : need) {
         const inventory::Position* p = ledger.FindPosition(sku, to);
         if (p == nullptr || p->Atp() < n) fits = false;
       }
-      if (fits) return to;
+      if (fits) out.push_back(to);
     }
-    return "";
+    return out;
+  }
+
+  // The first reroute candidate; "" if none.
+  std::string RerouteTarget(const Fo& fo) {
+    std::vector<std::string> candidates = RerouteCandidates(fo);
+    return candidates.empty() ? "" : candidates.front();
   }
 
   // The silent location confirmed the cancellation (or the reroute deadline passed):
@@ -1159,23 +1175,8 @@ class Flow {
   absl::StatusOr<Answer> CompleteReroute(Fo& fo, const std::string& why) {
     DISTHUB_RETURN_IF_ERROR(DeleteTimer(StrCat("reroute:", fo.rec.id)));
     fo.doc.reroute_to.clear();
-    std::vector<std::string> tried = fo.doc.tried;
-    tried.push_back(fo.rec.location);
-    const inventory::Ledger& ledger = inv_.ledger();
-    const inventory::ChannelRule& rule = ledger.RuleFor(rec_.channel);
-    int64_t grams = 0;
-    for (const FoLine& l : fo.doc.lines) grams += lc_->Grams(l.sku, l.quantity - l.shipped);
-    for (const std::string& to :
-         lc_->Ranked(order_.ship_to.region, grams, lc_->PolicyFor(rec_.channel).promise)) {
-      if (std::find(tried.begin(), tried.end(), to) != tried.end() || rule.Excludes(to)) continue;
-      bool fits = true;
-      std::map<std::string, int64_t> need;  // per SKU: lines of one SKU add up
-      for (const FoLine& l : fo.doc.lines) need[l.sku] += l.quantity - l.shipped;
-      for (const auto& [sku, n] : need) {
-        const inventory::Position* p = ledger.FindPosition(sku, to);
-        if (p == nullptr || p->Atp() < n) fits = false;
-      }
-      if (!fits) continue;
+    const std::vector<std::string> tried = Tried(fo);
+    for (const std::string& to : RerouteCandidates(fo)) {
       const size_t mark = inv_.Mark();
       absl::Status moved = txn_.Isolated([&]() -> absl::Status {
         for (const FoLine& l : fo.doc.lines) {
