@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <atomic>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/json.hpp>
 #include <cctype>
 #include <chrono>
@@ -37,6 +39,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace json = boost::json;
 using tcp = asio::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr std::string_view kControlPrefix = "/_sim/";
@@ -111,14 +114,22 @@ struct ControlAnswer {
 };
 
 class PartnerSimImpl;
-class Session;
+
+// One connection, plain or TLS (Session<Stream> below).
+class SessionBase : public std::enable_shared_from_this<SessionBase> {
+ public:
+  virtual ~SessionBase() = default;
+  virtual void Start() = 0;
+  // Closes gracefully (FIN). Idempotent.
+  virtual void Close() = 0;
+};
 
 // One event loop and the connections it serves.
 struct Loop {
   asio::io_context ctx{1};
   // Open connections; touched only on this loop's thread. Declared after ctx so that
   // it is destroyed first: destroying ctx destroys the sessions, which never touch it.
-  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+  std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions;
 };
 
 // Set on the sim's own threads, so GoDown() knows not to wait for itself.
@@ -129,10 +140,14 @@ class PartnerSimImpl final : public PartnerSim {
   PartnerSimImpl(PartnerSimOptions options, std::string host, int port);
   ~PartnerSimImpl() override { Stop(); }
 
+  // Loads the certificate and key when the options name them.
+  absl::Status LoadTls();
   absl::Status Listen();
 
   int port() const override { return port_; }
-  std::string url() const override { return StrCat("http://", url_host_, ":", port_.load()); }
+  std::string url() const override {
+    return StrCat(tls_ ? "https://" : "http://", url_host_, ":", port_.load());
+  }
   PartnerSimStats Stats() const override;
   std::vector<PartnerMessage> Messages(uint64_t after, size_t limit) const override;
   void Clear() override;
@@ -174,6 +189,7 @@ class PartnerSimImpl final : public PartnerSim {
   Clock* const clock_;
   bool record_all_headers_ = false;
   std::vector<std::string> record_headers_;  // lower case
+  std::optional<asio::ssl::context> tls_;    // set: HTTPS only
 
   // Everything a request reads or changes.
   mutable std::mutex mu_;
@@ -205,54 +221,75 @@ class PartnerSimImpl final : public PartnerSim {
   std::atomic<bool> stopped_{false};
 };
 
-// One connection. Lives on one loop; all its methods run on that loop's thread.
-class Session : public std::enable_shared_from_this<Session> {
+// One connection over `Stream`: beast::tcp_stream, or TlsStream (the TLS handshake comes
+// first). Lives on one loop; all its methods run on that loop's thread.
+template <class Stream>
+class Session final : public SessionBase {
  public:
-  Session(tcp::socket socket, PartnerSimImpl* sim, Loop* loop)
-      : stream_(std::move(socket)), timer_(stream_.get_executor()), sim_(sim), loop_(loop) {
+  // `stream_args`: the accepted socket, and for TLS the sim's context.
+  template <class... StreamArgs>
+  Session(PartnerSimImpl* sim, Loop* loop, StreamArgs&&... stream_args)
+      : stream_(std::forward<StreamArgs>(stream_args)...),
+        timer_(stream_.get_executor()),
+        sim_(sim),
+        loop_(loop) {
     beast::error_code ec;
-    stream_.socket().set_option(tcp::no_delay(true), ec);
+    Lowest().socket().set_option(tcp::no_delay(true), ec);
     // Beast reads as much as the buffer has room for, at least 512 bytes: without room,
     // a typical message takes several recvmsg calls.
     buffer_.reserve(kReadBufferBytes);
   }
 
-  void Start() {
+  void Start() override {
     if (sim_->down()) return Close();
     loop_->sessions.emplace(this, weak_from_this());
-    Read();
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      Lowest().expires_after(std::chrono::seconds(sim_->options().idle_timeout_seconds));
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = Self()](beast::error_code ec) {
+                                if (self->closed_) return;
+                                // A client that does not trust our certificate ends here.
+                                if (ec) return self->Close();
+                                self->Read();
+                              });
+    } else {
+      Read();
+    }
   }
 
-  // Closes gracefully (FIN). Idempotent.
-  void Close() {
+  // Closes without a TLS close_notify: a client of a simulator needs none.
+  void Close() override {
     if (closed_) return;
     closed_ = true;
     loop_->sessions.erase(this);
     timer_.cancel();
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.socket().close(ec);
+    Lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+    Lowest().socket().close(ec);
   }
 
   // Closes with a TCP RST (SO_LINGER 0) without answering.
   void Reset() {
     if (closed_) return;
     beast::error_code ec;
-    stream_.socket().set_option(asio::socket_base::linger(true, 0), ec);
+    Lowest().socket().set_option(asio::socket_base::linger(true, 0), ec);
     closed_ = true;
     loop_->sessions.erase(this);
     timer_.cancel();
-    stream_.socket().close(ec);
+    Lowest().socket().close(ec);
   }
 
  private:
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+  std::shared_ptr<Session> Self() { return std::static_pointer_cast<Session>(shared_from_this()); }
+
   void Read() {
     parser_.emplace();
     parser_->body_limit(static_cast<uint64_t>(sim_->options().max_body_bytes));
     parser_->header_limit(64 * 1024);
-    stream_.expires_after(std::chrono::seconds(sim_->options().idle_timeout_seconds));
+    Lowest().expires_after(std::chrono::seconds(sim_->options().idle_timeout_seconds));
     http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                     [self = Self()](beast::error_code ec, size_t) {
                        self->OnRead(ec);
                      });
   }
@@ -271,14 +308,15 @@ class Session : public std::enable_shared_from_this<Session> {
                     ProblemJson(431, "Request headers too large", "over 64 KiB of headers"), false);
     }
     if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == beast::error::timeout ||
-        ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
+        ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
+        ec == asio::ssl::error::stream_truncated) {
       return Close();
     }
     if (ec) {
       return Answer(400, "application/problem+json",
                     ProblemJson(400, "Malformed HTTP request", ec.message()), false);
     }
-    stream_.expires_never();
+    Lowest().expires_never();
     http::request<http::string_body>& req = parser_->get();
     version_ = req.version();
     keep_alive_ = req.keep_alive();
@@ -309,7 +347,7 @@ class Session : public std::enable_shared_from_this<Session> {
     for (const auto& [name, value] : v.headers) res_.set(name, value);
     if (v.delay.count() > 0) {
       timer_.expires_after(v.delay);
-      timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      timer_.async_wait([self = Self()](beast::error_code ec) {
         if (ec || self->closed_) return;
         self->Write();
       });
@@ -321,12 +359,12 @@ class Session : public std::enable_shared_from_this<Session> {
   // Takes the request and never answers: drains what the client sends until it closes
   // the connection or `hold` has passed.
   void Hold(std::chrono::milliseconds hold) {
-    stream_.expires_after(hold);
+    Lowest().expires_after(hold);
     Drain();
   }
   void Drain() {
     stream_.async_read_some(asio::buffer(drain_),
-                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                            [self = Self()](beast::error_code ec, size_t) {
                               if (ec || self->closed_) return self->Close();
                               self->Drain();
                             });
@@ -349,15 +387,15 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Write() {
-    stream_.expires_after(std::chrono::seconds(sim_->options().idle_timeout_seconds));
-    http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, size_t) {
+    Lowest().expires_after(std::chrono::seconds(sim_->options().idle_timeout_seconds));
+    http::async_write(stream_, res_, [self = Self()](beast::error_code ec, size_t) {
       if (self->closed_) return;
       if (ec || !self->res_.keep_alive()) return self->Close();
       self->Read();
     });
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   asio::steady_timer timer_;  // slow answers
   PartnerSimImpl* sim_;
   Loop* loop_;
@@ -412,6 +450,44 @@ absl::Status PartnerSimImpl::OpenAcceptor() {
   return absl::OkStatus();
 }
 
+absl::Status PartnerSimImpl::LoadTls() {
+  if (options_.tls_cert_file.empty() && options_.tls_key_file.empty()) {
+    if (!options_.tls_client_ca_file.empty()) {
+      return absl::InvalidArgumentError("tls.client_ca_file: needs cert_file and key_file");
+    }
+    return absl::OkStatus();
+  }
+  if (options_.tls_cert_file.empty() || options_.tls_key_file.empty()) {
+    return absl::InvalidArgumentError("tls: give both cert_file and key_file");
+  }
+  tls_.emplace(asio::ssl::context::tls_server);
+  tls_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                    asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                    asio::ssl::context::no_tlsv1_1);
+  beast::error_code ec;
+  tls_->use_certificate_chain_file(options_.tls_cert_file, ec);
+  if (ec) {
+    return absl::InvalidArgumentError(StrCat("tls.cert_file: cannot load ", options_.tls_cert_file,
+                                             " as a PEM certificate chain: ", ec.message()));
+  }
+  tls_->use_private_key_file(options_.tls_key_file, asio::ssl::context::pem, ec);
+  if (ec) {
+    return absl::InvalidArgumentError(StrCat("tls.key_file: cannot load ", options_.tls_key_file,
+                                             " as an unencrypted PEM private key matching the "
+                                             "certificate: ", ec.message()));
+  }
+  if (!options_.tls_client_ca_file.empty()) {
+    tls_->load_verify_file(options_.tls_client_ca_file, ec);
+    if (ec) {
+      return absl::InvalidArgumentError(StrCat("tls.client_ca_file: cannot load ",
+                                               options_.tls_client_ca_file,
+                                               " as PEM CA certificates: ", ec.message()));
+    }
+    tls_->set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status PartnerSimImpl::Listen() {
   if (absl::Status s = OpenAcceptor(); !s.ok()) return s;
   listening_ = true;
@@ -438,7 +514,12 @@ void PartnerSimImpl::Accept() {
       return;  // the socket, if any, closes here: we are going down or stopping
     }
     if (!ec) {
-      auto session = std::make_shared<Session>(std::move(socket), this, &target);
+      std::shared_ptr<SessionBase> session;
+      if (tls_) {
+        session = std::make_shared<Session<TlsStream>>(this, &target, std::move(socket), *tls_);
+      } else {
+        session = std::make_shared<Session<beast::tcp_stream>>(this, &target, std::move(socket));
+      }
       asio::post(target.ctx, [session] { session->Start(); });
     }
     Accept();
@@ -964,6 +1045,7 @@ absl::StatusOr<std::unique_ptr<PartnerSim>> StartPartnerSim(const PartnerSimOpti
     }
   }
   auto sim = std::make_unique<PartnerSimImpl>(options, listen->first, listen->second);
+  if (absl::Status s = sim->LoadTls(); !s.ok()) return s;
   if (absl::Status s = sim->Listen(); !s.ok()) return s;
   spdlog::info("partner-sim: listening on {} (key header {}, {} I/O threads)", sim->url(),
                options.key_header, options.io_threads);

@@ -116,6 +116,14 @@ struct PartnerSimOptions {
   int64_t max_body_bytes = 8 << 20;
   // Keep-alive connections idle this long are closed.
   int idle_timeout_seconds = 60;
+  // HTTPS: with both set the sim speaks only TLS (1.2 or later; url() says https://),
+  // presenting this PEM certificate chain and its unencrypted PEM private key.
+  // `disthub sim tls-cert DIR` writes a self-signed pair for 127.0.0.1 and localhost.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // Mutual TLS: when set, only clients presenting a certificate signed by one of the CAs
+  // in this PEM file get past the handshake.
+  std::string tls_client_ca_file;
   // The faults in effect from the start.
   PartnerFaults faults;
   // The clock stamping received_at; nullptr: the real clock. Must outlive the sim.
@@ -182,7 +190,7 @@ class PartnerSim {
 
   // The port actually bound; stays the same across down windows.
   virtual int port() const = 0;
-  // "http://127.0.0.1:PORT".
+  // "http://127.0.0.1:PORT" ("https://..." with TLS).
   virtual std::string url() const = 0;
 
   virtual PartnerSimStats Stats() const = 0;

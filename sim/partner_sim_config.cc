@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <set>
 
@@ -97,6 +98,18 @@ absl::StatusOr<PartnerSimOptions> ParsePartnerSimConfig(
     });
     top.Get<int>("idle_timeout_seconds", o.idle_timeout_seconds, [](const int& v) {
       return v >= 1 ? std::string() : std::string("must be at least 1");
+    });
+    top.Section("tls", [&](YamlReader& r) {
+      // Relative to the configuration file's folder.
+      const std::filesystem::path folder = std::filesystem::path(file).parent_path();
+      r.Required("cert_file", o.tls_cert_file);
+      r.Required("key_file", o.tls_key_file);
+      r.Get("client_ca_file", o.tls_client_ca_file);
+      for (std::string* path : {&o.tls_cert_file, &o.tls_key_file, &o.tls_client_ca_file}) {
+        if (!path->empty() && std::filesystem::path(*path).is_relative()) {
+          *path = (folder / *path).string();
+        }
+      }
     });
     top.Section("faults", [&](YamlReader& r) { ReadFaults(r, o.faults); });
     if (extra) extra(top);

@@ -5,6 +5,8 @@
 // sits in dead letters with its reason.
 #include <boost/json.hpp>
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <thread>
@@ -16,6 +18,7 @@
 #include "hub_process.h"
 #include "sim/partner_sim.h"
 #include "sim/scenario_orders.h"
+#include "sim/tls_cert.h"
 
 namespace disthub::testing {
 namespace {
@@ -177,6 +180,88 @@ TEST_F(DeliveryTest, APartnerDownForAWhileGetsEverythingOnceItIsBack) {
   ASSERT_TRUE(m.ok());
   EXPECT_NE(m->body.find("disthub_delivery_failures_total{cause=\"connect\""), std::string::npos)
       << "refused connections are counted by cause";
+}
+
+// HTTPS: the hub delivers over mutual TLS to a partner that trusts only its client
+// certificate, and a subscriber whose configuration does not trust the partner's
+// certificate gets nothing through: its messages fail as "tls" and are parked with the
+// reason, never delivered.
+TEST_F(DeliveryTest, DeliversOverMutualTlsAndParksWhatAnUntrustedCertificateStops) {
+  char tmpl[] = "/tmp/disthub-certs-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string certs = tmpl;
+  ASSERT_TRUE(WriteSelfSignedCertificate(certs + "/partner.pem", certs + "/partner.key").ok());
+  ASSERT_TRUE(WriteSelfSignedCertificate(certs + "/hub.pem", certs + "/hub.key").ok());
+  PartnerSimOptions o;
+  o.seed = 42;
+  o.tls_cert_file = certs + "/partner.pem";
+  o.tls_key_file = certs + "/partner.key";
+  o.tls_client_ca_file = certs + "/hub.pem";
+  auto sim = StartPartnerSim(o);
+  ASSERT_TRUE(sim.ok()) << sim.status();
+  sim_ = std::move(sim).value();
+  ASSERT_TRUE(sim_->url().starts_with("https://"));
+
+  HubProcess hub(StrCat(R"(
+subscribers:
+  - name: erp
+    url: )", sim_->url(), R"(/erp/events
+    events: ["order.*"]
+    tls:
+      ca_file: )", certs, R"(/partner.pem
+      cert_file: )", certs, R"(/hub.pem
+      key_file: )", certs, R"(/hub.key
+    delivery: {timeout_ms: 2000, retry: {initial_ms: 50, max_ms: 400, max_attempts: 40}}
+  - name: untrusting
+    url: )", sim_->url(), R"(/other/events
+    events: ["order.*"]
+    delivery:
+      timeout_ms: 2000
+      retry: {initial_ms: 20, max_ms: 40, max_attempts: 2}
+      circuit: {failure_threshold: 100}
+delivery:
+  poll_interval_ms: 50
+)"));
+  ASSERT_TRUE(hub.Start().ok()) << hub.Stderr();
+  std::vector<std::string> ids = PostOrders(hub, 20, "TLS");
+  ASSERT_EQ(ids.size(), 20u);
+  ASSERT_TRUE(WaitAccepted(20, std::chrono::seconds(20)));
+
+  json::value list;
+  for (int i = 0; i < 200; ++i) {
+    list = GetJson(hub, "/v1/dead-letters?state=parked&partner=untrusting&limit=100");
+    if (list.at("dead_letters").as_array().size() == ids.size()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(list.at("dead_letters").as_array().size(), ids.size());
+  for (const json::value& d : list.at("dead_letters").as_array()) {
+    EXPECT_EQ(d.at("cause").as_string(), "max_attempts");
+    const std::string reason(d.at("reason").as_string());
+    EXPECT_NE(reason.find("the last: tls: "), std::string::npos) << reason;
+    EXPECT_NE(reason.find("certificate"), std::string::npos) << reason;
+  }
+  ASSERT_TRUE(WaitOutboxDrained(hub, std::chrono::seconds(10)));
+  ExpectEachEventOnce(ids);  // only erp's messages came through, each once
+  EXPECT_EQ(sim_->Stats().duplicates, 0);
+  HttpClient metrics(hub.url(), 10);
+  auto m = metrics.Get("/metrics");
+  ASSERT_TRUE(m.ok());
+  ASSERT_EQ(m->status, 200) << m->body;
+  std::string tls_failures;  // the lines of untrusting's failures
+  std::string_view body = m->body;
+  while (!body.empty()) {
+    std::string_view line = body.substr(0, body.find('\n'));
+    body.remove_prefix(std::min(body.size(), line.size() + 1));
+    if (line.starts_with("disthub_delivery_failures_total{") &&
+        line.find("untrusting") != std::string_view::npos) {
+      tls_failures += StrCat(line, "\n");
+    }
+  }
+  EXPECT_EQ(tls_failures,
+            "disthub_delivery_failures_total{cause=\"tls\",subscriber=\"untrusting\","
+            "type=\"order.received\"} 40\n")
+      << "two failed attempts per message, each counted as tls";
+  std::filesystem::remove_all(certs);
 }
 
 TEST_F(DeliveryTest, APermanentRejectionIsParkedAndRetriedOnceAfterTheFix) {

@@ -15,11 +15,24 @@
 namespace disthub {
 namespace {
 
+// The `tls` section of an outbound HTTPS client (base/tls.h).
+void ReadTls(YamlReader& r, TlsClientOptions& tls) {
+  r.Section("tls", [&](YamlReader& t) {
+    t.Get("ca_file", tls.ca_file);
+    t.Get("cert_file", tls.cert_file);
+    t.Get("key_file", tls.key_file);
+  });
+}
 
 // Checks that need the whole configuration.
 void Validate(const Config& c, std::vector<std::string>& errors) {
   auto fail = [&](const std::string& path, const std::string& msg) {
     errors.push_back(StrCat(c.file, ": ", path, ": ", msg));
+  };
+  auto check_tls = [&](const std::string& at, const TlsClientOptions& tls, const std::string& url) {
+    for (const auto& [key, problem] : CheckTlsOptions(tls, url)) {
+      fail(key.empty() ? at + ".tls" : StrCat(at, ".tls.", key), problem);
+    }
   };
   if (auto l = SplitListen(c.server.listen); !l.ok()) fail("server.listen", std::string(l.status().message()));
   if (c.server.io_threads < 1 || c.server.io_threads > 64) fail("server.io_threads", "must be 1 to 64");
@@ -105,6 +118,7 @@ void Validate(const Config& c, std::vector<std::string>& errors) {
     }
     if (s.events.empty()) fail(at + ".events", "list the event types it receives (\"order.*\")");
     if (s.key_header.empty()) fail(at + ".key_header", "must name a header");
+    check_tls(at, s.tls, s.url);
     for (const auto& h : c.subscribers[i].headers) {
       if (h.name.empty() || h.value_env.empty()) fail(at + ".headers", "each header needs name and value_env");
     }
@@ -178,6 +192,7 @@ void Validate(const Config& c, std::vector<std::string>& errors) {
       fail("fulfillment.erp.url", StrCat("\"", e.url, "\" must start with http:// or https://"));
     }
     if (e.timeout_ms < 10 || e.timeout_ms > 120'000) fail("fulfillment.erp.timeout_ms", "must be 10 to 120000");
+    check_tls("fulfillment.erp", e.tls, e.url);
     if (e.workers < 1 || e.workers > 256) fail("fulfillment.erp.workers", "must be 1 to 256");
     if (e.retry_seconds < 1) fail("fulfillment.erp.retry_seconds", "must be at least 1");
     if (e.circuit_failures < 1) fail("fulfillment.erp.circuit_failures", "must be at least 1");
@@ -203,6 +218,7 @@ void Validate(const Config& c, std::vector<std::string>& errors) {
         fail(StrCat(at, ".", path),
              path == "services" ? "list at least one service, or give rates_url" : message);
       }
+      if (!carrier.tls.empty()) fail(at + ".tls", "applies only with rates_url");
     } else {
       if (!carrier.services.empty()) {
         fail(at + ".services", "give the services or rates_url, not both");
@@ -210,6 +226,7 @@ void Validate(const Config& c, std::vector<std::string>& errors) {
       if (!carrier.rates_url.starts_with("http://") && !carrier.rates_url.starts_with("https://")) {
         fail(at + ".rates_url", "must be an http:// or https:// URL");
       }
+      check_tls(at, carrier.tls, carrier.rates_url);
       if (carrier.refresh_seconds < 1) fail(at + ".refresh_seconds", "must be at least 1");
       if (carrier.retry_seconds < 1) fail(at + ".retry_seconds", "must be at least 1");
       if (carrier.timeout_ms < 1 || carrier.timeout_ms > 600'000) {
@@ -332,6 +349,7 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml, const std::string& f
         e.Get("url", erp.url);
         e.Get("timeout_ms", erp.timeout_ms);
         e.Get("token_env", erp.token_env);
+        ReadTls(e, erp.tls);
         e.Get("workers", erp.workers);
         e.Get("retry_seconds", erp.retry_seconds);
         e.Get("circuit_failures", erp.circuit_failures);
@@ -352,6 +370,7 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml, const std::string& f
              });
       r.Get("rates_url", carrier.rates_url);
       r.Get("token_env", carrier.token_env);
+      ReadTls(r, carrier.tls);
       r.Get("refresh_seconds", carrier.refresh_seconds);
       r.Get("retry_seconds", carrier.retry_seconds);
       r.Get("timeout_ms", carrier.timeout_ms);
@@ -392,6 +411,7 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml, const std::string& f
       r.Required("url", s.url);
       r.Required("events", s.events);
       r.Get("key_header", s.key_header);
+      ReadTls(r, s.tls);
       r.List("headers", e.headers, [](YamlReader& h, SubscriberHeaderConfig& hc) {
         h.Required("name", hc.name);
         h.Required("value_env", hc.value_env);

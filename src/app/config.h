@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "base/listen.h"
+#include "base/tls.h"
 #include "events/outbox.h"
 #include "orchestration/shipping.h"
 
@@ -199,6 +200,7 @@ struct CarrierConfig {
   // ... or fetched from the carrier's rate service (orchestration/carrier_rates.h).
   std::string rates_url;
   std::string token_env;     // sent as a bearer token
+  TlsClientOptions tls;      // for an https rates_url (paths relative to the file)
   int refresh_seconds = 3600;
   int retry_seconds = 30;
   int timeout_ms = 5000;
@@ -218,6 +220,7 @@ struct FulfillmentConfig {
     std::string url;  // "http://erp.internal:9100"
     int timeout_ms = 3000;  // one call; past it the call counts as unanswered
     std::string token_env;  // environment variable holding a bearer token, if any
+    TlsClientOptions tls;   // for an https url (paths relative to the file)
     int workers = 4;        // calls in flight at once
     int retry_seconds = 60;  // an order the ERP did not answer for is asked about again
     // Unanswered calls in a row that open the circuit (calls then fail at once), and how

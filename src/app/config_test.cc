@@ -325,5 +325,75 @@ subscribers:
                              HasSubstr("subscribers[0].delivery.retry.jitter"))));
 }
 
+TEST(Config, OutboundHttpsClientsReadTheirTlsSettings) {
+  std::string yaml = std::string(kMinimal) + R"(
+subscribers:
+  - name: erp
+    url: https://erp.example.com/hub
+    events: ["order.*"]
+    tls: {ca_file: certs/erp-ca.pem, cert_file: /etc/disthub/hub.pem, key_file: /etc/disthub/hub.key}
+fulfillment:
+  erp: {url: https://erp.example.com, tls: {ca_file: erp-ca.pem}}
+carriers:
+  - name: parcel
+    rates_url: https://rates.example.com/parcel
+    tls: {ca_file: rates-ca.pem}
+)";
+  ASSERT_OK_AND_ASSIGN(Config c, ParseConfig(yaml, "/etc/disthub/hub.yaml"));
+  const TlsClientOptions& s = c.subscribers[0].subscriber.tls;
+  EXPECT_EQ(s.ca_file, "certs/erp-ca.pem");  // as written; the hub resolves it at start
+  EXPECT_EQ(s.cert_file, "/etc/disthub/hub.pem");
+  EXPECT_EQ(s.key_file, "/etc/disthub/hub.key");
+  EXPECT_EQ(ResolveTlsPaths(s, c.file).ca_file, "/etc/disthub/certs/erp-ca.pem");
+  EXPECT_EQ(c.fulfillment.erp.tls.ca_file, "erp-ca.pem");
+  EXPECT_EQ(c.carriers[0].tls.ca_file, "rates-ca.pem");
+}
+
+TEST(Config, TlsSettingsNeedHttpsAndACertificateWithItsKey) {
+  std::string yaml = std::string(kMinimal) + R"(
+subscribers:
+  - name: erp
+    url: http://erp.example.com/hub
+    events: ["order.*"]
+    tls: {ca_file: ca.pem, cert_file: hub.pem, ca: x}
+)";
+  EXPECT_THAT(ParseConfig(yaml, "hub.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("subscribers[0].tls.ca: unknown key (known here: ca_file, cert_file, key_file)")));
+  yaml = std::string(kMinimal) + R"(
+subscribers:
+  - name: erp
+    url: http://erp.example.com/hub
+    events: ["order.*"]
+    tls: {ca_file: ca.pem, cert_file: hub.pem}
+fulfillment:
+  erp: {url: https://erp.example.com, tls: {key_file: hub.key}}
+carriers:
+  - name: parcel
+    tls: {ca_file: rates-ca.pem}
+    services:
+      - name: ground
+        transit_days: [1, 2, 3, 4, 5, 6, 7, 8]
+        rates: [{up_to_grams: 1000, by_zone: [1, 2, 3, 4, 5, 6, 7, 8]}]
+)";
+  EXPECT_THAT(
+      ParseConfig(yaml, "hub.yaml"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               AllOf(HasSubstr("hub.yaml: subscribers[0].tls: applies only to an https:// URL, and "
+                               "\"http://erp.example.com/hub\" is not one"),
+                     HasSubstr("subscribers[0].tls.key_file: a client certificate needs both "
+                               "cert_file and key_file"),
+                     HasSubstr("fulfillment.erp.tls.cert_file: a client certificate needs both"),
+                     HasSubstr("carriers[0].tls: applies only with rates_url"))));
+}
+
+TEST(Config, UnreadableTlsFilesAreNamedWithTheKey) {
+  EXPECT_OK(CheckTlsFiles({.ca_file = ""}, "subscribers[0].tls"));
+  EXPECT_THAT(CheckTlsFiles({.ca_file = "/nonexistent/ca.pem"}, "hub.yaml: subscribers[0].tls"),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("hub.yaml: subscribers[0].tls.ca_file: cannot read /nonexistent/ca.pem "
+                                 "(no such file)")));
+}
+
 }  // namespace
 }  // namespace disthub

@@ -81,6 +81,9 @@ absl::StatusOr<std::vector<SubscriberConfig>> ResolveSubscribers(const Config& c
       }
       s.headers.emplace_back(h.name, *value);
     }
+    s.tls = ResolveTlsPaths(std::move(s.tls), config.file);
+    DISTHUB_RETURN_IF_ERROR(
+        CheckTlsFiles(s.tls, StrCat(config.file, ": subscribers[", static_cast<int64_t>(i), "].tls")));
     out.push_back(std::move(s));
   }
   return out;
@@ -110,10 +113,14 @@ absl::StatusOr<std::shared_ptr<orchestration::CarrierRates>> StartCarrierRates(
     DISTHUB_ASSIGN_OR_RETURN(
         std::string token,
         TokenFromEnv(env, StrCat("carriers[", static_cast<int64_t>(i), "].token_env"), c.token_env));
+    TlsClientOptions tls = ResolveTlsPaths(c.tls, config.file);
+    DISTHUB_RETURN_IF_ERROR(
+        CheckTlsFiles(tls, StrCat(config.file, ": carriers[", static_cast<int64_t>(i), "].tls")));
     carriers.push_back({.name = c.name,
                         .services = c.services,
                         .rates_url = c.rates_url,
                         .token = std::move(token),
+                        .tls = std::move(tls),
                         .refresh = absl::Seconds(c.refresh_seconds),
                         .retry = absl::Seconds(c.retry_seconds),
                         .timeout = absl::Milliseconds(c.timeout_ms)});
@@ -298,10 +305,13 @@ class RunningHub final : public Hub {
       if (const auto& e = config.fulfillment.erp; !e.url.empty()) {
         DISTHUB_ASSIGN_OR_RETURN(std::string token,
                                  TokenFromEnv(env, "fulfillment.erp.token_env", e.token_env));
+        TlsClientOptions tls = ResolveTlsPaths(e.tls, config.file);
+        DISTHUB_RETURN_IF_ERROR(CheckTlsFiles(tls, StrCat(config.file, ": fulfillment.erp.tls")));
         options.erp = orchestration::MakeHttpErpGateway(
             {.url = e.url,
              .timeout = absl::Milliseconds(e.timeout_ms),
              .token = std::move(token),
+             .tls = std::move(tls),
              .failures_to_open = e.circuit_failures,
              .open_for = absl::Seconds(e.circuit_open_seconds)});
       }

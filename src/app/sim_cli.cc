@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <iostream>
@@ -17,6 +18,7 @@
 #include "sim/carrier_sim.h"
 #include "sim/erp_sim.h"
 #include "sim/partner_sim.h"
+#include "sim/tls_cert.h"
 #include "sim/wms_sim.h"
 
 namespace disthub {
@@ -191,6 +193,31 @@ int RunCarrier(const CarrierArgs& args) {
   });
 }
 
+struct TlsCertArgs {
+  std::string out_dir;
+  int days = 30;
+};
+
+int RunTlsCert(const TlsCertArgs& args) {
+  const std::string cert = (std::filesystem::path(args.out_dir) / "cert.pem").string();
+  const std::string key = (std::filesystem::path(args.out_dir) / "key.pem").string();
+  std::error_code ec;
+  std::filesystem::create_directories(args.out_dir, ec);
+  if (ec) {
+    std::cerr << "disthub sim tls-cert: cannot create " << args.out_dir << ": " << ec.message() << "\n";
+    return 1;
+  }
+  if (absl::Status s = WriteSelfSignedCertificate(cert, key, args.days); !s.ok()) {
+    return StartFailed("disthub sim tls-cert", s);
+  }
+  std::printf("wrote %s (certificate: the simulator's tls.cert_file, the hub's tls.ca_file)\n"
+              "wrote %s (its private key: the simulator's tls.key_file; mode 0600)\n"
+              "self-signed for 127.0.0.1, ::1 and localhost, valid %d days; for tests and "
+              "trials only\n",
+              cert.c_str(), key.c_str(), args.days);
+  return 0;
+}
+
 }  // namespace
 
 std::function<int()> AddSimCommands(CLI::App& app) {
@@ -265,8 +292,19 @@ std::function<int()> AddSimCommands(CLI::App& app) {
   carrier->add_option("--listen", carrier_args->listen,
                       "Override listen, HOST:PORT on a loopback address (port 0 picks a free "
                       "port; the bound address is printed)");
-  return [partner, partner_args, warehouse, warehouse_args, erp, erp_args, carrier,
-          carrier_args]() -> int {
+  auto cert_args = std::make_shared<TlsCertArgs>();
+  CLI::App* cert = sim->add_subcommand(
+      "tls-cert",
+      "Write a self-signed certificate and key (DIR/cert.pem, DIR/key.pem) for 127.0.0.1,\n"
+      "::1 and localhost, to run the simulators over HTTPS (their tls: section) with the\n"
+      "hub trusting the certificate (tls.ca_file). For tests and trials only.");
+  cert->add_option("dir", cert_args->out_dir, "Folder to write into (made if missing)")->required();
+  cert->add_option("--days", cert_args->days, "Validity in days")
+      ->default_val(30)
+      ->check(CLI::Range(1, 3650));
+  return [partner, partner_args, warehouse, warehouse_args, erp, erp_args, carrier, carrier_args,
+          cert, cert_args]() -> int {
+    if (cert->parsed()) return RunTlsCert(*cert_args);
     if (partner->parsed()) return RunPartner(*partner_args);
     if (warehouse->parsed()) return RunWarehouse(*warehouse_args);
     if (erp->parsed()) return RunErp(*erp_args);

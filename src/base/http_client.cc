@@ -3,7 +3,9 @@
 #include <curl/curl.h>
 
 #include <mutex>
+#include <utility>
 
+#include "base/curl_tls.h"
 #include "base/strings.h"
 
 namespace disthub {
@@ -47,13 +49,17 @@ struct HttpClient::Impl {
   CURL* curl = nullptr;
   std::string base;
   long timeout_ms = 30'000;
+  TlsClientOptions tls;
+  char error[CURL_ERROR_SIZE] = {};
 };
 
-HttpClient::HttpClient(std::string base_url, double timeout_seconds) : impl_(new Impl) {
+HttpClient::HttpClient(std::string base_url, double timeout_seconds, TlsClientOptions tls)
+    : impl_(new Impl) {
   GlobalInit();
   impl_->curl = curl_easy_init();
   impl_->base = std::move(base_url);
   impl_->timeout_ms = static_cast<long>(timeout_seconds * 1000);
+  impl_->tls = std::move(tls);
 }
 
 HttpClient::~HttpClient() { curl_easy_cleanup(impl_->curl); }
@@ -75,6 +81,9 @@ absl::StatusOr<HttpResult> HttpClient::Send(
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &result);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &OnHeader);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &result);
+  impl_->error[0] = '\0';
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, impl_->error);
+  SetCurlTls(c, impl_->tls);
   if (!body.empty() || method == "POST" || method == "PUT") {
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
@@ -88,7 +97,7 @@ absl::StatusOr<HttpResult> HttpClient::Send(
   CURLcode rc = curl_easy_perform(c);
   curl_slist_free_all(list);
   if (rc != CURLE_OK) {
-    return absl::UnavailableError(StrCat(verb, " ", url, ": ", curl_easy_strerror(rc)));
+    return absl::UnavailableError(StrCat(verb, " ", url, ": ", CurlErrorText(rc, impl_->error)));
   }
   long status = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);

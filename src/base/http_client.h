@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "base/tls.h"
 
 namespace disthub {
 
@@ -24,14 +25,17 @@ struct HttpResult {
 
 class HttpClient {
  public:
-  // `base_url` like "http://127.0.0.1:8080"; requests name only the path.
-  explicit HttpClient(std::string base_url, double timeout_seconds = 30);
+  // `base_url` like "http://127.0.0.1:8080"; requests name only the path. `tls` applies
+  // to an https:// base (whom to trust, and our client certificate).
+  explicit HttpClient(std::string base_url, double timeout_seconds = 30,
+                      TlsClientOptions tls = {});
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
-  // Sends one request. kUnavailable when no answer came (refused, reset, timed out):
-  // the status says which.
+  // Sends one request. kUnavailable when no answer came (refused, reset, timed out, or
+  // TLS failed, such as an untrusted certificate): the status says which, with libcurl's
+  // detailed reason.
   absl::StatusOr<HttpResult> Send(std::string_view method, std::string_view path,
                                   const std::vector<std::pair<std::string, std::string>>& headers = {},
                                   std::string_view body = {});

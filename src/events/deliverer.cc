@@ -19,6 +19,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "base/curl_tls.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "base/thread_name.h"
@@ -73,6 +74,7 @@ size_t CollectBody(char* data, size_t size, size_t n, void* user) {
 }
 
 std::string TransportCause(CURLcode code) {
+  if (IsTlsError(code)) return "tls";
   switch (code) {
     case CURLE_OPERATION_TIMEDOUT:
       return "timeout";
@@ -116,6 +118,7 @@ struct Deliverer::Impl {
     std::vector<curl_slist> headers;
     absl::Time started;
     bool probe = false;
+    char error[CURL_ERROR_SIZE] = {};  // libcurl's detail of a failed attempt
   };
 
   // Metrics of one (subscriber, message type).
@@ -364,6 +367,8 @@ struct Deliverer::Impl {
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &CollectBody);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, &t->response);
     curl_easy_setopt(e, CURLOPT_PRIVATE, t);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
+    SetCurlTls(e, sub.config.tls);
     return t;
   }
 
@@ -402,6 +407,7 @@ struct Deliverer::Impl {
     t->probe = probe;
     t->response.clear();
     t->body.clear();
+    t->error[0] = '\0';
     if (!msg.record.body.empty()) {
       t->body = msg.record.body;
     } else {
@@ -465,7 +471,7 @@ struct Deliverer::Impl {
 
     std::string detail = status > 0 ? StrCat("HTTP ", static_cast<int64_t>(status),
                                              t->response.empty() ? "" : ": ", t->response)
-                                    : StrCat(outcome.cause, ": ", curl_easy_strerror(code));
+                                    : StrCat(outcome.cause, ": ", CurlErrorText(code, t->error));
     DeliveryAttemptRecord rec{.outbox_id = msg.record.id,
                               .attempt = attempt,
                               .started_at = t->started,

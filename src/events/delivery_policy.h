@@ -118,7 +118,7 @@ enum class AttemptVerdict {
 
 struct AttemptOutcome {
   AttemptVerdict verdict;
-  std::string cause;  // "ok", "http_5xx", "http_4xx", "quota", "timeout", "reset", "connect", "network"
+  std::string cause;  // "ok", "http_5xx", "http_4xx", "quota", "timeout", "reset", "connect", "tls", "network"
 };
 
 // Classifies an HTTP answer (status > 0) or a transport failure (status 0, with

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/tls.h"
 #include "events/delivery_policy.h"
 #include "store/store.h"
 
@@ -20,6 +21,8 @@ struct SubscriberConfig {
   std::string name;
   // Where each message is POSTed: http:// or https:// (TLS verified).
   std::string url;
+  // For https: whom to trust (ca_file) and our client certificate (mutual TLS).
+  TlsClientOptions tls;
   // Event types it receives: exact names or prefixes ending in '*' ("order.*").
   std::vector<std::string> events;
   // The header carrying the message's stable idempotency key.

@@ -204,7 +204,7 @@ std::string CarrierRates::Fetch(size_t i) {
   std::vector<std::pair<std::string, std::string>> headers = {{"Accept", "application/json"}};
   if (!etag.empty()) headers.emplace_back("If-None-Match", etag);
   if (!config.token.empty()) headers.emplace_back("Authorization", "Bearer " + config.token);
-  HttpClient client(config.rates_url, absl::ToDoubleSeconds(config.timeout));
+  HttpClient client(config.rates_url, absl::ToDoubleSeconds(config.timeout), config.tls);
   absl::StatusOr<HttpResult> res = client.Get("", headers);
   std::string problem;
   std::optional<RateCard> card;

@@ -31,6 +31,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "base/tls.h"
 #include "orchestration/shipping.h"
 
 namespace disthub {
@@ -59,6 +60,7 @@ struct RatedCarrier {
   std::vector<CarrierService> services;  // the table; for a remote carrier, none until fetched
   std::string rates_url;                 // non-empty: fetched from here
   std::string token;                     // sent as "Authorization: Bearer TOKEN"; may be empty
+  TlsClientOptions tls;                  // for an https rates_url
   absl::Duration refresh = absl::Hours(1);   // a good card is fetched again after this
   absl::Duration retry = absl::Seconds(30);  // a failed fetch is tried again after this
   absl::Duration timeout = absl::Seconds(5);

@@ -154,7 +154,8 @@ class HttpErpGateway final : public ErpGateway {
         return c;
       }
     }
-    return std::make_unique<HttpClient>(options_.url, absl::ToDoubleSeconds(options_.timeout));
+    return std::make_unique<HttpClient>(options_.url, absl::ToDoubleSeconds(options_.timeout),
+                                        options_.tls);
   }
   void Give(std::unique_ptr<HttpClient> client) {
     std::lock_guard<std::mutex> lock(mu_);

@@ -32,6 +32,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "base/tls.h"
 #include "model/entities.h"
 
 namespace disthub::orchestration {
@@ -68,6 +69,7 @@ struct HttpErpOptions {
   std::string url;  // "http://127.0.0.1:9100"
   absl::Duration timeout = absl::Seconds(3);
   std::string token;  // sent as "Authorization: Bearer TOKEN" when not empty
+  TlsClientOptions tls;  // for an https url
   // After this many calls in a row went unanswered the circuit opens: calls fail at once
   // (kUnavailable) until `open_for` has passed, then one call probes the ERP.
   int failures_to_open = 5;
