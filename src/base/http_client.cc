@@ -77,6 +77,7 @@ absl::StatusOr<HttpResult> HttpClient::Send(
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, impl_->timeout_ms);
   curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
+  curl_easy_setopt(c, CURLOPT_BUFFERSIZE, kCurlReceiveBufferBytes);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &OnBody);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &result);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &OnHeader);

@@ -368,10 +368,7 @@ struct Deliverer::Impl {
     curl_easy_setopt(e, CURLOPT_WRITEDATA, &t->response);
     curl_easy_setopt(e, CURLOPT_PRIVATE, t);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
-    // libcurl allocates its receive buffer for every transfer (16 KiB by default); at
-    // 1 KiB, its smallest, that allocation comes from malloc's per-thread cache instead.
-    // Acknowledgements are small: a longer answer only takes more reads.
-    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 1024L);
+    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, kCurlReceiveBufferBytes);
     SetCurlTls(e, sub.config.tls);
     return t;
   }
