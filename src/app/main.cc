@@ -10,6 +10,7 @@
 #include "app/config.h"
 #include "app/demo.h"
 #include "app/hub.h"
+#include "app/mapping_cli.h"
 #include "app/ops_cli.h"
 #include "app/sim_cli.h"
 
@@ -124,6 +125,7 @@ int main(int argc, char** argv) {
   app.add_subcommand("version", "Print the version.");
   std::function<int()> run_sim = disthub::AddSimCommands(app);
   std::function<int()> run_ops = disthub::AddOpsCommands(app);
+  std::function<int()> run_mapping = disthub::AddMappingCommands(app);
 
   CLI11_PARSE(app, argc, argv);
 
@@ -131,6 +133,7 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("demo")) return disthub::RunDemo(demo_options);
   if (app.got_subcommand("sim")) return run_sim();
   if (int status = run_ops(); status >= 0) return status;
+  if (int status = run_mapping(); status >= 0) return status;
   if (app.got_subcommand("check-config")) {
     auto config = disthub::LoadConfig(config_file);
     if (!config.ok()) {

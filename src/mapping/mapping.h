@@ -1,0 +1,99 @@
+// Declarative mappings from a partner's dialect to the canonical model (DESIGN.md,
+// canonical model and mapping): one YAML file per dialect, document and direction,
+// compiled once and applied to each parsed payload. docs/mappings.md documents the file;
+// mappings/ holds the built-in ones.
+//
+//   DISTHUB_ASSIGN_OR_RETURN(Mapping m, Mapping::Load("mappings/shopify-order.yaml"));
+//   MappingResult r = m.Apply(payload, {.vars = {{"channel", "shopify-us"}}});
+//   if (!r.ok()) ...  // each error names the mapping file, the rule and the payload path
+//   MappedOrder order = MapOrder(m, payload, {...});  // plus the model's decoding and checks
+//
+// A rule fills one canonical field from the payload:
+//
+//   placed_at: {path: /created_at, as: time}                       # RFC 3339 by default
+//   quantity: {path: quantity, as: integer}                        # relative to the element
+//   unit_price: {path: price, as: money}                           # in the document's currency
+//   payment_state: {path: /financial_status, table: payment}      # a code table
+//   lines: {each: /line_items, fields: {...}}                      # one element per item
+//
+// Thread-safety: a Mapping is immutable after Parse(); Apply() may run on any number of
+// threads at once.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "model/entities.h"
+
+namespace disthub::mapping {
+
+struct Rule;
+
+// What went wrong while mapping one payload.
+struct MappingError {
+  std::string rule;     // the canonical field whose rule failed: "lines[].unit_price"
+  std::string at;       // JSON Pointer into the payload: "/order/line_items/2/price"; "" if none
+  std::string message;  // "\"12,50\" is not an amount in USD: ..."
+
+  // "FILE: rule lines[].unit_price at /order/line_items/2/price: MESSAGE"
+  std::string ToString(const std::string& file) const;
+};
+
+struct MappingContext {
+  // Values rules read with `var: NAME` (the channel instance's name, say).
+  std::map<std::string, std::string> vars;
+};
+
+struct MappingResult {
+  boost::json::object document;     // the canonical JSON, as the API would take it
+  std::vector<MappingError> errors;  // empty: every rule applied
+
+  bool ok() const { return errors.empty(); }
+};
+
+class Mapping {
+ public:
+  // Compiles a mapping file's text; `file` names it in errors, which give file:line and the
+  // key path. kInvalidArgument listing every problem.
+  static absl::StatusOr<Mapping> Parse(const std::string& yaml, const std::string& file);
+  // Reads and compiles `file`.
+  static absl::StatusOr<Mapping> Load(const std::string& file);
+
+  Mapping(Mapping&&) noexcept;
+  Mapping& operator=(Mapping&&) noexcept;
+  ~Mapping();
+
+  const std::string& name() const;     // `mapping:`, "shopify-order"
+  int version() const;                 // `version:`, bumped at every change
+  const std::string& dialect() const;  // `from:`, "shopify"
+  const std::string& target() const;   // `to:`, the canonical document: "order"
+  const std::string& file() const;
+
+  // Maps one payload. Never throws; errors stop at 100.
+  MappingResult Apply(const boost::json::value& payload, const MappingContext& context = {}) const;
+
+  struct Impl;  // the compiled rules (mapping.cc)
+
+ private:
+  explicit Mapping(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// An order mapped and then decoded and checked as the API checks orders (model/json.h,
+// model/validate.h): errors of the model name the canonical field ("#/totals/tax").
+struct MappedOrder {
+  boost::json::object document;
+  std::optional<Order> order;        // engaged iff errors is empty
+  std::vector<MappingError> errors;
+
+  bool ok() const { return errors.empty(); }
+};
+MappedOrder MapOrder(const Mapping& mapping, const boost::json::value& payload,
+                     const MappingContext& context = {});
+
+}  // namespace disthub::mapping
