@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <boost/json.hpp>
+#include <algorithm>
 #include <set>
 #include <utility>
 
@@ -224,21 +225,14 @@ class Applier {
       : m_(m), context_(context), errors_(errors) {}
 
   void Object(const std::vector<Rule>& rules, const Scope& scope, json::object& out) {
-    // The document's currency first: money rules read it.
-    for (const Rule& rule : rules) {
-      if (rule.field == "currency" && &rules == &m_.fields) Field(rule, scope, out);
-    }
-    for (const Rule& rule : rules) {
-      if (rule.field == "currency" && &rules == &m_.fields) continue;
-      Field(rule, scope, out);
-    }
+    out.reserve(rules.size());
+    for (const Rule& rule : rules) Field(rule, scope, out);
   }
 
  private:
-  // The value `path` points to (nullptr when absent or null) and its payload pointer.
-  static const json::value* Find(const Path& path, const Scope& scope, std::string* at) {
+  // The value `path` points to; nullptr when absent or null.
+  static const json::value* Find(const Path& path, const Scope& scope) {
     const json::value* v = path.absolute ? scope.root : scope.here;
-    std::string where = path.absolute ? scope.root_at : scope.here_at;
     for (const std::string& token : path.tokens) {
       if (v == nullptr) break;
       if (v->is_object()) {
@@ -252,10 +246,15 @@ class Applier {
       } else {
         v = nullptr;
       }
-      where += "/" + token;
     }
-    if (at != nullptr) *at = where;
     return v != nullptr && !v->is_null() ? v : nullptr;
+  }
+
+  // The payload pointer of `path` from `scope`, for errors.
+  static std::string At(const Path& path, const Scope& scope) {
+    std::string at = path.absolute ? scope.root_at : scope.here_at;
+    for (const std::string& token : path.tokens) at += "/" + token;
+    return at;
   }
 
   // Every value a path with "*" tokens reaches, with its pointer.
@@ -281,105 +280,122 @@ class Applier {
     errors_.push_back({.rule = rule.name, .at = std::move(at), .message = std::move(message)});
   }
 
-  std::string Currency(const Rule& rule, const Scope& scope, std::string* at) {
+  std::string Currency(const Rule& rule, const Scope& scope) {
     if (!rule.currency) return currency_;
-    const json::value* v = Find(*rule.currency, scope, at);
+    const json::value* v = Find(*rule.currency, scope);
     return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
   }
 
-  // The canonical value of one scalar: through the table, or the `as` transform.
-  std::optional<json::value> Convert(const Rule& rule, const json::value& v, const std::string& at,
+  // The canonical value of one scalar: through the table, or the `as` transform. `at()`
+  // gives the value's payload pointer, computed only for an error.
+  template <class AtFn>
+  std::optional<json::value> Convert(const Rule& rule, const json::value& v, const AtFn& at,
                                      const Scope& scope) {
     if (rule.table != nullptr) {
       absl::StatusOr<std::string> code = ScalarText(v, "a code");
-      if (!code.ok()) return Error(rule, at, std::string(code.status().message())), std::nullopt;
+      if (!code.ok()) return Error(rule, at(), std::string(code.status().message())), std::nullopt;
       auto it = rule.table->find(*code);
-      if (it != rule.table->end() && it->first != "default") return json::value(it->second);
-      if (rule.table_default) return json::value(*rule.table_default);
+      if (it != rule.table->end() && it->first != "default") return json::value(json::string(it->second, sp_));
+      if (rule.table_default) return json::value(json::string(*rule.table_default, sp_));
       std::string known;
       for (const auto& [k, value] : *rule.table) known += (known.empty() ? "" : ", ") + k;
-      Error(rule, at, StrCat("\"", *code, "\" is not in table ", rule.table_name, " (", known, ")"));
+      Error(rule, at(), StrCat("\"", *code, "\" is not in table ", rule.table_name, " (", known, ")"));
       return std::nullopt;
     }
     switch (rule.as) {
       case As::kString:
       case As::kId: {
+        if (v.is_string()) return json::value(json::string(v.get_string(), sp_));
         absl::StatusOr<std::string> text = ScalarText(v, rule.as == As::kId ? "an id" : "a text");
-        if (!text.ok()) return Error(rule, at, std::string(text.status().message())), std::nullopt;
-        return json::value(*std::move(text));
+        if (!text.ok()) return Error(rule, at(), std::string(text.status().message())), std::nullopt;
+        return json::value(json::string(*text, sp_));
       }
       case As::kInteger: {
         absl::StatusOr<int64_t> n = Integer(v);
-        if (!n.ok()) return Error(rule, at, std::string(n.status().message())), std::nullopt;
+        if (!n.ok()) return Error(rule, at(), std::string(n.status().message())), std::nullopt;
         return json::value(*n);
       }
       case As::kBool: {
         absl::StatusOr<bool> b = Boolean(v);
-        if (!b.ok()) return Error(rule, at, std::string(b.status().message())), std::nullopt;
+        if (!b.ok()) return Error(rule, at(), std::string(b.status().message())), std::nullopt;
         return json::value(*b);
       }
       case As::kTime: {
         absl::StatusOr<absl::Time> t = Time(v, rule.time_format, rule.zone);
-        if (!t.ok()) return Error(rule, at, std::string(t.status().message())), std::nullopt;
-        return json::value(disthub::FormatTime(*t));
+        if (!t.ok()) return Error(rule, at(), std::string(t.status().message())), std::nullopt;
+        return json::value(json::string(disthub::FormatTime(*t), sp_));
       }
       case As::kMoney: {
-        std::string currency_at;
-        const std::string currency = Currency(rule, scope, &currency_at);
+        const std::string currency = Currency(rule, scope);
         if (currency.empty()) {
-          Error(rule, at, "an amount needs the document's currency, and it is not mapped");
+          Error(rule, at(), "an amount needs the document's currency, and it is not mapped");
           return std::nullopt;
         }
         absl::StatusOr<int64_t> minor = MoneyMinor(v, currency);
-        if (!minor.ok()) return Error(rule, at, std::string(minor.status().message())), std::nullopt;
-        return json::value(json::object{{"amount_minor", *minor}, {"currency", currency}});
+        if (!minor.ok()) return Error(rule, at(), std::string(minor.status().message())), std::nullopt;
+        return Amount(*minor, currency);
       }
     }
     return std::nullopt;
   }
 
+  // Sets the rule's field of `out` (whose storage is sp_, like every value made here, so
+  // the value moves in).
+  static void Put(json::object& out, const Rule& rule, json::value v) {
+    out.emplace(rule.field, std::move(v));
+  }
+
+  json::value Amount(int64_t minor, const std::string& currency) {
+    json::object m(sp_);
+    m.reserve(2);
+    m.emplace("amount_minor", minor);
+    m.emplace("currency", currency);
+    return json::value(std::move(m));
+  }
+
   void Field(const Rule& rule, const Scope& scope, json::object& out) {
-    std::string at;
     switch (rule.source) {
       case Source::kObject: {
-        if (rule.when && Find(*rule.when, scope, nullptr) == nullptr) return;
-        json::object child;
+        if (rule.when && Find(*rule.when, scope) == nullptr) return;
+        json::object child(sp_);
         Object(rule.fields, scope, child);
-        out[rule.field] = std::move(child);
+        Put(out, rule, std::move(child));
         return;
       }
       case Source::kEach: {
-        const json::value* list = Find(rule.paths[0], scope, &at);
-        json::array items;
+        const json::value* list = Find(rule.paths[0], scope);
+        json::array items(sp_);
         if (list == nullptr) {
-          if (!rule.optional) Error(rule, at, "is missing: expected a list");
+          if (!rule.optional) Error(rule, At(rule.paths[0], scope), "is missing: expected a list");
           else return;
         } else if (!list->is_array()) {
-          Error(rule, at, "is not a list");
+          Error(rule, At(rule.paths[0], scope), "is not a list");
         } else {
+          const std::string at = At(rule.paths[0], scope);
           int64_t i = 0;
+          items.reserve(list->get_array().size());
           for (const json::value& e : list->get_array()) {
             Scope inner{scope.root, scope.root_at, &e, StrCat(at, "/", i), i};
-            json::object item;
+            json::object item(sp_);
             Object(rule.fields, inner, item);
             items.push_back(std::move(item));
             ++i;
           }
         }
-        out[rule.field] = std::move(items);
+        Put(out, rule, std::move(items));
         return;
       }
       case Source::kIndex:
-        out[rule.field] = scope.index + rule.index_base;
+        Put(out, rule, scope.index + rule.index_base);
         return;
       case Source::kVar: {
         auto v = context_.vars.find(rule.var);
         if (v == context_.vars.end()) return Error(rule, "", StrCat("the variable ", rule.var, " is not set"));
-        if (auto c = Convert(rule, json::value(v->second), "", scope)) out[rule.field] = *std::move(c);
+        if (auto c = Convert(rule, json::value(v->second), NoAt, scope)) Put(out, rule, *std::move(c));
         return;
       }
       case Source::kValue:
-        if (auto c = Convert(rule, json::value(rule.constant), "", scope)) out[rule.field] = *std::move(c);
+        if (auto c = Convert(rule, json::value(rule.constant), NoAt, scope)) Put(out, rule, *std::move(c));
         return;
       case Source::kSum: {
         std::vector<std::pair<const json::value*, std::string>> found;
@@ -389,30 +405,28 @@ class Applier {
         int64_t total = 0;
         std::string currency;
         for (const auto& [v, where] : found) {
-          std::optional<json::value> c = Convert(rule, *v, where, scope);
+          std::optional<json::value> c = Convert(rule, *v, [&] { return where; }, scope);
           if (!c) return;
           int64_t n = rule.as == As::kMoney ? c->at("amount_minor").as_int64() : c->as_int64();
           if (rule.as == As::kMoney) currency = std::string(c->at("currency").as_string());
           if (__builtin_add_overflow(total, n, &total)) return Error(rule, where, "the sum overflows");
         }
         if (rule.as == As::kMoney) {
-          std::string unused;
-          if (currency.empty()) currency = Currency(rule, scope, &unused);
+          if (currency.empty()) currency = Currency(rule, scope);
           if (currency.empty()) return Error(rule, "", "an amount needs the document's currency, and it is not mapped");
-          out[rule.field] = json::object{{"amount_minor", total}, {"currency", currency}};
+          Put(out, rule, Amount(total, currency));
         } else {
-          out[rule.field] = total;
+          Put(out, rule, total);
         }
         return;
       }
       case Source::kJoin: {
         std::string text;
         for (const Path& p : rule.paths) {
-          std::string where;
-          const json::value* v = Find(p, scope, &where);
+          const json::value* v = Find(p, scope);
           if (v == nullptr) continue;
           absl::StatusOr<std::string> part = ScalarText(*v, "a text");
-          if (!part.ok()) return Error(rule, where, std::string(part.status().message()));
+          if (!part.ok()) return Error(rule, At(p, scope), std::string(part.status().message()));
           if (part->empty()) continue;
           if (!text.empty()) text += rule.separator;
           text += *part;
@@ -422,35 +436,37 @@ class Applier {
           else if (rule.optional) return;
           else return Error(rule, "", "is missing: none of its parts is present");
         }
-        out[rule.field] = text;
+        Put(out, rule, json::string(text, sp_));
         return;
       }
       case Source::kPath:
       case Source::kFirst: {
         const json::value* v = nullptr;
-        std::string tried;
+        const Path* found = nullptr;
         for (const Path& p : rule.paths) {
-          v = Find(p, scope, &at);
-          if (v != nullptr) break;
-          tried += (tried.empty() ? "" : ", ") + at;
+          v = Find(p, scope);
+          if (v != nullptr) {
+            found = &p;
+            break;
+          }
         }
         json::value fallback;
         if (v == nullptr && rule.default_value) {
           fallback = json::value(*rule.default_value);
           v = &fallback;
-          at.clear();
         }
         if (v == nullptr) {
-          if (!rule.optional) {
-            Error(rule, rule.paths.size() == 1 ? at : "",
-                  rule.paths.size() == 1 ? "is missing" : StrCat("is missing (none of ", tried, ")"));
-          }
-          return;
+          if (rule.optional) return;
+          if (rule.paths.size() == 1) return Error(rule, At(rule.paths[0], scope), "is missing");
+          std::string tried;
+          for (const Path& p : rule.paths) tried += (tried.empty() ? "" : ", ") + At(p, scope);
+          return Error(rule, "", StrCat("is missing (none of ", tried, ")"));
         }
-        std::optional<json::value> c = Convert(rule, *v, at, scope);
+        std::optional<json::value> c = Convert(
+            rule, *v, [&] { return found != nullptr ? At(*found, scope) : std::string(); }, scope);
         if (!c) return;
         if (&out == top_ && rule.field == "currency" && c->is_string()) currency_ = std::string(c->as_string());
-        out[rule.field] = *std::move(c);
+        Put(out, rule, *std::move(c));
         return;
       }
     }
@@ -458,8 +474,11 @@ class Applier {
 
  public:
   json::object* top_ = nullptr;
+  json::storage_ptr sp_;
 
  private:
+  static std::string NoAt() { return ""; }
+
   const Mapping::Impl& m_;
   const MappingContext& context_;
   std::vector<MappingError>& errors_;
@@ -524,6 +543,9 @@ absl::StatusOr<Mapping> Mapping::Parse(const std::string& yaml, const std::strin
         compiler.Fields(f, "", impl->fields);
       });
       if (!any) errors.push_back(StrCat(file, ": fields: is required (the rules, by canonical field)"));
+      // The document's currency first: money rules read it.
+      std::stable_partition(impl->fields.begin(), impl->fields.end(),
+                            [](const Rule& r) { return r.field == "currency"; });
     }
   }
   if (impl->version < 1 && errors.empty()) errors.push_back(StrCat(file, ": version: must be at least 1"));
@@ -544,7 +566,10 @@ absl::StatusOr<Mapping> Mapping::Load(const std::string& file) {
 }
 
 MappingResult Mapping::Apply(const json::value& payload, const MappingContext& context) const {
-  MappingResult result;
+  json::storage_ptr sp = json::make_shared_resource<json::monotonic_resource>(4096);
+  // Constructed, not assigned: a json::value keeps the storage it was made with, and
+  // assigning a value from another storage copies it deeply.
+  MappingResult result{.document = json::value(json::object(sp))};
   Scope scope{&payload, "", &payload, "", 0};
   if (!impl_->roots.empty()) {
     const json::value* found = nullptr;
@@ -563,16 +588,19 @@ MappingResult Mapping::Apply(const json::value& payload, const MappingContext& c
       tried += (tried.empty() ? "\"" : ", \"") + r.text + "\"";
     }
     if (found == nullptr) {
+      result.document = json::object();
       result.errors.push_back({.rule = "root", .at = "", .message = StrCat("no object at ", tried)});
       return result;
     }
   } else if (!payload.is_object()) {
+    result.document = json::object();
     result.errors.push_back({.rule = "root", .at = "", .message = "the payload is not a JSON object"});
     return result;
   }
   Applier applier(*impl_, context, result.errors);
-  applier.top_ = &result.document;
-  applier.Object(impl_->fields, scope, result.document);
+  applier.top_ = &result.document.get_object();
+  applier.sp_ = sp;
+  applier.Object(impl_->fields, scope, result.document.get_object());
   return result;
 }
 
@@ -580,7 +608,7 @@ MappedOrder MapOrder(const Mapping& mapping, const json::value& payload, const M
   MappingResult r = mapping.Apply(payload, context);
   MappedOrder out{.document = std::move(r.document), .errors = std::move(r.errors)};
   if (!out.errors.empty()) return out;
-  Decoded<Order> decoded = DecodeOrder(json::value(out.document), DecodeMode::kInbound);
+  Decoded<Order> decoded = DecodeOrder(out.document, DecodeMode::kInbound);
   std::vector<FieldError> problems = decoded.ok() ? ValidateOrder(*decoded.value) : decoded.errors;
   for (FieldError& e : problems) {
     out.errors.push_back({.rule = StrCat("canonical ", e.pointer), .at = "", .message = std::move(e.detail)});

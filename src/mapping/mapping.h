@@ -50,7 +50,9 @@ struct MappingContext {
 };
 
 struct MappingResult {
-  boost::json::object document;     // the canonical JSON, as the API would take it
+  // The canonical JSON object, as the API would take it. Its memory comes from one arena
+  // (boost::json::monotonic_resource) that lives as long as the value and its copies.
+  boost::json::value document;
   std::vector<MappingError> errors;  // empty: every rule applied
 
   bool ok() const { return errors.empty(); }
@@ -87,7 +89,7 @@ class Mapping {
 // An order mapped and then decoded and checked as the API checks orders (model/json.h,
 // model/validate.h): errors of the model name the canonical field ("#/totals/tax").
 struct MappedOrder {
-  boost::json::object document;
+  boost::json::value document;  // the canonical JSON object, as in MappingResult
   std::optional<Order> order;        // engaged iff errors is empty
   std::vector<MappingError> errors;
 
