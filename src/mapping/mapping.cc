@@ -70,6 +70,7 @@ struct Rule {
   TimeFormat time_format = TimeFormat::kRfc3339;
   absl::TimeZone zone = absl::UTCTimeZone();
   std::optional<Path> currency;  // money: where the currency is (default: the document's)
+  std::optional<Path> per;       // money: divided by the count there (a line total per unit)
   const std::map<std::string, std::string>* table = nullptr;
   std::string table_name;
   std::optional<std::string> table_default;
@@ -110,7 +111,7 @@ class Compiler {
 
  private:
   void One(YamlReader& r, Rule& rule) {
-    std::string path, value, var, sum, each, as = "string", time, zone, table, currency, when;
+    std::string path, value, var, sum, each, as = "string", time, zone, table, currency, when, per;
     std::vector<std::string> first, join;
     std::optional<int64_t> index;
     std::string default_value;
@@ -131,6 +132,7 @@ class Compiler {
     r.Get("zone", zone);
     r.Get("table", table);
     r.Get("currency", currency);
+    r.Get("per", per);
     r.Get("optional", rule.optional);
     r.Get("default", default_value);
     r.Get("when", when);
@@ -170,6 +172,7 @@ class Compiler {
     if (index) rule.index_base = *index;
     if (!when.empty()) rule.when = ParsePath(when);
     if (!currency.empty()) rule.currency = ParsePath(currency);
+    if (!per.empty()) rule.per = ParsePath(per);
 
     static const std::map<std::string, As> kAs = {{"string", As::kString}, {"id", As::kId},
                                                   {"integer", As::kInteger}, {"money", As::kMoney},
@@ -177,6 +180,7 @@ class Compiler {
     auto a = kAs.find(as);
     if (a == kAs.end()) return Fail(rule, StrCat("as: \"", as, "\" is not one of string, id, integer, money, time, bool"));
     rule.as = a->second;
+    if (rule.per && rule.as != As::kMoney) return Fail(rule, "per: applies only with as: money");
     if (rule.source == Source::kSum && rule.as != As::kMoney && rule.as != As::kInteger) {
       return Fail(rule, "sum needs as: money or as: integer");
     }
@@ -333,6 +337,22 @@ class Applier {
         }
         absl::StatusOr<int64_t> minor = MoneyMinor(v, currency);
         if (!minor.ok()) return Error(rule, at(), std::string(minor.status().message())), std::nullopt;
+        if (rule.per) {
+          const json::value* count = Find(*rule.per, scope);
+          absl::StatusOr<int64_t> n = count != nullptr ? Integer(*count)
+                                                       : absl::InvalidArgumentError("is missing");
+          if (!n.ok() || *n <= 0) {
+            Error(rule, At(*rule.per, scope),
+                  StrCat("the count to divide by ", n.ok() ? "must be positive" : n.status().message()));
+            return std::nullopt;
+          }
+          if (*minor % *n != 0) {
+            Error(rule, at(), StrCat(json::serialize(v), " does not divide evenly into ", *n,
+                                     " units of the currency's smallest unit"));
+            return std::nullopt;
+          }
+          *minor /= *n;
+        }
         return Amount(*minor, currency);
       }
     }

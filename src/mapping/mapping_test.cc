@@ -74,6 +74,46 @@ TEST(Mapping, AShopifyWebhookBecomesACanonicalOrder) {
   EXPECT_TRUE(MapOrder(m, wrapped, {.vars = {{"channel", "shopify-us"}}}).ok());
 }
 
+json::value TestPayload(const std::string& name) {
+  absl::StatusOr<std::string> text = ReadFile(SourceDir() + "/mappings/testdata/" + name);
+  EXPECT_TRUE(text.ok()) << text.status();
+  return json::parse(text.ok() ? *text : "{}");
+}
+
+TEST(Mapping, AWooCommerceOrderBecomesACanonicalOrder) {
+  Mapping m = LoadBuiltIn("woocommerce-order.yaml");
+  MappedOrder r = MapOrder(m, TestPayload("woocommerce-order.json"), {.vars = {{"channel", "woo"}}});
+  for (const MappingError& e : r.errors) ADD_FAILURE() << e.ToString(m.file());
+  ASSERT_TRUE(r.order.has_value()) << json::serialize(r.document);
+  const Order& o = *r.order;
+  EXPECT_EQ(o.channel_order_ref, "727");
+  // date_created_gmt: a zone-less time in UTC.
+  EXPECT_EQ(o.placed_at, absl::FromCivil(absl::CivilSecond(2026, 11, 26, 16, 10, 7), absl::UTCTimeZone()));
+  EXPECT_EQ(o.payment_state, PaymentState::kCaptured);
+  EXPECT_EQ(o.notes, "Leave at the dock");
+  ASSERT_TRUE(o.bill_to.has_value());
+  EXPECT_EQ(o.bill_to->email, "john.doe@example.com");
+  EXPECT_EQ(o.ship_to.postal_code, "94103");
+  ASSERT_EQ(o.lines.size(), 2u);
+  // The unit price is the line's subtotal per unit: 30.00 for 2, 15.00 for 3.
+  EXPECT_EQ(o.lines[0].unit_price, (Money{1500, "USD"}));
+  EXPECT_EQ(o.lines[1].unit_price, (Money{500, "USD"}));
+  EXPECT_EQ(o.lines[1].quantity, 3);
+  EXPECT_EQ(o.lines[1].tax, (Money{147, "USD"}));
+  EXPECT_EQ(o.totals.grand_total, (Money{5895, "USD"}));
+}
+
+TEST(Mapping, ALineTotalThatDoesNotDivideIntoItsUnitsIsRefused) {
+  Mapping m = LoadBuiltIn("woocommerce-order.yaml");
+  json::value doc = TestPayload("woocommerce-order.json");
+  doc.at("line_items").at(1).as_object()["subtotal"] = "10.00";
+  MappingResult r = m.Apply(doc, {.vars = {{"channel", "woo"}}});
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].ToString("w.yaml"),
+            "w.yaml: rule lines[].unit_price at /line_items/1/subtotal: \"10.00\" does not divide "
+            "evenly into 3 units of the currency's smallest unit");
+}
+
 TEST(Mapping, EveryErrorNamesTheRuleAndThePayloadPath) {
   Mapping m = LoadBuiltIn("shopify-order.yaml");
   json::value doc = ShopifyOrder();
@@ -194,6 +234,27 @@ TEST(MappingFixtures, ShopifyOrdersMapOrAreRefusedWithTheirReason) {
     EXPECT_THAT(errors, HasSubstr("rule canonical #/totals/tax: expected 0.00 (the sum of the lines' tax), got 11.94"))
         << file << "\n" << errors;
   }
+}
+
+// The only WooCommerce order published under a permissive licence is a minimal one: no
+// SKUs, no addresses, a local time without the GMT one. It is refused, naming each gap.
+TEST(MappingFixtures, TheMinimalWooCommerceOrderIsRefusedNamingWhatItLacks) {
+  const std::string file = FixturesDir() + "/woocommerce/wcrestts_mcp_orders_minimal.json";
+  if (!std::filesystem::exists(file)) GTEST_SKIP() << "no fixtures at " << FixturesDir();
+  Mapping m = LoadBuiltIn("woocommerce-order.yaml");
+  absl::StatusOr<std::string> text = ReadFile(file);
+  ASSERT_TRUE(text.ok());
+  const json::value list = json::parse(*text);
+  ASSERT_EQ(list.as_array().size(), 1u);
+  MappedOrder r = MapOrder(m, list.as_array()[0], {.vars = {{"channel", "woo"}}});
+  std::string errors;
+  for (const MappingError& e : r.errors) errors += e.ToString("w.yaml") + "\n";
+  EXPECT_THAT(errors, AllOf(HasSubstr("rule placed_at at /date_created_gmt: is missing"),
+                            HasSubstr("rule ship_to.line1 at /shipping/address_1: is missing"),
+                            HasSubstr("rule lines[].sku at /line_items/0/sku: is missing"),
+                            HasSubstr("rule lines[].unit_price at /line_items/1/subtotal: is missing")))
+      << errors;
+  EXPECT_FALSE(r.order.has_value());
 }
 
 }  // namespace
