@@ -22,6 +22,7 @@ struct TestArgs {
   std::string mapping_file;
   std::string payload_file;  // "-": standard input
   std::vector<std::string> vars;  // NAME=VALUE
+  std::string list;               // JSON Pointer to a list of documents, or ""
 };
 
 int RunTest(const TestArgs& args) {
@@ -57,20 +58,50 @@ int RunTest(const TestArgs& args) {
     }
     context.vars[v.substr(0, eq)] = v.substr(eq + 1);
   }
-  mapping::MappedOrder r = mapping::MapOrder(*m, payload, context);
-  std::cout << json::serialize(r.document) << "\n";
-  const std::string label = m->name() + " v" + std::to_string(m->version());
-  if (!r.ok()) {
-    for (const mapping::MappingError& e : r.errors) std::cerr << e.ToString(m->file()) << "\n";
-    std::cerr << label << ": " << r.errors.size() << (r.errors.size() == 1 ? " error" : " errors")
-              << "\n";
-    return 1;
+  // A list (a page of a REST API's orders) is mapped element by element.
+  if (!args.list.empty()) {
+    boost::system::error_code found;
+    const json::value* list = payload.find_pointer(args.list, found);
+    if (list == nullptr || !list->is_array()) {
+      std::cerr << args.payload_file << ": --list " << args.list << ": no list there\n";
+      return 2;
+    }
+    json::value only = *list;
+    payload = std::move(only);
   }
-  std::cerr << label << ": ok, order " << r.order->channel_order_ref << " with "
-            << r.order->lines.size() << (r.order->lines.size() == 1 ? " line" : " lines")
-            << ", grand total " << FormatDecimal(r.order->totals.grand_total) << " "
-            << r.order->currency << "\n";
-  return 0;
+  std::vector<const json::value*> documents;
+  if (payload.is_array()) {
+    for (const json::value& e : payload.get_array()) documents.push_back(&e);
+  } else {
+    documents.push_back(&payload);
+  }
+  const std::string label = m->name() + " v" + std::to_string(m->version());
+  int failed = 0;
+  for (size_t i = 0; i < documents.size(); ++i) {
+    const std::string which =
+        payload.is_array() ? label + " [" + std::to_string(i) + "]" : label;
+    mapping::MappedOrder r = mapping::MapOrder(*m, *documents[i], context);
+    std::cout << json::serialize(r.document) << "\n";
+    if (!r.ok()) {
+      ++failed;
+      for (const mapping::MappingError& e : r.errors) {
+        std::cerr << (payload.is_array() ? "[" + std::to_string(i) + "] " : "")
+                  << e.ToString(m->file()) << "\n";
+      }
+      std::cerr << which << ": " << r.errors.size() << (r.errors.size() == 1 ? " error" : " errors")
+                << "\n";
+      continue;
+    }
+    std::cerr << which << ": ok, order " << r.order->channel_order_ref << " with "
+              << r.order->lines.size() << (r.order->lines.size() == 1 ? " line" : " lines")
+              << ", grand total " << FormatDecimal(r.order->totals.grand_total) << " "
+              << r.order->currency << "\n";
+  }
+  if (payload.is_array()) {
+    std::cerr << label << ": " << documents.size() - failed << " of " << documents.size()
+              << " mapped\n";
+  }
+  return failed == 0 ? 0 : 1;
 }
 
 }  // namespace
@@ -90,6 +121,9 @@ std::function<int()> AddMappingCommands(CLI::App& app) {
       ->required();
   test->add_option("payload", args->payload_file, "Partner payload (JSON); - reads standard input")
       ->required();
+  test->add_option("--list", args->list,
+                   "Map each element of the list at this JSON Pointer (a REST page: /orders); a "
+                   "payload that is itself a list is mapped element by element anyway");
   test->add_option("--var", args->vars,
                    "NAME=VALUE for rules with `var: NAME` (channel defaults to \"test\")");
   return [mapping, args]() -> int {

@@ -609,7 +609,12 @@ MappingResult Mapping::Apply(const json::value& payload, const MappingContext& c
     }
     if (found == nullptr) {
       result.document = json::object();
-      result.errors.push_back({.rule = "root", .at = "", .message = StrCat("no object at ", tried)});
+      result.errors.push_back(
+          {.rule = "root",
+           .at = "",
+           .message = payload.is_object() ? StrCat("no object at ", tried)
+                                          : "the payload is not a JSON object (a list is mapped "
+                                            "element by element)"});
       return result;
     }
   } else if (!payload.is_object()) {

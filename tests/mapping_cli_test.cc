@@ -1,0 +1,91 @@
+// `disthub mapping test` as users run it: the real binary on the built-in mappings and
+// their test payloads, with its output and exit statuses.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace disthub::testing {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+
+std::string Source(const std::string& relative) {
+  const char* dir = std::getenv("DISTHUB_SOURCE_DIR");
+  return std::string(dir != nullptr && *dir ? dir : DISTHUB_DEFAULT_SOURCE_DIR) + "/" + relative;
+}
+
+// Runs `disthub mapping test ARGS` with `stdin_text` on its standard input; its exit
+// status, stdout and stderr (merged into `err`).
+struct CliRun {
+  int status;
+  std::string out, err;
+};
+CliRun Mapping(const std::string& args, const std::string& stdin_text = "") {
+  const char* env = std::getenv("DISTHUB_BINARY");
+  const std::string binary = env && *env ? env : DISTHUB_DEFAULT_BINARY;
+  char err_file[] = "/tmp/disthub-mapping-cli-XXXXXX";
+  const int fd = mkstemp(err_file);
+  if (fd < 0) return {-1, "", "mkstemp failed"};
+  close(fd);
+  std::string command = binary + " mapping test " + args + " 2>" + err_file;
+  if (!stdin_text.empty()) {
+    command = "printf '%s' '" + stdin_text + "' | " + command;
+  }
+  FILE* p = popen(command.c_str(), "r");
+  if (p == nullptr) return {-1, "", "popen failed"};
+  CliRun r;
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof buf, p)) r.out.append(buf, n);
+  const int status = pclose(p);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (FILE* f = std::fopen(err_file, "r")) {
+    while (size_t n = fread(buf, 1, sizeof buf, f)) r.err.append(buf, n);
+    std::fclose(f);
+  }
+  std::remove(err_file);
+  return r;
+}
+
+TEST(MappingCli, PrintsTheCanonicalOrderAndASummary) {
+  CliRun r = Mapping(Source("mappings/shopify-order.yaml") + " " +
+                  Source("mappings/testdata/shopify-order.json") + " --var channel=shopify-us");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, AllOf(HasSubstr(R"("channel":"shopify-us")"),
+                           HasSubstr(R"("channel_order_ref":"9007199254740993")")));
+  EXPECT_THAT(r.err, HasSubstr("shopify-order v1: ok, order 9007199254740993 with 2 lines, grand "
+                               "total 49.37 USD"));
+}
+
+TEST(MappingCli, APayloadThatDoesNotMapExitsOneNamingEachError) {
+  CliRun r = Mapping(Source("mappings/shopify-order.yaml") + " -",
+                  R"({"id": 1, "currency": "USD", "line_items": [{"price": "1,00"}]})");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_THAT(r.err, AllOf(HasSubstr("shopify-order.yaml: rule placed_at at /created_at: is missing"),
+                           HasSubstr("rule lines[].unit_price at /line_items/0/price: \"1,00\" is "
+                                     "not an amount in USD"),
+                           HasSubstr("shopify-order v1: ")));
+}
+
+TEST(MappingCli, ListsAreMappedElementByElement) {
+  CliRun r = Mapping(Source("mappings/woocommerce-order.yaml") + " - --list /orders",
+                  R"({"orders": [{"id": 1}, {"id": 2}]})");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_THAT(r.err, AllOf(HasSubstr("[1] "), HasSubstr("woocommerce-order v1: 0 of 2 mapped")));
+}
+
+TEST(MappingCli, AnUnusableMappingOrPayloadExitsTwo) {
+  EXPECT_EQ(Mapping("/nonexistent/m.yaml " + Source("mappings/testdata/shopify-order.json")).status, 2);
+  CliRun r = Mapping(Source("mappings/shopify-order.yaml") + " -", "{not json");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr("not JSON"));
+}
+
+}  // namespace
+}  // namespace disthub::testing
