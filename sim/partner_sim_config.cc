@@ -55,27 +55,12 @@ void ReadFaults(YamlReader& r, PartnerFaults& f) {
   });
 }
 
-absl::StatusOr<YAML::Node> LoadYaml(const std::string& text, const std::string& file) {
-  try {
-    return YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    return absl::InvalidArgumentError(
-        StrCat(file, ":", e.mark.line + 1, ":", e.mark.column + 1, ": not valid YAML: ", e.msg));
-  }
-}
-
-absl::Status Errors(const std::vector<std::string>& errors) {
-  std::string all;
-  for (const std::string& e : errors) all += (all.empty() ? "" : "\n") + e;
-  return absl::InvalidArgumentError(all);
-}
-
 }  // namespace
 
 absl::StatusOr<PartnerSimOptions> ParsePartnerSimConfig(
     const std::string& yaml, const std::string& file,
     const std::function<void(YamlReader& top)>& extra) {
-  DISTHUB_ASSIGN_OR_RETURN(YAML::Node root, LoadYaml(yaml, file));
+  DISTHUB_ASSIGN_OR_RETURN(YAML::Node root, LoadYamlDocument(yaml, file));
   PartnerSimOptions o;
   std::vector<std::string> errors;
   {
@@ -114,21 +99,21 @@ absl::StatusOr<PartnerSimOptions> ParsePartnerSimConfig(
     top.Section("faults", [&](YamlReader& r) { ReadFaults(r, o.faults); });
     if (extra) extra(top);
   }
-  if (!errors.empty()) return Errors(errors);
+  if (!errors.empty()) return YamlErrors(errors);
   if (absl::Status s = ValidatePartnerFaults(o.faults); !s.ok()) return Annotate(s, file);
   return o;
 }
 
 absl::StatusOr<PartnerFaults> ParsePartnerFaults(const std::string& yaml_or_json,
                                                  const std::string& source) {
-  DISTHUB_ASSIGN_OR_RETURN(YAML::Node root, LoadYaml(yaml_or_json, source));
+  DISTHUB_ASSIGN_OR_RETURN(YAML::Node root, LoadYamlDocument(yaml_or_json, source));
   PartnerFaults f;
   std::vector<std::string> errors;
   {
     YamlReader top(root, "faults", source, &errors);
     ReadFaults(top, f);
   }
-  if (!errors.empty()) return Errors(errors);
+  if (!errors.empty()) return YamlErrors(errors);
   DISTHUB_RETURN_IF_ERROR(ValidatePartnerFaults(f));
   return f;
 }

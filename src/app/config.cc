@@ -272,13 +272,7 @@ EnvLookup RealEnv() {
 
 
 absl::StatusOr<Config> ParseConfig(const std::string& yaml, const std::string& file) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml);
-  } catch (const YAML::ParserException& e) {
-    return absl::InvalidArgumentError(
-        StrCat(file, ":", e.mark.line + 1, ":", e.mark.column + 1, ": not valid YAML: ", e.msg));
-  }
+  DISTHUB_ASSIGN_OR_RETURN(YAML::Node root, LoadYamlDocument(yaml, file));
   Config c;
   c.file = file;
   std::vector<std::string> errors;
@@ -448,11 +442,7 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml, const std::string& f
     });
   }
   if (errors.empty()) Validate(c, errors);
-  if (!errors.empty()) {
-    std::string all;
-    for (const std::string& e : errors) all += (all.empty() ? "" : "\n") + e;
-    return absl::InvalidArgumentError(all);
-  }
+  if (!errors.empty()) return YamlErrors(errors);
   return c;
 }
 

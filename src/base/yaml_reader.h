@@ -28,10 +28,29 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "base/strings.h"
 
 namespace disthub {
+
+// Parses a YAML document; kInvalidArgument naming `file`, the line and the column when it
+// is not YAML.
+inline absl::StatusOr<YAML::Node> LoadYamlDocument(const std::string& text, const std::string& file) {
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    return absl::InvalidArgumentError(
+        StrCat(file, ":", e.mark.line + 1, ":", e.mark.column + 1, ": not valid YAML: ", e.msg));
+  }
+}
+
+// One kInvalidArgument carrying every error a reader collected, a line each.
+inline absl::Status YamlErrors(const std::vector<std::string>& errors) {
+  std::string all;
+  for (const std::string& e : errors) all += (all.empty() ? "" : "\n") + e;
+  return absl::InvalidArgumentError(all);
+}
 
 // A check on a value just read: "" when fine, otherwise what is wrong.
 template <typename T>

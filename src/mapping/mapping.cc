@@ -523,13 +523,7 @@ const std::string& Mapping::target() const { return impl_->target; }
 const std::string& Mapping::file() const { return impl_->file; }
 
 absl::StatusOr<Mapping> Mapping::Parse(const std::string& yaml, const std::string& file) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml);
-  } catch (const YAML::ParserException& e) {
-    return absl::InvalidArgumentError(
-        StrCat(file, ":", e.mark.line + 1, ":", e.mark.column + 1, ": not valid YAML: ", e.msg));
-  }
+  DISTHUB_ASSIGN_OR_RETURN(YAML::Node root, LoadYamlDocument(yaml, file));
   auto impl = std::make_unique<Impl>();
   impl->file = file;
   std::vector<std::string> errors;
@@ -572,11 +566,7 @@ absl::StatusOr<Mapping> Mapping::Parse(const std::string& yaml, const std::strin
   if (impl->target != "order" && errors.empty()) {
     errors.push_back(StrCat(file, ": to: \"", impl->target, "\" is not a canonical document this build maps (order)"));
   }
-  if (!errors.empty()) {
-    std::string all;
-    for (const std::string& e : errors) all += (all.empty() ? "" : "\n") + e;
-    return absl::InvalidArgumentError(all);
-  }
+  if (!errors.empty()) return YamlErrors(errors);
   return Mapping(std::move(impl));
 }
 
