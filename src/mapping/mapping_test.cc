@@ -5,10 +5,12 @@
 #include <boost/json.hpp>
 #include <cstdlib>
 #include <filesystem>
+#include <random>
 
 #include "base/files.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "model/validate.h"
 #include "status_matchers.h"
 
 namespace disthub::mapping {
@@ -255,6 +257,64 @@ TEST(MappingFixtures, TheMinimalWooCommerceOrderIsRefusedNamingWhatItLacks) {
                             HasSubstr("rule lines[].unit_price at /line_items/1/subtotal: is missing")))
       << errors;
   EXPECT_FALSE(r.order.has_value());
+}
+
+
+// ---- Bad input -------------------------------------------------------------------------------
+
+// Every value of `v` and below, depth first (so a mutation can pick one).
+void Collect(json::value& v, std::vector<json::value*>& out) {
+  out.push_back(&v);
+  if (v.is_object()) {
+    for (auto& kv : v.get_object()) Collect(kv.value(), out);
+  } else if (v.is_array()) {
+    for (json::value& e : v.get_array()) Collect(e, out);
+  }
+}
+
+// Thousands of mangled payloads (values swapped for other types, huge numbers, odd strings,
+// keys removed): mapping never crashes or throws, and whatever it accepts passes the model's
+// checks. (Run under ASan and UBSan in CI.)
+TEST(MappingRobustness, MangledPayloadsAreRefusedOrMappedNeverCrash) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"shopify-order.yaml", "shopify-order.json"}, {"woocommerce-order.yaml", "woocommerce-order.json"}};
+  const std::vector<json::value> replacements = {
+      nullptr, true, 0, -1, json::value(INT64_MIN), json::value(UINT64_MAX), 1e300, -0.5, 12.345,
+      "", "x", "9999999999999999999999", "-0", "1e5", "2026-13-45T99:99:99Z", "\xff\xfe",
+      json::array{}, json::array{1, "a"}, json::object{}, json::object{{"a", nullptr}}};
+  std::mt19937_64 rng(20261127);
+  int mapped = 0, refused = 0;
+  for (const auto& [mapping_file, payload_file] : cases) {
+    Mapping m = LoadBuiltIn(mapping_file);
+    const json::value original = TestPayload(payload_file);
+    for (int round = 0; round < 1500; ++round) {
+      json::value doc = original;
+      const int mutations = 1 + static_cast<int>(rng() % 3);
+      for (int k = 0; k < mutations; ++k) {
+        std::vector<json::value*> all;
+        Collect(doc, all);
+        json::value* target = all[rng() % all.size()];
+        if (target->is_object() && !target->get_object().empty() && rng() % 2 == 0) {
+          auto& obj = target->get_object();
+          obj.erase(std::next(obj.begin(), static_cast<std::ptrdiff_t>(rng() % obj.size())));
+        } else {
+          *target = replacements[rng() % replacements.size()];
+        }
+      }
+      MappedOrder r = MapOrder(m, doc, {.vars = {{"channel", "c"}}});
+      if (r.ok()) {
+        ++mapped;
+        ASSERT_TRUE(r.order.has_value());
+        EXPECT_TRUE(ValidateOrder(*r.order).empty()) << json::serialize(doc);
+      } else {
+        ++refused;
+        EXPECT_FALSE(r.order.has_value());
+        for (const MappingError& e : r.errors) EXPECT_FALSE(e.message.empty());
+      }
+    }
+  }
+  EXPECT_GT(refused, 0);
+  EXPECT_GT(mapped, 0);  // some mangling hits nothing the mapping reads
 }
 
 }  // namespace
