@@ -18,9 +18,11 @@ namespace {
 
 constexpr std::string_view kRouteNames[] = {
     "/v1/orders", "/v1/orders/{id}", "/v1/orders", "/v1/events", "/v1/schemas", "/healthz",
-    "/readyz",    "/metrics",        "other",      "operations", "inventory", "fulfillment"};
+    "/readyz",    "/metrics",        "other",      "operations", "inventory", "fulfillment",
+    "/v1/webhooks/{channel}"};
 constexpr std::string_view kRouteMethods[] = {"POST", "GET", "GET", "GET", "GET", "GET",
-                                              "GET",  "GET", "any", "any", "any", "any"};
+                                              "GET",  "GET", "any", "any", "any", "any", "POST"};
+static_assert(std::size(kRouteNames) == Api::kRouteCount && std::size(kRouteMethods) == Api::kRouteCount);
 
 HttpResponse Json(int status, std::string body) {
   return HttpResponse{.status = status, .body = std::move(body)};
@@ -114,6 +116,9 @@ void Api::Handle(HttpRequest req, Responder respond) {
   if (!path.starts_with("/v1/")) {
     return Finish(kOther, req, NotFound(StrCat("no route for ", path), path), respond);
   }
+
+  // A webhook proves itself by its signature, not by a key.
+  if (path.starts_with("/v1/webhooks/")) return TakeWebhook(req, path.substr(13), respond);
 
   // Every /v1 route needs a key.
   auto principal = deps_.keys->Authenticate(req.Header("authorization"));
@@ -252,10 +257,15 @@ void Api::CreateOrder(HttpRequest& req, const Principal& who, Responder& respond
                             instance));
   }
 
+  SubmitOrder(order, who.partner, key, kCreateOrder, instance, req, respond);
+}
+
+void Api::SubmitOrder(Order& order, std::string scope, std::string_view key, Route route,
+                      std::string instance, HttpRequest& req, Responder& respond) {
   absl::Time now = deps_.clock->Now();
   IntakeRequest intake{
       .order = AcceptNewOrder(order, *deps_.ids, now),
-      .idempotency_scope = who.partner,
+      .idempotency_scope = scope,
       .idempotency_key = std::string(key),
       .request_hash = key.empty() ? std::string() : Sha256Hex(req.body),
       .causation_id = deps_.ids->Next("msg"),
@@ -263,19 +273,19 @@ void Api::CreateOrder(HttpRequest& req, const Principal& who, Responder& respond
   if (deps_.archive_inbound) {
     // The message exactly as received; credentials are never kept.
     intake.inbound = InboundRecord{.received_at = now,
-                                   .source = who.partner,
+                                   .source = std::move(scope),
                                    .kind = "order",
                                    .key = std::string(key),
                                    .headers = KeptHeadersJson(req),
                                    .body = req.body};
   }
-  deps_.intake->Submit(std::move(intake), [this, req = std::move(req), respond = std::move(respond),
+  deps_.intake->Submit(std::move(intake), [this, route, req = std::move(req), respond = std::move(respond),
                                            instance](absl::StatusOr<IntakeResult> result) mutable {
     if (!result.ok()) {
       if (absl::IsInvalidArgument(result.status())) {
         orders_rejected_->Inc();
         return Finish(
-            kCreateOrder, req,
+            route, req,
             Problem(422, "idempotency-key-reused", "Idempotency-Key reused",
                     View(result.status().message()), instance,
                     {{"Idempotency-Key", std::string(View(result.status().message())), "header"}}),
@@ -286,7 +296,7 @@ void Api::CreateOrder(HttpRequest& req, const Principal& who, Responder& respond
                                       ". Retrying with the same Idempotency-Key is safe."),
                                instance);
       r.headers.emplace_back("Retry-After", "1");
-      return Finish(kCreateOrder, req, std::move(r), respond);
+      return Finish(route, req, std::move(r), respond);
     }
     HttpResponse r{.status = result->status_code, .body = std::move(result->order.body)};
     r.headers.emplace_back("Location", StrCat("/v1/orders/", result->order.id));
@@ -296,8 +306,64 @@ void Api::CreateOrder(HttpRequest& req, const Principal& who, Responder& respond
     } else {
       orders_created_->Inc();
     }
-    Finish(kCreateOrder, req, std::move(r), respond);
+    Finish(route, req, std::move(r), respond);
   });
+}
+
+void Api::TakeWebhook(HttpRequest& req, std::string_view channel, Responder& respond) {
+  const std::string instance = StrCat("/v1/webhooks/", channel);
+  auto reject = [&](HttpResponse r) {
+    orders_rejected_->Inc();
+    Finish(kWebhook, req, std::move(r), respond);
+  };
+  auto it = deps_.webhooks.find(std::string(channel));
+  if (it == deps_.webhooks.end()) {
+    return Finish(kWebhook, req,
+                  NotFound(StrCat("no channel ", channel, " takes orders by webhook"), instance),
+                  respond);
+  }
+  if (req.method != "POST") {
+    HttpResponse r = Problem(405, "method-not-allowed", "Method not allowed",
+                             StrCat(req.method, " is not allowed on ", instance, "; use POST"), instance);
+    r.headers.emplace_back("Allow", "POST");
+    return Finish(kWebhook, req, std::move(r), respond);
+  }
+  const connectors::WebhookChannel& w = it->second;
+  if (!connectors::VerifySignature(w.signature, w.secret, req.body, req.Header(w.signature.header))) {
+    return reject(Problem(401, "signature-mismatch", "Signature does not match",
+                          StrCat("the ", w.signature.header,
+                                 " header is missing or is not the HMAC-SHA256 of the body under "
+                                 "the channel's secret"),
+                          instance));
+  }
+  boost::system::error_code ec;
+  boost::json::value payload = boost::json::parse(req.body, ec);
+  if (ec) {
+    return reject(Problem(400, "malformed-json", "Malformed JSON",
+                          StrCat("the body is not valid JSON: ", ec.message()), instance));
+  }
+  mapping::MappedOrder mapped = mapping::MapOrder(*w.mapping, payload, {.vars = {{"channel", w.channel}}});
+  std::vector<ProblemError> problems;
+  for (const mapping::MappingError& e : mapped.errors) {
+    problems.push_back({.pointer = e.at.empty() ? "" : StrCat("#", e.at),
+                        .detail = StrCat(w.mapping->name(), " v", w.mapping->version(), ": rule ",
+                                         e.rule, ": ", e.message)});
+  }
+  if (mapped.order.has_value()) {
+    for (FieldError& e : deps_.checks->Check(*mapped.order)) {
+      problems.push_back({.pointer = "", .detail = StrCat("canonical ", e.pointer, ": ", e.detail)});
+    }
+  }
+  if (!problems.empty()) {
+    return reject(Problem(422, "unmappable-order", "The order cannot be taken in",
+                          StrCat(problems.size(), " problem(s) mapping it with ", w.mapping->name(),
+                                 " v", w.mapping->version(), "; see errors"),
+                          instance, problems));
+  }
+  // The platform's delivery id makes its retries repeats; without one, the body does.
+  std::string key(req.Header(w.signature.id_header));
+  if (key.empty() || !ValidIdempotencyKey(key)) key = Sha256Hex(req.body);
+  SubmitOrder(*mapped.order, StrCat("webhook:", w.channel), key, kWebhook, instance, req, respond);
 }
 
 HttpResponse Api::GetOrder(const HttpRequest& req, const Principal& who, std::string_view id) {

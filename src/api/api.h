@@ -16,6 +16,7 @@
 
 #include <array>
 #include <atomic>
+#include <map>
 #include <string>
 
 #include "api/auth.h"
@@ -25,6 +26,7 @@
 #include "api/inventory_api.h"
 #include "base/clock.h"
 #include "base/ids.h"
+#include "connectors/webhook.h"
 #include "observe/metrics.h"
 #include "orchestration/order_checks.h"
 #include "orchestration/order_intake.h"
@@ -48,6 +50,8 @@ struct ApiDeps {
   InventoryApi* inventory = nullptr;  // /v1/inventory, /v1/availability; null: those routes 404
   FulfillmentApi* fulfillment = nullptr;  // the order lifecycle routes; null: those 404
   bool archive_inbound = true;        // keep every order taken in as received (GET /v1/inbound)
+  // Channels taking orders by signed webhook (POST /v1/webhooks/{channel}), by name.
+  std::map<std::string, connectors::WebhookChannel> webhooks;
 };
 
 class Api final : public HttpHandler {
@@ -69,10 +73,19 @@ class Api final : public HttpHandler {
     kOperations,
     kInventory,
     kFulfillment,
+    kWebhook,
     kRouteCount
   };
 
  private:
+  // POST /v1/webhooks/{channel}: verified by its signature, mapped from the channel's
+  // dialect, then taken in as CreateOrder does.
+  void TakeWebhook(HttpRequest& req, std::string_view channel, Responder& respond);
+  // Stores a checked order (idempotently under `scope` and `key`), archives the message and
+  // answers 201 (a repeat gets the first answer again, marked Idempotent-Replayed); shared
+  // by CreateOrder and TakeWebhook.
+  void SubmitOrder(Order& order, std::string scope, std::string_view key, Route route,
+                   std::string instance, HttpRequest& req, Responder& respond);
   template <typename SubApi>
   void Delegate(SubApi* api, Route route, HttpRequest& req, const Principal& who,
                 Responder& respond);

@@ -11,6 +11,7 @@
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "base/yaml_reader.h"
+#include "connectors/webhook.h"
 
 namespace disthub {
 namespace {
@@ -141,6 +142,15 @@ void Validate(const Config& c, std::vector<std::string>& errors) {
   const std::set<std::string> states = {"credit_hold", "accepted", "allocated", "backordered", "released",
                                         "acknowledged", "partially_shipped", "shipped",
                                         "invoiced", "closed", "cancelled"};
+  for (size_t i = 0; i < c.channels.size(); ++i) {
+    if (const auto& w = c.channels[i].webhook; w.enabled) {
+      absl::StatusOr<connectors::WebhookSignature> s =
+          connectors::SignatureScheme(w.signature, w.header, w.encoding, w.id_header);
+      if (!s.ok()) {
+        fail(StrCat("channels[", static_cast<int64_t>(i), "].webhook"), std::string(s.status().message()));
+      }
+    }
+  }
   for (size_t i = 0; i < c.channels.size(); ++i) {
     const auto& f = c.channels[i].fulfillment;
     std::string at = StrCat("channels[", static_cast<int64_t>(i), "].fulfillment");
@@ -312,6 +322,15 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml, const std::string& f
         f.Get("per_minute", ch.inventory_feed.per_minute);
         f.Get("burst", ch.inventory_feed.burst);
         f.Get("max_items", ch.inventory_feed.max_items);
+      });
+      r.Section("webhook", [&](YamlReader& w) {
+        ch.webhook.enabled = true;
+        w.Required("mapping", ch.webhook.mapping);
+        w.Get("signature", ch.webhook.signature);
+        w.Get("header", ch.webhook.header);
+        w.Get("encoding", ch.webhook.encoding);
+        w.Get("id_header", ch.webhook.id_header);
+        w.Required("secret_env", ch.webhook.secret_env);
       });
       r.Section("fulfillment", [&](YamlReader& f) {
         f.Get("ship_complete", ch.fulfillment.ship_complete);

@@ -75,6 +75,17 @@ struct ChannelConfig {
     int burst = 1;          // messages it accepts back to back
     int max_items = 1000;   // SKUs in one message at most
   } inventory_feed;
+  // Orders by signed webhook at POST /v1/webhooks/NAME, in the channel's own dialect
+  // (docs/configuration.md, channels[].webhook).
+  struct Webhook {
+    bool enabled = false;            // set by the presence of webhook
+    std::string mapping;             // the mapping file (relative to the configuration file)
+    std::string signature = "shopify";  // shopify, woocommerce or hmac-sha256
+    std::string header;              // hmac-sha256: the signature's header (others: optional)
+    std::string encoding;            // hmac-sha256: base64 (default) or hex
+    std::string id_header;           // the delivery's id header (the idempotency key)
+    std::string secret_env;          // environment variable holding the shared secret
+  } webhook;
   // How its orders are fulfilled (DESIGN.md, Order lifecycle).
   struct Fulfillment {
     // "required": one location ships the whole order, or it waits (backorder);

@@ -387,6 +387,40 @@ carriers:
                      HasSubstr("carriers[0].tls: applies only with rates_url"))));
 }
 
+TEST(Config, ChannelsReadTheirWebhookAndCheckItsScheme) {
+  std::string yaml = R"(
+channels:
+  - name: shopify-us
+    webhook: {mapping: mappings/shopify-order.yaml, secret_env: SHOPIFY_SECRET}
+  - name: custom
+    webhook: {mapping: m.yaml, signature: hmac-sha256, header: X-Sig, encoding: hex, secret_env: S}
+partners: [{name: p, scopes: [orders:write], api_keys: [{id: k, key_env: K}]}]
+)";
+  ASSERT_OK_AND_ASSIGN(Config c, ParseConfig(yaml, "hub.yaml"));
+  EXPECT_TRUE(c.channels[0].webhook.enabled);
+  EXPECT_EQ(c.channels[0].webhook.signature, "shopify");
+  EXPECT_EQ(c.channels[1].webhook.encoding, "hex");
+  EXPECT_THAT(ParseConfig(R"(
+channels:
+  - name: a
+    webhook: {mapping: m.yaml, signature: md5, secret_env: S}
+  - name: b
+    webhook: {mapping: m.yaml}
+)",
+                          "hub.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       AllOf(HasSubstr("channels[1].webhook.secret_env: is required"))));
+  EXPECT_THAT(ParseConfig(R"(
+channels:
+  - name: a
+    webhook: {mapping: m.yaml, signature: md5, secret_env: S}
+partners: [{name: p, scopes: [orders:write], api_keys: [{id: k, key_env: K}]}]
+)",
+                          "hub.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("hub.yaml: channels[0].webhook: \"md5\" is not a signature scheme")));
+}
+
 TEST(Config, UnreadableTlsFilesAreNamedWithTheKey) {
   EXPECT_OK(CheckTlsFiles({.ca_file = ""}, "subscribers[0].tls"));
   EXPECT_THAT(CheckTlsFiles({.ca_file = "/nonexistent/ca.pem"}, "hub.yaml: subscribers[0].tls"),

@@ -20,6 +20,8 @@
 #include "base/strings.h"
 #include "observe/metrics.h"
 #include "orchestration/carrier_rates.h"
+#include "connectors/webhook.h"
+#include "mapping/mapping.h"
 #include "orchestration/catalog.h"
 #include "orchestration/lifecycle.h"
 #include "orchestration/order_checks.h"
@@ -100,6 +102,40 @@ absl::StatusOr<std::string> TokenFromEnv(const EnvLookup& env, const std::string
         StrCat(path, ": the environment variable ", name, " is not set"));
   }
   return *std::move(value);
+}
+
+// The channels that take orders by signed webhook: each one's mapping compiled and its
+// secret read from the environment. A mapping that does not compile or a missing secret
+// stops the start, naming the key.
+absl::StatusOr<std::map<std::string, connectors::WebhookChannel>> LoadWebhooks(
+    const Config& config, const EnvLookup& env) {
+  std::map<std::string, connectors::WebhookChannel> out;
+  for (size_t i = 0; i < config.channels.size(); ++i) {
+    const ChannelConfig& c = config.channels[i];
+    if (!c.webhook.enabled) continue;
+    const std::string at = StrCat(config.file, ": channels[", static_cast<int64_t>(i), "].webhook");
+    absl::StatusOr<mapping::Mapping> m =
+        mapping::Mapping::Load(ResolveRelative(config.file, c.webhook.mapping));
+    if (!m.ok()) {
+      return absl::FailedPreconditionError(StrCat(at, ".mapping: ", m.status().message()));
+    }
+    std::optional<std::string> secret = env(c.webhook.secret_env);
+    if (!secret || secret->empty()) {
+      return absl::FailedPreconditionError(StrCat(at, ".secret_env: the environment variable ",
+                                                  c.webhook.secret_env, " is not set"));
+    }
+    DISTHUB_ASSIGN_OR_RETURN(connectors::WebhookSignature signature,
+                             connectors::SignatureScheme(c.webhook.signature, c.webhook.header,
+                                                         c.webhook.encoding, c.webhook.id_header));
+    spdlog::info("channel {}: orders by webhook at /v1/webhooks/{} ({} v{}, {} signatures)", c.name,
+                 c.name, m->name(), m->version(), signature.scheme);
+    out.emplace(c.name, connectors::WebhookChannel{
+                            .channel = c.name,
+                            .secret = *std::move(secret),
+                            .signature = std::move(signature),
+                            .mapping = std::make_shared<const mapping::Mapping>(*std::move(m))});
+  }
+  return out;
 }
 
 // The carriers' tables: those written in the configuration, and the rate services',
@@ -324,6 +360,7 @@ class RunningHub final : public Hub {
       hooks = lifecycle_->Hooks();
     }
     intake_ = std::make_unique<OrderIntake>(queue_.get(), std::move(hooks));
+    DISTHUB_ASSIGN_OR_RETURN(auto webhooks, LoadWebhooks(config, env));
     api_ = std::make_unique<Api>(ApiDeps{.store = store_.get(),
                                          .queue = queue_.get(),
                                          .intake = intake_.get(),
@@ -336,7 +373,8 @@ class RunningHub final : public Hub {
                                          .delivery = delivery_api_.get(),
                                          .inventory = inventory_api_.get(),
                                          .fulfillment = fulfillment_api_.get(),
-                                         .archive_inbound = config.archive.inbound});
+                                         .archive_inbound = config.archive.inbound,
+                                         .webhooks = std::move(webhooks)});
     if (!config.alerts.rules.empty()) {
       ThresholdAlertsOptions alerts{.interval = absl::Seconds(config.alerts.check_seconds)};
       for (const AlertRuleConfig& r : config.alerts.rules) {

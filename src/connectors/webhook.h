@@ -1,0 +1,52 @@
+// Signed webhooks from sales channels (DESIGN.md, connectors): the signature schemes the
+// platforms use, checked in constant time, and a channel's webhook settings. The API's
+// POST /v1/webhooks/{channel} verifies a delivery with these, maps it with the channel's
+// mapping (src/mapping) and takes the order in like any other.
+//
+//   WebhookSignature s = *SignatureScheme("shopify");       // X-Shopify-Hmac-Sha256, base64
+//   if (!VerifySignature(s, secret, body, req.Header(s.header))) → 401
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "mapping/mapping.h"
+
+namespace disthub::connectors {
+
+// HMAC-SHA256 of the raw body with the channel's secret, sent in `header`.
+struct WebhookSignature {
+  enum class Encoding { kBase64, kHex };
+  std::string scheme;  // "shopify", "woocommerce", "hmac-sha256"
+  std::string header;  // the request header carrying the signature (lower case)
+  Encoding encoding = Encoding::kBase64;
+  std::string id_header;  // the header naming the delivery (its retries repeat it), lower case
+};
+
+// The settings of a named scheme: "shopify" (X-Shopify-Hmac-Sha256, base64; delivery id
+// X-Shopify-Webhook-Id), "woocommerce" (X-WC-Webhook-Signature, base64;
+// X-WC-Webhook-Delivery-ID), or "hmac-sha256" with the given header, encoding ("base64"
+// or "hex") and id header. kInvalidArgument naming what is wrong.
+absl::StatusOr<WebhookSignature> SignatureScheme(std::string_view scheme, std::string_view header = "",
+                                                 std::string_view encoding = "",
+                                                 std::string_view id_header = "");
+
+// The signature of `body` under `secret`, encoded as the scheme sends it.
+std::string Sign(const WebhookSignature& signature, std::string_view secret, std::string_view body);
+
+// Whether `sent` is the signature of `body` under `secret`; compared in constant time, so
+// the time taken tells an attacker nothing about how much of a guess was right.
+bool VerifySignature(const WebhookSignature& signature, std::string_view secret,
+                     std::string_view body, std::string_view sent);
+
+// A channel that takes orders by webhook.
+struct WebhookChannel {
+  std::string channel;
+  std::string secret;  // from the environment; never logged
+  WebhookSignature signature;
+  std::shared_ptr<const mapping::Mapping> mapping;
+};
+
+}  // namespace disthub::connectors

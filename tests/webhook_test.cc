@@ -1,0 +1,138 @@
+// Orders by signed webhook, end to end: the real hub takes a Shopify-style webhook at
+// POST /v1/webhooks/{channel}, checks its HMAC, maps it with the channel's mapping and
+// stores the order once however often the platform redelivers it; a bad signature or an
+// unmappable payload gets a clear problem+json answer and changes nothing.
+#include <boost/json.hpp>
+#include <cstdlib>
+
+#include "base/files.h"
+#include "base/http_client.h"
+#include "base/strings.h"
+#include "connectors/webhook.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "hub_process.h"
+
+namespace disthub::testing {
+namespace {
+
+namespace json = boost::json;
+using ::testing::HasSubstr;
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+constexpr char kSecret[] = "shpss_test_secret_0001";
+
+class WebhookTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    setenv("TEST_SHOPIFY_SECRET", kSecret, 1);
+    hub_ = std::make_unique<HubProcess>(
+        "", StrCat("    webhook: {mapping: ", SourcePath("mappings/shopify-order.yaml"),
+                   ", signature: shopify, secret_env: TEST_SHOPIFY_SECRET}\n"));
+    ASSERT_TRUE(hub_->Start().ok()) << hub_->Stderr();
+    auto text = ReadFile(SourcePath("mappings/testdata/shopify-order.json"));
+    ASSERT_TRUE(text.ok());
+    order_ = json::parse(*text);
+    // SKUs of Harbor's catalog, which the hub checks orders against.
+    order_.at("line_items").at(0).as_object()["sku"] = "HS-10001";
+    order_.at("line_items").at(1).as_object()["sku"] = "HS-10002";
+  }
+
+  absl::StatusOr<HttpResult> Deliver(const std::string& body, const std::string& webhook_id,
+                                     const std::string& channel = "b2b-portal",
+                                     std::string signature = "") {
+    if (signature.empty()) signature = connectors::Sign(*connectors::SignatureScheme("shopify"), kSecret, body);
+    HttpClient client(hub_->url(), 10);
+    return client.Send("POST", "/v1/webhooks/" + channel,
+                       {{"Content-Type", "application/json"},
+                        {"X-Shopify-Hmac-Sha256", signature},
+                        {"X-Shopify-Webhook-Id", webhook_id},
+                        {"X-Shopify-Topic", "orders/create"}},
+                       body);
+  }
+
+  int64_t OrderCount() {
+    HttpClient client(hub_->url(), 10);
+    auto r = client.Get("/v1/orders?channel=b2b-portal&limit=500",
+                        {{"Authorization", StrCat("Bearer ", kReaderKey)}});
+    EXPECT_TRUE(r.ok() && r->status == 200);
+    return r.ok() ? static_cast<int64_t>(json::parse(r->body).at("orders").as_array().size()) : -1;
+  }
+
+  std::unique_ptr<HubProcess> hub_;
+  json::value order_;
+};
+
+TEST_F(WebhookTest, ASignedWebhookBecomesAnOrderOnceHoweverOftenItIsRedelivered) {
+  const std::string body = json::serialize(order_);
+  auto first = Deliver(body, "b54557e4-0001");
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->status, 201) << first->body;
+  const json::value created = json::parse(first->body);
+  EXPECT_EQ(created.at("channel").as_string(), "b2b-portal");
+  EXPECT_EQ(created.at("channel_order_ref").as_string(), "9007199254740993");
+  EXPECT_EQ(created.at("totals").at("grand_total").at("amount_minor").as_int64(), 4937);
+  // The platform retries: the same delivery id is the same order, answered as before.
+  auto again = Deliver(body, "b54557e4-0001");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->status, 201) << again->body;
+  EXPECT_EQ(again->Header("idempotent-replayed"), "true");
+  EXPECT_EQ(json::parse(again->body).at("id"), created.at("id"));
+  EXPECT_EQ(OrderCount(), 1);
+  // Kept as received, under the webhook's source.
+  HttpClient ops(hub_->url(), 10);
+  auto inbound = ops.Get("/v1/inbound?limit=10", {{"Authorization", StrCat("Bearer ", kOpsKey)}});
+  ASSERT_TRUE(inbound.ok());
+  EXPECT_THAT(inbound->body, HasSubstr(R"("source":"webhook:b2b-portal")")) << inbound->body;
+}
+
+TEST_F(WebhookTest, ABadSignatureIsRefusedAndChangesNothing) {
+  const std::string body = json::serialize(order_);
+  std::string forged = connectors::Sign(*connectors::SignatureScheme("shopify"), "not-the-secret", body);
+  for (const std::string& signature : {forged, std::string("garbage")}) {
+    auto r = Deliver(body, "b54557e4-0002", "b2b-portal", signature);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->status, 401) << r->body;
+    EXPECT_THAT(r->body, HasSubstr("signature-mismatch"));
+    EXPECT_THAT(r->body, HasSubstr("x-shopify-hmac-sha256 header is missing or is not the HMAC-SHA256"));
+  }
+  // Signed, but the body changed on the way.
+  auto tampered = Deliver(body + " ", "b54557e4-0003", "b2b-portal",
+                          connectors::Sign(*connectors::SignatureScheme("shopify"), kSecret, body));
+  ASSERT_TRUE(tampered.ok());
+  EXPECT_EQ(tampered->status, 401);
+  EXPECT_EQ(OrderCount(), 0);
+}
+
+TEST_F(WebhookTest, AnUnmappableOrderGetsEveryProblemAndChangesNothing) {
+  order_.at("line_items").at(1).as_object()["price"] = "5,00";
+  order_.as_object().erase("created_at");
+  auto r = Deliver(json::serialize(order_), "b54557e4-0004");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 422) << r->body;
+  const json::value problem = json::parse(r->body);
+  EXPECT_EQ(problem.at("type").as_string(), "https://disthub.dev/problems/unmappable-order")
+      << r->body;
+  EXPECT_THAT(r->body, HasSubstr("#/line_items/1/price"));
+  EXPECT_THAT(r->body, HasSubstr("shopify-order v1: rule lines[].unit_price: \\\"5,00\\\" is not an amount in USD"));
+  EXPECT_THAT(r->body, HasSubstr("rule placed_at: is missing"));
+  // An SKU the catalog does not know is the hub's own check, after mapping.
+  order_ = json::parse(json::serialize(order_));
+  auto text = ReadFile(SourcePath("mappings/testdata/shopify-order.json"));
+  ASSERT_TRUE(text.ok());
+  auto unknown = Deliver(*text, "b54557e4-0005");
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_EQ(unknown->status, 422) << unknown->body;
+  EXPECT_THAT(unknown->body, HasSubstr("canonical #/lines/0/sku"));
+  EXPECT_EQ(OrderCount(), 0);
+}
+
+TEST_F(WebhookTest, OnlyConfiguredChannelsTakeWebhooks) {
+  auto r = Deliver(json::serialize(order_), "b54557e4-0006", "dtc-web");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 404) << r->body;
+  EXPECT_THAT(r->body, HasSubstr("no channel dtc-web takes orders by webhook"));
+}
+
+}  // namespace
+}  // namespace disthub::testing
