@@ -59,6 +59,19 @@ class WebhookTest : public ::testing::Test {
     return r.ok() ? static_cast<int64_t>(json::parse(r->body).at("orders").as_array().size()) : -1;
   }
 
+  // The value of disthub_webhook_deliveries_total for b2b-portal and `outcome`.
+  std::string Deliveries(const std::string& outcome) {
+    HttpClient client(hub_->url(), 10);
+    auto m = client.Get("/metrics");
+    if (!m.ok()) return "no metrics";
+    const std::string series = StrCat("disthub_webhook_deliveries_total{channel=\"b2b-portal\",outcome=\"",
+                                      outcome, "\"} ");
+    const size_t at = m->body.find(series);
+    if (at == std::string::npos) return "absent";
+    const size_t start = at + series.size();
+    return m->body.substr(start, m->body.find('\n', start) - start);
+  }
+
   std::unique_ptr<HubProcess> hub_;
   json::value order_;
 };
@@ -79,6 +92,8 @@ TEST_F(WebhookTest, ASignedWebhookBecomesAnOrderOnceHoweverOftenItIsRedelivered)
   EXPECT_EQ(again->Header("idempotent-replayed"), "true");
   EXPECT_EQ(json::parse(again->body).at("id"), created.at("id"));
   EXPECT_EQ(OrderCount(), 1);
+  EXPECT_EQ(Deliveries("created"), "1");
+  EXPECT_EQ(Deliveries("replayed"), "1");
   // Kept as received, under the webhook's source.
   HttpClient ops(hub_->url(), 10);
   auto inbound = ops.Get("/v1/inbound?limit=10", {{"Authorization", StrCat("Bearer ", kOpsKey)}});
@@ -102,6 +117,8 @@ TEST_F(WebhookTest, ABadSignatureIsRefusedAndChangesNothing) {
   ASSERT_TRUE(tampered.ok());
   EXPECT_EQ(tampered->status, 401);
   EXPECT_EQ(OrderCount(), 0);
+  EXPECT_EQ(Deliveries("bad_signature"), "3");
+  EXPECT_EQ(Deliveries("created"), "0");
 }
 
 TEST_F(WebhookTest, AnUnmappableOrderGetsEveryProblemAndChangesNothing) {
@@ -125,6 +142,7 @@ TEST_F(WebhookTest, AnUnmappableOrderGetsEveryProblemAndChangesNothing) {
   EXPECT_EQ(unknown->status, 422) << unknown->body;
   EXPECT_THAT(unknown->body, HasSubstr("canonical #/lines/0/sku"));
   EXPECT_EQ(OrderCount(), 0);
+  EXPECT_EQ(Deliveries("unmappable"), "2");
 }
 
 TEST_F(WebhookTest, OnlyConfiguredChannelsTakeWebhooks) {
@@ -132,6 +150,41 @@ TEST_F(WebhookTest, OnlyConfiguredChannelsTakeWebhooks) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 404) << r->body;
   EXPECT_THAT(r->body, HasSubstr("no channel dtc-web takes orders by webhook"));
+}
+
+// A channel on the configurable scheme with a signed timestamp: a delivery replayed after
+// the window is refused even with its original signature.
+TEST(WebhookReplayWindow, ADeliveryOutsideTheWindowIsRefused) {
+  setenv("TEST_CUSTOM_SECRET", kSecret, 1);
+  HubProcess hub("", StrCat("    webhook: {mapping: ", SourcePath("mappings/shopify-order.yaml"),
+                            ", signature: hmac-sha256, header: X-Signature, encoding: hex, "
+                            "id_header: X-Delivery, timestamp_header: X-Timestamp, "
+                            "max_age_seconds: 60, secret_env: TEST_CUSTOM_SECRET}\n"));
+  ASSERT_TRUE(hub.Start().ok()) << hub.Stderr();
+  auto text = ReadFile(SourcePath("mappings/testdata/shopify-order.json"));
+  ASSERT_TRUE(text.ok());
+  json::value order = json::parse(*text);
+  order.at("line_items").at(0).as_object()["sku"] = "HS-10001";
+  order.at("line_items").at(1).as_object()["sku"] = "HS-10002";
+  const std::string body = json::serialize(order);
+  auto scheme = connectors::SignatureScheme("hmac-sha256", "X-Signature", "hex", "X-Delivery", "X-Timestamp");
+  ASSERT_TRUE(scheme.ok());
+  auto post = [&](int64_t signed_at) {
+    const std::string ts = StrCat(signed_at);
+    HttpClient client(hub.url(), 10);
+    return client.Send("POST", "/v1/webhooks/b2b-portal",
+                       {{"X-Signature", connectors::Sign(*scheme, kSecret, body, ts)},
+                        {"X-Timestamp", ts},
+                        {"X-Delivery", "d-1"}},
+                       body);
+  };
+  auto old = post(absl::ToUnixSeconds(absl::Now()) - 600);
+  ASSERT_TRUE(old.ok());
+  EXPECT_EQ(old->status, 401) << old->body;
+  EXPECT_THAT(old->body, HasSubstr("outside the 1m replay window"));
+  auto fresh = post(absl::ToUnixSeconds(absl::Now()));
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ(fresh->status, 201) << fresh->body;
 }
 
 }  // namespace

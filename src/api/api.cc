@@ -77,6 +77,17 @@ Api::Api(ApiDeps deps) : deps_(deps) {
                                             {{"outcome", "replayed"}});
   orders_rejected_ = deps_.metrics->Counter("disthub_orders_total", "Orders taken in, by outcome.",
                                             {{"outcome", "rejected"}});
+  static constexpr std::string_view kWebhookOutcomeNames[] = {
+      "created", "replayed", "bad_signature", "malformed", "unmappable", "unavailable"};
+  static_assert(std::size(kWebhookOutcomeNames) == kWhOutcomes);
+  for (const auto& [channel, w] : deps_.webhooks) {
+    auto& counters = webhook_counters_[channel];
+    for (int o = 0; o < kWhOutcomes; ++o) {
+      counters[o] = deps_.metrics->Counter(
+          "disthub_webhook_deliveries_total", "Webhook deliveries by channel and outcome.",
+          {{"channel", channel}, {"outcome", std::string(kWebhookOutcomeNames[o])}});
+    }
+  }
 }
 
 void Api::Finish(Route route, const HttpRequest& req, HttpResponse response, Responder& respond) {
@@ -261,7 +272,8 @@ void Api::CreateOrder(HttpRequest& req, const Principal& who, Responder& respond
 }
 
 void Api::SubmitOrder(Order& order, std::string scope, std::string_view key, Route route,
-                      std::string instance, HttpRequest& req, Responder& respond) {
+                      std::string instance, HttpRequest& req, Responder& respond,
+                      const WebhookCounters* webhook) {
   absl::Time now = deps_.clock->Now();
   IntakeRequest intake{
       .order = AcceptNewOrder(order, *deps_.ids, now),
@@ -280,8 +292,12 @@ void Api::SubmitOrder(Order& order, std::string scope, std::string_view key, Rou
                                    .body = req.body};
   }
   deps_.intake->Submit(std::move(intake), [this, route, req = std::move(req), respond = std::move(respond),
-                                           instance](absl::StatusOr<IntakeResult> result) mutable {
+                                           instance, webhook](absl::StatusOr<IntakeResult> result) mutable {
+    auto count = [webhook](WebhookOutcome o) {
+      if (webhook != nullptr) (*webhook)[o]->Inc();
+    };
     if (!result.ok()) {
+      count(absl::IsInvalidArgument(result.status()) ? kWhUnmappable : kWhUnavailable);
       if (absl::IsInvalidArgument(result.status())) {
         orders_rejected_->Inc();
         return Finish(
@@ -300,6 +316,7 @@ void Api::SubmitOrder(Order& order, std::string scope, std::string_view key, Rou
     }
     HttpResponse r{.status = result->status_code, .body = std::move(result->order.body)};
     r.headers.emplace_back("Location", StrCat("/v1/orders/", result->order.id));
+    count(result->outcome == IntakeOutcome::kReplayed ? kWhReplayed : kWhCreated);
     if (result->outcome == IntakeOutcome::kReplayed) {
       orders_replayed_->Inc();
       r.headers.emplace_back("Idempotent-Replayed", "true");
@@ -329,16 +346,21 @@ void Api::TakeWebhook(HttpRequest& req, std::string_view channel, Responder& res
     return Finish(kWebhook, req, std::move(r), respond);
   }
   const connectors::WebhookChannel& w = it->second;
-  if (!connectors::VerifySignature(w.signature, w.secret, req.body, req.Header(w.signature.header))) {
+  const auto& counters = webhook_counters_.find(channel)->second;
+  if (absl::Status verified = connectors::VerifySignature(
+          w.signature, w.secret, req.body, req.Header(w.signature.header),
+          w.signature.timestamp_header.empty() ? std::string_view()
+                                               : req.Header(w.signature.timestamp_header),
+          deps_.clock->Now());
+      !verified.ok()) {
+    counters[kWhSignature]->Inc();
     return reject(Problem(401, "signature-mismatch", "Signature does not match",
-                          StrCat("the ", w.signature.header,
-                                 " header is missing or is not the HMAC-SHA256 of the body under "
-                                 "the channel's secret"),
-                          instance));
+                          View(verified.message()), instance));
   }
   boost::system::error_code ec;
   boost::json::value payload = boost::json::parse(req.body, ec);
   if (ec) {
+    counters[kWhMalformed]->Inc();
     return reject(Problem(400, "malformed-json", "Malformed JSON",
                           StrCat("the body is not valid JSON: ", ec.message()), instance));
   }
@@ -355,6 +377,7 @@ void Api::TakeWebhook(HttpRequest& req, std::string_view channel, Responder& res
     }
   }
   if (!problems.empty()) {
+    counters[kWhUnmappable]->Inc();
     return reject(Problem(422, "unmappable-order", "The order cannot be taken in",
                           StrCat(problems.size(), " problem(s) mapping it with ", w.mapping->name(),
                                  " v", w.mapping->version(), "; see errors"),
@@ -363,7 +386,8 @@ void Api::TakeWebhook(HttpRequest& req, std::string_view channel, Responder& res
   // The platform's delivery id makes its retries repeats; without one, the body does.
   std::string key(req.Header(w.signature.id_header));
   if (key.empty() || !ValidIdempotencyKey(key)) key = Sha256Hex(req.body);
-  SubmitOrder(*mapped.order, StrCat("webhook:", w.channel), key, kWebhook, instance, req, respond);
+  SubmitOrder(*mapped.order, StrCat("webhook:", w.channel), key, kWebhook, instance, req, respond,
+              &counters);
 }
 
 HttpResponse Api::GetOrder(const HttpRequest& req, const Principal& who, std::string_view id) {

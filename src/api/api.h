@@ -78,6 +78,11 @@ class Api final : public HttpHandler {
   };
 
  private:
+  // What became of a webhook delivery, for disthub_webhook_deliveries_total.
+  enum WebhookOutcome { kWhCreated, kWhReplayed, kWhSignature, kWhMalformed, kWhUnmappable,
+                        kWhUnavailable, kWhOutcomes };
+  using WebhookCounters = std::array<Counter*, kWhOutcomes>;
+
   // POST /v1/webhooks/{channel}: verified by its signature, mapped from the channel's
   // dialect, then taken in as CreateOrder does.
   void TakeWebhook(HttpRequest& req, std::string_view channel, Responder& respond);
@@ -85,7 +90,8 @@ class Api final : public HttpHandler {
   // answers 201 (a repeat gets the first answer again, marked Idempotent-Replayed); shared
   // by CreateOrder and TakeWebhook.
   void SubmitOrder(Order& order, std::string scope, std::string_view key, Route route,
-                   std::string instance, HttpRequest& req, Responder& respond);
+                   std::string instance, HttpRequest& req, Responder& respond,
+                   const WebhookCounters* webhook = nullptr);
   template <typename SubApi>
   void Delegate(SubApi* api, Route route, HttpRequest& req, const Principal& who,
                 Responder& respond);
@@ -109,6 +115,9 @@ class Api final : public HttpHandler {
   Counter* orders_created_;
   Counter* orders_replayed_;
   Counter* orders_rejected_;
+  // disthub_webhook_deliveries_total{channel, outcome}, per webhook channel (fixed after
+  // construction, so read without a lock).
+  std::map<std::string, WebhookCounters, std::less<>> webhook_counters_;
 };
 
 }  // namespace disthub

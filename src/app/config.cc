@@ -144,10 +144,12 @@ void Validate(const Config& c, std::vector<std::string>& errors) {
                                         "invoiced", "closed", "cancelled"};
   for (size_t i = 0; i < c.channels.size(); ++i) {
     if (const auto& w = c.channels[i].webhook; w.enabled) {
-      absl::StatusOr<connectors::WebhookSignature> s =
-          connectors::SignatureScheme(w.signature, w.header, w.encoding, w.id_header);
-      if (!s.ok()) {
-        fail(StrCat("channels[", static_cast<int64_t>(i), "].webhook"), std::string(s.status().message()));
+      const std::string at = StrCat("channels[", static_cast<int64_t>(i), "].webhook");
+      absl::StatusOr<connectors::WebhookSignature> s = connectors::SignatureScheme(
+          w.signature, w.header, w.encoding, w.id_header, w.timestamp_header);
+      if (!s.ok()) fail(at, std::string(s.status().message()));
+      if (w.max_age_seconds < 1 || w.max_age_seconds > 86'400) {
+        fail(at + ".max_age_seconds", "must be 1 to 86400");
       }
     }
   }
@@ -330,6 +332,8 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml, const std::string& f
         w.Get("header", ch.webhook.header);
         w.Get("encoding", ch.webhook.encoding);
         w.Get("id_header", ch.webhook.id_header);
+        w.Get("timestamp_header", ch.webhook.timestamp_header);
+        w.Get("max_age_seconds", ch.webhook.max_age_seconds);
         w.Required("secret_env", ch.webhook.secret_env);
       });
       r.Section("fulfillment", [&](YamlReader& f) {

@@ -84,6 +84,8 @@ struct ChannelConfig {
     std::string header;              // hmac-sha256: the signature's header (others: optional)
     std::string encoding;            // hmac-sha256: base64 (default) or hex
     std::string id_header;           // the delivery's id header (the idempotency key)
+    std::string timestamp_header;    // hmac-sha256: a signed Unix time bounding replays
+    int max_age_seconds = 300;       // ... to this far from now
     std::string secret_env;          // environment variable holding the shared secret
   } webhook;
   // How its orders are fulfilled (DESIGN.md, Order lifecycle).

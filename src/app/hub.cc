@@ -124,9 +124,11 @@ absl::StatusOr<std::map<std::string, connectors::WebhookChannel>> LoadWebhooks(
       return absl::FailedPreconditionError(StrCat(at, ".secret_env: the environment variable ",
                                                   c.webhook.secret_env, " is not set"));
     }
-    DISTHUB_ASSIGN_OR_RETURN(connectors::WebhookSignature signature,
-                             connectors::SignatureScheme(c.webhook.signature, c.webhook.header,
-                                                         c.webhook.encoding, c.webhook.id_header));
+    DISTHUB_ASSIGN_OR_RETURN(
+        connectors::WebhookSignature signature,
+        connectors::SignatureScheme(c.webhook.signature, c.webhook.header, c.webhook.encoding,
+                                    c.webhook.id_header, c.webhook.timestamp_header));
+    signature.max_age = absl::Seconds(c.webhook.max_age_seconds);
     spdlog::info("channel {}: orders by webhook at /v1/webhooks/{} ({} v{}, {} signatures)", c.name,
                  c.name, m->name(), m->version(), signature.scheme);
     out.emplace(c.name, connectors::WebhookChannel{

@@ -6,6 +6,8 @@
 
 #include <cctype>
 
+#include "absl/strings/numbers.h"
+
 #include "base/strings.h"
 
 namespace disthub::connectors {
@@ -39,7 +41,8 @@ std::string Hex(const unsigned char* data, size_t n) {
 
 absl::StatusOr<WebhookSignature> SignatureScheme(std::string_view scheme, std::string_view header,
                                                  std::string_view encoding,
-                                                 std::string_view id_header) {
+                                                 std::string_view id_header,
+                                                 std::string_view timestamp_header) {
   WebhookSignature s{.scheme = std::string(scheme)};
   if (scheme == "shopify") {
     s.header = "x-shopify-hmac-sha256";
@@ -53,6 +56,14 @@ absl::StatusOr<WebhookSignature> SignatureScheme(std::string_view scheme, std::s
     return absl::InvalidArgumentError(
         StrCat("\"", scheme, "\" is not a signature scheme (shopify, woocommerce, hmac-sha256)"));
   }
+  if (!timestamp_header.empty()) {
+    if (scheme != "hmac-sha256") {
+      return absl::InvalidArgumentError(StrCat(
+          "timestamp_header: the ", scheme, " scheme signs the body alone, so a timestamp "
+          "header proves nothing; only hmac-sha256 signs one"));
+    }
+    s.timestamp_header = Lower(timestamp_header);
+  }
   if (!header.empty()) s.header = Lower(header);
   if (!id_header.empty()) s.id_header = Lower(id_header);
   if (encoding == "hex") {
@@ -63,23 +74,52 @@ absl::StatusOr<WebhookSignature> SignatureScheme(std::string_view scheme, std::s
   return s;
 }
 
-std::string Sign(const WebhookSignature& signature, std::string_view secret, std::string_view body) {
+std::string Sign(const WebhookSignature& signature, std::string_view secret, std::string_view body,
+                 std::string_view timestamp) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
+  std::string signed_text;
+  if (!signature.timestamp_header.empty()) {
+    signed_text = StrCat(timestamp, ".", body);
+    body = signed_text;
+  }
   HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
        reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac, &n);
   return signature.encoding == WebhookSignature::Encoding::kHex ? Hex(mac, n) : Base64(mac, n);
 }
 
-bool VerifySignature(const WebhookSignature& signature, std::string_view secret,
-                     std::string_view body, std::string_view sent) {
-  if (sent.empty() || secret.empty()) return false;
-  std::string expected = Sign(signature, secret, body);
+absl::Status VerifySignature(const WebhookSignature& signature, std::string_view secret,
+                             std::string_view body, std::string_view sent,
+                             std::string_view timestamp, absl::Time now) {
+  const std::string mismatch =
+      StrCat("the ", signature.header, " header is missing or is not the HMAC-SHA256 of the ",
+             signature.timestamp_header.empty() ? "body" : StrCat(signature.timestamp_header, " header, '.' and the body"),
+             " under the channel's secret");
+  if (sent.empty() || secret.empty()) return absl::UnauthenticatedError(mismatch);
+  int64_t signed_at = 0;
+  if (!signature.timestamp_header.empty() &&
+      !absl::SimpleAtoi(absl::string_view(timestamp.data(), timestamp.size()), &signed_at)) {
+    return absl::UnauthenticatedError(StrCat("the ", signature.timestamp_header,
+                                             " header is missing or is not a Unix time in seconds"));
+  }
+  std::string expected = Sign(signature, secret, body, timestamp);
   std::string given(sent);
   if (signature.encoding == WebhookSignature::Encoding::kHex) given = Lower(given);
   // Lengths are not secret (every signature of a scheme has the same one).
-  return given.size() == expected.size() &&
-         CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
+  if (given.size() != expected.size() ||
+      CRYPTO_memcmp(given.data(), expected.data(), expected.size()) != 0) {
+    return absl::UnauthenticatedError(mismatch);
+  }
+  if (!signature.timestamp_header.empty()) {
+    const absl::Duration skew = absl::AbsDuration(now - absl::FromUnixSeconds(signed_at));
+    if (skew > signature.max_age) {
+      return absl::UnauthenticatedError(
+          StrCat("the delivery was signed ", absl::FormatDuration(skew), " away from now, outside the ",
+                 absl::FormatDuration(signature.max_age), " replay window (",
+                 signature.timestamp_header, ": ", signed_at, ")"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace disthub::connectors

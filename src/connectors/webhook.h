@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "mapping/mapping.h"
 
 namespace disthub::connectors {
@@ -23,6 +24,11 @@ struct WebhookSignature {
   std::string header;  // the request header carrying the signature (lower case)
   Encoding encoding = Encoding::kBase64;
   std::string id_header;  // the header naming the delivery (its retries repeat it), lower case
+  // hmac-sha256 only: a header with the Unix time of signing, which is then signed too
+  // (the HMAC covers "TIMESTAMP.BODY"), so a captured delivery replayed later than
+  // `max_age` is refused. Empty: no replay window (the delivery id still stops repeats).
+  std::string timestamp_header;
+  absl::Duration max_age = absl::Minutes(5);
 };
 
 // The settings of a named scheme: "shopify" (X-Shopify-Hmac-Sha256, base64; delivery id
@@ -31,15 +37,21 @@ struct WebhookSignature {
 // or "hex") and id header. kInvalidArgument naming what is wrong.
 absl::StatusOr<WebhookSignature> SignatureScheme(std::string_view scheme, std::string_view header = "",
                                                  std::string_view encoding = "",
-                                                 std::string_view id_header = "");
+                                                 std::string_view id_header = "",
+                                                 std::string_view timestamp_header = "");
 
-// The signature of `body` under `secret`, encoded as the scheme sends it.
-std::string Sign(const WebhookSignature& signature, std::string_view secret, std::string_view body);
+// The signature of `body` (with `timestamp`, for a scheme with a timestamp header) under
+// `secret`, encoded as the scheme sends it.
+std::string Sign(const WebhookSignature& signature, std::string_view secret, std::string_view body,
+                 std::string_view timestamp = "");
 
-// Whether `sent` is the signature of `body` under `secret`; compared in constant time, so
-// the time taken tells an attacker nothing about how much of a guess was right.
-bool VerifySignature(const WebhookSignature& signature, std::string_view secret,
-                     std::string_view body, std::string_view sent);
+// OK when `sent` is the signature of `body` under `secret`, compared in constant time (the
+// time taken tells an attacker nothing about how much of a guess was right), and, for a
+// scheme with a timestamp header, `timestamp` is within max_age of `now`.
+// kUnauthenticated saying which check failed, naming the headers (never the secret).
+absl::Status VerifySignature(const WebhookSignature& signature, std::string_view secret,
+                             std::string_view body, std::string_view sent,
+                             std::string_view timestamp = "", absl::Time now = absl::Now());
 
 // A channel that takes orders by webhook.
 struct WebhookChannel {

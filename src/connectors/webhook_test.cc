@@ -19,13 +19,13 @@ TEST(Webhook, ShopifySignaturesAreBase64HmacSha256OfTheRawBody) {
   EXPECT_EQ(Sign(*s, "Jefe", "what do ya want for nothing?"),
             "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=");
   EXPECT_TRUE(VerifySignature(*s, "Jefe", "what do ya want for nothing?",
-                              "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM="));
+                              "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=").ok());
   EXPECT_FALSE(VerifySignature(*s, "Jefe", "what do ya want for nothing!",
-                               "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM="));
+                               "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=").ok());
   EXPECT_FALSE(VerifySignature(*s, "jefe", "what do ya want for nothing?",
-                               "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM="));
-  EXPECT_FALSE(VerifySignature(*s, "Jefe", "what do ya want for nothing?", ""));
-  EXPECT_FALSE(VerifySignature(*s, "Jefe", "what do ya want for nothing?", "W9zB"));
+                               "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=").ok());
+  EXPECT_FALSE(VerifySignature(*s, "Jefe", "what do ya want for nothing?", "").ok());
+  EXPECT_FALSE(VerifySignature(*s, "Jefe", "what do ya want for nothing?", "W9zB").ok());
 }
 
 TEST(Webhook, ACustomSchemeNamesItsHeaderAndEncoding) {
@@ -37,12 +37,33 @@ TEST(Webhook, ACustomSchemeNamesItsHeaderAndEncoding) {
   EXPECT_EQ(Sign(*s, "Jefe", "what do ya want for nothing?"), hex);
   std::string upper = hex;
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  EXPECT_TRUE(VerifySignature(*s, "Jefe", "what do ya want for nothing?", upper));
+  EXPECT_TRUE(VerifySignature(*s, "Jefe", "what do ya want for nothing?", upper).ok());
   EXPECT_THAT(SignatureScheme("hmac-sha256"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("header")));
   EXPECT_THAT(SignatureScheme("hmac-sha256", "X-S", "base32"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("base64 or hex")));
   EXPECT_THAT(SignatureScheme("md5"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("shopify")));
   EXPECT_EQ(SignatureScheme("woocommerce")->header, "x-wc-webhook-signature");
+}
+
+TEST(Webhook, ASignedTimestampBoundsReplays) {
+  auto s = SignatureScheme("hmac-sha256", "X-Signature", "hex", "X-Delivery", "X-Timestamp");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->timestamp_header, "x-timestamp");
+  const absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  const std::string body = R"({"id":1})";
+  const std::string sig = Sign(*s, "k", body, "1800000000");
+  EXPECT_NE(sig, Sign(*s, "k", body, "1800000001"));  // the time is signed
+  EXPECT_TRUE(VerifySignature(*s, "k", body, sig, "1800000000", now).ok());
+  EXPECT_TRUE(VerifySignature(*s, "k", body, sig, "1800000000", now + absl::Minutes(5)).ok());
+  EXPECT_THAT(VerifySignature(*s, "k", body, sig, "1800000000", now + absl::Minutes(6)),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("outside the 5m replay window")));
+  // A replay with a fresh time fails the signature.
+  EXPECT_THAT(VerifySignature(*s, "k", body, sig, "1800000360", now + absl::Minutes(6)),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("is not the HMAC-SHA256")));
+  EXPECT_THAT(VerifySignature(*s, "k", body, sig, "", now),
+              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("x-timestamp header is missing")));
+  EXPECT_THAT(SignatureScheme("shopify", "", "", "", "X-Shopify-Triggered-At"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("signs the body alone")));
 }
 
 }  // namespace
