@@ -36,9 +36,10 @@ endfunction()
 # disthub_asan_light(a.cc ...)
 #   Under DISTHUB_SANITIZE=address, compiles these sources at -O0 and without ASan's
 #   use-after-scope checks (heap, stack-overflow and UBSan checks stay). Only for code
-#   that is not the hub's and whose instrumented optimisation dominates the CI build: the
-#   demo's day (one function of a thousand lines) and the simulators' Beast servers (the
-#   partner simulator, with its plain and TLS sessions, took 222 s at -O1 and takes 79 s).
+#   that is not the hub's core and whose instrumented optimisation dominates the CI build:
+#   the demo's day (one function of a thousand lines), the simulators' Beast servers (the
+#   partner simulator, with its plain and TLS sessions, took 222 s at -O1 and takes 79 s)
+#   and the command line's CLI11 front-ends (60-80 s each at -O1).
 function(disthub_asan_light)
   if(DISTHUB_SANITIZE STREQUAL "address")
     set_source_files_properties(${ARGN} DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}
