@@ -91,11 +91,15 @@ std::string Sign(const WebhookSignature& signature, std::string_view secret, std
 absl::Status VerifySignature(const WebhookSignature& signature, std::string_view secret,
                              std::string_view body, std::string_view sent,
                              std::string_view timestamp, absl::Time now) {
-  const std::string mismatch =
-      StrCat("the ", signature.header, " header is missing or is not the HMAC-SHA256 of the ",
-             signature.timestamp_header.empty() ? "body" : StrCat(signature.timestamp_header, " header, '.' and the body"),
-             " under the channel's secret");
-  if (sent.empty() || secret.empty()) return absl::UnauthenticatedError(mismatch);
+  // Built only for a refusal: a good delivery costs no message.
+  auto mismatch = [&] {
+    return absl::UnauthenticatedError(StrCat(
+        "the ", signature.header, " header is missing or is not the HMAC-SHA256 of the ",
+        signature.timestamp_header.empty() ? "body"
+                                            : StrCat(signature.timestamp_header, " header, '.' and the body"),
+        " under the channel's secret"));
+  };
+  if (sent.empty() || secret.empty()) return mismatch();
   int64_t signed_at = 0;
   if (!signature.timestamp_header.empty() &&
       !absl::SimpleAtoi(absl::string_view(timestamp.data(), timestamp.size()), &signed_at)) {
@@ -108,7 +112,7 @@ absl::Status VerifySignature(const WebhookSignature& signature, std::string_view
   // Lengths are not secret (every signature of a scheme has the same one).
   if (given.size() != expected.size() ||
       CRYPTO_memcmp(given.data(), expected.data(), expected.size()) != 0) {
-    return absl::UnauthenticatedError(mismatch);
+    return mismatch();
   }
   if (!signature.timestamp_header.empty()) {
     const absl::Duration skew = absl::AbsDuration(now - absl::FromUnixSeconds(signed_at));
