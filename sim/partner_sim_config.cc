@@ -6,10 +6,10 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
-#include <filesystem>
 #include <functional>
 #include <set>
 
+#include "base/files.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "base/yaml_reader.h"
@@ -86,14 +86,11 @@ absl::StatusOr<PartnerSimOptions> ParsePartnerSimConfig(
     });
     top.Section("tls", [&](YamlReader& r) {
       // Relative to the configuration file's folder.
-      const std::filesystem::path folder = std::filesystem::path(file).parent_path();
       r.Required("cert_file", o.tls_cert_file);
       r.Required("key_file", o.tls_key_file);
       r.Get("client_ca_file", o.tls_client_ca_file);
       for (std::string* path : {&o.tls_cert_file, &o.tls_key_file, &o.tls_client_ca_file}) {
-        if (!path->empty() && std::filesystem::path(*path).is_relative()) {
-          *path = (folder / *path).string();
-        }
+        *path = ResolveRelative(file, *path);
       }
     });
     top.Section("faults", [&](YamlReader& r) { ReadFaults(r, o.faults); });

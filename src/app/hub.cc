@@ -8,6 +8,7 @@
 #include "api/api.h"
 #include "api/auth.h"
 #include "api/http_server.h"
+#include "base/files.h"
 #include "base/status_macros.h"
 #include "api/delivery_api.h"
 #include "api/fulfillment_api.h"
@@ -62,10 +63,6 @@ absl::StatusOr<ApiKeys> BuildKeys(const Config& config, const EnvLookup& env) {
   return keys;
 }
 
-std::string ResolveRelative(const std::string& config_file, const std::string& path) {
-  if (path.empty() || std::filesystem::path(path).is_absolute()) return path;
-  return (std::filesystem::path(config_file).parent_path() / path).string();
-}
 
 // The subscribers with their header values read from the environment.
 absl::StatusOr<std::vector<SubscriberConfig>> ResolveSubscribers(const Config& config,

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/files.h"
 #include "base/strings.h"
 
 namespace disthub {
@@ -39,11 +40,8 @@ absl::Status CheckTlsFiles(const TlsClientOptions& tls, std::string_view where) 
 }
 
 TlsClientOptions ResolveTlsPaths(TlsClientOptions tls, const std::string& config_file) {
-  const std::filesystem::path folder = std::filesystem::path(config_file).parent_path();
   for (std::string* path : {&tls.ca_file, &tls.cert_file, &tls.key_file}) {
-    if (!path->empty() && std::filesystem::path(*path).is_relative()) {
-      *path = (folder / *path).string();
-    }
+    *path = ResolveRelative(config_file, *path);
   }
   return tls;
 }
