@@ -251,8 +251,17 @@ TEST_F(InventoryTest, ReconcileFromTheCliReportsAndCorrectsDrift) {
   std::ofstream(csv) << "sku,where,count\nHS-10001,wh-east,1\n";
   std::tie(rc, out) = run(StrCat("reconcile ", csv, " --sequence 12"));
   EXPECT_EQ(rc, 2);
-  EXPECT_NE(out.find("count.csv:1: the header must be sku,location,on_hand"), std::string::npos)
+  EXPECT_NE(out.find("count.csv: line 1: the header has no column \"on_hand\"; it has: sku, "
+                     "where, count"),
+            std::string::npos)
       << out;
+  std::ofstream(csv) << "sku,location,on_hand\nHS-10001,wh-east,many\nHS-10002,wh-east,5\n"
+                        ",wh-east,1\n";
+  std::tie(rc, out) = run(StrCat("reconcile ", csv, " --sequence 12"));
+  EXPECT_EQ(rc, 2);
+  EXPECT_NE(out.find("count.csv: 2 bad row(s); nothing was sent"), std::string::npos) << out;
+  EXPECT_NE(out.find("count.csv:2: on_hand \"many\" is not a whole"), std::string::npos) << out;
+  EXPECT_NE(out.find("count.csv:4: sku is empty"), std::string::npos) << out;
   HttpResult bad = Post("/v1/inventory/reconciliations", R"({"sequence":3,"items":[{"sku":"A"}]})");
   EXPECT_EQ(bad.status, 422);
   EXPECT_NE(bad.body.find("#/items/0/location"), std::string::npos) << bad.body;

@@ -16,13 +16,24 @@
 namespace disthub {
 namespace {
 
-constexpr std::string_view kRouteNames[] = {
-    "/v1/orders", "/v1/orders/{id}", "/v1/orders", "/v1/events", "/v1/schemas", "/healthz",
-    "/readyz",    "/metrics",        "other",      "operations", "inventory", "fulfillment",
-    "/v1/webhooks/{channel}"};
-constexpr std::string_view kRouteMethods[] = {"POST", "GET", "GET", "GET", "GET", "GET",
-                                              "GET",  "GET", "any", "any", "any", "any", "POST"};
-static_assert(std::size(kRouteNames) == Api::kRouteCount && std::size(kRouteMethods) == Api::kRouteCount);
+constexpr std::string_view kRouteNames[] = {"/v1/orders",
+                                            "/v1/orders/{id}",
+                                            "/v1/orders",
+                                            "/v1/events",
+                                            "/v1/schemas",
+                                            "/healthz",
+                                            "/readyz",
+                                            "/metrics",
+                                            "other",
+                                            "operations",
+                                            "inventory",
+                                            "fulfillment",
+                                            "/v1/webhooks/{channel}",
+                                            "/v1/connectors"};
+constexpr std::string_view kRouteMethods[] = {"POST", "GET", "GET", "GET", "GET", "GET",  "GET",
+                                              "GET",  "any", "any", "any", "any", "POST", "GET"};
+static_assert(std::size(kRouteNames) == Api::kRouteCount &&
+              std::size(kRouteMethods) == Api::kRouteCount);
 
 HttpResponse Json(int status, std::string body) {
   return HttpResponse{.status = status, .body = std::move(body)};
@@ -151,6 +162,8 @@ void Api::Handle(HttpRequest req, Responder respond) {
     route = kOperations;
   } else if (InventoryApi::Owns(path)) {
     route = kInventory;
+  } else if (path == "/v1/connectors") {
+    route = kConnectors;
   }
   if (!principal.ok()) {
     return Finish(route, req, Unauthorized(View(principal.status().message()), path), respond);
@@ -201,6 +214,15 @@ void Api::Handle(HttpRequest req, Responder respond) {
     case kSchemas:
       if (method != "GET") return Finish(route, req, allow("GET"), respond);
       return Finish(route, req, Schemas(req, rest), respond);
+    case kConnectors: {
+      if (method != "GET") return Finish(route, req, allow("GET"), respond);
+      if (auto denied = need(kScopeEventsRead)) return Finish(route, req, *denied, respond);
+      boost::json::array items = deps_.connectors ? deps_.connectors() : boost::json::array();
+      return Finish(
+          route, req,
+          Json(200, boost::json::serialize(boost::json::object{{"items", std::move(items)}})),
+          respond);
+    }
     default:
       return Finish(kOther, req, NotFound(StrCat("no route for ", path), path), respond);
   }
@@ -291,8 +313,9 @@ void Api::SubmitOrder(Order& order, std::string scope, std::string_view key, Rou
                                    .headers = KeptHeadersJson(req),
                                    .body = req.body};
   }
-  deps_.intake->Submit(std::move(intake), [this, route, req = std::move(req), respond = std::move(respond),
-                                           instance, webhook](absl::StatusOr<IntakeResult> result) mutable {
+  deps_.intake->Submit(std::move(intake), [this, route, req = std::move(req),
+                                           respond = std::move(respond), instance,
+                                           webhook](absl::StatusOr<IntakeResult> result) mutable {
     auto count = [webhook](WebhookOutcome o) {
       if (webhook != nullptr) (*webhook)[o]->Inc();
     };
@@ -340,8 +363,9 @@ void Api::TakeWebhook(HttpRequest& req, std::string_view channel, Responder& res
                   respond);
   }
   if (req.method != "POST") {
-    HttpResponse r = Problem(405, "method-not-allowed", "Method not allowed",
-                             StrCat(req.method, " is not allowed on ", instance, "; use POST"), instance);
+    HttpResponse r =
+        Problem(405, "method-not-allowed", "Method not allowed",
+                StrCat(req.method, " is not allowed on ", instance, "; use POST"), instance);
     r.headers.emplace_back("Allow", "POST");
     return Finish(kWebhook, req, std::move(r), respond);
   }
@@ -364,7 +388,8 @@ void Api::TakeWebhook(HttpRequest& req, std::string_view channel, Responder& res
     return reject(Problem(400, "malformed-json", "Malformed JSON",
                           StrCat("the body is not valid JSON: ", ec.message()), instance));
   }
-  mapping::MappedOrder mapped = mapping::MapOrder(*w.mapping, payload, {.vars = {{"channel", w.channel}}});
+  mapping::MappedOrder mapped =
+      mapping::MapOrder(*w.mapping, payload, {.vars = {{"channel", w.channel}}});
   std::vector<ProblemError> problems;
   for (const mapping::MappingError& e : mapped.errors) {
     problems.push_back({.pointer = e.at.empty() ? "" : StrCat("#", e.at),
@@ -373,7 +398,8 @@ void Api::TakeWebhook(HttpRequest& req, std::string_view channel, Responder& res
   }
   if (mapped.order.has_value()) {
     for (FieldError& e : deps_.checks->Check(*mapped.order)) {
-      problems.push_back({.pointer = "", .detail = StrCat("canonical ", e.pointer, ": ", e.detail)});
+      problems.push_back(
+          {.pointer = "", .detail = StrCat("canonical ", e.pointer, ": ", e.detail)});
     }
   }
   if (!problems.empty()) {

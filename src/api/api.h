@@ -16,6 +16,8 @@
 
 #include <array>
 #include <atomic>
+#include <boost/json/array.hpp>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -49,9 +51,11 @@ struct ApiDeps {
   DeliveryApi* delivery = nullptr;    // outbox, dead letters, replays…; null: those routes 404
   InventoryApi* inventory = nullptr;  // /v1/inventory, /v1/availability; null: those routes 404
   FulfillmentApi* fulfillment = nullptr;  // the order lifecycle routes; null: those 404
-  bool archive_inbound = true;        // keep every order taken in as received (GET /v1/inbound)
+  bool archive_inbound = true;            // keep every order taken in as received (GET /v1/inbound)
   // Channels taking orders by signed webhook (POST /v1/webhooks/{channel}), by name.
   std::map<std::string, connectors::WebhookChannel> webhooks;
+  // What each connector instance has done (GET /v1/connectors); null: an empty list.
+  std::function<boost::json::array()> connectors;
 };
 
 class Api final : public HttpHandler {
@@ -74,13 +78,21 @@ class Api final : public HttpHandler {
     kInventory,
     kFulfillment,
     kWebhook,
+    kConnectors,
     kRouteCount
   };
 
  private:
   // What became of a webhook delivery, for disthub_webhook_deliveries_total.
-  enum WebhookOutcome { kWhCreated, kWhReplayed, kWhSignature, kWhMalformed, kWhUnmappable,
-                        kWhUnavailable, kWhOutcomes };
+  enum WebhookOutcome {
+    kWhCreated,
+    kWhReplayed,
+    kWhSignature,
+    kWhMalformed,
+    kWhUnmappable,
+    kWhUnavailable,
+    kWhOutcomes
+  };
   using WebhookCounters = std::array<Counter*, kWhOutcomes>;
 
   // POST /v1/webhooks/{channel}: verified by its signature, mapped from the channel's

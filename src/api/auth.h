@@ -12,6 +12,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "base/digest.h"
 
 namespace disthub {
 
@@ -33,9 +34,6 @@ struct Principal {
   bool HasScope(std::string_view scope) const;
   bool MayUseChannel(std::string_view channel) const;
 };
-
-// Lower-case hex SHA-256 of `text`.
-std::string Sha256Hex(std::string_view text);
 
 class ApiKeys {
  public:

@@ -10,6 +10,7 @@
 #include "base/files.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
+#include "app/connectors.h"
 #include "base/yaml_reader.h"
 #include "connectors/webhook.h"
 
@@ -270,6 +271,15 @@ void Validate(const Config& c, std::vector<std::string>& errors) {
     }
   }
   if (c.delivery.poll_interval_ms < 1) fail("delivery.poll_interval_ms", "must be at least 1");
+  std::set<std::string> connector_names;
+  for (size_t i = 0; i < c.connectors.size(); ++i) {
+    const ConnectorInstanceConfig& x = c.connectors[i];
+    const std::string at = StrCat("connectors[", static_cast<int64_t>(i), "]");
+    if (x.name.empty()) fail(at + ".name", "must not be empty");
+    if (!connector_names.insert(x.name).second) {
+      fail(at + ".name", StrCat("\"", x.name, "\" is defined twice"));
+    }
+  }
 }
 
 }  // namespace
@@ -391,6 +401,22 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml, const std::string& f
       r.Get("refresh_seconds", carrier.refresh_seconds);
       r.Get("retry_seconds", carrier.retry_seconds);
       r.Get("timeout_ms", carrier.timeout_ms);
+    });
+    top.List("connectors", c.connectors, [&](YamlReader& r, ConnectorInstanceConfig& x) {
+      r.Required("name", x.name);
+      r.Required("type", x.type);
+      if (x.type.empty()) return;
+      if (const connectors::ConnectorType* type = FindConnectorType(x.type)) {
+        x.settings = connectors::ReadSettings(type->settings, r, file);
+      } else {
+        std::string known;
+        for (const connectors::ConnectorType* t : ConnectorTypes()) {
+          known += (known.empty() ? "" : ", ") + t->name;
+        }
+        r.Error(r.node()["type"], StrCat(r.path(), ".type"),
+                StrCat("\"", x.type, "\" is not a connector type (known: ", known, ")"));
+        r.ForEachKey([&](const std::string& key) { r.Skip(key); });  // the unknown type's
+      }
     });
     top.Section("alerts", [&](YamlReader& r) {
       r.Get("check_seconds", c.alerts.check_seconds);

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "base/listen.h"
 #include "base/tls.h"
+#include "connectors/connector.h"
 #include "events/outbox.h"
 #include "orchestration/shipping.h"
 
@@ -262,6 +263,15 @@ struct AlertsConfig {
   std::vector<AlertRuleConfig> rules;
 };
 
+// One connector instance (docs/configuration.md, connectors[]): its name, its type
+// (`disthub connectors` lists them) and the type's own settings, checked against the
+// type's schema when the file is read.
+struct ConnectorInstanceConfig {
+  std::string name;  // its metrics, logs and archived messages carry it
+  std::string type;  // "csv-inventory-count"
+  connectors::Settings settings;
+};
+
 struct Config {
   std::string file;  // where it was read from
   ServerConfig server;
@@ -275,6 +285,7 @@ struct Config {
   FulfillmentConfig fulfillment;
   std::vector<CarrierConfig> carriers;
   AlertsConfig alerts;
+  std::vector<ConnectorInstanceConfig> connectors;
 };
 
 // Looks up an environment variable; injected so tests need not touch the real one.

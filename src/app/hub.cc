@@ -7,26 +7,27 @@
 
 #include "api/api.h"
 #include "api/auth.h"
-#include "api/http_server.h"
-#include "base/files.h"
-#include "base/status_macros.h"
 #include "api/delivery_api.h"
 #include "api/fulfillment_api.h"
+#include "api/http_server.h"
 #include "api/inventory_api.h"
+#include "app/connectors.h"
+#include "base/files.h"
+#include "base/status_macros.h"
+#include "base/strings.h"
+#include "connectors/webhook.h"
 #include "events/deliverer.h"
 #include "events/operations.h"
-#include "orchestration/reprocess.h"
 #include "events/outbox.h"
 #include "events/threshold_alerts.h"
-#include "base/strings.h"
+#include "mapping/mapping.h"
 #include "observe/metrics.h"
 #include "orchestration/carrier_rates.h"
-#include "connectors/webhook.h"
-#include "mapping/mapping.h"
 #include "orchestration/catalog.h"
 #include "orchestration/lifecycle.h"
 #include "orchestration/order_checks.h"
 #include "orchestration/order_intake.h"
+#include "orchestration/reprocess.h"
 #include "store/commit_queue.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -45,9 +46,9 @@ absl::StatusOr<ApiKeys> BuildKeys(const Config& config, const EnvLookup& env) {
       if (!key.key_env.empty()) {
         std::optional<std::string> value = env(key.key_env);
         if (!value.has_value() || value->empty()) {
-          return absl::FailedPreconditionError(
-              StrCat(at, ": the environment variable ", key.key_env,
-                     " (the API key of ", p.name, "/", key.id, ") is not set"));
+          return absl::FailedPreconditionError(StrCat(at, ": the environment variable ",
+                                                      key.key_env, " (the API key of ", p.name, "/",
+                                                      key.id, ") is not set"));
         }
         if (value->size() < 16) {
           return absl::FailedPreconditionError(
@@ -55,14 +56,13 @@ absl::StatusOr<ApiKeys> BuildKeys(const Config& config, const EnvLookup& env) {
         }
         digest = Sha256Hex(*value);
       }
-      Principal who{.partner = p.name, .key_id = key.id, .scopes = p.scopes,
-                    .channels = p.channels};
+      Principal who{
+          .partner = p.name, .key_id = key.id, .scopes = p.scopes, .channels = p.channels};
       if (absl::Status s = keys.Add(digest, std::move(who)); !s.ok()) return Annotate(s, at);
     }
   }
   return keys;
 }
-
 
 // The subscribers with their header values read from the environment.
 absl::StatusOr<std::vector<SubscriberConfig>> ResolveSubscribers(const Config& config,
@@ -73,16 +73,15 @@ absl::StatusOr<std::vector<SubscriberConfig>> ResolveSubscribers(const Config& c
     for (const SubscriberHeaderConfig& h : config.subscribers[i].headers) {
       std::optional<std::string> value = env(h.value_env);
       if (!value.has_value()) {
-        return absl::FailedPreconditionError(
-            StrCat(config.file, ": subscribers[", static_cast<int64_t>(i), "] (", s.name,
-                   "): the environment variable ", h.value_env, " (header ", h.name,
-                   ") is not set"));
+        return absl::FailedPreconditionError(StrCat(
+            config.file, ": subscribers[", static_cast<int64_t>(i), "] (", s.name,
+            "): the environment variable ", h.value_env, " (header ", h.name, ") is not set"));
       }
       s.headers.emplace_back(h.name, *value);
     }
     s.tls = ResolveTlsPaths(std::move(s.tls), config.file);
-    DISTHUB_RETURN_IF_ERROR(
-        CheckTlsFiles(s.tls, StrCat(config.file, ": subscribers[", static_cast<int64_t>(i), "].tls")));
+    DISTHUB_RETURN_IF_ERROR(CheckTlsFiles(
+        s.tls, StrCat(config.file, ": subscribers[", static_cast<int64_t>(i), "].tls")));
     out.push_back(std::move(s));
   }
   return out;
@@ -140,14 +139,16 @@ absl::StatusOr<std::map<std::string, connectors::WebhookChannel>> LoadWebhooks(
 // The carriers' tables: those written in the configuration, and the rate services',
 // fetched once now (a service that does not answer is logged; sourcing goes on without
 // its carrier until the refresher reaches it).
-absl::StatusOr<std::shared_ptr<orchestration::CarrierRates>> StartCarrierRates(
-    const Config& config, const EnvLookup& env, Registry* metrics) {
+absl::StatusOr<std::shared_ptr<orchestration::CarrierRates>> StartCarrierRates(const Config& config,
+                                                                               const EnvLookup& env,
+                                                                               Registry* metrics) {
   std::vector<orchestration::RatedCarrier> carriers;
   for (size_t i = 0; i < config.carriers.size(); ++i) {
     const CarrierConfig& c = config.carriers[i];
     DISTHUB_ASSIGN_OR_RETURN(
         std::string token,
-        TokenFromEnv(env, StrCat("carriers[", static_cast<int64_t>(i), "].token_env"), c.token_env));
+        TokenFromEnv(env, StrCat("carriers[", static_cast<int64_t>(i), "].token_env"),
+                     c.token_env));
     TlsClientOptions tls = ResolveTlsPaths(c.tls, config.file);
     DISTHUB_RETURN_IF_ERROR(
         CheckTlsFiles(tls, StrCat(config.file, ": carriers[", static_cast<int64_t>(i), "].tls")));
@@ -162,9 +163,10 @@ absl::StatusOr<std::shared_ptr<orchestration::CarrierRates>> StartCarrierRates(
   }
   auto rates = std::make_shared<orchestration::CarrierRates>(std::move(carriers), metrics);
   for (const std::string& problem : rates->FetchNow()) {
-    spdlog::warn("carrier rates: {}; sourcing goes on without this carrier until its rate "
-                 "service answers",
-                 problem);
+    spdlog::warn(
+        "carrier rates: {}; sourcing goes on without this carrier until its rate "
+        "service answers",
+        problem);
   }
   rates->Start();
   return rates;
@@ -181,10 +183,10 @@ orchestration::LifecycleOptions LifecycleOptionsFrom(const Config& config) {
   }
   for (const ChannelConfig& c : config.channels) {
     const auto& f = c.fulfillment;
-    orchestration::ShipComplete mode = f.ship_complete == "required"
-                                           ? orchestration::ShipComplete::kRequired
-                                       : f.ship_complete == "no" ? orchestration::ShipComplete::kNo
-                                                                 : orchestration::ShipComplete::kPreferred;
+    orchestration::ShipComplete mode =
+        f.ship_complete == "required" ? orchestration::ShipComplete::kRequired
+        : f.ship_complete == "no"     ? orchestration::ShipComplete::kNo
+                                      : orchestration::ShipComplete::kPreferred;
     o.channels.push_back(
         {.name = c.name,
          .sourcing = {.ship_complete = mode, .split_lines = f.split_lines},
@@ -223,8 +225,9 @@ class RunningHub final : public Hub {
         for (const std::string& s : subs) {
           for (const std::string& x : {sku, s}) {
             if (catalog_->Find(x) == nullptr) {
-              return absl::FailedPreconditionError(StrCat(
-                  "catalog.substitutes.", sku, ": ", x, " is not in ", config.catalog.products_file));
+              return absl::FailedPreconditionError(StrCat("catalog.substitutes.", sku, ": ", x,
+                                                          " is not in ",
+                                                          config.catalog.products_file));
             }
           }
         }
@@ -237,19 +240,19 @@ class RunningHub final : public Hub {
       return absl::FailedPreconditionError(
           StrCat("store.data_dir: cannot create ", config.store.data_dir, ": ", ec.message()));
     }
-    DISTHUB_ASSIGN_OR_RETURN(
-        store_, OpenSqliteStore({.path = config.store.data_dir + "/disthub.db",
-                                 .synchronous = config.store.synchronous,
-                                 .read_connections = config.store.read_connections}),
-        "opening the store");
+    DISTHUB_ASSIGN_OR_RETURN(store_,
+                             OpenSqliteStore({.path = config.store.data_dir + "/disthub.db",
+                                              .synchronous = config.store.synchronous,
+                                              .read_connections = config.store.read_connections}),
+                             "opening the store");
 
-    Histogram* batch_sizes = metrics_.Histogram(
-        "disthub_commit_batch_size", "Writes committed together in one transaction.", {},
-        SizeBuckets());
-    Histogram* commit_seconds = metrics_.Histogram(
-        "disthub_store_commit_duration_seconds",
-        "Time to apply and durably commit one batch (BEGIN to fsynced COMMIT).", {},
-        LatencyBuckets());
+    Histogram* batch_sizes =
+        metrics_.Histogram("disthub_commit_batch_size",
+                           "Writes committed together in one transaction.", {}, SizeBuckets());
+    Histogram* commit_seconds =
+        metrics_.Histogram("disthub_store_commit_duration_seconds",
+                           "Time to apply and durably commit one batch (BEGIN to fsynced COMMIT).",
+                           {}, LatencyBuckets());
     Counter* failed_commits = metrics_.Counter("disthub_store_commit_failures_total",
                                                "Batches whose commit failed (nothing kept).");
 
@@ -260,18 +263,17 @@ class RunningHub final : public Hub {
     router_ = std::make_unique<OutboxRouter>(subscribers);
     store_->SetEventObserver(router_.get());
     queue_ = std::make_unique<CommitQueue>(
-        store_.get(),
-        CommitQueueOptions{.max_batch = config.store.max_batch,
-                           .max_pending = config.store.max_pending,
-                           .on_batch = [=, this](int n, absl::Duration d, bool ok) {
-                             batch_sizes->Observe(n);
-                             commit_seconds->Observe(absl::ToDoubleSeconds(d));
-                             if (!ok) failed_commits->Inc();
-                             // New outbox rows may have committed with the batch.
-                             if (ok) {
-                               if (Deliverer* dl = deliverer_.load()) dl->Wake();
-                             }
-                           }});
+        store_.get(), CommitQueueOptions{.max_batch = config.store.max_batch,
+                                         .max_pending = config.store.max_pending,
+                                         .on_batch = [=, this](int n, absl::Duration d, bool ok) {
+                                           batch_sizes->Observe(n);
+                                           commit_seconds->Observe(absl::ToDoubleSeconds(d));
+                                           if (!ok) failed_commits->Inc();
+                                           // New outbox rows may have committed with the batch.
+                                           if (ok) {
+                                             if (Deliverer* dl = deliverer_.load()) dl->Wake();
+                                           }
+                                         }});
     if (!subscribers.empty()) {
       owned_deliverer_ = std::make_unique<Deliverer>(
           store_.get(), queue_.get(), &metrics_, Clock::Real(),
@@ -298,13 +300,14 @@ class RunningHub final : public Hub {
     }
     reprocessor_ = std::make_unique<Reprocessor>(store_.get(), queue_.get(), checks_.get(), &ids_,
                                                  Clock::Real());
-    delivery_api_ = std::make_unique<DeliveryApi>(DeliveryApiDeps{.store = store_.get(),
-                                                                  .queue = queue_.get(),
-                                                                  .deliverer = owned_deliverer_.get(),
-                                                                  .replayer = replayer_.get(),
-                                                                  .ids = &ids_,
-                                                                  .clock = Clock::Real(),
-                                                                  .reprocessor = reprocessor_.get()});
+    delivery_api_ =
+        std::make_unique<DeliveryApi>(DeliveryApiDeps{.store = store_.get(),
+                                                      .queue = queue_.get(),
+                                                      .deliverer = owned_deliverer_.get(),
+                                                      .replayer = replayer_.get(),
+                                                      .ids = &ids_,
+                                                      .clock = Clock::Real(),
+                                                      .reprocessor = reprocessor_.get()});
     inventory::InventoryOptions inv;
     for (const ChannelConfig& ch : config.channels) {
       inv.channels.push_back(ch.name);
@@ -324,8 +327,8 @@ class RunningHub final : public Hub {
     DISTHUB_RETURN_IF_ERROR(inventory_->Load());
     DISTHUB_RETURN_IF_ERROR(inventory_->MarkInterrupted());
     inventory_->Start();
-    inventory_api_ = std::make_unique<InventoryApi>(inventory_.get(), Clock::Real(),
-                                                    config.archive.inbound);
+    inventory_api_ =
+        std::make_unique<InventoryApi>(inventory_.get(), Clock::Real(), config.archive.inbound);
     metrics_.GaugeFn("disthub_commit_queue_depth", "Writes waiting for the single writer.", {},
                      [q = queue_.get()] { return static_cast<double>(q->pending()); });
     // The order lifecycle runs once shipping locations are configured; without them orders
@@ -342,13 +345,13 @@ class RunningHub final : public Hub {
                                  TokenFromEnv(env, "fulfillment.erp.token_env", e.token_env));
         TlsClientOptions tls = ResolveTlsPaths(e.tls, config.file);
         DISTHUB_RETURN_IF_ERROR(CheckTlsFiles(tls, StrCat(config.file, ": fulfillment.erp.tls")));
-        options.erp = orchestration::MakeHttpErpGateway(
-            {.url = e.url,
-             .timeout = absl::Milliseconds(e.timeout_ms),
-             .token = std::move(token),
-             .tls = std::move(tls),
-             .failures_to_open = e.circuit_failures,
-             .open_for = absl::Seconds(e.circuit_open_seconds)});
+        options.erp =
+            orchestration::MakeHttpErpGateway({.url = e.url,
+                                               .timeout = absl::Milliseconds(e.timeout_ms),
+                                               .token = std::move(token),
+                                               .tls = std::move(tls),
+                                               .failures_to_open = e.circuit_failures,
+                                               .open_for = absl::Seconds(e.circuit_open_seconds)});
       }
       lifecycle_ = std::make_unique<orchestration::Lifecycle>(
           store_.get(), queue_.get(), inventory_.get(), catalog_ ? &*catalog_ : nullptr,
@@ -373,7 +376,28 @@ class RunningHub final : public Hub {
                                          .inventory = inventory_api_.get(),
                                          .fulfillment = fulfillment_api_.get(),
                                          .archive_inbound = config.archive.inbound,
-                                         .webhooks = std::move(webhooks)});
+                                         .webhooks = std::move(webhooks),
+                                         .connectors = [this] {
+                                           boost::json::array items;
+                                           for (const auto& c : connectors_) {
+                                             items.push_back(c->Describe());
+                                           }
+                                           return items;
+                                         }});
+    // Connectors last: what they hand over goes to the services started above.
+    connector_host_ = MakeConnectorHost(store_.get(), inventory_.get(), Clock::Real(), &metrics_);
+    for (const ConnectorInstanceConfig& c : config.connectors) {
+      const connectors::ConnectorType* type = FindConnectorType(c.type);
+      if (type == nullptr) return absl::InvalidArgumentError(StrCat("no connector type ", c.type));
+      absl::StatusOr<std::unique_ptr<connectors::Connector>> made =
+          type->create(c.name, c.settings, *connector_host_);
+      if (!made.ok()) {
+        return absl::InvalidArgumentError(
+            StrCat(config.file, ": connectors ", c.name, ": ", made.status().message()));
+      }
+      DISTHUB_RETURN_IF_ERROR((*made)->Start());
+      connectors_.push_back(*std::move(made));
+    }
     if (!config.alerts.rules.empty()) {
       ThresholdAlertsOptions alerts{.interval = absl::Seconds(config.alerts.check_seconds)};
       for (const AlertRuleConfig& r : config.alerts.rules) {
@@ -410,6 +434,7 @@ class RunningHub final : public Hub {
 
   void Shutdown() override {
     if (server_) server_->StopAccepting();
+    for (auto& c : connectors_) c->Stop();  // finish the file in hand
     if (alerts_) alerts_->Stop();
     // Deliveries stop first: they write their outcomes through the queue.
     deliverer_ = nullptr;
@@ -418,10 +443,12 @@ class RunningHub final : public Hub {
     if (lifecycle_) lifecycle_->Stop();
     if (carrier_rates_) carrier_rates_->Stop();
     if (inventory_) inventory_->Stop();
-    if (queue_) queue_->Close();  // commits and answers every write already taken
+    if (queue_) queue_->Close();   // commits and answers every write already taken
     if (server_) server_->Stop();  // sends those answers, then stops
     queue_.reset();
     server_.reset();
+    connectors_.clear();
+    connector_host_.reset();
     delivery_api_.reset();
     inventory_api_.reset();
     fulfillment_api_.reset();
@@ -451,6 +478,8 @@ class RunningHub final : public Hub {
   std::unique_ptr<Reprocessor> reprocessor_;
   std::unique_ptr<DeliveryApi> delivery_api_;
   std::unique_ptr<inventory::InventoryService> inventory_;
+  std::unique_ptr<connectors::ConnectorHost> connector_host_;
+  std::vector<std::unique_ptr<connectors::Connector>> connectors_;
   std::unique_ptr<InventoryApi> inventory_api_;
   std::shared_ptr<orchestration::CarrierRates> carrier_rates_;
   std::unique_ptr<orchestration::Lifecycle> lifecycle_;

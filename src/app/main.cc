@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "app/config.h"
+#include "app/connectors.h"
 #include "app/demo.h"
 #include "app/hub.h"
 #include "app/mapping_cli.h"
@@ -73,8 +74,11 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", DISTHUB_VERSION);
 
   std::string config_file, listen, data_dir;
-  CLI::App* serve = app.add_subcommand("serve", "Run the hub: the HTTP API on the configured store.");
-  serve->add_option("-c,--config", config_file, "Configuration file (YAML); see examples/harbor.yaml")
+  CLI::App* serve =
+      app.add_subcommand("serve", "Run the hub: the HTTP API on the configured store.");
+  serve
+      ->add_option("-c,--config", config_file,
+                   "Configuration file (YAML); see examples/harbor.yaml")
       ->required()
       ->check(CLI::ExistingFile);
   serve->add_option("--listen", listen,
@@ -122,6 +126,9 @@ int main(int argc, char** argv) {
   CLI::App* check = app.add_subcommand("check-config", "Validate a configuration file and exit.");
   check->add_option("config", config_file, "Configuration file (YAML)")->required();
 
+  app.add_subcommand("connectors",
+                     "List the connector types a configuration's connectors[] may use, with "
+                     "every setting, its type, its default and what it is for.");
   app.add_subcommand("version", "Print the version.");
   std::function<int()> run_sim = disthub::AddSimCommands(app);
   std::function<int()> run_ops = disthub::AddOpsCommands(app);
@@ -134,6 +141,10 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("sim")) return run_sim();
   if (int status = run_ops(); status >= 0) return status;
   if (int status = run_mapping(); status >= 0) return status;
+  if (app.got_subcommand("connectors")) {
+    std::cout << disthub::DescribeConnectorTypes();
+    return 0;
+  }
   if (app.got_subcommand("check-config")) {
     auto config = disthub::LoadConfig(config_file);
     if (!config.ok()) {
@@ -141,7 +152,8 @@ int main(int argc, char** argv) {
       return 2;
     }
     std::cout << config_file << ": ok (" << config->channels.size() << " channels, "
-              << config->partners.size() << " partners)\n";
+              << config->partners.size() << " partners, " << config->connectors.size()
+              << " connectors)\n";
     return 0;
   }
   std::cout << "disthub " << DISTHUB_VERSION << "\n";

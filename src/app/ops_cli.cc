@@ -11,11 +11,11 @@
 #include <thread>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "base/files.h"
 #include "base/http_client.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
+#include "connectors/inventory_count.h"
 
 namespace disthub {
 namespace {
@@ -92,8 +92,9 @@ int Call(const Common& c, std::string_view method, const std::string& path,
   return Print(Fetch(c, method, path, body));
 }
 
-// Reads a full count for `disthub inventory reconcile`: a CSV with the header
-// `sku,location,on_hand`, or a JSON document {"items": [...]}. Errors name the line.
+// Reads a full count for `disthub inventory reconcile`: a CSV with the columns sku,
+// location and on_hand (connectors/inventory_count.h: any order, more columns allowed), or a
+// JSON document {"items": [...]}. Every bad row is named by its line, and none is sent.
 absl::StatusOr<json::array> ReadCount(const std::string& file) {
   DISTHUB_ASSIGN_OR_RETURN(std::string text, ReadFile(file));
   size_t first = text.find_first_not_of(" \t\r\n");
@@ -105,40 +106,18 @@ absl::StatusOr<json::array> ReadCount(const std::string& file) {
     }
     return v.at("items").as_array();
   }
-  json::array items;
-  int line_no = 0;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    std::string line = text.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
-    pos = end == std::string::npos ? text.size() : end + 1;
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
-    if (line_no == 1) {
-      if (line != "sku,location,on_hand") {
-        return absl::InvalidArgumentError(
-            StrCat(file, ":1: the header must be sku,location,on_hand, not ", line));
-      }
-      continue;
-    }
-    std::vector<std::string> cols;
-    for (size_t a = 0;;) {
-      size_t b = line.find(',', a);
-      cols.push_back(line.substr(a, b == std::string::npos ? std::string::npos : b - a));
-      if (b == std::string::npos) break;
-      a = b + 1;
-    }
-    int64_t n = 0;
-    if (cols.size() != 3 || cols[0].empty() || cols[1].empty() || !absl::SimpleAtoi(cols[2], &n) ||
-        n < 0) {
-      return absl::InvalidArgumentError(
-          StrCat(file, ":", line_no,
-                 ": expected sku,location,on_hand with a whole number of units: ", line));
-    }
-    items.push_back(json::object{{"sku", cols[0]}, {"location", cols[1]}, {"on_hand", n}});
+  absl::StatusOr<connectors::InventoryCountFile> count = connectors::ReadInventoryCountCsv(text);
+  if (!count.ok()) return absl::InvalidArgumentError(StrCat(file, ": ", count.status().message()));
+  if (!count->bad.empty()) {
+    std::string all = StrCat(file, ": ", count->bad.size(), " bad row(s); nothing was sent");
+    for (const connectors::BadRow& b : count->bad)
+      all += StrCat("\n", file, ":", b.line, ": ", b.reason);
+    return absl::InvalidArgumentError(all);
   }
-  if (items.empty()) return absl::InvalidArgumentError(StrCat(file, ": the count is empty"));
+  json::array items;
+  for (const connectors::InventoryCountRow& r : count->rows) {
+    items.push_back(json::object{{"sku", r.sku}, {"location", r.location}, {"on_hand", r.on_hand}});
+  }
   return items;
 }
 
@@ -359,7 +338,8 @@ std::function<int()> AddOpsCommands(CLI::App& app) {
   AddCommon(reconcile, s->common, "inventory:write");
   reconcile
       ->add_option("file", s->file,
-                   "The count: CSV with the header sku,location,on_hand, or JSON "
+                   "The count: CSV with the columns sku, location and on_hand (in any order; "
+                   "others are ignored), or JSON "
                    "{\"items\": [{\"sku\", \"location\", \"on_hand\"}]}. Every SKU the hub "
                    "holds at a location in the file but the file leaves out counts as 0.")
       ->required()

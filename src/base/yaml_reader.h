@@ -132,6 +132,8 @@ class YamlReader {
     errors_->push_back(StrCat(file_, line > 0 ? StrCat(":", line) : "", ": ", path, ": ", message));
   }
   const YAML::Node& node() const { return node_; }
+  // Marks `key` as read without reading it (the keys of a block already refused whole).
+  void Skip(const std::string& key) { Take(key); }
 
   // A mapping of free keys (SKUs, labels, regions): calls fn(key) for each, in file order;
   // read each through Get() so none is reported unknown. Nothing when not a mapping.

@@ -1,0 +1,150 @@
+// The connector framework (DESIGN.md, connectors): a connector type is a factory with a
+// name, a configuration schema and Create; instances come from the configuration file's
+// `connectors:` list; src/app registers the types in one explicit list (app/connectors.cc).
+// Adding a second instance of a known type is a configuration block, nothing more.
+//
+//   connectors:
+//     - name: nightly-stock           # the instance: its metrics, logs and archived messages
+//       type: csv-inventory-count     # the type: ConnectorType::name
+//       folder: /srv/drop/stock       # the type's own settings, checked against its schema
+//
+// A connector talks to one outside system and hands what it receives to the hub through
+// ConnectorHost, in the canonical model; it holds no business logic (DESIGN.md). Every
+// type passes the shared conformance suite (connectors/conformance.h).
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "base/clock.h"
+#include "base/yaml_reader.h"
+
+namespace disthub {
+class Registry;
+}
+
+namespace disthub::connectors {
+
+// ---- Configuration schema ----------------------------------------------------------------
+
+enum class SettingType {
+  kString,
+  kPath,      // a file or folder; relative paths count from the configuration file's folder
+  kInteger,   // a whole number ≥ 0
+  kBool,      // true or false
+  kDuration,  // whole milliseconds ≥ 0 (the configuration file's convention: *_ms keys)
+  kChar,      // one character: a delimiter
+};
+std::string_view SettingTypeName(SettingType type);
+
+// One key of a connector type's configuration.
+struct SettingSpec {
+  std::string key;
+  SettingType type = SettingType::kString;
+  std::string doc;                           // one sentence, for `disthub connectors` and the docs
+  std::optional<std::string> default_value;  // nullopt: required
+  // A valid value, for the documentation and the conformance suite; "{scratch}" stands
+  // for a scratch folder the suite creates.
+  std::string example;
+};
+
+// An instance's settings, read against its type's schema: every key known, of its type,
+// present (defaults filled in), paths resolved. Reading a key the schema lacks is a bug
+// (asserts).
+class Settings {
+ public:
+  const std::string& String(std::string_view key) const;
+  int64_t Integer(std::string_view key) const;
+  bool Bool(std::string_view key) const;
+  absl::Duration Duration(std::string_view key) const;
+  char Char(std::string_view key) const;
+
+  // Sets a value as written (no checks): for ReadSettings and tests.
+  void Set(std::string key, std::string value) { values_[std::move(key)] = std::move(value); }
+  const std::map<std::string, std::string, std::less<>>& values() const { return values_; }
+
+ private:
+  std::map<std::string, std::string, std::less<>> values_;
+};
+
+// "" when `value` is valid for `type`, otherwise what is wrong with it.
+std::string CheckSettingValue(SettingType type, const std::string& value);
+
+// Reads the keys of `specs` from `reader` (which then reports any other key as unknown,
+// with its line), checks each value's type, fills defaults and resolves paths against
+// `config_file`. Problems go to the reader's error list, each with file, line and key.
+Settings ReadSettings(const std::vector<SettingSpec>& specs, YamlReader& reader,
+                      const std::string& config_file);
+
+// ---- What connectors hand to the hub -----------------------------------------------------
+
+// A full stock count (the nightly snapshot) to reconcile against.
+struct InventoryCountItem {
+  std::string sku;
+  std::string location;
+  int64_t on_hand = 0;
+};
+struct InventoryCountMessage {
+  std::string source;  // the connector instance
+  std::string key;     // its idempotency key: the same count twice is taken once
+  std::string name;    // what the partner called it: the file name
+  std::string body;    // the bytes as received, for the inbound archive
+  std::vector<InventoryCountItem> items;
+  absl::Time as_of = absl::InfinitePast();  // positions updated since are not corrected
+  bool apply = true;                        // correct drift, or only report it
+};
+
+// The hub as connectors see it; src/app implements it over the core. Thread-safe.
+class ConnectorHost {
+ public:
+  virtual ~ConnectorHost() = default;
+  virtual const Clock& clock() const = 0;
+  virtual Registry& metrics() = 0;
+  // Whether `source` already delivered a message with idempotency key `key` (the inbound
+  // archive), so a message seen again after a crash is not taken twice.
+  virtual absl::StatusOr<bool> AlreadyReceived(const std::string& source,
+                                               const std::string& key) = 0;
+  // Starts reconciling against `count`: `done` gets the reconciliation's id once it is
+  // durably started (its progress and report are then in the store), or why it could not.
+  using CountDone = absl::AnyInvocable<void(absl::StatusOr<std::string>) &&>;
+  virtual void SubmitInventoryCount(InventoryCountMessage count, CountDone done) = 0;
+};
+
+// ---- Connectors and their types ----------------------------------------------------------
+
+class Connector {
+ public:
+  virtual ~Connector() = default;
+  // Begins work (threads, watchers, listeners). kFailedPrecondition (and nothing started)
+  // when the outside system cannot be used: a folder that does not exist, say.
+  virtual absl::Status Start() = 0;
+  // Finishes the work in hand and stops; idempotent; safe without Start().
+  virtual void Stop() = 0;
+  // What it has done, for GET /v1/connectors: counts, the last error, the time of the last
+  // poll. Thread-safe.
+  virtual boost::json::object Describe() const = 0;
+};
+
+struct ConnectorType {
+  std::string name;     // "csv-inventory-count": the `type:` of configuration blocks
+  std::string summary;  // one line
+  std::vector<SettingSpec> settings;
+  // Creates an instance named `instance` from settings read against `settings`. Checks
+  // what the schema cannot (a combination of keys) but touches nothing outside: that is
+  // Start()'s. `host` outlives the instance.
+  std::function<absl::StatusOr<std::unique_ptr<Connector>>(
+      const std::string& instance, const Settings& settings, ConnectorHost& host)>
+      create;
+};
+
+}  // namespace disthub::connectors
