@@ -388,16 +388,10 @@ void Api::TakeWebhook(HttpRequest& req, std::string_view channel, Responder& res
     return reject(Problem(400, "malformed-json", "Malformed JSON",
                           StrCat("the body is not valid JSON: ", ec.message()), instance));
   }
-  mapping::MappedOrder mapped =
-      mapping::MapOrder(*w.mapping, payload, {.vars = {{"channel", w.channel}}});
-  std::vector<ProblemError> problems;
-  for (const mapping::MappingError& e : mapped.errors) {
-    problems.push_back({.pointer = e.at.empty() ? "" : StrCat("#", e.at),
-                        .detail = StrCat(w.mapping->name(), " v", w.mapping->version(), ": rule ",
-                                         e.rule, ": ", e.message)});
-  }
-  if (mapped.order.has_value()) {
-    for (FieldError& e : deps_.checks->Check(*mapped.order)) {
+  Decoded<Order> mapped = connectors::MapWebhookOrder(*w.mapping, w.channel, payload);
+  std::vector<ProblemError> problems = ToProblemErrors(mapped.errors);
+  if (mapped.ok()) {
+    for (FieldError& e : deps_.checks->Check(*mapped.value)) {
       problems.push_back(
           {.pointer = "", .detail = StrCat("canonical ", e.pointer, ": ", e.detail)});
     }
@@ -412,7 +406,7 @@ void Api::TakeWebhook(HttpRequest& req, std::string_view channel, Responder& res
   // The platform's delivery id makes its retries repeats; without one, the body does.
   std::string key(req.Header(w.signature.id_header));
   if (key.empty() || !ValidIdempotencyKey(key)) key = Sha256Hex(req.body);
-  SubmitOrder(*mapped.order, StrCat("webhook:", w.channel), key, kWebhook, instance, req, respond,
+  SubmitOrder(*mapped.value, StrCat("webhook:", w.channel), key, kWebhook, instance, req, respond,
               &counters);
 }
 

@@ -7,6 +7,7 @@
 #include "api/json_route.h"
 #include "api/query.h"
 #include "base/strings.h"
+#include "connectors/webhook.h"
 #include "events/event_json.h"
 
 namespace disthub {
@@ -146,6 +147,27 @@ std::optional<int64_t> ToId(std::string_view s) {
 // Parses a JSON object body (an empty body is an empty object).
 
 }  // namespace
+
+OrderDecoder WebhookAwareDecoder(MappingLookup mapping_for) {
+  return [mapping_for = std::move(mapping_for)](const InboundRecord& m) -> Decoded<Order> {
+    if (!m.source.starts_with("webhook:")) return DecodeCanonicalMessage(m);
+    const std::string channel = m.source.substr(8);
+    std::shared_ptr<const mapping::Mapping> mapping = mapping_for(channel);
+    Decoded<Order> out;
+    if (mapping == nullptr) {
+      out.errors.push_back(
+          {"", StrCat("the channel ", channel, " no longer takes orders by webhook: no mapping")});
+      return out;
+    }
+    boost::system::error_code ec;
+    json::value payload = json::parse(m.body, ec);
+    if (ec) {
+      out.errors.push_back({"", StrCat("not valid JSON: ", ec.message())});
+      return out;
+    }
+    return connectors::MapWebhookOrder(*mapping, channel, payload);
+  };
+}
 
 bool DeliveryApi::Owns(std::string_view path) {
   for (std::string_view p : {"/v1/deliveries", "/v1/outbox", "/v1/dead-letters", "/v1/replays",
@@ -570,10 +592,29 @@ void DeliveryApi::Handle(const HttpRequest& req, const Principal& who, Responder
                             "POST /v1/inbound/{id}/reprocess?dry_run=false",
                             path));
     }
+    // A candidate mapping (the text of a mapping file) for the webhook messages of one
+    // channel: what they would become if it were in effect. A dry run only.
+    std::optional<OrderDecoder> candidate;
+    const std::string source = StringField(body, "source");
+    if (const json::value* text = body.if_contains("mapping")) {
+      if (!text->is_string() || !source.starts_with("webhook:")) {
+        return answer(Problem(422, "invalid-request", "The request is not valid",
+                              "mapping is the text of a mapping file, for the webhook messages "
+                              "of one channel: give source \"webhook:CHANNEL\" with it",
+                              path));
+      }
+      absl::StatusOr<mapping::Mapping> parsed =
+          mapping::Mapping::Parse(std::string(text->as_string()), "candidate mapping");
+      if (!parsed.ok()) {
+        return answer(Problem(422, "invalid-mapping", "The candidate mapping does not compile",
+                              std::string(parsed.status().message()), path));
+      }
+      auto shared = std::make_shared<const mapping::Mapping>(*std::move(parsed));
+      candidate = WebhookAwareDecoder([shared](const std::string&) { return shared; });
+    }
     // Oldest first, from from_id: the archive lists newest first, so page backwards from
     // to_id and reverse.
-    auto rows =
-        store->ListInbound(StringField(body, "source"), to_id == INT64_MAX ? 0 : to_id + 1, 1000);
+    auto rows = store->ListInbound(source, to_id == INT64_MAX ? 0 : to_id + 1, 1000);
     if (!rows.ok()) return fail(rows.status());
     std::vector<InboundRecord> picked;
     for (auto it = rows->rbegin(); it != rows->rend(); ++it) {
@@ -584,7 +625,7 @@ void DeliveryApi::Handle(const HttpRequest& req, const Principal& who, Responder
     json::array reports;
     json::object counts;
     for (const InboundRecord& m : picked) {
-      auto report = deps_.reprocessor->Plan(m);
+      auto report = deps_.reprocessor->Plan(m, candidate ? &*candidate : nullptr);
       if (!report.ok()) return fail(report.status());
       counts[report->outcome] =
           (counts.contains(report->outcome) ? counts[report->outcome].as_int64() : 0) + 1;
@@ -592,6 +633,7 @@ void DeliveryApi::Handle(const HttpRequest& req, const Principal& who, Responder
     }
     json::object out{
         {"dry_run", true}, {"counts", std::move(counts)}, {"reports", std::move(reports)}};
+    if (candidate) out["mapping"] = "candidate";
     if (static_cast<int64_t>(picked.size()) == limit) out["next_from_id"] = picked.back().id + 1;
     return answer(Json(200, out));
   }

@@ -24,6 +24,8 @@
 // audited with the caller's partner/key id.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <string_view>
 
 #include "api/auth.h"
@@ -32,11 +34,20 @@
 #include "base/ids.h"
 #include "events/deliverer.h"
 #include "events/operations.h"
+#include "mapping/mapping.h"
 #include "orchestration/reprocess.h"
 #include "store/commit_queue.h"
 #include "store/store.h"
 
 namespace disthub {
+
+// An OrderDecoder (orchestration/reprocess.h) that maps orders archived from webhooks
+// (source "webhook:CHANNEL") with `mapping_for(CHANNEL)` — the channel's mapping in effect,
+// or a candidate — and reads every other message as a canonical order. A webhook channel
+// `mapping_for` does not know (null) makes the message invalid, saying so.
+using MappingLookup =
+    std::function<std::shared_ptr<const mapping::Mapping>(const std::string& channel)>;
+OrderDecoder WebhookAwareDecoder(MappingLookup mapping_for);
 
 struct DeliveryApiDeps {
   Store* store;

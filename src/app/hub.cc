@@ -298,8 +298,16 @@ class RunningHub final : public Hub {
                                              &metrics_);
       DISTHUB_RETURN_IF_ERROR(replayer_->Start());
     }
-    reprocessor_ = std::make_unique<Reprocessor>(store_.get(), queue_.get(), checks_.get(), &ids_,
-                                                 Clock::Real());
+    DISTHUB_ASSIGN_OR_RETURN(auto webhooks, LoadWebhooks(config, env));
+    // Reprocessing maps webhook messages with their channel's mapping in effect.
+    std::map<std::string, std::shared_ptr<const mapping::Mapping>> mappings;
+    for (const auto& [name, w] : webhooks) mappings[name] = w.mapping;
+    reprocessor_ = std::make_unique<Reprocessor>(
+        store_.get(), queue_.get(), checks_.get(), &ids_, Clock::Real(),
+        WebhookAwareDecoder([mappings = std::move(mappings)](const std::string& channel) {
+          auto it = mappings.find(channel);
+          return it == mappings.end() ? nullptr : it->second;
+        }));
     delivery_api_ =
         std::make_unique<DeliveryApi>(DeliveryApiDeps{.store = store_.get(),
                                                       .queue = queue_.get(),
@@ -362,7 +370,6 @@ class RunningHub final : public Hub {
       hooks = lifecycle_->Hooks();
     }
     intake_ = std::make_unique<OrderIntake>(queue_.get(), std::move(hooks));
-    DISTHUB_ASSIGN_OR_RETURN(auto webhooks, LoadWebhooks(config, env));
     api_ = std::make_unique<Api>(ApiDeps{.store = store_.get(),
                                          .queue = queue_.get(),
                                          .intake = intake_.get(),

@@ -7,7 +7,6 @@
 #include <cctype>
 
 #include "absl/strings/numbers.h"
-
 #include "base/strings.h"
 
 namespace disthub::connectors {
@@ -21,7 +20,8 @@ std::string Lower(std::string_view s) {
 
 std::string Base64(const unsigned char* data, size_t n) {
   std::string out(4 * ((n + 2) / 3), '\0');
-  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(n));
+  const int written =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(n));
   out.resize(static_cast<size_t>(written));
   return out;
 }
@@ -51,16 +51,19 @@ absl::StatusOr<WebhookSignature> SignatureScheme(std::string_view scheme, std::s
     s.header = "x-wc-webhook-signature";
     s.id_header = "x-wc-webhook-delivery-id";
   } else if (scheme == "hmac-sha256") {
-    if (header.empty()) return absl::InvalidArgumentError("header: the hmac-sha256 scheme needs the signature's header");
+    if (header.empty())
+      return absl::InvalidArgumentError(
+          "header: the hmac-sha256 scheme needs the signature's header");
   } else {
     return absl::InvalidArgumentError(
         StrCat("\"", scheme, "\" is not a signature scheme (shopify, woocommerce, hmac-sha256)"));
   }
   if (!timestamp_header.empty()) {
     if (scheme != "hmac-sha256") {
-      return absl::InvalidArgumentError(StrCat(
-          "timestamp_header: the ", scheme, " scheme signs the body alone, so a timestamp "
-          "header proves nothing; only hmac-sha256 signs one"));
+      return absl::InvalidArgumentError(
+          StrCat("timestamp_header: the ", scheme,
+                 " scheme signs the body alone, so a timestamp "
+                 "header proves nothing; only hmac-sha256 signs one"));
     }
     s.timestamp_header = Lower(timestamp_header);
   }
@@ -93,18 +96,19 @@ absl::Status VerifySignature(const WebhookSignature& signature, std::string_view
                              std::string_view timestamp, absl::Time now) {
   // Built only for a refusal: a good delivery costs no message.
   auto mismatch = [&] {
-    return absl::UnauthenticatedError(StrCat(
-        "the ", signature.header, " header is missing or is not the HMAC-SHA256 of the ",
-        signature.timestamp_header.empty() ? "body"
-                                            : StrCat(signature.timestamp_header, " header, '.' and the body"),
-        " under the channel's secret"));
+    return absl::UnauthenticatedError(
+        StrCat("the ", signature.header, " header is missing or is not the HMAC-SHA256 of the ",
+               signature.timestamp_header.empty()
+                   ? "body"
+                   : StrCat(signature.timestamp_header, " header, '.' and the body"),
+               " under the channel's secret"));
   };
   if (sent.empty() || secret.empty()) return mismatch();
   int64_t signed_at = 0;
   if (!signature.timestamp_header.empty() &&
       !absl::SimpleAtoi(absl::string_view(timestamp.data(), timestamp.size()), &signed_at)) {
-    return absl::UnauthenticatedError(StrCat("the ", signature.timestamp_header,
-                                             " header is missing or is not a Unix time in seconds"));
+    return absl::UnauthenticatedError(StrCat(
+        "the ", signature.timestamp_header, " header is missing or is not a Unix time in seconds"));
   }
   std::string expected = Sign(signature, secret, body, timestamp);
   std::string given(sent);
@@ -118,12 +122,28 @@ absl::Status VerifySignature(const WebhookSignature& signature, std::string_view
     const absl::Duration skew = absl::AbsDuration(now - absl::FromUnixSeconds(signed_at));
     if (skew > signature.max_age) {
       return absl::UnauthenticatedError(
-          StrCat("the delivery was signed ", absl::FormatDuration(skew), " away from now, outside the ",
-                 absl::FormatDuration(signature.max_age), " replay window (",
-                 signature.timestamp_header, ": ", signed_at, ")"));
+          StrCat("the delivery was signed ", absl::FormatDuration(skew),
+                 " away from now, outside the ", absl::FormatDuration(signature.max_age),
+                 " replay window (", signature.timestamp_header, ": ", signed_at, ")"));
     }
   }
   return absl::OkStatus();
+}
+
+Decoded<Order> MapWebhookOrder(const mapping::Mapping& mapping, const std::string& channel,
+                               const boost::json::value& payload) {
+  mapping::MappedOrder mapped =
+      mapping::MapOrder(mapping, payload, {.vars = {{"channel", channel}}});
+  Decoded<Order> out;
+  for (const mapping::MappingError& e : mapped.errors) {
+    const bool canonical = e.rule.starts_with("canonical");
+    out.errors.push_back({.pointer = e.at.empty() ? "" : StrCat("#", e.at),
+                          .detail = canonical ? StrCat(e.rule, ": ", e.message)
+                                              : StrCat(mapping.name(), " v", mapping.version(),
+                                                       ": rule ", e.rule, ": ", e.message)});
+  }
+  if (out.errors.empty()) out.value = std::move(mapped.order);
+  return out;
 }
 
 }  // namespace disthub::connectors

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "mapping/mapping.h"
+#include "model/json.h"
 
 namespace disthub::connectors {
 
@@ -35,7 +36,8 @@ struct WebhookSignature {
 // X-Shopify-Webhook-Id), "woocommerce" (X-WC-Webhook-Signature, base64;
 // X-WC-Webhook-Delivery-ID), or "hmac-sha256" with the given header, encoding ("base64"
 // or "hex") and id header. kInvalidArgument naming what is wrong.
-absl::StatusOr<WebhookSignature> SignatureScheme(std::string_view scheme, std::string_view header = "",
+absl::StatusOr<WebhookSignature> SignatureScheme(std::string_view scheme,
+                                                 std::string_view header = "",
                                                  std::string_view encoding = "",
                                                  std::string_view id_header = "",
                                                  std::string_view timestamp_header = "");
@@ -54,6 +56,14 @@ absl::Status VerifySignature(const WebhookSignature& signature, std::string_view
                              std::string_view timestamp = "", absl::Time now = absl::Now());
 
 // A channel that takes orders by webhook.
+// A webhook body mapped to an order by `mapping` for `channel` (mapping.h, MapOrder): the
+// order, or every problem, each a FieldError whose pointer is into the payload
+// ("#/line_items/1/price") and whose detail names the mapping, its version and the rule;
+// the model's own checks have no pointer into the payload ("canonical #/totals/tax: ...").
+// The same for webhooks taken in and for archived ones reprocessed.
+Decoded<Order> MapWebhookOrder(const mapping::Mapping& mapping, const std::string& channel,
+                               const boost::json::value& payload);
+
 struct WebhookChannel {
   std::string channel;
   std::string secret;  // from the environment; never logged

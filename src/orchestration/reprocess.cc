@@ -64,7 +64,8 @@ void Diff(const json::value* a, const json::value* b, const std::string& at,
     return;
   }
   if (a != nullptr && b != nullptr && *a == *b) return;
-  out.push_back({at.empty() ? "/" : at, a ? json::serialize(*a) : "", b ? json::serialize(*b) : ""});
+  out.push_back(
+      {at.empty() ? "/" : at, a ? json::serialize(*a) : "", b ? json::serialize(*b) : ""});
 }
 
 }  // namespace
@@ -80,24 +81,30 @@ std::vector<FieldChange> DiffJson(std::string_view before, std::string_view afte
   return out;
 }
 
-absl::StatusOr<ReprocessReport> Reprocessor::Plan(const InboundRecord& message) const {
+Decoded<Order> DecodeCanonicalMessage(const InboundRecord& message) {
+  absl::StatusOr<Decoded<Order>> parsed = ParseAndDecodeOrder(message.body);
+  if (!parsed.ok()) {
+    Decoded<Order> out;
+    out.errors.push_back({"", StrCat("not valid JSON: ", parsed.status().message())});
+    return out;
+  }
+  return *std::move(parsed);
+}
+
+absl::StatusOr<ReprocessReport> Reprocessor::Plan(const InboundRecord& message,
+                                                  const OrderDecoder* with) const {
   ReprocessReport r{.inbound_id = message.id};
   if (message.kind != "order") {
     r.outcome = "unsupported";
     return r;
   }
-  absl::StatusOr<Decoded<Order>> parsed = ParseAndDecodeOrder(message.body);
+  Decoded<Order> parsed = (with != nullptr ? *with : decoder_)(message);
   if (!parsed.ok()) {
     r.outcome = "invalid";
-    r.errors.push_back({"", StrCat("not valid JSON: ", parsed.status().message())});
+    r.errors = std::move(parsed.errors);
     return r;
   }
-  if (!parsed->ok()) {
-    r.outcome = "invalid";
-    r.errors = parsed->errors;
-    return r;
-  }
-  Order& order = *parsed->value;
+  Order& order = *parsed.value;
   r.errors = ValidateOrder(order);
   std::vector<FieldError> more = checks_->Check(order);
   r.errors.insert(r.errors.end(), more.begin(), more.end());
@@ -131,7 +138,7 @@ void Reprocessor::Apply(const InboundRecord& message, std::string actor,
     return std::move(done)(std::move(plan));
   }
   // Build the document it becomes.
-  Order order = *ParseAndDecodeOrder(message.body)->value;
+  Order order = *decoder_(message).value;  // Plan() decoded it
   const absl::Time now = clock_->Now();
   std::optional<OrderRecord> stored;
   if (plan->outcome == "changed") {
@@ -185,14 +192,14 @@ void Reprocessor::Apply(const InboundRecord& message, std::string actor,
                            .recorded_at = now,
                            .payload = record.body})
               .status());
-      DISTHUB_RETURN_IF_ERROR(txn.AppendAudit({.at = now,
-                                               .actor = actor,
-                                               .action = "inbound.reprocess",
-                                               .target = StrCat("inbound:", inbound_id),
-                                               .detail = StrCat(R"({"outcome":")", report.outcome,
-                                                                R"(","order_id":")", record.id,
-                                                                R"("})")})
-                                  .status());
+      DISTHUB_RETURN_IF_ERROR(
+          txn.AppendAudit({.at = now,
+                           .actor = actor,
+                           .action = "inbound.reprocess",
+                           .target = StrCat("inbound:", inbound_id),
+                           .detail = StrCat(R"({"outcome":")", report.outcome, R"(","order_id":")",
+                                            record.id, R"("})")})
+              .status());
       report.applied = true;
       report.order_id = record.id;
       return absl::OkStatus();

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@
 #include "base/clock.h"
 #include "base/ids.h"
 #include "model/fields.h"
+#include "model/json.h"
 #include "orchestration/order_checks.h"
 #include "store/commit_queue.h"
 #include "store/store.h"
@@ -39,20 +41,36 @@ struct ReprocessReport {
   // "unchanged", "changed", "new" (no order exists for it: it would be created),
   // "invalid" (today's configuration refuses it), "unsupported" (not an order message).
   std::string outcome;
-  std::string order_id;               // the order it became or would become
-  std::vector<FieldChange> changes;   // for "changed"
-  std::vector<FieldError> errors;     // for "invalid"
-  bool applied = false;               // Apply() wrote the change
+  std::string order_id;              // the order it became or would become
+  std::vector<FieldChange> changes;  // for "changed"
+  std::vector<FieldError> errors;    // for "invalid"
+  bool applied = false;              // Apply() wrote the change
 };
+
+// What an archived order message decodes to today: the canonical order, or why not. The
+// default reads the body as a canonical order (POST /v1/orders); src/app supplies one that
+// also maps messages taken in by webhook (source "webhook:CHANNEL") through the channel's
+// mapping, and a dry run may try a candidate mapping (POST /v1/inbound/reprocess).
+using OrderDecoder = std::function<Decoded<Order>(const InboundRecord& message)>;
+Decoded<Order> DecodeCanonicalMessage(const InboundRecord& message);
 
 class Reprocessor {
  public:
-  // All must outlive the Reprocessor.
+  // All must outlive the Reprocessor. `decoder` null: DecodeCanonicalMessage.
   Reprocessor(Store* store, CommitQueue* queue, const OrderChecks* checks, IdGenerator* ids,
-              const Clock* clock)
-      : store_(store), queue_(queue), checks_(checks), ids_(ids), clock_(clock) {}
+              const Clock* clock, OrderDecoder decoder = nullptr)
+      : store_(store),
+        queue_(queue),
+        checks_(checks),
+        ids_(ids),
+        clock_(clock),
+        decoder_(decoder ? std::move(decoder) : OrderDecoder(DecodeCanonicalMessage)) {}
 
-  absl::StatusOr<ReprocessReport> Plan(const InboundRecord& message) const;
+  // `with`, when given, decodes instead of the configured decoder: a candidate mapping.
+  absl::StatusOr<ReprocessReport> Plan(const InboundRecord& message,
+                                       const OrderDecoder* with = nullptr) const;
+  // The configured decoder, for callers that build a candidate on top of it.
+  const OrderDecoder& decoder() const { return decoder_; }
 
   // Plans, then writes what the plan says; `done` gets the report with `applied` set.
   void Apply(const InboundRecord& message, std::string actor,
@@ -64,6 +82,7 @@ class Reprocessor {
   const OrderChecks* checks_;
   IdGenerator* ids_;
   const Clock* clock_;
+  OrderDecoder decoder_;
 };
 
 // The differences between two JSON documents, as JSON Pointers into them, ignoring the
