@@ -70,6 +70,14 @@ int main(int argc, char** argv) {
   add("shopify webhook (mappings/testdata)", "shopify-order.yaml",
       source + "/mappings/testdata/shopify-order.json");
   add("shopify order #1001 (fixtures)", "shopify-order.yaml", fixtures + "/shopify/rbapi_order.json");
+  add("amazon order + items (testdata)", "amazon-order.yaml",
+      source + "/mappings/testdata/amazon-order.json");
+  add("walmart order (testdata)", "walmart-order.yaml",
+      source + "/mappings/testdata/walmart-order.json");
+  add("bigcommerce order (testdata)", "bigcommerce-order.yaml",
+      source + "/mappings/testdata/bigcommerce-order.json");
+  add("shipstation order (testdata)", "shipstation-order.yaml",
+      source + "/mappings/testdata/shipstation-order.json");
 
   fmt::print("{:<38} {:>6} {:>10} {:>10} {:>10} {:>6} {:>10} {:>6}\n", "payload", "bytes", "parse/s",
              "apply/s", "both/s", "ratio", "+checks/s", "ratio");

@@ -2,8 +2,10 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <boost/json.hpp>
 #include <algorithm>
+#include <array>
+#include <boost/json.hpp>
+#include <charconv>
 #include <set>
 #include <utility>
 
@@ -23,14 +25,57 @@ namespace {
 
 constexpr size_t kMaxErrors = 100;
 
+// One step of a Path: an object member or a list index; "*", every element of a list; or a
+// filter, "*[key=value]" or "*[key!=value]": the elements of a list whose member `key` is
+// (is not) `value` as text. "*" and filters stand for every element they let through in
+// `sum`, `minus` and at the end of `each`, and for the first one elsewhere.
+struct Token {
+  enum Kind { kKey, kAll, kIs, kIsNot };
+  Kind kind = kKey;
+  std::string key;    // kKey: the member name or index; otherwise the token as written
+  std::string field;  // kIs, kIsNot: the member compared
+  std::string value;  // kIs, kIsNot: the text it is compared with
+};
+
 // A JSON Pointer into the payload: absolute ("/order/id") from the document root, or
-// relative ("price", "" for the element itself) from the element an `each` is at. A "*"
-// token (in `sum`) stands for every element of an array.
+// relative ("price", "" for the element itself) from the element an `each` is at.
 struct Path {
   bool absolute = false;
-  std::vector<std::string> tokens;
-  std::string text;  // as written
+  std::vector<Token> tokens;
+  std::string text;      // as written
+  std::string problem;   // why a token does not parse ("" when it does)
+  size_t wildcards = 0;  // tokens that are not kKey
 };
+
+// A path may hold at most this many "*" and filter tokens (so the indexes they stand for
+// fit in a Trail on the stack).
+constexpr size_t kMaxWildcards = 8;
+
+Token ParseToken(std::string token, std::string& problem) {
+  if (token == "*") return {.kind = Token::kAll, .key = std::move(token)};
+  if (!token.starts_with("*[")) {
+    // RFC 6901 escapes: ~1 is '/', ~0 is '~'.
+    for (size_t i = 0; (i = token.find('~', i)) != std::string::npos; ++i) {
+      if (i + 1 < token.size() && token[i + 1] == '1')
+        token.replace(i, 2, "/");
+      else if (i + 1 < token.size() && token[i + 1] == '0')
+        token.replace(i, 2, "~");
+    }
+    return {.key = std::move(token)};
+  }
+  const size_t eq = token.find('=');
+  if (!token.ends_with("]") || eq == std::string::npos || eq < 3) {
+    problem = StrCat("\"", token, "\" is not a filter (*[key=value] or *[key!=value])");
+    return {.key = std::move(token)};
+  }
+  const bool negated = token[eq - 1] == '!';
+  Token t{.kind = negated ? Token::kIsNot : Token::kIs,
+          .field = token.substr(2, eq - 2 - (negated ? 1 : 0)),
+          .value = token.substr(eq + 1, token.size() - eq - 2)};
+  if (t.field.empty()) problem = StrCat("\"", token, "\" names no member to compare");
+  t.key = std::move(token);
+  return t;
+}
 
 Path ParsePath(const std::string& text) {
   Path p{.absolute = text.starts_with("/"), .text = text};
@@ -39,18 +84,60 @@ Path ParsePath(const std::string& text) {
   if (rest.empty() && !p.absolute) return p;
   while (true) {
     size_t slash = rest.find('/');
-    std::string token(rest.substr(0, slash));
-    // RFC 6901 escapes: ~1 is '/', ~0 is '~'.
-    for (size_t i = 0; (i = token.find('~', i)) != std::string::npos; ++i) {
-      if (i + 1 < token.size() && token[i + 1] == '1') token.replace(i, 2, "/");
-      else if (i + 1 < token.size() && token[i + 1] == '0') token.replace(i, 2, "~");
+    // A filter's value may hold a '/': the token ends at the first "]/" or at the end.
+    if (rest.starts_with("*[")) {
+      const size_t close = rest.find("]/");
+      slash = close == std::string_view::npos ? std::string_view::npos : close + 1;
     }
-    p.tokens.push_back(std::move(token));
+    p.tokens.push_back(ParseToken(std::string(rest.substr(0, slash)), p.problem));
+    if (p.tokens.back().kind != Token::kKey) ++p.wildcards;
     if (slash == std::string_view::npos) break;
     rest.remove_prefix(slash + 1);
   }
+  if (p.wildcards > kMaxWildcards && p.problem.empty()) {
+    p.problem = StrCat("has more than ", kMaxWildcards, " \"*\" and filter tokens");
+  }
   return p;
 }
+
+// Whether list element `e` passes filter `t` (kIs, kIsNot): its member compared as text (a
+// string as is, an integer in decimal, a boolean as true/false; absent, null or another
+// type is never equal).
+bool Passes(const Token& t, const json::value& e) {
+  bool equal = false;
+  const json::object* o = e.if_object();
+  const json::value* m = o != nullptr ? o->if_contains(t.field) : nullptr;
+  if (m != nullptr) {
+    char digits[24];
+    std::to_chars_result r{digits, std::errc()};
+    switch (m->kind()) {
+      case json::kind::string:
+        equal = std::string_view(m->get_string().data(), m->get_string().size()) == t.value;
+        break;
+      case json::kind::bool_:
+        equal = t.value == (m->get_bool() ? "true" : "false");
+        break;
+      case json::kind::int64:
+        r = std::to_chars(digits, digits + sizeof digits, m->get_int64());
+        equal = std::string_view(digits, static_cast<size_t>(r.ptr - digits)) == t.value;
+        break;
+      case json::kind::uint64:
+        r = std::to_chars(digits, digits + sizeof digits, m->get_uint64());
+        equal = std::string_view(digits, static_cast<size_t>(r.ptr - digits)) == t.value;
+        break;
+      default:
+        break;
+    }
+  }
+  return t.kind == Token::kIsNot ? !equal : equal;
+}
+
+// The element indexes a path's "*" and filter tokens stood for, in order: kept on the
+// stack while a path is followed, and read only to name a value in an error.
+struct Trail {
+  std::array<size_t, kMaxWildcards> index{};
+  size_t size = 0;
+};
 
 enum class Source { kPath, kFirst, kValue, kVar, kIndex, kSum, kJoin, kObject, kEach };
 enum class As { kString, kId, kInteger, kMoney, kTime, kBool };
@@ -61,8 +148,10 @@ struct Rule {
   std::string field;  // the output key
   std::string name;   // for errors: "lines[].unit_price"
   Source source = Source::kPath;
-  std::vector<Path> paths;  // path, first, sum, join; each: the array
-  std::string constant;     // value
+  std::vector<Path> paths;           // path, first, sum, join; each: the list (its filter aside)
+  std::vector<Path> minus;           // sum: the paths whose values are subtracted
+  std::optional<Token> each_filter;  // each: a filter at the end of its path
+  std::string constant;              // value
   std::string var;
   int64_t index_base = 1;
   std::string separator = " ";
@@ -75,8 +164,9 @@ struct Rule {
   std::string table_name;
   std::optional<std::string> table_default;
   bool optional = false;
+  bool single = false;                       // each: an object at the path is a list of one
   std::optional<std::string> default_value;  // when absent, as if the payload had it
-  std::optional<Path> when;                  // objects: only when this is present
+  std::optional<Path> when;                  // objects and lists: only when this is present
   std::vector<Rule> fields;                  // objects and each
 };
 
@@ -111,8 +201,8 @@ class Compiler {
 
  private:
   void One(YamlReader& r, Rule& rule) {
-    std::string path, value, var, sum, each, as = "string", time, zone, table, currency, when, per;
-    std::vector<std::string> first, join;
+    std::string path, value, var, each, as = "string", time, zone, table, currency, when, per;
+    std::vector<std::string> first, join, sum, minus;
     std::optional<int64_t> index;
     std::string default_value;
     bool has_fields = false;
@@ -123,7 +213,8 @@ class Compiler {
     int64_t base = -1;
     r.Get("index", base);
     if (base >= 0) index = base;
-    r.Get("sum", sum);
+    OneOrMany(r, "sum", sum);
+    OneOrMany(r, "minus", minus);
     r.Get("join", join);
     r.Get("separator", rule.separator);
     r.Get("each", each);
@@ -134,6 +225,7 @@ class Compiler {
     r.Get("currency", currency);
     r.Get("per", per);
     r.Get("optional", rule.optional);
+    r.Get("single", rule.single);
     r.Get("default", default_value);
     r.Get("when", when);
     r.Section("fields", [&](YamlReader& f) {
@@ -153,36 +245,66 @@ class Compiler {
     source(!value.empty(), Source::kValue);
     source(!var.empty(), Source::kVar);
     source(index.has_value(), Source::kIndex);
-    source(!sum.empty(), Source::kSum);
+    source(!sum.empty() || !minus.empty(), Source::kSum);
     source(!join.empty(), Source::kJoin);
     source(!each.empty(), Source::kEach);
     if (has_fields && each.empty()) source(true, Source::kObject);
     if (sources != 1) {
-      return Fail(rule, "give exactly one of path, first, value, var, index, sum, join, each "
-                        "or fields");
+      return Fail(rule,
+                  "give exactly one of path, first, value, var, index, sum (and/or minus), "
+                  "join, each or fields");
     }
     if (rule.source == Source::kEach && !has_fields) return Fail(rule, "each needs fields");
-    if (!path.empty()) rule.paths.push_back(ParsePath(path));
-    for (const std::string& p : first) rule.paths.push_back(ParsePath(p));
-    for (const std::string& p : join) rule.paths.push_back(ParsePath(p));
-    if (!sum.empty()) rule.paths.push_back(ParsePath(sum));
-    if (!each.empty()) rule.paths.push_back(ParsePath(each));
+    bool paths_ok = true;
+    auto parse = [&](const std::string& text) {
+      Path p = ParsePath(text);
+      if (!p.problem.empty() && paths_ok) {
+        Fail(rule, StrCat("\"", text, "\": ", p.problem));
+        paths_ok = false;
+      }
+      return p;
+    };
+    if (!path.empty()) rule.paths.push_back(parse(path));
+    for (const std::string& p : first) rule.paths.push_back(parse(p));
+    for (const std::string& p : join) rule.paths.push_back(parse(p));
+    for (const std::string& p : sum) rule.paths.push_back(parse(p));
+    for (const std::string& p : minus) rule.minus.push_back(parse(p));
+    if (!each.empty()) {
+      Path list = parse(each);
+      // A filter at the end selects the list's elements: `each` reads the list before it.
+      if (!list.tokens.empty() && list.tokens.back().kind != Token::kKey) {
+        rule.each_filter = std::move(list.tokens.back());
+        list.tokens.pop_back();
+        --list.wildcards;
+        if (rule.each_filter->kind == Token::kAll) rule.each_filter.reset();
+      }
+      rule.paths.push_back(std::move(list));
+    }
     rule.constant = value;
     rule.var = var;
     if (index) rule.index_base = *index;
-    if (!when.empty()) rule.when = ParsePath(when);
-    if (!currency.empty()) rule.currency = ParsePath(currency);
-    if (!per.empty()) rule.per = ParsePath(per);
+    if (!when.empty()) rule.when = parse(when);
+    if (!currency.empty()) rule.currency = parse(currency);
+    if (!per.empty()) rule.per = parse(per);
+    if (!paths_ok) return;
 
-    static const std::map<std::string, As> kAs = {{"string", As::kString}, {"id", As::kId},
+    static const std::map<std::string, As> kAs = {{"string", As::kString},   {"id", As::kId},
                                                   {"integer", As::kInteger}, {"money", As::kMoney},
-                                                  {"time", As::kTime},     {"bool", As::kBool}};
+                                                  {"time", As::kTime},       {"bool", As::kBool}};
     auto a = kAs.find(as);
-    if (a == kAs.end()) return Fail(rule, StrCat("as: \"", as, "\" is not one of string, id, integer, money, time, bool"));
+    if (a == kAs.end())
+      return Fail(rule,
+                  StrCat("as: \"", as, "\" is not one of string, id, integer, money, time, bool"));
     rule.as = a->second;
     if (rule.per && rule.as != As::kMoney) return Fail(rule, "per: applies only with as: money");
     if (rule.source == Source::kSum && rule.as != As::kMoney && rule.as != As::kInteger) {
-      return Fail(rule, "sum needs as: money or as: integer");
+      return Fail(rule, StrCat(sum.empty() ? "minus" : "sum", " needs as: money or as: integer"));
+    }
+    if (rule.single && rule.source != Source::kEach) {
+      return Fail(rule, "single: applies only to each");
+    }
+    if (rule.when && rule.source != Source::kObject && rule.source != Source::kEach) {
+      return Fail(rule, "when: applies only to fields and each");
     }
     if (!time.empty()) {
       if (rule.as != As::kTime) return Fail(rule, "time: applies only with as: time");
@@ -191,17 +313,28 @@ class Compiler {
       rule.time_format = *f;
     }
     if (!zone.empty()) {
-      if (!absl::LoadTimeZone(zone, &rule.zone)) return Fail(rule, StrCat("zone: \"", zone, "\" is not a known time zone"));
+      if (!absl::LoadTimeZone(zone, &rule.zone))
+        return Fail(rule, StrCat("zone: \"", zone, "\" is not a known time zone"));
     } else if (rule.time_format == TimeFormat::kLocal) {
       return Fail(rule, "time: local needs zone (the IANA zone the partner's times are in)");
     }
     if (!table.empty()) {
       auto t = m_.tables.find(table);
-      if (t == m_.tables.end()) return Fail(rule, StrCat("table: \"", table, "\" is not under tables"));
+      if (t == m_.tables.end())
+        return Fail(rule, StrCat("table: \"", table, "\" is not under tables"));
       rule.table = &t->second;
       rule.table_name = table;
       if (auto d = t->second.find("default"); d != t->second.end()) rule.table_default = d->second;
     }
+  }
+
+  // A key that holds one path or a list of them (`sum: P`, `sum: [P, Q]`).
+  static void OneOrMany(YamlReader& r, const std::string& key, std::vector<std::string>& out) {
+    const YAML::Node& node = r.node();
+    if (node && node.IsMap() && node[key] && node[key].IsSequence()) return r.Get(key, out);
+    std::string one;
+    r.Get(key, one);
+    if (!one.empty()) out.push_back(std::move(one));
   }
 
   void Fail(const Rule& rule, const std::string& message) {
@@ -234,49 +367,83 @@ class Applier {
   }
 
  private:
-  // The value `path` points to; nullptr when absent or null.
-  static const json::value* Find(const Path& path, const Scope& scope) {
-    const json::value* v = path.absolute ? scope.root : scope.here;
-    for (const std::string& token : path.tokens) {
+  // Where `path` starts from in `scope`.
+  static const json::value* Base(const Path& path, const Scope& scope) {
+    return path.absolute ? scope.root : scope.here;
+  }
+
+  // One kKey step: an object's member or a list's element by index; nullptr otherwise.
+  static const json::value* Step(const json::value& v, const std::string& key) {
+    if (v.is_object()) return v.get_object().if_contains(key);
+    if (!v.is_array()) return nullptr;
+    size_t i = 0;
+    auto [ptr, ec] = std::from_chars(key.data(), key.data() + key.size(), i);
+    return ec == std::errc() && ptr == key.data() + key.size() && i < v.get_array().size()
+               ? &v.get_array()[i]
+               : nullptr;
+  }
+
+  // The value `path` points to, "*" or a filter standing for the first element of the list
+  // it lets through (whose index goes to `trail`, if given); nullptr when absent or null.
+  static const json::value* Find(const Path& path, const Scope& scope, Trail* trail = nullptr) {
+    const json::value* v = Base(path, scope);
+    for (const Token& t : path.tokens) {
       if (v == nullptr) break;
-      if (v->is_object()) {
-        v = v->get_object().if_contains(token);
-      } else if (v->is_array()) {
-        size_t i = 0;
-        auto [ptr, ec] = std::from_chars(token.data(), token.data() + token.size(), i);
-        v = ec == std::errc() && ptr == token.data() + token.size() && i < v->get_array().size()
-                ? &v->get_array()[i]
-                : nullptr;
-      } else {
+      if (t.kind != Token::kKey) {
+        const json::array* list = v->if_array();
         v = nullptr;
+        for (size_t i = 0; list != nullptr && i < list->size(); ++i) {
+          if (t.kind != Token::kAll && !Passes(t, (*list)[i])) continue;
+          v = &(*list)[i];
+          if (trail != nullptr) trail->index[trail->size++] = i;
+          break;
+        }
+      } else {
+        v = Step(*v, t.key);
       }
     }
     return v != nullptr && !v->is_null() ? v : nullptr;
   }
 
-  // The payload pointer of `path` from `scope`, for errors.
-  static std::string At(const Path& path, const Scope& scope) {
+  // The payload pointer of `path` from `scope`, for errors: its "*" and filter tokens
+  // replaced by the indexes in `trail` while it has some, else as written.
+  static std::string At(const Path& path, const Scope& scope, const Trail* trail = nullptr) {
     std::string at = path.absolute ? scope.root_at : scope.here_at;
-    for (const std::string& token : path.tokens) at += "/" + token;
+    size_t w = 0;
+    for (const Token& t : path.tokens) {
+      at += '/';
+      if (t.kind != Token::kKey && trail != nullptr && w < trail->size) {
+        at += StrCat(trail->index[w++]);
+      } else {
+        at += t.key;
+      }
+    }
     return at;
   }
 
-  // Every value a path with "*" tokens reaches, with its pointer.
-  static void FindAll(const Path& path, size_t from, const json::value* v, std::string at,
-                      std::vector<std::pair<const json::value*, std::string>>& out) {
+  // Calls fn(value, trail) for every value `path` reaches from its token `from` on `v`, where
+  // "*" stands for every element of a list and a filter for every element it lets through;
+  // stops, returning false, as soon as fn does.
+  template <class Fn>
+  static bool Visit(const Path& path, size_t from, const json::value* v, Trail& trail,
+                    const Fn& fn) {
     for (size_t i = from; i < path.tokens.size() && v != nullptr; ++i) {
-      if (path.tokens[i] == "*") {
-        if (!v->is_array()) return;
-        size_t n = 0;
-        for (const json::value& e : v->get_array()) {
-          FindAll(path, i + 1, &e, StrCat(at, "/", n++), out);
-        }
-        return;
+      const Token& t = path.tokens[i];
+      if (t.kind == Token::kKey) {
+        v = Step(*v, t.key);
+        continue;
       }
-      v = v->is_object() ? v->get_object().if_contains(path.tokens[i]) : nullptr;
-      at += "/" + path.tokens[i];
+      const json::array* list = v->if_array();
+      for (size_t n = 0; list != nullptr && n < list->size(); ++n) {
+        if (t.kind != Token::kAll && !Passes(t, (*list)[n])) continue;
+        trail.index[trail.size++] = n;
+        const bool go_on = Visit(path, i + 1, &(*list)[n], trail, fn);
+        --trail.size;
+        if (!go_on) return false;
+      }
+      return true;
     }
-    if (v != nullptr && !v->is_null()) out.emplace_back(v, at);
+    return v == nullptr || v->is_null() || fn(*v, trail);
   }
 
   void Error(const Rule& rule, std::string at, std::string message) {
@@ -284,10 +451,69 @@ class Applier {
     errors_.push_back({.rule = rule.name, .at = std::move(at), .message = std::move(message)});
   }
 
-  std::string Currency(const Rule& rule, const Scope& scope) {
-    if (!rule.currency) return currency_;
-    const json::value* v = Find(*rule.currency, scope);
-    return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
+  // The currency of a money rule's amounts: the one at `currency: P` when the payload gives
+  // one there (it must then be the document's, if that is mapped), else the document's.
+  // nullopt once an error is reported; `at()` names the amount.
+  template <class AtFn>
+  std::optional<std::string_view> Currency(const Rule& rule, const Scope& scope, const AtFn& at) {
+    if (rule.currency) {
+      Trail trail;
+      if (const json::value* v = Find(*rule.currency, scope, &trail)) {
+        if (!v->is_string()) {
+          Error(rule, At(*rule.currency, scope, &trail), "is not a currency code");
+          return std::nullopt;
+        }
+        const std::string_view code(v->get_string().data(), v->get_string().size());
+        if (!currency_.empty() && code != currency_) {
+          Error(rule, At(*rule.currency, scope, &trail),
+                StrCat("the amount is in ", code, ", not in the document's currency (", currency_,
+                       ")"));
+          return std::nullopt;
+        }
+        return code;
+      }
+    }
+    if (currency_.empty()) {
+      Error(rule, at(), "an amount needs the document's currency, and it is not mapped");
+      return std::nullopt;
+    }
+    return std::string_view(currency_);
+  }
+
+  // `minor` divided by the count at the rule's `per:` (a line total per unit); nullopt once
+  // an error is reported. `shown()` words the amount for the message.
+  template <class AtFn, class ShownFn>
+  std::optional<int64_t> PerUnit(const Rule& rule, int64_t minor, const Scope& scope,
+                                 const AtFn& at, const ShownFn& shown) {
+    Trail trail;
+    const json::value* count = Find(*rule.per, scope, &trail);
+    absl::StatusOr<int64_t> n =
+        count != nullptr ? Integer(*count) : absl::InvalidArgumentError("is missing");
+    if (!n.ok() || *n <= 0) {
+      Error(rule, At(*rule.per, scope, &trail),
+            StrCat("the count to divide by ", n.ok() ? "must be positive" : n.status().message()));
+      return std::nullopt;
+    }
+    if (minor % *n != 0) {
+      Error(rule, at(),
+            StrCat(shown(), " does not divide evenly into ", *n,
+                   " units of the currency's smallest unit"));
+      return std::nullopt;
+    }
+    return minor / *n;
+  }
+
+  // The number a money (minor units of `currency`) or integer rule makes of `v`; nullopt
+  // once an error is reported.
+  template <class AtFn>
+  std::optional<int64_t> Number(const Rule& rule, const json::value& v, const AtFn& at,
+                                std::string_view currency) {
+    absl::StatusOr<int64_t> n = rule.as == As::kMoney ? MoneyMinor(v, currency) : Integer(v);
+    if (!n.ok()) {
+      Error(rule, at(), std::string(n.status().message()));
+      return std::nullopt;
+    }
+    return *n;
   }
 
   // The canonical value of one scalar: through the table, or the `as` transform. `at()`
@@ -299,11 +525,13 @@ class Applier {
       absl::StatusOr<std::string> code = ScalarText(v, "a code");
       if (!code.ok()) return Error(rule, at(), std::string(code.status().message())), std::nullopt;
       auto it = rule.table->find(*code);
-      if (it != rule.table->end() && it->first != "default") return json::value(json::string(it->second, sp_));
+      if (it != rule.table->end() && it->first != "default")
+        return json::value(json::string(it->second, sp_));
       if (rule.table_default) return json::value(json::string(*rule.table_default, sp_));
       std::string known;
       for (const auto& [k, value] : *rule.table) known += (known.empty() ? "" : ", ") + k;
-      Error(rule, at(), StrCat("\"", *code, "\" is not in table ", rule.table_name, " (", known, ")"));
+      Error(rule, at(),
+            StrCat("\"", *code, "\" is not in table ", rule.table_name, " (", known, ")"));
       return std::nullopt;
     }
     switch (rule.as) {
@@ -311,7 +539,8 @@ class Applier {
       case As::kId: {
         if (v.is_string()) return json::value(json::string(v.get_string(), sp_));
         absl::StatusOr<std::string> text = ScalarText(v, rule.as == As::kId ? "an id" : "a text");
-        if (!text.ok()) return Error(rule, at(), std::string(text.status().message())), std::nullopt;
+        if (!text.ok())
+          return Error(rule, at(), std::string(text.status().message())), std::nullopt;
         return json::value(json::string(*text, sp_));
       }
       case As::kInteger: {
@@ -330,30 +559,13 @@ class Applier {
         return json::value(json::string(disthub::FormatTime(*t), sp_));
       }
       case As::kMoney: {
-        const std::string currency = Currency(rule, scope);
-        if (currency.empty()) {
-          Error(rule, at(), "an amount needs the document's currency, and it is not mapped");
-          return std::nullopt;
-        }
-        absl::StatusOr<int64_t> minor = MoneyMinor(v, currency);
-        if (!minor.ok()) return Error(rule, at(), std::string(minor.status().message())), std::nullopt;
-        if (rule.per) {
-          const json::value* count = Find(*rule.per, scope);
-          absl::StatusOr<int64_t> n = count != nullptr ? Integer(*count)
-                                                       : absl::InvalidArgumentError("is missing");
-          if (!n.ok() || *n <= 0) {
-            Error(rule, At(*rule.per, scope),
-                  StrCat("the count to divide by ", n.ok() ? "must be positive" : n.status().message()));
-            return std::nullopt;
-          }
-          if (*minor % *n != 0) {
-            Error(rule, at(), StrCat(json::serialize(v), " does not divide evenly into ", *n,
-                                     " units of the currency's smallest unit"));
-            return std::nullopt;
-          }
-          *minor /= *n;
-        }
-        return Amount(*minor, currency);
+        std::optional<std::string_view> currency = Currency(rule, scope, at);
+        if (!currency) return std::nullopt;
+        std::optional<int64_t> minor = Number(rule, v, at, *currency);
+        if (minor && rule.per)
+          minor = PerUnit(rule, *minor, scope, at, [&] { return json::serialize(v); });
+        if (!minor) return std::nullopt;
+        return Amount(*minor, *currency);
       }
     }
     return std::nullopt;
@@ -365,12 +577,95 @@ class Applier {
     out.emplace(rule.field, std::move(v));
   }
 
-  json::value Amount(int64_t minor, const std::string& currency) {
+  // Puts a scalar rule's value; the document's `currency` is remembered for money rules.
+  void PutScalar(json::object& out, const Rule& rule, json::value v) {
+    if (&out == top_ && rule.field == "currency" && v.is_string())
+      currency_ = std::string(v.as_string());
+    Put(out, rule, std::move(v));
+  }
+
+  json::value Amount(int64_t minor, std::string_view currency) {
     json::object m(sp_);
     m.reserve(2);
     m.emplace("amount_minor", minor);
     m.emplace("currency", currency);
     return json::value(std::move(m));
+  }
+
+  // `sum` and `minus`: the values every path reaches, added or subtracted.
+  void Sum(const Rule& rule, const Scope& scope, json::object& out) {
+    std::string_view currency;
+    if (rule.as == As::kMoney) {
+      std::optional<std::string_view> c = Currency(rule, scope, NoAt);
+      if (!c) return;
+      currency = *c;
+    }
+    int64_t total = 0;
+    bool ok = true;
+    auto add = [&](const std::vector<Path>& paths, bool subtract) {
+      for (const Path& p : paths) {
+        if (!ok) return;
+        Trail trail;
+        ok = Visit(p, 0, Base(p, scope), trail, [&](const json::value& v, const Trail& t) {
+          std::optional<int64_t> n = Number(
+              rule, v, [&] { return At(p, scope, &t); }, currency);
+          if (!n) return false;
+          if (subtract ? __builtin_sub_overflow(total, *n, &total)
+                       : __builtin_add_overflow(total, *n, &total)) {
+            Error(rule, At(p, scope, &t), "the sum overflows");
+            return false;
+          }
+          return true;
+        });
+      }
+    };
+    add(rule.paths, false);
+    add(rule.minus, true);
+    if (!ok) return;
+    if (rule.as != As::kMoney) return Put(out, rule, total);
+    if (rule.per) {
+      std::optional<int64_t> unit = PerUnit(rule, total, scope, NoAt, [&] {
+        return StrCat("the sum ", FormatDecimal(Money{total, std::string(currency)}));
+      });
+      if (!unit) return;
+      total = *unit;
+    }
+    Put(out, rule, Amount(total, currency));
+  }
+
+  // `each`: one object per element of the list (with `single`, an object alone counts as a
+  // list of one), those a filter lets through if the path ends in one.
+  void Each(const Rule& rule, const Scope& scope, json::object& out) {
+    if (rule.when && Find(*rule.when, scope) == nullptr) return;
+    Trail trail;
+    const json::value* list = Find(rule.paths[0], scope, &trail);
+    json::array items(sp_);
+    if (list == nullptr) {
+      if (rule.optional) return;
+      Error(rule, At(rule.paths[0], scope, &trail), "is missing: expected a list");
+    } else if (rule.single && list->is_object()) {
+      if (!rule.each_filter || Passes(*rule.each_filter, *list)) {
+        Scope inner{scope.root, scope.root_at, list, At(rule.paths[0], scope, &trail), 0};
+        json::object item(sp_);
+        Object(rule.fields, inner, item);
+        items.push_back(std::move(item));
+      }
+    } else if (!list->is_array()) {
+      Error(rule, At(rule.paths[0], scope, &trail), "is not a list");
+    } else {
+      const std::string at = At(rule.paths[0], scope, &trail);
+      const json::array& elements = list->get_array();
+      int64_t mapped = 0;
+      items.reserve(elements.size());
+      for (size_t i = 0; i < elements.size(); ++i) {
+        if (rule.each_filter && !Passes(*rule.each_filter, elements[i])) continue;
+        Scope inner{scope.root, scope.root_at, &elements[i], StrCat(at, "/", i), mapped++};
+        json::object item(sp_);
+        Object(rule.fields, inner, item);
+        items.push_back(std::move(item));
+      }
+    }
+    Put(out, rule, std::move(items));
   }
 
   void Field(const Rule& rule, const Scope& scope, json::object& out) {
@@ -382,79 +677,50 @@ class Applier {
         Put(out, rule, std::move(child));
         return;
       }
-      case Source::kEach: {
-        const json::value* list = Find(rule.paths[0], scope);
-        json::array items(sp_);
-        if (list == nullptr) {
-          if (!rule.optional) Error(rule, At(rule.paths[0], scope), "is missing: expected a list");
-          else return;
-        } else if (!list->is_array()) {
-          Error(rule, At(rule.paths[0], scope), "is not a list");
-        } else {
-          const std::string at = At(rule.paths[0], scope);
-          int64_t i = 0;
-          items.reserve(list->get_array().size());
-          for (const json::value& e : list->get_array()) {
-            Scope inner{scope.root, scope.root_at, &e, StrCat(at, "/", i), i};
-            json::object item(sp_);
-            Object(rule.fields, inner, item);
-            items.push_back(std::move(item));
-            ++i;
-          }
-        }
-        Put(out, rule, std::move(items));
-        return;
-      }
+      case Source::kEach:
+        return Each(rule, scope, out);
       case Source::kIndex:
         Put(out, rule, scope.index + rule.index_base);
         return;
       case Source::kVar: {
         auto v = context_.vars.find(rule.var);
-        if (v == context_.vars.end()) return Error(rule, "", StrCat("the variable ", rule.var, " is not set"));
-        if (auto c = Convert(rule, json::value(v->second), NoAt, scope)) Put(out, rule, *std::move(c));
+        const std::string* text = v != context_.vars.end() ? &v->second
+                                  : rule.default_value     ? &*rule.default_value
+                                                           : nullptr;
+        if (text == nullptr) {
+          if (rule.optional) return;
+          return Error(rule, "", StrCat("the variable ", rule.var, " is not set"));
+        }
+        if (auto c = Convert(rule, json::value(*text), NoAt, scope))
+          PutScalar(out, rule, *std::move(c));
         return;
       }
       case Source::kValue:
-        if (auto c = Convert(rule, json::value(rule.constant), NoAt, scope)) Put(out, rule, *std::move(c));
+        if (auto c = Convert(rule, json::value(rule.constant), NoAt, scope))
+          PutScalar(out, rule, *std::move(c));
         return;
-      case Source::kSum: {
-        std::vector<std::pair<const json::value*, std::string>> found;
-        const Path& p = rule.paths[0];
-        FindAll(p, 0, p.absolute ? scope.root : scope.here, p.absolute ? scope.root_at : scope.here_at,
-                found);
-        int64_t total = 0;
-        std::string currency;
-        for (const auto& [v, where] : found) {
-          std::optional<json::value> c = Convert(rule, *v, [&] { return where; }, scope);
-          if (!c) return;
-          int64_t n = rule.as == As::kMoney ? c->at("amount_minor").as_int64() : c->as_int64();
-          if (rule.as == As::kMoney) currency = std::string(c->at("currency").as_string());
-          if (__builtin_add_overflow(total, n, &total)) return Error(rule, where, "the sum overflows");
-        }
-        if (rule.as == As::kMoney) {
-          if (currency.empty()) currency = Currency(rule, scope);
-          if (currency.empty()) return Error(rule, "", "an amount needs the document's currency, and it is not mapped");
-          Put(out, rule, Amount(total, currency));
-        } else {
-          Put(out, rule, total);
-        }
-        return;
-      }
+      case Source::kSum:
+        return Sum(rule, scope, out);
       case Source::kJoin: {
         std::string text;
         for (const Path& p : rule.paths) {
-          const json::value* v = Find(p, scope);
+          Trail trail;
+          const json::value* v = Find(p, scope, &trail);
           if (v == nullptr) continue;
           absl::StatusOr<std::string> part = ScalarText(*v, "a text");
-          if (!part.ok()) return Error(rule, At(p, scope), std::string(part.status().message()));
+          if (!part.ok())
+            return Error(rule, At(p, scope, &trail), std::string(part.status().message()));
           if (part->empty()) continue;
           if (!text.empty()) text += rule.separator;
           text += *part;
         }
         if (text.empty()) {
-          if (rule.default_value) text = *rule.default_value;
-          else if (rule.optional) return;
-          else return Error(rule, "", "is missing: none of its parts is present");
+          if (rule.default_value)
+            text = *rule.default_value;
+          else if (rule.optional)
+            return;
+          else
+            return Error(rule, "", "is missing: none of its parts is present");
         }
         Put(out, rule, json::string(text, sp_));
         return;
@@ -463,8 +729,10 @@ class Applier {
       case Source::kFirst: {
         const json::value* v = nullptr;
         const Path* found = nullptr;
+        Trail trail;
         for (const Path& p : rule.paths) {
-          v = Find(p, scope);
+          trail.size = 0;
+          v = Find(p, scope, &trail);
           if (v != nullptr) {
             found = &p;
             break;
@@ -483,10 +751,9 @@ class Applier {
           return Error(rule, "", StrCat("is missing (none of ", tried, ")"));
         }
         std::optional<json::value> c = Convert(
-            rule, *v, [&] { return found != nullptr ? At(*found, scope) : std::string(); }, scope);
-        if (!c) return;
-        if (&out == top_ && rule.field == "currency" && c->is_string()) currency_ = std::string(c->as_string());
-        Put(out, rule, *std::move(c));
+            rule, *v, [&] { return found != nullptr ? At(*found, scope, &trail) : std::string(); },
+            scope);
+        if (c) PutScalar(out, rule, *std::move(c));
         return;
       }
     }
@@ -537,9 +804,15 @@ absl::StatusOr<Mapping> Mapping::Parse(const std::string& yaml, const std::strin
     top.Get("root", roots);
     for (const std::string& r : roots) {
       if (!r.empty() && !r.starts_with("/")) {
-        errors.push_back(StrCat(file, ": root: \"", r, "\" must be a JSON Pointer from the document (\"/order\", or \"\" for the whole)"));
+        errors.push_back(StrCat(
+            file, ": root: \"", r,
+            "\" must be a JSON Pointer from the document (\"/order\", or \"\" for the whole)"));
       }
       impl->roots.push_back(ParsePath(r));
+      if (impl->roots.back().wildcards > 0 || !impl->roots.back().problem.empty()) {
+        errors.push_back(
+            StrCat(file, ": root: \"", r, "\" must name objects, without \"*\" or filters"));
+      }
     }
     top.Section("tables", [&](YamlReader& t) {
       t.ForEachKey([&](const std::string& name) {
@@ -556,15 +829,18 @@ absl::StatusOr<Mapping> Mapping::Parse(const std::string& yaml, const std::strin
         any = true;
         compiler.Fields(f, "", impl->fields);
       });
-      if (!any) errors.push_back(StrCat(file, ": fields: is required (the rules, by canonical field)"));
+      if (!any)
+        errors.push_back(StrCat(file, ": fields: is required (the rules, by canonical field)"));
       // The document's currency first: money rules read it.
       std::stable_partition(impl->fields.begin(), impl->fields.end(),
                             [](const Rule& r) { return r.field == "currency"; });
     }
   }
-  if (impl->version < 1 && errors.empty()) errors.push_back(StrCat(file, ": version: must be at least 1"));
+  if (impl->version < 1 && errors.empty())
+    errors.push_back(StrCat(file, ": version: must be at least 1"));
   if (impl->target != "order" && errors.empty()) {
-    errors.push_back(StrCat(file, ": to: \"", impl->target, "\" is not a canonical document this build maps (order)"));
+    errors.push_back(StrCat(file, ": to: \"", impl->target,
+                            "\" is not a canonical document this build maps (order)"));
   }
   if (!errors.empty()) return YamlErrors(errors);
   return Mapping(std::move(impl));
@@ -586,8 +862,8 @@ MappingResult Mapping::Apply(const json::value& payload, const MappingContext& c
     std::string tried;
     for (const Path& r : impl_->roots) {
       const json::value* v = &payload;
-      for (const std::string& t : r.tokens) {
-        v = v->is_object() ? v->get_object().if_contains(t) : nullptr;
+      for (const Token& t : r.tokens) {
+        v = v->is_object() ? v->get_object().if_contains(t.key) : nullptr;
         if (v == nullptr) break;
       }
       if (v != nullptr && v->is_object()) {
@@ -609,7 +885,8 @@ MappingResult Mapping::Apply(const json::value& payload, const MappingContext& c
     }
   } else if (!payload.is_object()) {
     result.document = json::object();
-    result.errors.push_back({.rule = "root", .at = "", .message = "the payload is not a JSON object"});
+    result.errors.push_back(
+        {.rule = "root", .at = "", .message = "the payload is not a JSON object"});
     return result;
   }
   Applier applier(*impl_, context, result.errors);
@@ -619,14 +896,16 @@ MappingResult Mapping::Apply(const json::value& payload, const MappingContext& c
   return result;
 }
 
-MappedOrder MapOrder(const Mapping& mapping, const json::value& payload, const MappingContext& context) {
+MappedOrder MapOrder(const Mapping& mapping, const json::value& payload,
+                     const MappingContext& context) {
   MappingResult r = mapping.Apply(payload, context);
   MappedOrder out{.document = std::move(r.document), .errors = std::move(r.errors)};
   if (!out.errors.empty()) return out;
   Decoded<Order> decoded = DecodeOrder(out.document, DecodeMode::kInbound);
   std::vector<FieldError> problems = decoded.ok() ? ValidateOrder(*decoded.value) : decoded.errors;
   for (FieldError& e : problems) {
-    out.errors.push_back({.rule = StrCat("canonical ", e.pointer), .at = "", .message = std::move(e.detail)});
+    out.errors.push_back(
+        {.rule = StrCat("canonical ", e.pointer), .at = "", .message = std::move(e.detail)});
   }
   if (out.errors.empty()) out.order = std::move(decoded.value);
   return out;

@@ -15,6 +15,8 @@
 //   unit_price: {path: price, as: money}                           # in the document's currency
 //   payment_state: {path: /financial_status, table: payment}      # a code table
 //   lines: {each: /line_items, fields: {...}}                      # one element per item
+//   tax: {sum: [ItemTax/Amount, ShippingTax/Amount], minus: PromotionDiscountTax/Amount, as: money}
+//   price: {path: "charges/*[type=PRODUCT]/amount", as: money}    # a list element by value
 //
 // Thread-safety: a Mapping is immutable after Parse(); Apply() may run on any number of
 // threads at once.
@@ -90,7 +92,7 @@ class Mapping {
 // model/validate.h): errors of the model name the canonical field ("#/totals/tax").
 struct MappedOrder {
   boost::json::value document;  // the canonical JSON object, as in MappingResult
-  std::optional<Order> order;        // engaged iff errors is empty
+  std::optional<Order> order;   // engaged iff errors is empty
   std::vector<MappingError> errors;
 
   bool ok() const { return errors.empty(); }
