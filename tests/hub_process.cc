@@ -24,7 +24,8 @@ std::string SourcePath(const std::string& relative) {
   return Env("DISTHUB_SOURCE_DIR", DISTHUB_DEFAULT_SOURCE_DIR) + "/" + relative;
 }
 
-HubProcess::HubProcess(const std::string& extra_yaml, const std::string& b2b_portal_yaml) {
+HubProcess::HubProcess(const std::string& extra_yaml, const std::string& b2b_portal_yaml,
+                       const std::string& extra_channels_yaml) {
   char tmpl[] = "/tmp/disthub-it-XXXXXX";
   if (mkdtemp(tmpl) != nullptr) folder_ = tmpl;
   std::ofstream(folder_ + "/hub.yaml") << StrCat(R"(
@@ -48,6 +49,8 @@ channels:
     allocation: {share_percent: 50, holdback: 1, exclude_locations: [3pl-central]}
     inventory_feed: {per_minute: 600, burst: 2}
     fulfillment: {ship_complete: preferred, status_updates: [released, shipped, cancelled]}
+)",
+                                                 extra_channels_yaml, R"(
 partners:
   - name: writer
     scopes: [orders:write, orders:read]

@@ -30,8 +30,10 @@ class HubProcess {
  public:
   // Makes a fresh folder with a configuration; `extra_yaml` (top-level sections such as
   // `subscribers:`) is appended to it, and `b2b_portal_yaml` (keys of the b2b-portal
-  // channel, indented four spaces, such as `    fulfillment: {...}`) to that channel.
-  explicit HubProcess(const std::string& extra_yaml = "", const std::string& b2b_portal_yaml = "");
+  // channel, indented four spaces, such as `    fulfillment: {...}`) to that channel, and
+  // `extra_channels_yaml` (whole entries of the channels list, `  - name: ...`) to the list.
+  explicit HubProcess(const std::string& extra_yaml = "", const std::string& b2b_portal_yaml = "",
+                      const std::string& extra_channels_yaml = "");
   ~HubProcess();  // kills the process (if running) and removes the folder
 
   // Starts `disthub serve` on the folder's store and waits for its address.

@@ -11,10 +11,12 @@
 #include <map>
 #include <thread>
 
+#include "base/files.h"
 #include "base/http_client.h"
 #include "base/strings.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "connectors/webhook.h"
 #include "hub_process.h"
 #include "model/json.h"
 #include "sim/carrier_sim.h"
@@ -89,7 +91,9 @@ class LifecycleTest : public ::testing::Test {
 
   // Starts the hub with both warehouses as subscribers; `east_ack_seconds` is wh-east's
   // acknowledgement deadline.
-  void StartHub(int east_ack_seconds = 30) {
+  // `extra_channels` and `extra_subscribers` are entries appended to those lists.
+  void StartHub(int east_ack_seconds = 30, const std::string& extra_channels = "",
+                const std::string& extra_subscribers = "") {
     hub_ = std::make_unique<HubProcess>(StrCat(R"(
 fulfillment:
   locations:
@@ -122,9 +126,12 @@ subscribers:
     url: )",
                                                channel_->url(), R"(/status
     events: ["order.status.dtc-web", "return.status.dtc-web"]
+)",
+                                               extra_subscribers, R"(
 delivery:
   poll_interval_ms: 20
-)"));
+)"),
+                                        "", extra_channels);
     ASSERT_TRUE(hub_->Start().ok()) << hub_->Stderr();
     client_ = std::make_unique<HttpClient>(hub_->url());
   }
@@ -270,6 +277,68 @@ TEST_F(LifecycleTest, AnOrderIsReleasedShippedAndInvoicedThroughThePartners) {
                                               "order.released", "fulfillment.acknowledged",
                                               "fulfillment.shipped", "order.shipped",
                                               "invoice.posted", "order.invoiced"}));
+}
+
+// A new marketplace of a type the hub already knows, onboarded by configuration alone: a
+// second Shopify store is a channel block naming the built-in mapping, its signature scheme
+// and secret, and a status subscriber. Its orders, sent as the store sends them, run the
+// whole lifecycle: released, shipped, invoiced, and the store hears each status.
+TEST_F(LifecycleTest, ANewShopifyStoreIsOnboardedByConfigurationAlone) {
+  setenv("TEST_SHOPIFY_CA_SECRET", "shpss_onboarding_0001", 1);
+  StartHub(30, StrCat(R"(  - name: shopify-ca
+    webhook: {mapping: )",
+                      SourcePath("mappings/shopify-order.yaml"), R"(, signature: shopify,
+              secret_env: TEST_SHOPIFY_CA_SECRET}
+    fulfillment: {status_updates: [released, shipped]}
+)"),
+           StrCat(R"(  - name: shopify-ca-status
+    url: )",
+                  channel_->url(), R"(/shopify-ca
+    events: ["order.status.shopify-ca"]
+)"));
+  west_.Join(hub_->url(), {.location = "wh-west", .ship_delay_ms = 20});
+  Stock("wh-west", "HS-10001", 50);
+  Stock("wh-west", "HS-10002", 50);
+
+  auto text = ReadFile(SourcePath("mappings/testdata/shopify-order.json"));
+  ASSERT_TRUE(text.ok());
+  json::value order = json::parse(*text);
+  order.at("line_items").at(0).as_object()["sku"] = "HS-10001";
+  order.at("line_items").at(1).as_object()["sku"] = "HS-10002";
+  order.at("shipping_address").as_object()["province_code"] = "CA";
+  const std::string body = json::serialize(order);
+  auto scheme = connectors::SignatureScheme("shopify");
+  ASSERT_TRUE(scheme.ok());
+  auto r = client_->Send("POST", "/v1/webhooks/shopify-ca",
+                         {{"Content-Type", "application/json"},
+                          {"X-Shopify-Hmac-Sha256",
+                           connectors::Sign(*scheme, "shpss_onboarding_0001", body)},
+                          {"X-Shopify-Webhook-Id", "onboard-0001"}},
+                         body);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->status, 201) << r->body;
+  json::object created = json::parse(r->body).as_object();
+  const std::string id(created.at("id").as_string());
+  EXPECT_EQ(created.at("channel"), "shopify-ca");
+  ASSERT_TRUE(Reaches(id, "invoiced"));
+
+  ASSERT_TRUE(west_->WaitIdle(absl::Seconds(5)));
+  EXPECT_EQ(Inventory("HS-10001", "wh-west").at("on_hand").as_int64(), 48);
+  EXPECT_EQ(Inventory("HS-10002", "wh-west").at("on_hand").as_int64(), 49);
+  ASSERT_TRUE(WaitFor([&] { return Count(*erp_, id) == 1; }));
+  // The store heard each status it asked for, on its own subscriber, and dtc-web's heard none.
+  ASSERT_TRUE(WaitFor([&] {
+    int shipped = 0;
+    for (const PartnerMessage& m : channel_->Messages()) {
+      shipped += m.path == "/shopify-ca" && m.body.find(R"("status":"shipped")") != std::string::npos;
+    }
+    return shipped == 1;
+  }));
+  for (const PartnerMessage& m : channel_->Messages()) {
+    if (m.body.find(id) != std::string::npos) {
+      EXPECT_EQ(m.path, "/shopify-ca") << m.body;
+    }
+  }
 }
 
 TEST_F(LifecycleTest, ASilentWarehouseIsRetriedThenTheOrderIsRerouted) {
