@@ -2,22 +2,109 @@
 
 #include <boost/json.hpp>
 
+#include "base/digest.h"
 #include "base/strings.h"
 #include "connectors/file_drop.h"
+#include "connectors/order_poller.h"
 #include "inventory/service.h"
+#include "model/validate.h"
+#include "orchestration/order_checks.h"
+#include "orchestration/order_intake.h"
+#include "store/commit_queue.h"
 #include "store/store.h"
 
 namespace disthub {
 namespace {
 
+// A write through the single writer, answering `done` once durable.
+class LambdaOp final : public WriteOp {
+ public:
+  LambdaOp(std::function<absl::Status(WriteTxn&)> apply, connectors::ConnectorHost::Done done)
+      : apply_(std::move(apply)), done_(std::move(done)) {}
+  absl::Status Apply(WriteTxn& txn) override { return apply_(txn); }
+  void Done(absl::Status status) override { std::move(done_)(std::move(status)); }
+
+ private:
+  std::function<absl::Status(WriteTxn&)> apply_;
+  connectors::ConnectorHost::Done done_;
+};
+
 class HubConnectorHost final : public connectors::ConnectorHost {
  public:
-  HubConnectorHost(Store* store, inventory::InventoryService* inventory, const Clock* clock,
-                   Registry* metrics)
-      : store_(store), inventory_(inventory), clock_(clock), metrics_(metrics) {}
+  explicit HubConnectorHost(ConnectorHostDeps deps)
+      : store_(deps.store),
+        queue_(deps.queue),
+        inventory_(deps.inventory),
+        intake_(deps.intake),
+        checks_(deps.checks),
+        ids_(deps.ids),
+        clock_(deps.clock),
+        metrics_(deps.metrics) {}
 
   const Clock& clock() const override { return *clock_; }
   Registry& metrics() override { return *metrics_; }
+
+  void SubmitOrder(connectors::OrderMessage m, OrderDone done) override {
+    std::vector<FieldError> refused = ValidateOrder(m.order);
+    std::vector<FieldError> more = checks_->Check(m.order);
+    refused.insert(refused.end(), more.begin(), more.end());
+    if (!refused.empty()) {
+      return std::move(done)(connectors::OrderTaken{.refused = std::move(refused)});
+    }
+    const absl::Time now = clock_->Now();
+    IntakeRequest intake{.order = AcceptNewOrder(m.order, *ids_, now),
+                         .idempotency_scope = m.source,
+                         .idempotency_key = m.key,
+                         .request_hash = Sha256Hex(m.body),
+                         .causation_id = ids_->Next("msg"),
+                         .inbound = InboundRecord{.received_at = now,
+                                                  .source = m.source,
+                                                  .kind = "order",
+                                                  .key = m.key,
+                                                  .headers = "{}",
+                                                  .body = std::move(m.body)}};
+    intake_->Submit(
+        std::move(intake), [done = std::move(done)](absl::StatusOr<IntakeResult> r) mutable {
+          if (!r.ok()) return std::move(done)(r.status());
+          std::move(done)(connectors::OrderTaken{
+              .order_id = r->order.id, .duplicate = r->outcome == IntakeOutcome::kReplayed});
+        });
+  }
+
+  void RecordRefused(std::string source, std::string key, std::string body, std::string reason,
+                     Done done) override {
+    InboundRecord record{.received_at = clock_->Now(),
+                         .source = std::move(source),
+                         .kind = "order",
+                         .key = std::move(key),
+                         .headers = "{}",
+                         .body = std::move(body),
+                         .outcome = "rejected",
+                         .result = std::move(reason)};
+    queue_
+        ->Submit(std::make_unique<LambdaOp>(
+            [record = std::move(record)](WriteTxn& txn) {
+              return txn.InsertInbound(record).status();
+            },
+            std::move(done)))
+        .IgnoreError();  // Done() has the outcome either way
+  }
+
+  absl::StatusOr<std::string> LoadCursor(const std::string& connector) override {
+    absl::StatusOr<std::optional<ConnectorStateRecord>> r = store_->GetConnectorState(connector);
+    if (!r.ok()) return r.status();
+    return *r ? (*r)->cursor : std::string();
+  }
+
+  void SaveCursor(const std::string& connector, std::string cursor, Done done) override {
+    ConnectorStateRecord record{
+        .connector = connector, .cursor = std::move(cursor), .updated_at = clock_->Now()};
+    queue_
+        ->Submit(std::make_unique<LambdaOp>(
+            [record = std::move(record)](WriteTxn& txn) { return txn.PutConnectorState(record); },
+            std::move(done)))
+        .IgnoreError();  // Done() has the outcome either way
+  }
 
   // The inbound archive, newest first: a connector's messages are few (a file a night),
   // so the last 5,000 of the source are plenty to recognise one taken before.
@@ -63,7 +150,11 @@ class HubConnectorHost final : public connectors::ConnectorHost {
 
  private:
   Store* store_;
+  CommitQueue* queue_;
   inventory::InventoryService* inventory_;
+  OrderIntake* intake_;
+  const OrderChecks* checks_;
+  IdGenerator* ids_;
   const Clock* clock_;
   Registry* metrics_;
 };
@@ -73,6 +164,7 @@ class HubConnectorHost final : public connectors::ConnectorHost {
 const std::vector<const connectors::ConnectorType*>& ConnectorTypes() {
   static const auto* types = new std::vector<const connectors::ConnectorType*>{
       &connectors::CsvInventoryCountType(),
+      &connectors::RestOrderPollerType(),
   };
   return *types;
 }
@@ -84,11 +176,8 @@ const connectors::ConnectorType* FindConnectorType(std::string_view name) {
   return nullptr;
 }
 
-std::unique_ptr<connectors::ConnectorHost> MakeConnectorHost(Store* store,
-                                                             inventory::InventoryService* inventory,
-                                                             const Clock* clock,
-                                                             Registry* metrics) {
-  return std::make_unique<HubConnectorHost>(store, inventory, clock, metrics);
+std::unique_ptr<connectors::ConnectorHost> MakeConnectorHost(ConnectorHostDeps deps) {
+  return std::make_unique<HubConnectorHost>(deps);
 }
 
 std::string DescribeConnectorTypes() {

@@ -11,22 +11,37 @@
 
 namespace disthub {
 
-class Store;
+class CommitQueue;
+class IdGenerator;
+class OrderChecks;
+class OrderIntake;
 class Registry;
+class Store;
 namespace inventory {
 class InventoryService;
 }
+
+// What the hub's side of connectors uses; all outlive it.
+struct ConnectorHostDeps {
+  Store* store;
+  CommitQueue* queue;
+  inventory::InventoryService* inventory;
+  OrderIntake* intake;
+  const OrderChecks* checks;
+  IdGenerator* ids;
+  const Clock* clock;
+  Registry* metrics;
+};
 
 // Every registered connector type, in the order `disthub connectors` lists them.
 const std::vector<const connectors::ConnectorType*>& ConnectorTypes();
 // nullptr when no type has that name.
 const connectors::ConnectorType* FindConnectorType(std::string_view name);
 
-// The hub's side of connectors: counts go to the inventory service's reconciliation,
-// archived as inbound messages from the connector instance. All pointers outlive it.
-std::unique_ptr<connectors::ConnectorHost> MakeConnectorHost(Store* store,
-                                                             inventory::InventoryService* inventory,
-                                                             const Clock* clock, Registry* metrics);
+// The hub's side of connectors: orders go through intake as POST /v1/orders sends them,
+// counts to the inventory service's reconciliation, cursors to the store through the
+// writer; every message is archived as inbound from the connector instance.
+std::unique_ptr<connectors::ConnectorHost> MakeConnectorHost(ConnectorHostDeps deps);
 
 // `disthub connectors`: every type with its settings, their types, defaults and meaning.
 std::string DescribeConnectorTypes();

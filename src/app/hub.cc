@@ -392,7 +392,14 @@ class RunningHub final : public Hub {
                                            return items;
                                          }});
     // Connectors last: what they hand over goes to the services started above.
-    connector_host_ = MakeConnectorHost(store_.get(), inventory_.get(), Clock::Real(), &metrics_);
+    connector_host_ = MakeConnectorHost({.store = store_.get(),
+                                         .queue = queue_.get(),
+                                         .inventory = inventory_.get(),
+                                         .intake = intake_.get(),
+                                         .checks = checks_.get(),
+                                         .ids = &ids_,
+                                         .clock = Clock::Real(),
+                                         .metrics = &metrics_});
     for (const ConnectorInstanceConfig& c : config.connectors) {
       const connectors::ConnectorType* type = FindConnectorType(c.type);
       if (type == nullptr) return absl::InvalidArgumentError(StrCat("no connector type ", c.type));

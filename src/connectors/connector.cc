@@ -5,6 +5,7 @@
 
 #include "base/files.h"
 #include "base/strings.h"
+#include "base/yaml_reader.h"
 
 namespace disthub::connectors {
 namespace {

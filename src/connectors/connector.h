@@ -27,11 +27,13 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "base/clock.h"
-#include "base/yaml_reader.h"
+#include "model/entities.h"
+#include "model/fields.h"
 
 namespace disthub {
 class Registry;
-}
+class YamlReader;  // base/yaml_reader.h
+}  // namespace disthub
 
 namespace disthub::connectors {
 
@@ -54,7 +56,7 @@ struct SettingSpec {
   std::string doc;                           // one sentence, for `disthub connectors` and the docs
   std::optional<std::string> default_value;  // nullopt: required
   // A valid value, for the documentation and the conformance suite; "{scratch}" stands
-  // for a scratch folder the suite creates.
+  // for a scratch folder the suite creates, "{source}" for the source tree.
   std::string example;
 };
 
@@ -104,6 +106,22 @@ struct InventoryCountMessage {
   bool apply = true;                        // correct drift, or only report it
 };
 
+// An order a connector fetched: mapped to the canonical model (not yet checked against
+// the hub's catalog and channel rules), and the document it came as.
+struct OrderMessage {
+  std::string source;  // the connector instance
+  std::string key;     // its idempotency key: the same order fetched again is taken once
+  std::string body;    // the document as fetched, for the inbound archive
+  Order order;
+};
+
+// What the hub made of an OrderMessage.
+struct OrderTaken {
+  std::string order_id;             // the order it is, new or taken before; "" if refused
+  bool duplicate = false;           // taken before (same key, or same channel reference)
+  std::vector<FieldError> refused;  // the hub's checks refused it (unknown SKU, ...): why
+};
+
 // The hub as connectors see it; src/app implements it over the core. Thread-safe.
 class ConnectorHost {
  public:
@@ -118,6 +136,19 @@ class ConnectorHost {
   // durably started (its progress and report are then in the store), or why it could not.
   using CountDone = absl::AnyInvocable<void(absl::StatusOr<std::string>) &&>;
   virtual void SubmitInventoryCount(InventoryCountMessage count, CountDone done) = 0;
+
+  // Takes an order in as POST /v1/orders would (checked, stored, archived with `source`).
+  // `done` runs once it is durable, or with kUnavailable when it could not be stored.
+  using OrderDone = absl::AnyInvocable<void(absl::StatusOr<OrderTaken>) &&>;
+  virtual void SubmitOrder(OrderMessage order, OrderDone done) = 0;
+  // Archives a message that could not be taken (a payload the mapping refuses), with the
+  // reason, so it is seen (GET /v1/inbound, outcome "rejected") rather than lost.
+  using Done = absl::AnyInvocable<void(absl::Status) &&>;
+  virtual void RecordRefused(std::string source, std::string key, std::string body,
+                             std::string reason, Done done) = 0;
+  // A polling connector's cursor ("" when it has none yet), and saving it durably.
+  virtual absl::StatusOr<std::string> LoadCursor(const std::string& connector) = 0;
+  virtual void SaveCursor(const std::string& connector, std::string cursor, Done done) = 0;
 };
 
 // ---- Connectors and their types ----------------------------------------------------------

@@ -1,6 +1,6 @@
-// The conformance suite every connector type passes (connectors/connector.h), and a fake
-// host that records what connectors hand over. src/app instantiates the suite over the
-// registration list, so a type added there is checked without another line:
+// The conformance suite every connector type passes (connectors/connector.h). src/app
+// instantiates it over the registration list, so a type added there is checked without
+// another line (a binary includes this header once: the tests are defined here):
 //
 //   INSTANTIATE_TEST_SUITE_P(Registered, ConnectorConformance,
 //                            ::testing::ValuesIn(ConnectorTypes()));
@@ -15,61 +15,21 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "base/strings.h"
+#include "base/yaml_reader.h"
 #include "connectors/connector.h"
+#include "connectors/testing.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "observe/metrics.h"
 
 namespace disthub::testing {
-
-// Records counts handed over and answers each with the next id (or `fail_with`).
-class FakeConnectorHost final : public connectors::ConnectorHost {
- public:
-  const Clock& clock() const override { return *Clock::Real(); }
-  Registry& metrics() override { return metrics_; }
-  absl::StatusOr<bool> AlreadyReceived(const std::string& source, const std::string& key) override {
-    std::lock_guard lock(mu_);
-    if (!fail_with.ok()) return fail_with;
-    return received_.count(source + "\n" + key) > 0;
-  }
-  void SubmitInventoryCount(connectors::InventoryCountMessage count, CountDone done) override {
-    absl::Status failure;
-    std::string id;
-    {
-      std::lock_guard lock(mu_);
-      failure = fail_with;
-      if (failure.ok()) {
-        received_.insert(count.source + "\n" + count.key);
-        id = StrCat("rec-", static_cast<int64_t>(counts_.size() + 1));
-        counts_.push_back(std::move(count));
-      }
-    }
-    if (!failure.ok()) return std::move(done)(failure);
-    std::move(done)(id);
-  }
-
-  std::vector<connectors::InventoryCountMessage> counts() const {
-    std::lock_guard lock(mu_);
-    return counts_;
-  }
-  void SetFailure(absl::Status s) {
-    std::lock_guard lock(mu_);
-    fail_with = std::move(s);
-  }
-
- private:
-  mutable std::mutex mu_;
-  absl::Status fail_with;
-  std::set<std::string> received_;
-  std::vector<connectors::InventoryCountMessage> counts_;
-  Registry metrics_;
-};
 
 inline void PrintTo(const connectors::ConnectorType* t, std::ostream* os) { *os << t->name; }
 
@@ -84,9 +44,14 @@ class ConnectorConformance : public ::testing::TestWithParam<const connectors::C
 
   const connectors::ConnectorType& type() const { return *GetParam(); }
 
-  // A value with {scratch} replaced; path examples are created as folders.
+  // A value with {scratch} (created as a folder for paths) and {source} (the source tree)
+  // replaced.
   std::string Example(const connectors::SettingSpec& s) const {
     std::string v = s.example;
+    if (size_t at = v.find("{source}"); at != std::string::npos) {
+      v.replace(at, 8, DISTHUB_DEFAULT_SOURCE_DIR);
+      return v;
+    }
     if (size_t at = v.find("{scratch}"); at != std::string::npos) {
       v.replace(at, 9, scratch_);
       if (s.type == connectors::SettingType::kPath) std::filesystem::create_directories(v);
@@ -150,7 +115,9 @@ TEST_P(ConnectorConformance, ItsSchemaIsCompleteAndDocumented) {
     EXPECT_NE(s.key, "name");
     EXPECT_NE(s.key, "type");
     EXPECT_FALSE(s.doc.empty()) << "every setting says what it is for";
-    EXPECT_FALSE(s.example.empty());
+    if (!s.default_value) {
+      EXPECT_FALSE(s.example.empty()) << "a required setting shows a value";
+    }
     EXPECT_EQ(connectors::CheckSettingValue(s.type, Example(s)), "");
     if (s.default_value && !s.default_value->empty()) {
       EXPECT_EQ(connectors::CheckSettingValue(s.type, *s.default_value), "");

@@ -4,7 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <boost/json.hpp>
+#include <boost/json/object.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>

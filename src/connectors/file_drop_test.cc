@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "base/files.h"
-#include "connectors/connector_conformance.h"
+#include "connectors/testing.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -178,10 +178,6 @@ TEST_F(FileDrop, AMissingFolderFailsToStartNamingIt) {
   EXPECT_EQ(started.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(started.message()), HasSubstr("nope does not exist"));
 }
-
-using ::disthub::testing::ConnectorConformance;
-INSTANTIATE_TEST_SUITE_P(CsvInventoryCount, ConnectorConformance,
-                         ::testing::Values(&CsvInventoryCountType()));
 
 }  // namespace
 }  // namespace disthub::connectors

@@ -111,6 +111,10 @@ class ForwardingStore : public Store {
   absl::StatusOr<std::vector<FeedStateRecord>> ListFeedState() override {
     return inner_->ListFeedState();
   }
+  absl::StatusOr<std::optional<ConnectorStateRecord>> GetConnectorState(
+      const std::string& connector) override {
+    return inner_->GetConnectorState(connector);
+  }
   absl::StatusOr<std::vector<ReservationRecord>> ListReservations(
       const std::string& order_id) override {
     return inner_->ListReservations(order_id);

@@ -268,6 +268,16 @@ struct FeedStateRecord {
   friend bool operator==(const FeedStateRecord&, const FeedStateRecord&) = default;
 };
 
+// Where a polling connector has read up to (connectors/order_poller.h): its cursor, kept so
+// that a restart goes on from there rather than from the start.
+struct ConnectorStateRecord {
+  std::string connector;  // the instance's name
+  std::string cursor;     // the connector's own text (a time, a token)
+  absl::Time updated_at;
+
+  friend bool operator==(const ConnectorStateRecord&, const ConnectorStateRecord&) = default;
+};
+
 // One fulfillment order: the part of an order one location ships (src/orchestration
 // gives the state and the body their meaning).
 struct FulfillmentRecord {
@@ -422,6 +432,8 @@ class WriteTxn {
   virtual absl::Status PutReconciliation(const ReconciliationRecord& record) = 0;
   // Creates or replaces what a channel was last told of a SKU.
   virtual absl::Status PutFeedState(const FeedStateRecord& record) = 0;
+  // Inserts or replaces a connector's state.
+  virtual absl::Status PutConnectorState(const ConnectorStateRecord& record) = 0;
 
   // Fulfillment orders are created or replaced whole.
   virtual absl::Status PutFulfillment(const FulfillmentRecord& record) = 0;
@@ -519,6 +531,8 @@ class Store {
   virtual absl::StatusOr<std::vector<ReconciliationRecord>> ListReconciliations(int limit) = 0;
   // Every channel's last pushed availability, by channel then SKU.
   virtual absl::StatusOr<std::vector<FeedStateRecord>> ListFeedState() = 0;
+  virtual absl::StatusOr<std::optional<ConnectorStateRecord>> GetConnectorState(
+      const std::string& connector) = 0;
   // The reservations of one order, by line then location.
   virtual absl::StatusOr<std::vector<ReservationRecord>> ListReservations(
       const std::string& order_id) = 0;

@@ -626,6 +626,23 @@ TEST_P(StoreConformance, ReturnsReadBack) {
   EXPECT_FALSE(none.has_value());
 }
 
+TEST_P(StoreConformance, ConnectorStateIsReplacedAndSurvivesAReopen) {
+  EXPECT_THAT(store_->GetConnectorState("amazon-us"), IsOkAndHolds(std::nullopt));
+  const absl::Time t = absl::FromUnixMicros(1'795'000'000'000'000);
+  ConnectorStateRecord a{.connector = "amazon-us", .cursor = "2026-11-27T10:00:00Z", .updated_at = t};
+  ConnectorStateRecord b{.connector = "walmart", .cursor = "page-7", .updated_at = t};
+  ASSERT_OK(store_->Write([&](WriteTxn& txn) -> absl::Status {
+    DISTHUB_RETURN_IF_ERROR(txn.PutConnectorState(a));
+    return txn.PutConnectorState(b);
+  }));
+  a.cursor = "2026-11-27T11:00:00Z";
+  a.updated_at = t + absl::Hours(1);
+  ASSERT_OK(store_->Write([&](WriteTxn& txn) { return txn.PutConnectorState(a); }));
+  Reopen();
+  EXPECT_THAT(store_->GetConnectorState("amazon-us"), IsOkAndHolds(std::optional(a)));
+  EXPECT_THAT(store_->GetConnectorState("walmart"), IsOkAndHolds(std::optional(b)));
+}
+
 TEST_P(StoreConformance, ListsTheOutboxOfOneSubject) {
   ASSERT_OK(store_->Write([&](WriteTxn& t) -> absl::Status {
     for (const char* subject : {"ord_1", "ord_2", "ord_1"}) {

@@ -242,6 +242,13 @@ CREATE INDEX returns_by_order ON returns (order_id, created_at);
 
 CREATE INDEX outbox_by_subject ON outbox (subject, id);
 )sql"},
+    {5, "connector state (pollers' cursors)", R"sql(
+CREATE TABLE connector_state (
+  connector  TEXT    PRIMARY KEY,
+  cursor     TEXT    NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql"},
 };
 
 }  // namespace

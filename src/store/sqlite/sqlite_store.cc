@@ -519,6 +519,7 @@ class SqliteWriteTxn final : public WriteTxn {
       const std::string& source, const std::string& message_id) override;
   absl::StatusOr<int64_t> InsertStockUpdate(const StockUpdateRecord& record) override;
   absl::Status PutFeedState(const FeedStateRecord& record) override;
+  absl::Status PutConnectorState(const ConnectorStateRecord& record) override;
   absl::Status PutReconciliation(const ReconciliationRecord& record) override;
   absl::Status PutFulfillment(const FulfillmentRecord& record) override;
   absl::StatusOr<std::optional<FulfillmentRecord>> FindFulfillment(const std::string& id) override;
@@ -980,6 +981,18 @@ class SqliteStore final : public Store {
         ReadReconciliation, int64_t{limit});
   }
 
+  absl::StatusOr<std::optional<ConnectorStateRecord>> GetConnectorState(
+      const std::string& connector) override {
+    Lease r(this);
+    return QueryOne<ConnectorStateRecord>(
+        r->db, "SELECT connector, cursor, updated_at FROM connector_state WHERE connector = ?",
+        [](const Stmt& s) {
+          return ConnectorStateRecord{
+              .connector = s.Text(0), .cursor = s.Text(1), .updated_at = FromMicros(s.Int(2))};
+        },
+        connector);
+  }
+
   absl::StatusOr<std::vector<FeedStateRecord>> ListFeedState() override {
     Lease r(this);
     return QueryAll<FeedStateRecord>(
@@ -1123,6 +1136,7 @@ class SqliteStore final : public Store {
     Stmt find_key, insert_key, append_event;
     Stmt insert_outbox, update_outbox, insert_attempt, insert_inbound;
     Stmt put_position, put_reservation, find_stock_update, insert_stock_update, put_feed;
+    Stmt put_connector_state;
     Stmt put_fulfillment, find_fulfillment, find_fulfillments, put_timer, find_timer,
         delete_timer, put_return, find_return, find_returns;
     int64_t next_seq = 1;
@@ -1183,9 +1197,13 @@ class SqliteStore final : public Store {
       if (m.version <= current) continue;
       DISTHUB_RETURN_IF_ERROR(Exec(writer_, "BEGIN IMMEDIATE"));
       absl::Status s = Exec(writer_, std::string(m.sql));
-      if (s.ok()) {
-        s = Exec(writer_, StrCat("INSERT INTO schema_migrations VALUES (", m.version, ", '", m.name,
-                                 "', ", Micros(absl::Now()), ")"));
+      if (s.ok()) {  // bound, not spliced: a name may hold any character
+        Stmt record;
+        s = record.Prepare(writer_, "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                           /*persistent=*/false);
+        if (s.ok()) {
+          s = record.Bind(int64_t{m.version}, std::string(m.name), Micros(absl::Now())).Exec();
+        }
       }
       if (s.ok()) s = Exec(writer_, "COMMIT");
       if (!s.ok()) {
@@ -1254,6 +1272,9 @@ class SqliteStore final : public Store {
     DISTHUB_RETURN_IF_ERROR(w.find_stock_update.Prepare(
         writer_, StrCat("SELECT ", kStockUpdateColumns,
                         " FROM stock_updates WHERE source = ? AND message_id = ?")));
+    DISTHUB_RETURN_IF_ERROR(w.put_connector_state.Prepare(
+        writer_, "INSERT OR REPLACE INTO connector_state (connector, cursor, updated_at) "
+                 "VALUES (?, ?, ?)"));
     DISTHUB_RETURN_IF_ERROR(w.put_feed.Prepare(
         writer_, "INSERT OR REPLACE INTO availability_feed (channel, sku, sellable, pushed_at) "
                  "VALUES (?, ?, ?, ?)"));
@@ -1535,6 +1556,10 @@ absl::Status SqliteWriteTxn::PutReconciliation(const ReconciliationRecord& r) {
       .Bind(r.id, r.state, int64_t{r.apply ? 1 : 0}, r.total, r.checked, r.drifts, r.corrected,
             r.actor, r.report, r.error, Micros(r.created_at), Micros(r.updated_at))
       .Exec();
+}
+
+absl::Status SqliteWriteTxn::PutConnectorState(const ConnectorStateRecord& r) {
+  return store_->w_.put_connector_state.Bind(r.connector, r.cursor, Micros(r.updated_at)).Exec();
 }
 
 absl::Status SqliteWriteTxn::PutFeedState(const FeedStateRecord& r) {

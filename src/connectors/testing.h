@@ -1,0 +1,117 @@
+// A fake ConnectorHost for connector tests: records what connectors hand over and answers
+// as the hub would (connectors/connector.h), or fails every call with a set status.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/strings.h"
+#include "connectors/connector.h"
+#include "observe/metrics.h"
+
+namespace disthub::testing {
+
+// Records counts handed over and answers each with the next id (or `fail_with`).
+class FakeConnectorHost final : public connectors::ConnectorHost {
+ public:
+  const Clock& clock() const override { return *Clock::Real(); }
+  Registry& metrics() override { return metrics_; }
+  absl::StatusOr<bool> AlreadyReceived(const std::string& source, const std::string& key) override {
+    std::lock_guard lock(mu_);
+    if (!fail_with.ok()) return fail_with;
+    return received_.count(source + "\n" + key) > 0;
+  }
+  void SubmitInventoryCount(connectors::InventoryCountMessage count, CountDone done) override {
+    absl::Status failure;
+    std::string id;
+    {
+      std::lock_guard lock(mu_);
+      failure = fail_with;
+      if (failure.ok()) {
+        received_.insert(count.source + "\n" + count.key);
+        id = StrCat("rec-", static_cast<int64_t>(counts_.size() + 1));
+        counts_.push_back(std::move(count));
+      }
+    }
+    if (!failure.ok()) return std::move(done)(failure);
+    std::move(done)(id);
+  }
+
+  void SubmitOrder(connectors::OrderMessage m, OrderDone done) override {
+    connectors::OrderTaken taken;
+    absl::Status failure;
+    {
+      std::lock_guard lock(mu_);
+      failure = fail_with;
+      if (failure.ok()) {
+        auto [it, fresh] = order_ids_.emplace(
+            m.source + "\n" + m.key, StrCat("ord-", static_cast<int64_t>(orders_.size() + 1)));
+        taken.order_id = it->second;
+        taken.duplicate = !fresh;
+        if (fresh) orders_.push_back(std::move(m));
+      }
+    }
+    if (!failure.ok()) return std::move(done)(failure);
+    std::move(done)(std::move(taken));
+  }
+  void RecordRefused(std::string source, std::string key, std::string body, std::string reason,
+                     Done done) override {
+    {
+      std::lock_guard lock(mu_);
+      refused_.push_back({source, key, reason});
+    }
+    (void)body;
+    std::move(done)(absl::OkStatus());
+  }
+  absl::StatusOr<std::string> LoadCursor(const std::string& connector) override {
+    std::lock_guard lock(mu_);
+    return cursors_[connector];
+  }
+  void SaveCursor(const std::string& connector, std::string cursor, Done done) override {
+    {
+      std::lock_guard lock(mu_);
+      cursors_[connector] = std::move(cursor);
+    }
+    std::move(done)(absl::OkStatus());
+  }
+
+  std::vector<connectors::OrderMessage> orders() const {
+    std::lock_guard lock(mu_);
+    return orders_;
+  }
+  // (source, key, reason) of each message recorded as refused.
+  std::vector<std::vector<std::string>> refused() const {
+    std::lock_guard lock(mu_);
+    return refused_;
+  }
+  std::string cursor(const std::string& connector) const {
+    std::lock_guard lock(mu_);
+    auto it = cursors_.find(connector);
+    return it == cursors_.end() ? "" : it->second;
+  }
+
+  std::vector<connectors::InventoryCountMessage> counts() const {
+    std::lock_guard lock(mu_);
+    return counts_;
+  }
+  void SetFailure(absl::Status s) {
+    std::lock_guard lock(mu_);
+    fail_with = std::move(s);
+  }
+
+ private:
+  mutable std::mutex mu_;
+  absl::Status fail_with;
+  std::set<std::string> received_;
+  std::vector<connectors::InventoryCountMessage> counts_;
+  std::map<std::string, std::string> order_ids_;
+  std::vector<connectors::OrderMessage> orders_;
+  std::vector<std::vector<std::string>> refused_;
+  std::map<std::string, std::string> cursors_;
+  Registry metrics_;
+};
+
+}  // namespace disthub::testing
