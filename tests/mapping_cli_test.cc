@@ -80,6 +80,20 @@ TEST(MappingCli, ListsAreMappedElementByElement) {
   EXPECT_THAT(r.err, AllOf(HasSubstr("[1] "), HasSubstr("woocommerce-order v1: 0 of 2 mapped")));
 }
 
+TEST(MappingCli, PrintsDocumentsOfOtherTargets) {
+  CliRun r = Mapping(Source("mappings/easypost-tracker.yaml") + " " +
+                     Source("mappings/testdata/easypost-tracker.json"));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, AllOf(HasSubstr(R"("tracking_number":"1Z999AA10123456784")"),
+                           HasSubstr(R"("status":"out_for_delivery")")));
+  EXPECT_THAT(r.err, HasSubstr("easypost-tracker v1: ok, tracking 1Z999AA10123456784 (ups): "
+                               "out_for_delivery at 2026-11-28T15:02:10.000Z, 3 events"));
+  r = Mapping(Source("mappings/shopify-fulfillment.yaml") + " -",
+              R"({"id": 1, "order_id": 2, "status": "failure"})");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_THAT(r.err, HasSubstr("rule checks.status at /status: \"failure\" is not in table"));
+}
+
 TEST(MappingCli, AnUnusableMappingOrPayloadExitsTwo) {
   EXPECT_EQ(Mapping("/nonexistent/m.yaml " + Source("mappings/testdata/shopify-order.json")).status, 2);
   CliRun r = Mapping(Source("mappings/shopify-order.yaml") + " -", "{not json");

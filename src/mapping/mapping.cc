@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <boost/json.hpp>
+#include <cassert>
 #include <charconv>
 #include <set>
 #include <utility>
@@ -24,6 +25,10 @@ namespace json = boost::json;
 namespace {
 
 constexpr size_t kMaxErrors = 100;
+
+// Targets(), in the order docs/mappings.md lists them.
+constexpr std::array<std::string_view, 5> kTargets = {"order", "shipment", "return", "inventory",
+                                                      "tracking"};
 
 // One step of a Path: an object member or a list index; "*", every element of a list; or a
 // filter, "*[key=value]" or "*[key!=value]": the elements of a list whose member `key` is
@@ -175,6 +180,7 @@ struct Mapping::Impl {
   int version = 0;
   std::vector<Path> roots;
   std::map<std::string, std::map<std::string, std::string>> tables;
+  std::vector<Rule> checks;  // applied first, values dropped: any error refuses the payload
   std::vector<Rule> fields;
 };
 
@@ -831,6 +837,7 @@ absl::StatusOr<Mapping> Mapping::Parse(const std::string& yaml, const std::strin
       });
       if (!any)
         errors.push_back(StrCat(file, ": fields: is required (the rules, by canonical field)"));
+      top.Section("checks", [&](YamlReader& c) { compiler.Fields(c, "checks", impl->checks); });
       // The document's currency first: money rules read it.
       std::stable_partition(impl->fields.begin(), impl->fields.end(),
                             [](const Rule& r) { return r.field == "currency"; });
@@ -838,9 +845,12 @@ absl::StatusOr<Mapping> Mapping::Parse(const std::string& yaml, const std::strin
   }
   if (impl->version < 1 && errors.empty())
     errors.push_back(StrCat(file, ": version: must be at least 1"));
-  if (impl->target != "order" && errors.empty()) {
+  if (std::find(kTargets.begin(), kTargets.end(), impl->target) == kTargets.end() &&
+      errors.empty()) {
+    std::string known;
+    for (std::string_view t : kTargets) known += StrCat(known.empty() ? "" : ", ", t);
     errors.push_back(StrCat(file, ": to: \"", impl->target,
-                            "\" is not a canonical document this build maps (order)"));
+                            "\" is not a canonical document this build maps (", known, ")"));
   }
   if (!errors.empty()) return YamlErrors(errors);
   return Mapping(std::move(impl));
@@ -892,6 +902,12 @@ MappingResult Mapping::Apply(const json::value& payload, const MappingContext& c
   Applier applier(*impl_, context, result.errors);
   applier.top_ = &result.document.get_object();
   applier.sp_ = sp;
+  if (!impl_->checks.empty()) {
+    // Not a payload this mapping takes: refused before its fields say more.
+    json::object dropped(sp);
+    applier.Object(impl_->checks, scope, dropped);
+    if (!result.errors.empty()) return result;
+  }
   applier.Object(impl_->fields, scope, result.document.get_object());
   return result;
 }
@@ -908,6 +924,48 @@ MappedOrder MapOrder(const Mapping& mapping, const json::value& payload,
         {.rule = StrCat("canonical ", e.pointer), .at = "", .message = std::move(e.detail)});
   }
   if (out.errors.empty()) out.order = std::move(decoded.value);
+  return out;
+}
+
+std::span<const std::string_view> Targets() { return kTargets; }
+
+namespace {
+
+// Adds the decoding's errors to `out`, or sets its value.
+template <class T>
+void Take(Decoded<T> decoded, MappedDocument& out) {
+  for (FieldError& e : decoded.errors) {
+    out.errors.push_back(
+        {.rule = StrCat("canonical ", e.pointer), .at = "", .message = std::move(e.detail)});
+  }
+  if (out.errors.empty()) out.value = *std::move(decoded.value);
+}
+
+}  // namespace
+
+MappedDocument MapDocument(const Mapping& mapping, const json::value& payload,
+                           const MappingContext& context) {
+  const std::string& target = mapping.target();
+  if (target == "order") {
+    MappedOrder r = MapOrder(mapping, payload, context);
+    MappedDocument out{.document = std::move(r.document), .errors = std::move(r.errors)};
+    if (r.order) out.value = *std::move(r.order);
+    return out;
+  }
+  MappingResult r = mapping.Apply(payload, context);
+  MappedDocument out{.document = std::move(r.document), .errors = std::move(r.errors)};
+  if (!out.errors.empty()) return out;
+  if (target == "shipment") {
+    Take(Decode<Shipment>(out.document, DecodeMode::kInbound), out);
+  } else if (target == "return") {
+    Take(Decode<Return>(out.document, DecodeMode::kInbound), out);
+  } else if (target == "inventory") {
+    Take(Decode<InventoryPosition>(out.document, DecodeMode::kInbound), out);
+  } else if (target == "tracking") {
+    Take(DecodeTracking(out.document), out);
+  } else {
+    assert(false && "Mapping::Parse admits only Targets()");
+  }
   return out;
 }
 

@@ -7,6 +7,7 @@
 //   MappingResult r = m.Apply(payload, {.vars = {{"channel", "shopify-us"}}});
 //   if (!r.ok()) ...  // each error names the mapping file, the rule and the payload path
 //   MappedOrder order = MapOrder(m, payload, {...});  // plus the model's decoding and checks
+//   MappedDocument d = MapDocument(m, payload, {...});  // any target: shipment, tracking, ...
 //
 // A rule fills one canonical field from the payload:
 //
@@ -18,6 +19,12 @@
 //   tax: {sum: [ItemTax/Amount, ShippingTax/Amount], minus: PromotionDiscountTax/Amount, as: money}
 //   price: {path: "charges/*[type=PRODUCT]/amount", as: money}    # a list element by value
 //
+// `to:` names the canonical document (Targets()): order, shipment, return, inventory (model
+// entities, model/entities.h) or tracking (mapping/tracking.h, not in the model yet).
+// `checks:` holds rules whose values are dropped: when one fails, the payload is refused
+// before any field is mapped (a Shopify fulfillment that failed, an EasyPost Event that is
+// not about a Tracker).
+//
 // Thread-safety: a Mapping is immutable after Parse(); Apply() may run on any number of
 // threads at once.
 #pragma once
@@ -26,10 +33,14 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "mapping/tracking.h"
 #include "model/entities.h"
 
 namespace disthub::mapping {
@@ -75,7 +86,7 @@ class Mapping {
   const std::string& name() const;     // `mapping:`, "shopify-order"
   int version() const;                 // `version:`, bumped at every change
   const std::string& dialect() const;  // `from:`, "shopify"
-  const std::string& target() const;   // `to:`, the canonical document: "order"
+  const std::string& target() const;   // `to:`, the canonical document: "order", Targets()
   const std::string& file() const;
 
   // Maps one payload. Never throws; errors stop at 100.
@@ -99,5 +110,32 @@ struct MappedOrder {
 };
 MappedOrder MapOrder(const Mapping& mapping, const boost::json::value& payload,
                      const MappingContext& context = {});
+
+// The canonical documents `to:` may name: "order", "shipment", "return", "inventory" (an
+// InventoryPosition) and "tracking" (mapping/tracking.h). A mapping file naming another is
+// refused by Mapping::Parse, listing these.
+std::span<const std::string_view> Targets();
+
+// Any target's document, mapped and then decoded and checked: model entities by the model
+// (Decode<T> of model/json.h, and ValidateOrder for orders, exactly as MapOrder), tracking
+// by DecodeTracking. Errors of the decoding name the canonical field ("canonical
+// #/lines/0/quantity"), like MapOrder's.
+struct MappedDocument {
+  boost::json::value document;  // the canonical JSON object, as in MappingResult
+  // The decoded document, of the mapping's target; engaged (not monostate) iff errors is
+  // empty.
+  std::variant<std::monostate, Order, Shipment, Return, InventoryPosition, Tracking> value;
+  std::vector<MappingError> errors;
+
+  bool ok() const { return errors.empty(); }
+  // The decoded document if it is a T, else nullptr.
+  template <class T>
+  const T* get() const {
+    return std::get_if<T>(&value);
+  }
+};
+// Never throws; for `to: order`, the same errors and order as MapOrder.
+MappedDocument MapDocument(const Mapping& mapping, const boost::json::value& payload,
+                           const MappingContext& context = {});
 
 }  // namespace disthub::mapping

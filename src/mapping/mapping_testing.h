@@ -1,0 +1,70 @@
+// Helpers the mapping tests share: where the built-in mappings, their test payloads and the
+// published fixtures are, and error listings. Test code only.
+#pragma once
+
+#include <boost/json.hpp>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "base/files.h"
+#include "gtest/gtest.h"
+#include "mapping/mapping.h"
+
+namespace disthub::mapping::test {
+
+// The source tree: $DISTHUB_SOURCE_DIR, else the one this test was built from.
+inline std::string SourceDir() {
+  const char* dir = std::getenv("DISTHUB_SOURCE_DIR");
+  return dir != nullptr ? dir : DISTHUB_DEFAULT_SOURCE_DIR;
+}
+
+// The published fixtures: $DISTHUB_FIXTURES or $DISTHUB_FIXTURES_DIR (as scripts/fuzz.sh
+// names it), else ../shared/fixtures beside the source tree. They may be absent in a clone.
+inline std::string FixturesDir() {
+  const char* dir = std::getenv("DISTHUB_FIXTURES");
+  if (dir == nullptr) dir = std::getenv("DISTHUB_FIXTURES_DIR");
+  return dir != nullptr ? dir : SourceDir() + "/../shared/fixtures";
+}
+
+// mappings/NAME, compiled (a test failure if it does not compile).
+inline Mapping LoadBuiltIn(const std::string& name) {
+  absl::StatusOr<Mapping> m = Mapping::Load(SourceDir() + "/mappings/" + name);
+  EXPECT_TRUE(m.ok()) << m.status();
+  return *std::move(m);
+}
+
+// `path` parsed ({} and a test failure if it cannot be read or is not JSON).
+inline boost::json::value ParseFile(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadFile(path);
+  EXPECT_TRUE(text.ok()) << text.status();
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(text.ok() ? *text : "{}", ec);
+  EXPECT_FALSE(ec) << path << ": " << ec.message();
+  return v;
+}
+
+// mappings/testdata/NAME, parsed.
+inline boost::json::value TestPayload(const std::string& name) {
+  return ParseFile(SourceDir() + "/mappings/testdata/" + name);
+}
+
+// A fixture (its path under FixturesDir()), parsed.
+inline boost::json::value Fixture(const std::string& file) {
+  return ParseFile(FixturesDir() + "/" + file);
+}
+
+// Every error as ToString(file) gives it, a line each.
+inline std::string AllErrors(const std::vector<MappingError>& errors, const std::string& file) {
+  std::string all;
+  for (const MappingError& e : errors) all += e.ToString(file) + "\n";
+  return all;
+}
+
+inline absl::Time Utc(int y, int mo, int d, int h, int mi, int s, int ms = 0) {
+  return absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, s), absl::UTCTimeZone()) +
+         absl::Milliseconds(ms);
+}
+
+}  // namespace disthub::mapping::test
