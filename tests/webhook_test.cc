@@ -303,5 +303,14 @@ TEST(WebhookReprocessing, AChangedMappingIsTriedOnTheArchiveThenAppliedWithoutDu
   EXPECT_EQ(json::parse(list->body).at("orders").as_array().size(), 1u) << "never doubled";
 }
 
+// A channel takes orders: a mapping to anything else stops the start, saying so.
+TEST(WebhookConfig, AChannelWhoseMappingIsNotForOrdersDoesNotStart) {
+  setenv("TEST_SHOPIFY_SECRET", kSecret, 1);
+  HubProcess hub("", StrCat("    webhook: {mapping: ", SourcePath("mappings/easypost-tracker.yaml"),
+                            ", signature: shopify, secret_env: TEST_SHOPIFY_SECRET}\n"));
+  EXPECT_FALSE(hub.Start().ok());
+  EXPECT_THAT(hub.Stderr(), HasSubstr("maps to tracking; a channel takes orders"));
+}
+
 }  // namespace
 }  // namespace disthub::testing

@@ -609,6 +609,11 @@ void DeliveryApi::Handle(const HttpRequest& req, const Principal& who, Responder
         return answer(Problem(422, "invalid-mapping", "The candidate mapping does not compile",
                               std::string(parsed.status().message()), path));
       }
+      if (parsed->target() != "order") {
+        return answer(Problem(422, "invalid-mapping", "The candidate mapping does not compile",
+                              StrCat("it maps to ", parsed->target(), "; orders need to: order"),
+                              path));
+      }
       auto shared = std::make_shared<const mapping::Mapping>(*std::move(parsed));
       candidate = WebhookAwareDecoder([shared](const std::string&) { return shared; });
     }

@@ -115,6 +115,10 @@ absl::StatusOr<std::map<std::string, connectors::WebhookChannel>> LoadWebhooks(
     if (!m.ok()) {
       return absl::FailedPreconditionError(StrCat(at, ".mapping: ", m.status().message()));
     }
+    if (m->target() != "order") {
+      return absl::FailedPreconditionError(StrCat(at, ".mapping: ", m->file(), " maps to ",
+                                                  m->target(), "; a channel takes orders"));
+    }
     std::optional<std::string> secret = env(c.webhook.secret_env);
     if (!secret || secret->empty()) {
       return absl::FailedPreconditionError(StrCat(at, ".secret_env: the environment variable ",

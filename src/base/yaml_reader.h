@@ -150,7 +150,10 @@ class YamlReader {
     known_.insert(key);
     order_.push_back(key);
     if (!ok_ || !node_ || !node_.IsMap()) return YAML::Node();
-    return node_[key];
+    // Through a const node: the mutable operator[] inserts a missing key, which would
+    // invalidate a ForEachKey() iterating this mapping (a null or complex key reads as "").
+    const YAML::Node& node = node_;
+    return node[key];
   }
 
   std::string Join(const std::string& key) const {

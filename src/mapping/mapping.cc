@@ -191,10 +191,21 @@ namespace {
 class Compiler {
  public:
   Compiler(Mapping::Impl& m, std::vector<std::string>& errors) : m_(m), errors_(errors) {}
+  static constexpr int64_t kMaxRules = 10'000;
 
   // Reads the rules under a `fields:` mapping into `out`.
   void Fields(YamlReader& r, const std::string& prefix, std::vector<Rule>& out) {
     r.ForEachKey([&](const std::string& key) {
+      // YAML aliases can make a short file name billions of rules: stop at a number no
+      // real mapping comes near.
+      if (++rules_ > kMaxRules) {
+        if (rules_ == kMaxRules + 1) {
+          errors_.push_back(StrCat(m_.file, ": more than ", kMaxRules,
+                                   " rules (aliases repeating a block?); refused"));
+        }
+        r.Skip(key);
+        return;
+      }
       r.Section(key, [&](YamlReader& f) {
         Rule rule;
         rule.field = key;
@@ -217,7 +228,9 @@ class Compiler {
     r.Get("value", value);
     r.Get("var", var);
     int64_t base = -1;
-    r.Get("index", base);
+    r.Get<int64_t>("index", base, [](const int64_t& v) {
+      return v >= 0 && v <= 1'000'000 ? "" : "must be 0 to 1000000";
+    });
     if (base >= 0) index = base;
     OneOrMany(r, "sum", sum);
     OneOrMany(r, "minus", minus);
@@ -349,6 +362,7 @@ class Compiler {
 
   Mapping::Impl& m_;
   std::vector<std::string>& errors_;
+  int64_t rules_ = 0;
 };
 
 // ---- Applying ----------------------------------------------------------------------------------

@@ -886,5 +886,51 @@ TEST(MappingRobustness, MangledPayloadsAreRefusedOrMappedNeverCrash) {
   EXPECT_GT(mapped, 0);  // some mangling hits nothing the mapping reads
 }
 
+// What the fuzzers found (fuzz/regressions, docs/fuzzing.md), held here too so that the
+// ordinary and sanitizer test runs keep them fixed.
+bool ValidUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    for (size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+TEST(MappingFuzzRegressions, MappingFilesTheFuzzerFoundAreRefusedOrCompiledNeverCrash) {
+  const std::string dir = SourceDir() + "/fuzz/regressions/mapping_file_fuzz";
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    ++files;
+    SCOPED_TRACE(entry.path().string());
+    absl::StatusOr<std::string> text = ReadFile(entry.path().string());
+    ASSERT_TRUE(text.ok());
+    absl::StatusOr<Mapping> m = Mapping::Parse(*text, entry.path().filename().string());
+    if (entry.path().filename() == "yaml-alias-expansion.yaml") {
+      EXPECT_THAT(m.status().message(), ::testing::HasSubstr("more than 10000 rules"));
+    }
+    if (entry.path().filename() == "index-base-overflow.yaml") {
+      EXPECT_THAT(m.status().message(), ::testing::HasSubstr("index: must be 0 to 1000000"));
+    }
+  }
+  EXPECT_GE(files, 5);
+}
+
+TEST(MappingFuzzRegressions, AnErrorQuotingALongNonAsciiValueStaysValidUtf8) {
+  absl::StatusOr<std::string> text =
+      ReadFile(SourceDir() + "/fuzz/regressions/mapping_fuzz/error-cut-inside-utf8.json");
+  ASSERT_TRUE(text.ok());
+  Mapping m = LoadBuiltIn("shopify-order.yaml");
+  MappedOrder r = MapOrder(m, json::parse(*text), {.vars = {{"channel", "c"}}});
+  ASSERT_FALSE(r.ok());
+  for (const MappingError& e : r.errors) {
+    EXPECT_TRUE(ValidUtf8(e.message)) << e.message;
+  }
+}
+
 }  // namespace
 }  // namespace disthub::mapping

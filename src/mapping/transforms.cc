@@ -17,7 +17,11 @@ namespace {
 
 std::string Shown(const json::value& v) {
   std::string text = v.is_double() ? fmt::format("{}", v.get_double()) : json::serialize(v);
-  if (text.size() > 60) text = text.substr(0, 57) + "...";
+  if (text.size() > 60) {
+    size_t cut = 57;  // never inside a UTF-8 character: back to its first byte
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    text = text.substr(0, cut) + "...";
+  }
   return text;
 }
 
