@@ -9,6 +9,8 @@ PACKAGES=(
   libabsl-dev libsqlite3-dev libspdlog-dev libfmt-dev libcli11-dev
   libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev libcurl4-openssl-dev
+  # scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes, llvm-symbolizer
+  clang-14 libclang-rt-14-dev llvm-14
 )
 
 missing=()
