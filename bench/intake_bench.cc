@@ -43,6 +43,7 @@ namespace json = boost::json;
 using Clock = std::chrono::steady_clock;
 
 constexpr char kKey[] = "bench-key-0123456789abcdef";
+constexpr char kShopifySecret[] = "shpss_bench_0123456789";
 
 // A running `disthub serve` on a fresh store.
 class Server {
@@ -60,6 +61,7 @@ class Server {
       const int err = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       if (err >= 0) dup2(err, 2);
       setenv("BENCH_KEY", kKey, 1);
+      setenv("BENCH_SHOPIFY_SECRET", kShopifySecret, 1);
       execl(binary.c_str(), binary.c_str(), "serve", "--config", config.c_str(), "--data-dir",
             data_dir.c_str(), static_cast<char*>(nullptr));
       _exit(127);
@@ -99,8 +101,9 @@ json::object Load(const std::string& load, const std::string& url, const std::st
                   int connections, double seconds) {
   std::string cmd = fmt::format(
       "{} --url {} --mode {} --connections {} --duration {} --warmup 1 --json "
-      "--header 'Authorization: Bearer {}' --header 'Content-Type: application/json'",
-      load, url, mode, connections, seconds, kKey);
+      "--header 'Authorization: Bearer {}' --header 'Content-Type: application/json'{}",
+      load, url, mode, connections, seconds, kKey,
+      mode == "shopify-webhook" ? fmt::format(" --webhook-secret {}", kShopifySecret) : "");
   FILE* p = popen(cmd.c_str(), "r");
   std::string out;
   char buf[4096];
@@ -125,6 +128,7 @@ int main(int argc, char** argv) {
   double duration = 10, ceiling_seconds = 5;
   std::vector<int> connections = {16, 64};
   std::string json_out;
+  std::string mappings = DISTHUB_SOURCE_DIR "/mappings";
   CLI::App app{"The intake benchmark: hub throughput and latency beside the raw SQLite ceiling."};
   app.add_option("--disthub", binary, "The disthub binary")->capture_default_str();
   app.add_option("--load", load, "The disthub-load binary")->capture_default_str();
@@ -132,6 +136,8 @@ int main(int argc, char** argv) {
   app.add_option("--ceiling-seconds", ceiling_seconds, "Seconds per raw ceiling run")->capture_default_str();
   app.add_option("--connections", connections, "Connection counts to run")->delimiter(',');
   app.add_option("--json", json_out, "Also write the results as JSON to this file");
+  app.add_option("--mappings", mappings, "The built-in mappings (shopify-order.yaml)")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   char tmpl[] = "/tmp/disthub-bench-XXXXXX";
@@ -156,6 +162,9 @@ channels:
   - {name: marketplace-a}
   - {name: marketplace-b}
   - {name: edi-retail}
+  - name: shopify-store
+    webhook: {mapping: )" + mappings + R"(/shopify-order.yaml, signature: shopify,
+              secret_env: BENCH_SHOPIFY_SECRET}
 partners:
   - name: loadgen
     scopes: [orders:write, orders:read]
@@ -193,6 +202,31 @@ partners:
                                 {"load_cpu_pct", r["cpu_pct"]}});
   }
 
+  // Signed Shopify webhooks: signature, mapping and the model's checks before the same
+  // intake, beside canonical orders at the same connection count.
+  double webhook_rps = 0, canonical_rps = 0;
+  json::object webhook;
+  {
+    Server canonical_server(binary, dir + "/bench.yaml", dir + "/data");
+    canonical_rps =
+        Num(Load(load, canonical_server.url() + "/v1/orders", "orders", 64, duration)["throughput_rps"]);
+  }
+  {
+    Server webhook_server(binary, dir + "/bench.yaml", dir + "/data");
+    webhook = Load(load, webhook_server.url() + "/v1/webhooks/shopify-store", "shopify-webhook", 64,
+                   duration);
+    webhook_rps = Num(webhook["throughput_rps"]);
+  }
+  int64_t created = 0;
+  if (auto* s = webhook["status"].as_object().if_contains("201")) created = s->as_int64();
+  fmt::print("\nSigned Shopify webhooks at 64 connections (HMAC, mapping, checks, then intake):\n");
+  fmt::print("  canonical orders (POST /v1/orders)        {:>8.0f} orders/s\n", canonical_rps);
+  fmt::print("  Shopify webhooks (POST /v1/webhooks/...)  {:>8.0f} orders/s  ({:.0f}% of canonical; "
+             "p50 {:.2f} ms, p99 {:.2f} ms; {} of {} answered 201)\n",
+             webhook_rps, 100 * webhook_rps / canonical_rps,
+             Num(webhook["latency_ms"].at("p50")), Num(webhook["latency_ms"].at("p99")), created,
+             Num(webhook["responses"]));
+
   Server server(binary, dir + "/bench.yaml", dir + "/data");
   json::object empty = Load(load, server.url() + "/healthz", "get", 64, duration / 2);
   json::object rejected = Load(load, server.url() + "/v1/orders", "invalid", 64, duration);
@@ -206,6 +240,7 @@ partners:
   if (!json_out.empty()) {
     std::ofstream(json_out) << json::serialize(json::object{
         {"intake", runs}, {"empty_handler_rps", empty_rps}, {"rejected_rps", rejected_rps},
+        {"webhook_rps", webhook_rps}, {"webhook_canonical_rps", canonical_rps},
         {"rejected_latency_ms", rejected["latency_ms"]}});
   }
   std::filesystem::remove_all(dir);

@@ -27,6 +27,9 @@
 #include <string_view>
 #include <vector>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "CLI/CLI.hpp"
 #include "boost/asio.hpp"
 #include "boost/url/parse.hpp"
@@ -45,7 +48,8 @@ using boost::system::error_code;
 // Command-line options, one field per flag.
 struct Options {
   std::string url;                   // http://host:port/path; https is not supported
-  std::string mode = "get";          // orders | invalid | get
+  std::string mode = "get";          // orders | invalid | shopify-webhook | get
+  std::string webhook_secret;        // shopify-webhook: the channel's signing secret
   int connections = 16;              // concurrent keep-alive connections
   double duration_s = 0;             // measured seconds after warmup; 0: bounded by requests
   uint64_t requests = 0;             // measured requests to send; 0: bounded by duration
@@ -168,7 +172,19 @@ std::optional<ResponseHead> ParseHead(std::string_view head) {
 std::vector<std::string> OrderPool(const Options& o) {
   if (o.mode == "orders") return MakeOrderTemplates(o.templates, o.seed);
   if (o.mode == "invalid") return MakeInvalidOrderTemplates(o.templates, o.seed);
+  if (o.mode == "shopify-webhook") return MakeShopifyWebhookTemplates(o.templates, o.seed);
   return {};
+}
+
+// Shopify's signature of a webhook body: base64 of its HMAC-SHA256 under the secret.
+std::string ShopifySignature(std::string_view secret, std::string_view body) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(body.data()), body.size(), md, &len);
+  unsigned char b64[4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1];
+  const int n = EVP_EncodeBlock(b64, md, static_cast<int>(len));
+  return std::string(reinterpret_cast<const char*>(b64), static_cast<size_t>(n));
 }
 
 double CpuSeconds() {
@@ -350,9 +366,18 @@ class LoadRun {
       return;
     }
     c.body = templates_[seq_ % templates_.size()];
-    StampOrderRef(c.body, run_id_, seq_++);
-    c.head += "Idempotency-Key: ";
-    c.head += OrderRef(c.body);
+    if (o_.mode == "shopify-webhook") {
+      // Signed per request: the reference, and so the bytes, differ each time.
+      StampRef(c.body, kWebhookRefOffset, run_id_, seq_++);
+      c.head += "X-Shopify-Hmac-Sha256: ";
+      c.head += ShopifySignature(o_.webhook_secret, c.body);
+      c.head += "\r\nX-Shopify-Webhook-Id: ";
+      c.head += std::string_view(c.body).substr(kWebhookRefOffset, kOrderRefSize);
+    } else {
+      StampOrderRef(c.body, run_id_, seq_++);
+      c.head += "Idempotency-Key: ";
+      c.head += OrderRef(c.body);
+    }
     c.head += "\r\nContent-Length: ";
     c.head += std::to_string(c.body.size());
     c.head += "\r\n\r\n";
@@ -527,9 +552,12 @@ int Main(int argc, char** argv) {
   app.add_option("--url", o.url, "http://host:port/path to load (required)");
   app.add_option("--mode", o.mode,
                  "orders: POST unique orders; invalid: POST orders the "
-                 "server must reject; get: GET the URL")
-      ->check(CLI::IsMember({"orders", "invalid", "get"}))
+                 "server must reject; shopify-webhook: POST unique Shopify orders/create "
+                 "webhooks signed with --webhook-secret; get: GET the URL")
+      ->check(CLI::IsMember({"orders", "invalid", "shopify-webhook", "get"}))
       ->capture_default_str();
+  app.add_option("--webhook-secret", o.webhook_secret,
+                 "shopify-webhook: the channel's signing secret (or $DISTHUB_LOAD_WEBHOOK_SECRET)");
   app.add_option("--connections,-c", o.connections, "Concurrent connections")
       ->check(CLI::Range(1, 10000))
       ->capture_default_str();
@@ -568,10 +596,17 @@ int Main(int argc, char** argv) {
     const uint32_t run_id = o.run_id.value_or(0);
     for (int i = 0; i < o.print_orders; ++i) {
       std::string body = pool[i % pool.size()];
-      StampOrderRef(body, run_id, i);
+      StampRef(body, o.mode == "shopify-webhook" ? kWebhookRefOffset : kOrderRefOffset, run_id, i);
       fmt::print("{}\n", body);
     }
     return 0;
+  }
+  if (o.mode == "shopify-webhook" && o.webhook_secret.empty()) {
+    if (const char* env = std::getenv("DISTHUB_LOAD_WEBHOOK_SECRET")) o.webhook_secret = env;
+    if (o.webhook_secret.empty()) {
+      fmt::print(stderr, "disthub-load: --mode shopify-webhook needs --webhook-secret\n");
+      return 1;
+    }
   }
   if (o.url.empty()) {
     fmt::print(stderr, "disthub-load: --url is required (see --help)\n");

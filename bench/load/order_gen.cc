@@ -270,6 +270,64 @@ std::string MakeOrder(std::mt19937_64& rng, bool invalid) {
   return std::move(w.out());
 }
 
+// Minor units as Shopify writes money: "12.99".
+std::string Decimal(int64_t minor) { return fmt::format("{}.{:02}", minor / 100, minor % 100); }
+
+std::string MakeShopifyOrder(std::mt19937_64& rng) {
+  const City& city = Pick(rng, kCities);
+  const int customer = Between(rng, 1000, 1299);
+  const std::string_view first = kFirstNames[customer % kFirstNames.size()];
+  const std::string_view last = kLastNames[(customer / 16) % kLastNames.size()];
+  std::string out;
+  out.reserve(3072);
+  auto add = [&out]<typename... Args>(fmt::format_string<Args...> f, Args&&... args) {
+    fmt::format_to(std::back_inserter(out), f, std::forward<Args>(args)...);
+  };
+  auto address = [&] {
+    add(R"({{"first_name":"{}","last_name":"{}","address1":"{} {}","city":"{}",)"
+        R"("province_code":"{}","zip":"{}","country_code":"US","phone":"+1-{}-555-{:04}"}})",
+        first, last, Between(rng, 1, 2999), Pick(rng, kStreets), city.city, city.region,
+        city.postal_code, city.area_code, customer);
+  };
+  add(R"({{"id":"{}","created_at":"2026-11-26T{:02}:{:02}:{:02}-05:00","currency":"USD",)",
+      kRefPlaceholder, Between(rng, 0, 23), Between(rng, 0, 59), Between(rng, 0, 59));
+  add(R"("financial_status":"paid","email":"customer{}@mail.example","note":null,)", customer);
+  add(R"("customer":{{"id":{},"first_name":"{}","last_name":"{}","email":"customer{}@mail.example"}},)",
+      7'000'000'000'000LL + customer, first, last, customer);
+  add(R"("billing_address":)");
+  address();
+  add(R"(,"shipping_address":)");
+  address();
+  add(R"(,"line_items":[)");
+  int64_t subtotal = 0, discount = 0, tax = 0;
+  const int lines = LineCount(rng);
+  for (int i = 1; i <= lines; ++i) {
+    const double u = std::uniform_real_distribution<double>(0, 1)(rng);
+    const Sku sku = SkuAt(static_cast<int>(u * u * kSkuCount) % kSkuCount);
+    const int quantity = Between(rng, 1, 6);
+    const int64_t extended = int64_t{sku.each_price_minor} * quantity;
+    const int64_t line_discount =
+        Between(rng, 0, 9) < 3 ? Percent(extended, Pick(rng, kDiscounts).basis_points) : 0;
+    const int64_t line_tax = Percent(extended - line_discount, city.tax_basis_points);
+    if (i > 1) add(",");
+    add(R"({{"id":{},"sku":"HS-{}","name":"{}{}","quantity":{},"price":"{}",)",
+        9'000'000'000'000'000LL + i, sku.number, sku.product->name, sku.variant, quantity,
+        Decimal(sku.each_price_minor));
+    add(R"("discount_allocations":[)");
+    if (line_discount > 0) add(R"({{"amount":"{}"}})", Decimal(line_discount));
+    add(R"(],"tax_lines":[{{"title":"State tax","price":"{}"}}]}})", Decimal(line_tax));
+    subtotal += extended;
+    discount += line_discount;
+    tax += line_tax;
+  }
+  const int64_t shipping = subtotal - discount >= 50000 ? 0 : 995;
+  add(R"(],"shipping_lines":[{{"title":"Standard","price":"{}"}}],)", Decimal(shipping));
+  add(R"("total_line_items_price":"{}","total_discounts":"{}","total_tax":"{}","total_price":"{}"}})",
+      Decimal(subtotal), Decimal(discount), Decimal(tax),
+      Decimal(subtotal - discount + tax + shipping));
+  return out;
+}
+
 std::vector<std::string> MakeTemplates(int n, uint64_t seed, bool invalid) {
   assert(n >= 1);
   std::mt19937_64 rng(seed);
@@ -289,10 +347,19 @@ std::vector<std::string> MakeInvalidOrderTemplates(int n, uint64_t seed) {
   return MakeTemplates(n, seed, /*invalid=*/true);
 }
 
-void StampOrderRef(std::string& body, uint32_t run_id, uint64_t seq) {
-  assert(body.compare(kOrderRefOffset - 1, 4, "\"LD-") == 0);
+std::vector<std::string> MakeShopifyWebhookTemplates(int n, uint64_t seed) {
+  assert(n >= 1);
+  std::mt19937_64 rng(seed);
+  std::vector<std::string> out;
+  out.reserve(n);
+  for (int i = 0; i < n; ++i) out.push_back(MakeShopifyOrder(rng));
+  return out;
+}
+
+void StampRef(std::string& body, size_t offset, uint32_t run_id, uint64_t seq) {
+  assert(body.compare(offset - 1, 4, "\"LD-") == 0);
   static constexpr char kHex[] = "0123456789abcdef";
-  char* p = body.data() + kOrderRefOffset + 3;  // past "LD-"
+  char* p = body.data() + offset + 3;  // past "LD-"
   for (int i = 7; i >= 0; --i, run_id >>= 4) p[i] = kHex[run_id & 0xf];
   p += 9;  // past the run id and "-"
   for (int i = 9; i >= 0; --i, seq /= 10) p[i] = static_cast<char>('0' + seq % 10);

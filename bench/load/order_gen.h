@@ -38,9 +38,19 @@ std::vector<std::string> MakeOrderTemplates(int n, uint64_t seed);
 // grand_total is off by one minor unit (one field error). REQUIRES: n >= 1.
 std::vector<std::string> MakeInvalidOrderTemplates(int n, uint64_t seed);
 
-// Writes the reference for (run_id, seq) into `body` at kOrderRefOffset; seq is taken
-// modulo 10^10. REQUIRES: `body` comes from one of the functions above.
-void StampOrderRef(std::string& body, uint32_t run_id, uint64_t seq);
+// Shopify `orders/create` webhook bodies (what mappings/shopify-order.yaml reads), with the
+// same SKUs, prices, discounts and tax as the canonical ones, consistent totals, prices as
+// strings. Every body starts with `{"id":"` and the reference (Shopify's order id, here
+// a string), so it sits at kWebhookRefOffset. REQUIRES: n >= 1.
+inline constexpr size_t kWebhookRefOffset = 7;
+std::vector<std::string> MakeShopifyWebhookTemplates(int n, uint64_t seed);
+
+// Writes the reference for (run_id, seq) into `body` at `offset`; seq is taken modulo
+// 10^10. REQUIRES: `body` comes from one of the functions above, `offset` its kind's.
+void StampRef(std::string& body, size_t offset, uint32_t run_id, uint64_t seq);
+inline void StampOrderRef(std::string& body, uint32_t run_id, uint64_t seq) {
+  StampRef(body, kOrderRefOffset, run_id, seq);
+}
 
 // The reference currently in `body`. REQUIRES: as StampOrderRef.
 inline std::string_view OrderRef(std::string_view body) {

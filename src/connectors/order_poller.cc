@@ -207,9 +207,13 @@ class RestOrderPoller final : public Connector {
       std::lock_guard lock(mu_);
       cursor = cursor_;
     }
-    std::string newest = cursor;
-    std::optional<absl::Time> newest_time = ParseTime(cursor);
-    std::string next_token;
+    // A backlog longer than one poll reads goes on where the last poll stopped (by its
+    // token), so the cursor still moves once the whole backlog is taken.
+    std::string newest = resume_newest_.empty() ? cursor : resume_newest_;
+    std::optional<absl::Time> newest_time = ParseTime(newest);
+    std::string next_token = std::move(resume_token_);
+    resume_token_.clear();
+    resume_newest_.clear();
     for (int64_t page_no = 0; page_no < max_pages_; ++page_no) {
       if (Stopping()) return;
       const std::string target = next_token.empty()
@@ -235,7 +239,11 @@ class RestOrderPoller final : public Connector {
       next_token = token != nullptr && token->is_string() ? std::string(token->as_string()) : "";
       if (next_token.empty()) break;
     }
-    if (!next_token.empty()) return;  // more pages than one poll reads: the cursor stays
+    if (!next_token.empty()) {  // more pages than one poll reads: the next poll goes on
+      resume_token_ = std::move(next_token);
+      resume_newest_ = std::move(newest);
+      return;
+    }
     if (newest == cursor) return;
     std::promise<absl::Status> saved;
     host_.SaveCursor(name_, newest, [&saved](absl::Status s) mutable { saved.set_value(s); });
@@ -334,6 +342,7 @@ class RestOrderPoller final : public Connector {
 
   // Worker thread only.
   std::unique_ptr<HttpClient> client_;
+  std::string resume_token_, resume_newest_;  // where a poll cut short by max_pages stopped
   double tokens_ = 0;
   std::chrono::steady_clock::time_point refilled_ = std::chrono::steady_clock::now();
 
@@ -405,8 +414,9 @@ const ConnectorType& RestOrderPollerType() {
               spec("burst", T::kInteger, "Requests that may go at once before the rate applies",
                    "20", "5"),
               spec("max_pages_per_poll", T::kInteger,
-                   "Pages one poll reads at most (the cursor moves only once all are read)", "100",
-                   "10"),
+                   "Pages one poll reads at most; the next goes on from there (the cursor moves "
+                   "once the whole backlog is read)",
+                   "100", "10"),
           },
       .create = [](const std::string& instance, const Settings& s,
                    ConnectorHost& host) -> absl::StatusOr<std::unique_ptr<Connector>> {

@@ -108,6 +108,19 @@ TEST_F(OrderPoller, ReadsEveryPageTakesEachOrderOnceAndMovesTheCursor) {
   EXPECT_EQ(Stat("orders", "created"), 6);
 }
 
+TEST_F(OrderPoller, ABacklogLongerThanOnePollGoesOnByTokenAndThenMovesTheCursor) {
+  for (int n = 1; n <= 7; ++n) Add(n, n);
+  Make({{"max_pages_per_poll", "1"}});
+  ASSERT_TRUE(Eventually([&] { return host_.cursor("amazon-us") == "2026-11-27T10:07:00Z"; }));
+  EXPECT_EQ(host_.orders().size(), 7u);
+  // Polls 2 to 4 went on by token rather than starting over from the start cursor.
+  std::vector<std::string> asked = sim_->ListRequests();
+  ASSERT_GE(asked.size(), 4u);
+  EXPECT_THAT(asked[1], HasSubstr("NextToken="));
+  EXPECT_THAT(asked[3], HasSubstr("NextToken="));
+  EXPECT_EQ(Stat("orders", "created"), 7);
+}
+
 TEST_F(OrderPoller, ARestartGoesOnFromTheSavedCursor) {
   for (int n = 1; n <= 3; ++n) Add(n, n);
   Make();
