@@ -1,7 +1,7 @@
 // An Amazon store polled by the real `disthub serve` (a rest-order-poller connector
 // against the SP-API-style marketplace simulator): its orders come in once each, an order
 // the hub refuses is archived with the reason, and after a kill -9 the poller goes on
-// from its saved cursor.
+// from its saved cursor. A refused order is archived and parked as a dead letter.
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdlib>
@@ -110,6 +110,13 @@ TEST_F(PolledStoreTest, OrdersComeInOnceRefusalsAreKeptAndAKilledHubGoesOnFromIt
     }
   }
   EXPECT_EQ(rejected, 1) << json::serialize(inbound);
+  // ... and parked as an inbound dead letter pointing at the archived message.
+  json::array dead = Get("/v1/dead-letters?kind=inbound", kOpsKey)["dead_letters"].as_array();
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].at("partner"), "amazon-us");
+  EXPECT_EQ(dead[0].at("cause"), "unmappable");
+  EXPECT_EQ(dead[0].at("subject"), "114-7000000-1000002");
+  EXPECT_THAT(std::string(dead[0].at("reason").as_string()), HasSubstr("#/lines/0/sku"));
 
   // kill -9; a new order meanwhile; the restarted hub asks from the saved cursor.
   hub_->Kill();

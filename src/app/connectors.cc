@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "base/digest.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
 #include "connectors/file_drop.h"
 #include "connectors/order_poller.h"
@@ -73,7 +74,20 @@ class HubConnectorHost final : public connectors::ConnectorHost {
 
   void RecordRefused(std::string source, std::string key, std::string body, std::string reason,
                      Done done) override {
-    InboundRecord record{.received_at = clock_->Now(),
+    // Archived as received, and parked as an inbound dead letter pointing at it: seen in
+    // `disthub dead-letters list`, reprocessed from the archive once the cause is fixed.
+    const absl::Time now = clock_->Now();
+    DeadLetterRecord dead{.kind = "inbound",
+                          .partner = source,
+                          .message_type = "order",
+                          .subject = key,
+                          .cause = "unmappable",
+                          .reason = reason,
+                          .bytes = body,
+                          .state = "parked",
+                          .created_at = now,
+                          .resolved_at = absl::UnixEpoch()};
+    InboundRecord record{.received_at = now,
                          .source = std::move(source),
                          .kind = "order",
                          .key = std::move(key),
@@ -83,8 +97,11 @@ class HubConnectorHost final : public connectors::ConnectorHost {
                          .result = std::move(reason)};
     queue_
         ->Submit(std::make_unique<LambdaOp>(
-            [record = std::move(record)](WriteTxn& txn) {
-              return txn.InsertInbound(record).status();
+            [record = std::move(record), dead = std::move(dead)](WriteTxn& txn) mutable {
+              absl::StatusOr<int64_t> id = txn.InsertInbound(record);
+              if (!id.ok()) return id.status();
+              dead.ref = *id;
+              return txn.InsertDeadLetter(dead).status();
             },
             std::move(done)))
         .IgnoreError();  // Done() has the outcome either way
