@@ -34,7 +34,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           m, disthub::mapping::MapOrder(m, payload, disthub::fuzz::kContext), /*utf8=*/true);
     } else {
       disthub::fuzz::CheckMappedDocument(
-          disthub::mapping::MapDocument(m, payload, disthub::fuzz::kContext));
+          disthub::mapping::MapDocument(m, payload, disthub::fuzz::kContext),
+          m.target() == "partner");
     }
   }
   return 0;

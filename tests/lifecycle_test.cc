@@ -14,9 +14,9 @@
 #include "base/files.h"
 #include "base/http_client.h"
 #include "base/strings.h"
+#include "connectors/webhook.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "connectors/webhook.h"
 #include "hub_process.h"
 #include "model/json.h"
 #include "sim/carrier_sim.h"
@@ -281,13 +281,16 @@ TEST_F(LifecycleTest, AnOrderIsReleasedShippedAndInvoicedThroughThePartners) {
 
 // A new marketplace of a type the hub already knows, onboarded by configuration alone: a
 // second Shopify store is a channel block naming the built-in mapping, its signature scheme
-// and secret, and a status subscriber. Its orders, sent as the store sends them, run the
-// whole lifecycle: released, shipped, invoiced, and the store hears each status.
+// and secret, a status subscriber, and a subscriber that sends the store its fulfillments
+// in Shopify's own format (an outbound mapping). Its orders, sent as the store sends them,
+// run the whole lifecycle: released, shipped, invoiced; the store hears each status, and
+// gets one fulfillment; the release, which has none, is parked rather than sent.
 TEST_F(LifecycleTest, ANewShopifyStoreIsOnboardedByConfigurationAlone) {
   setenv("TEST_SHOPIFY_CA_SECRET", "shpss_onboarding_0001", 1);
-  StartHub(30, StrCat(R"(  - name: shopify-ca
+  StartHub(30,
+           StrCat(R"(  - name: shopify-ca
     webhook: {mapping: )",
-                      SourcePath("mappings/shopify-order.yaml"), R"(, signature: shopify,
+                  SourcePath("mappings/shopify-order.yaml"), R"(, signature: shopify,
               secret_env: TEST_SHOPIFY_CA_SECRET}
     fulfillment: {status_updates: [released, shipped]}
 )"),
@@ -295,6 +298,12 @@ TEST_F(LifecycleTest, ANewShopifyStoreIsOnboardedByConfigurationAlone) {
     url: )",
                   channel_->url(), R"(/shopify-ca
     events: ["order.status.shopify-ca"]
+  - name: shopify-ca-fulfillments
+    url: )",
+                  channel_->url(), R"(/shopify-ca/fulfillments
+    events: ["order.status.shopify-ca"]
+    mapping: )",
+                  SourcePath("mappings/shopify-fulfillment-out.yaml"), R"(
 )"));
   west_.Join(hub_->url(), {.location = "wh-west", .ship_delay_ms = 20});
   Stock("wh-west", "HS-10001", 50);
@@ -309,12 +318,12 @@ TEST_F(LifecycleTest, ANewShopifyStoreIsOnboardedByConfigurationAlone) {
   const std::string body = json::serialize(order);
   auto scheme = connectors::SignatureScheme("shopify");
   ASSERT_TRUE(scheme.ok());
-  auto r = client_->Send("POST", "/v1/webhooks/shopify-ca",
-                         {{"Content-Type", "application/json"},
-                          {"X-Shopify-Hmac-Sha256",
-                           connectors::Sign(*scheme, "shpss_onboarding_0001", body)},
-                          {"X-Shopify-Webhook-Id", "onboard-0001"}},
-                         body);
+  auto r = client_->Send(
+      "POST", "/v1/webhooks/shopify-ca",
+      {{"Content-Type", "application/json"},
+       {"X-Shopify-Hmac-Sha256", connectors::Sign(*scheme, "shpss_onboarding_0001", body)},
+       {"X-Shopify-Webhook-Id", "onboard-0001"}},
+      body);
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->status, 201) << r->body;
   json::object created = json::parse(r->body).as_object();
@@ -330,7 +339,8 @@ TEST_F(LifecycleTest, ANewShopifyStoreIsOnboardedByConfigurationAlone) {
   ASSERT_TRUE(WaitFor([&] {
     int shipped = 0;
     for (const PartnerMessage& m : channel_->Messages()) {
-      shipped += m.path == "/shopify-ca" && m.body.find(R"("status":"shipped")") != std::string::npos;
+      shipped +=
+          m.path == "/shopify-ca" && m.body.find(R"("status":"shipped")") != std::string::npos;
     }
     return shipped == 1;
   }));
@@ -339,6 +349,31 @@ TEST_F(LifecycleTest, ANewShopifyStoreIsOnboardedByConfigurationAlone) {
       EXPECT_EQ(m.path, "/shopify-ca") << m.body;
     }
   }
+  // The fulfillment, in Shopify's format, once; the release had none to send.
+  const std::string ref(created.at("channel_order_ref").as_string());
+  ASSERT_TRUE(WaitFor([&] { return Count(*channel_, R"({"fulfillment":{"order_id":")") == 1; }));
+  int fulfillments = 0;
+  for (const PartnerMessage& m : channel_->Messages()) {
+    if (m.path != "/shopify-ca/fulfillments") continue;
+    ++fulfillments;
+    json::object f = json::parse(m.body).as_object().at("fulfillment").as_object();
+    EXPECT_EQ(f.at("order_id"), ref.c_str());
+    EXPECT_FALSE(f.at("tracking_number").as_string().empty()) << m.body;
+    EXPECT_FALSE(f.at("tracking_company").as_string().empty()) << m.body;
+    EXPECT_EQ(f.at("notify_customer"), true);
+  }
+  EXPECT_EQ(fulfillments, 1);
+  ASSERT_TRUE(WaitFor([&] {
+    return Send("GET", "/v1/dead-letters?partner=shopify-ca-fulfillments", "", kOpsKey)
+               .body.find("unmappable") != std::string::npos;
+  }));
+  HttpResult dead = Send("GET", "/v1/dead-letters?partner=shopify-ca-fulfillments", "", kOpsKey);
+  json::array parked = json::parse(dead.body).as_object().at("dead_letters").as_array();
+  ASSERT_EQ(parked.size(), 1u) << dead.body;
+  EXPECT_EQ(parked[0].at("cause"), "unmappable");
+  EXPECT_EQ(parked[0].at("attempts"), 0);
+  EXPECT_THAT(std::string(parked[0].at("reason").as_string()),
+              ::testing::HasSubstr("\"released\" is not in table shipped"));
 }
 
 TEST_F(LifecycleTest, ASilentWarehouseIsRetriedThenTheOrderIsRerouted) {
@@ -620,7 +655,8 @@ delivery:
     json::value v = json::parse(r.body, ec);
     if (ec || !v.is_object()) return out;
     for (const json::value& e : v.as_object().at("events").as_array()) {
-      if (const json::value* t = e.as_object().if_contains("type")) out.emplace_back(t->as_string());
+      if (const json::value* t = e.as_object().if_contains("type"))
+        out.emplace_back(t->as_string());
     }
     return out;
   }
@@ -655,8 +691,8 @@ TEST_F(ErpLifecycleTest, TheErpPricesChecksCreditAndItsDeclineHoldsTheOrderForAn
   // The held order reserved nothing and reached no warehouse; its timeline says why.
   EXPECT_EQ(Inventory("HS-10001", "wh-east").at("reserved").as_int64(), 0);
   EXPECT_EQ(east_->Stats().releases_received, 1);
-  EXPECT_THAT(EventTypes(tight), ::testing::IsSupersetOf({"order.priced", "order.credit_hold",
-                                                          "alert.credit_hold"}));
+  EXPECT_THAT(EventTypes(tight),
+              ::testing::IsSupersetOf({"order.priced", "order.credit_hold", "alert.credit_hold"}));
 
   // Only an operator may release it (a channel's key may not), and then it ships.
   HttpResult denied = Send("POST", "/v1/orders/" + tight + "/credit-release", "{}");
@@ -690,7 +726,8 @@ TEST_F(ErpLifecycleTest, WhileTheErpIsDownSmallOrdersGoOnAndLargeOnesWaitForIt) 
   // so its books count both.
   ASSERT_TRUE(WaitFor([&] { return erp_sim_->erp().CreditDecisions().size() == 2; }));
   std::map<std::string, bool> approved;
-  for (const ErpCreditDecision& d : erp_sim_->erp().CreditDecisions()) approved[d.order_id] = d.approved;
+  for (const ErpCreditDecision& d : erp_sim_->erp().CreditDecisions())
+    approved[d.order_id] = d.approved;
   EXPECT_EQ(approved, (std::map<std::string, bool>{{small, true}, {large, true}}));
   ASSERT_TRUE(WaitFor([&] {
     std::vector<std::string> types = EventTypes(small);
@@ -777,7 +814,8 @@ delivery:
   ASSERT_FALSE(s.empty()) << "no release to wh-west for " << second;
   EXPECT_EQ(s.at("cost_minor").as_int64(), 990);
   // Refreshes of an unchanged card are 304s.
-  EXPECT_TRUE(WaitFor([&] { return rates.carriers().Stats().not_modified >= 1; }, absl::Seconds(5)));
+  EXPECT_TRUE(
+      WaitFor([&] { return rates.carriers().Stats().not_modified >= 1; }, absl::Seconds(5)));
   HttpResult metrics = Send("GET", "/metrics", "", kReaderKey);
   EXPECT_THAT(metrics.body,
               ::testing::HasSubstr("disthub_carrier_rate_fetches_total{carrier=\"parcel-ground\","

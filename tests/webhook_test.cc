@@ -303,6 +303,18 @@ TEST(WebhookReprocessing, AChangedMappingIsTriedOnTheArchiveThenAppliedWithoutDu
   EXPECT_EQ(json::parse(list->body).at("orders").as_array().size(), 1u) << "never doubled";
 }
 
+// A subscriber's mapping renders events for the partner: one for inbound orders stops the
+// start, saying so.
+TEST(WebhookConfig, ASubscriberMappingMustRenderForThePartner) {
+  HubProcess hub(
+      StrCat("subscribers:\n  - name: shop\n    url: http://127.0.0.1:9/x\n"
+             "    events: [\"order.*\"]\n    mapping: ",
+             SourcePath("mappings/shopify-order.yaml"), "\n"));
+  EXPECT_FALSE(hub.Start().ok());
+  EXPECT_THAT(hub.Stderr(), HasSubstr("subscribers[0].mapping"));
+  EXPECT_THAT(hub.Stderr(), HasSubstr("maps to order; a subscriber's mapping renders events"));
+}
+
 // A channel takes orders: a mapping to anything else stops the start, saying so.
 TEST(WebhookConfig, AChannelWhoseMappingIsNotForOrdersDoesNotStart) {
   setenv("TEST_SHOPIFY_SECRET", kSecret, 1);

@@ -454,6 +454,7 @@ absl::StatusOr<Config> ParseConfig(const std::string& yaml, const std::string& f
       r.Required("url", s.url);
       r.Required("events", s.events);
       r.Get("key_header", s.key_header);
+      r.Get("mapping", e.mapping);
       ReadTls(r, s.tls);
       r.List("headers", e.headers, [](YamlReader& h, SubscriberHeaderConfig& hc) {
         h.Required("name", hc.name);

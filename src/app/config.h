@@ -173,6 +173,9 @@ struct SubscriberHeaderConfig {
 struct SubscriberEntry {
   SubscriberConfig subscriber;  // name, url, events, key_header, policy
   std::vector<SubscriberHeaderConfig> headers;
+  // A mapping file (`to: partner`) rendering each event in the partner's own format
+  // (docs/mappings.md, outbound); empty: the event's JSON envelope.
+  std::string mapping;
 };
 
 struct DeliveryConfig {

@@ -1,5 +1,6 @@
 #include "app/hub.h"
 
+#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -17,6 +18,7 @@
 #include "base/strings.h"
 #include "connectors/webhook.h"
 #include "events/deliverer.h"
+#include "events/event_json.h"
 #include "events/operations.h"
 #include "events/outbox.h"
 #include "events/threshold_alerts.h"
@@ -64,6 +66,29 @@ absl::StatusOr<ApiKeys> BuildKeys(const Config& config, const EnvLookup& env) {
   return keys;
 }
 
+// Renders an event with a `to: partner` mapping: the mapping reads the event's JSON
+// envelope ({seq, type, subject, ..., payload}), with the variable `subscriber`.
+std::function<absl::StatusOr<std::string>(const EventRecord&)> RenderWith(
+    std::shared_ptr<const mapping::Mapping> m, std::string subscriber) {
+  return [m = std::move(m), subscriber = std::move(subscriber)](
+             const EventRecord& e) -> absl::StatusOr<std::string> {
+    std::string envelope;
+    AppendEventJson(e, envelope);
+    boost::system::error_code ec;
+    boost::json::value v = boost::json::parse(envelope, ec);
+    if (ec) return absl::InternalError(StrCat("the event is not JSON: ", ec.message()));
+    mapping::MappingResult r = m->Apply(v, {.vars = {{"subscriber", subscriber}}});
+    if (!r.ok()) {
+      std::string all;
+      for (const mapping::MappingError& err : r.errors) {
+        all += StrCat(all.empty() ? "" : "; ", err.ToString(m->file()));
+      }
+      return absl::InvalidArgumentError(all);
+    }
+    return boost::json::serialize(r.document);
+  };
+}
+
 // The subscribers with their header values read from the environment.
 absl::StatusOr<std::vector<SubscriberConfig>> ResolveSubscribers(const Config& config,
                                                                  const EnvLookup& env) {
@@ -82,6 +107,17 @@ absl::StatusOr<std::vector<SubscriberConfig>> ResolveSubscribers(const Config& c
     s.tls = ResolveTlsPaths(std::move(s.tls), config.file);
     DISTHUB_RETURN_IF_ERROR(CheckTlsFiles(
         s.tls, StrCat(config.file, ": subscribers[", static_cast<int64_t>(i), "].tls")));
+    if (const std::string& file = config.subscribers[i].mapping; !file.empty()) {
+      const std::string at = StrCat(config.file, ": subscribers[", static_cast<int64_t>(i), "].mapping");
+      absl::StatusOr<mapping::Mapping> m = mapping::Mapping::Load(ResolveRelative(config.file, file));
+      if (!m.ok()) return absl::FailedPreconditionError(StrCat(at, ": ", m.status().message()));
+      if (m->target() != "partner") {
+        return absl::FailedPreconditionError(
+            StrCat(at, ": ", m->file(), " maps to ", m->target(),
+                   "; a subscriber's mapping renders events for the partner (to: partner)"));
+      }
+      s.render = RenderWith(std::make_shared<const mapping::Mapping>(*std::move(m)), s.name);
+    }
     out.push_back(std::move(s));
   }
   return out;

@@ -99,6 +99,7 @@ struct Deliverer::Impl {
     OutboxRecord record;
     EventRecord event;
     int failures = 0;  // attempts that failed (429s excluded): bounded by max_attempts
+    std::optional<std::string> rendered;  // the subscriber's mapping's body, once made
   };
 
   struct Sub;
@@ -329,6 +330,23 @@ struct Deliverer::Impl {
       }
       if (due > now) return std::min(next, due);
       if (sub.in_flight >= sub.config.policy.concurrency) return next;
+      Msg& msg = it->second;
+      if (sub.config.render && msg.record.body.empty() && !msg.rendered) {
+        absl::StatusOr<std::string> body = sub.config.render(msg.event);
+        if (!body.ok()) {  // no attempt can succeed: park it, costing no token or probe
+          sub.ready.pop();
+          DeadLetter(sub, msg,
+                     Result{.update = {.id = msg.record.id,
+                                       .attempts = msg.record.attempts,
+                                       .updated_at = now}},
+                     "unmappable",
+                     StrCat("the subscriber's mapping cannot render the event: ",
+                            body.status().message()),
+                     now);
+          continue;
+        }
+        msg.rendered = *std::move(body);
+      }
       if (!sub.circuit.Allow(now)) {
         return std::min(next, sub.circuit.NextAllowed(now));
       }
@@ -411,6 +429,8 @@ struct Deliverer::Impl {
     t->error[0] = '\0';
     if (!msg.record.body.empty()) {
       t->body = msg.record.body;
+    } else if (msg.rendered) {
+      t->body = *msg.rendered;
     } else {
       AppendEventJson(msg.event, t->body);
     }

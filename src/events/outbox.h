@@ -4,11 +4,13 @@
 // one that committed.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "base/tls.h"
 #include "events/delivery_policy.h"
 #include "store/store.h"
@@ -31,6 +33,11 @@ struct SubscriberConfig {
   // environment by the configuration loader; never logged).
   std::vector<std::pair<std::string, std::string>> headers;
   DeliveryPolicy policy;
+  // The body sent for an event: null sends the event's JSON envelope (event_json.h); set
+  // by src/app from the subscriber's `mapping` (canonical → the partner's own format).
+  // Called once per message on the deliverer thread; an error parks the message as a
+  // dead letter at once (cause "unmappable"), without an attempt. Thread-compatible.
+  std::function<absl::StatusOr<std::string>(const EventRecord& event)> render;
 };
 
 // Whether `type` matches one of `patterns` (exact, or prefix when ending in '*').

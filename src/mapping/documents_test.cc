@@ -56,7 +56,7 @@ TEST(Targets, AnUnknownTargetIsRefusedListingTheKnownOnes) {
                      "m.yaml"),
       StatusIs(absl::StatusCode::kInvalidArgument,
                HasSubstr("m.yaml: to: \"invoice\" is not a canonical document this build maps "
-                         "(order, shipment, return, inventory, tracking)")));
+                         "(order, shipment, return, inventory, tracking, partner)")));
   for (std::string_view target : Targets()) {
     EXPECT_TRUE(Mapping::Parse(StrCat("mapping: x\nversion: 1\nfrom: y\nto: ", target,
                                       "\nfields:\n  a: {path: /a}\n"),

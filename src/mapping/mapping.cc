@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "base/files.h"
 #include "base/status_macros.h"
+#include "base/money.h"
 #include "base/strings.h"
 #include "base/yaml_reader.h"
 #include "mapping/transforms.h"
@@ -27,8 +28,8 @@ namespace {
 constexpr size_t kMaxErrors = 100;
 
 // Targets(), in the order docs/mappings.md lists them.
-constexpr std::array<std::string_view, 5> kTargets = {"order", "shipment", "return", "inventory",
-                                                      "tracking"};
+constexpr std::array<std::string_view, 6> kTargets = {"order",     "shipment", "return",
+                                                      "inventory", "tracking", "partner"};
 
 // One step of a Path: an object member or a list index; "*", every element of a list; or a
 // filter, "*[key=value]" or "*[key!=value]": the elements of a list whose member `key` is
@@ -145,7 +146,7 @@ struct Trail {
 };
 
 enum class Source { kPath, kFirst, kValue, kVar, kIndex, kSum, kJoin, kObject, kEach };
-enum class As { kString, kId, kInteger, kMoney, kTime, kBool };
+enum class As { kString, kId, kInteger, kMoney, kTime, kBool, kDecimal };
 
 }  // namespace
 
@@ -307,13 +308,14 @@ class Compiler {
     if (!per.empty()) rule.per = parse(per);
     if (!paths_ok) return;
 
-    static const std::map<std::string, As> kAs = {{"string", As::kString},   {"id", As::kId},
-                                                  {"integer", As::kInteger}, {"money", As::kMoney},
-                                                  {"time", As::kTime},       {"bool", As::kBool}};
+    static const std::map<std::string, As> kAs = {
+        {"string", As::kString}, {"id", As::kId},     {"integer", As::kInteger},
+        {"money", As::kMoney},   {"time", As::kTime}, {"bool", As::kBool},
+        {"decimal", As::kDecimal}};
     auto a = kAs.find(as);
     if (a == kAs.end())
-      return Fail(rule,
-                  StrCat("as: \"", as, "\" is not one of string, id, integer, money, time, bool"));
+      return Fail(rule, StrCat("as: \"", as,
+                               "\" is not one of string, id, integer, money, time, bool, decimal"));
     rule.as = a->second;
     if (rule.per && rule.as != As::kMoney) return Fail(rule, "per: applies only with as: money");
     if (rule.source == Source::kSum && rule.as != As::kMoney && rule.as != As::kInteger) {
@@ -577,6 +579,21 @@ class Applier {
         absl::StatusOr<absl::Time> t = Time(v, rule.time_format, rule.zone);
         if (!t.ok()) return Error(rule, at(), std::string(t.status().message())), std::nullopt;
         return json::value(json::string(disthub::FormatTime(*t), sp_));
+      }
+      case As::kDecimal: {  // canonical money out, as partners write it: "12.99"
+        const json::object* m = v.if_object();
+        const json::value* minor = m ? m->if_contains("amount_minor") : nullptr;
+        const json::value* code = m ? m->if_contains("currency") : nullptr;
+        if (minor == nullptr || !minor->is_int64() || code == nullptr || !code->is_string()) {
+          Error(rule, at(), "is not an amount {amount_minor, currency}");
+          return std::nullopt;
+        }
+        Money money{.minor = minor->as_int64(), .currency = std::string(code->as_string())};
+        if (!IsKnownCurrency(money.currency)) {
+          Error(rule, at(), StrCat("\"", money.currency, "\" is not an ISO 4217 currency"));
+          return std::nullopt;
+        }
+        return json::value(json::string(FormatDecimal(money), sp_));
       }
       case As::kMoney: {
         std::optional<std::string_view> currency = Currency(rule, scope, at);
@@ -977,6 +994,8 @@ MappedDocument MapDocument(const Mapping& mapping, const json::value& payload,
     Take(Decode<InventoryPosition>(out.document, DecodeMode::kInbound), out);
   } else if (target == "tracking") {
     Take(DecodeTracking(out.document), out);
+  } else if (target == "partner") {
+    // Canonical → partner: the document is the partner's, with no model to check it against.
   } else {
     assert(false && "Mapping::Parse admits only Targets()");
   }

@@ -123,7 +123,8 @@ std::span<const std::string_view> Targets();
 struct MappedDocument {
   boost::json::value document;  // the canonical JSON object, as in MappingResult
   // The decoded document, of the mapping's target; engaged (not monostate) iff errors is
-  // empty.
+  // empty — except for `to: partner` (canonical → partner), whose result is `document`
+  // itself and which stays monostate.
   std::variant<std::monostate, Order, Shipment, Return, InventoryPosition, Tracking> value;
   std::vector<MappingError> errors;
 

@@ -932,5 +932,82 @@ TEST(MappingFuzzRegressions, AnErrorQuotingALongNonAsciiValueStaysValidUtf8) {
   }
 }
 
+// ---- Outbound: canonical → partner -------------------------------------------------------
+
+// The hub's event envelope around `payload`, as the deliverer hands it to a mapping.
+json::value Envelope(const std::string& type, const std::string& payload) {
+  return json::parse(R"({"seq":7,"type":")" + type +
+                     R"(","subject":"s","correlation_id":"c","causation_id":"x",)"
+                     R"("occurred_at":"2026-11-27T10:00:00.000Z","recorded_at":)"
+                     R"("2026-11-27T10:00:00.000Z","payload":)" +
+                     payload + "}");
+}
+
+TEST(OutboundMapping, AShippedStatusBecomesAShopifyFulfillment) {
+  Mapping m = LoadBuiltIn("shopify-fulfillment-out.yaml");
+  EXPECT_EQ(m.target(), "partner");
+  MappedDocument d = MapDocument(
+      m, Envelope("order.status.shopify-ca",
+                  R"({"order_id":"ord_1","channel":"shopify-ca","channel_ref":"5743916220473",)"
+                  R"("status":"partially_shipped","at":"2026-11-27T10:00:00.000Z","shipments":[)"
+                  R"({"shipment_id":"s1","location":"wh-west","carrier":"fedex",)"
+                  R"("tracking":"7489 2210","lines":[{"line":1,"quantity":2}]}]})"));
+  ASSERT_TRUE(d.ok()) << d.errors[0].ToString(m.file());
+  EXPECT_EQ(json::serialize(d.document),
+            R"({"fulfillment":{"order_id":"5743916220473","tracking_number":"7489 2210",)"
+            R"("tracking_company":"FedEx","notify_customer":true}})");
+  MappedDocument released = MapDocument(
+      m, Envelope("order.status.shopify-ca",
+                  R"({"order_id":"ord_1","channel_ref":"1","status":"released","at":"x"})"));
+  ASSERT_EQ(released.errors.size(), 1u);
+  EXPECT_THAT(released.errors[0].message, ::testing::HasSubstr("\"released\" is not in table"));
+}
+
+TEST(OutboundMapping, AnAvailabilityFeedBecomesWalmartsInventoryFeedInItsOwnShape) {
+  Mapping m = LoadBuiltIn("walmart-inventory-feed.yaml");
+  MappedDocument d =
+      MapDocument(m, Envelope("inventory.availability.walmart",
+                              R"({"channel":"walmart","items":[{"sku":"HS-10001","sellable":12},)"
+                              R"({"sku":"HS-10002","sellable":0}]})"));
+  ASSERT_TRUE(d.ok()) << d.errors[0].ToString(m.file());
+  EXPECT_EQ(json::serialize(d.document),
+            R"({"InventoryHeader":{"version":"1.4"},"Inventory":[)"
+            R"({"sku":"HS-10001","quantity":{"unit":"EACH","amount":12}},)"
+            R"({"sku":"HS-10002","quantity":{"unit":"EACH","amount":0}}]})");
+  // Each element has the shape of Walmart's own example in its published Inventory model.
+  const std::string file = FixturesDir() + "/walmart/walmart_openapi_us_mp_inventory.json";
+  if (!std::filesystem::exists(file)) GTEST_SKIP() << "no fixtures at " << FixturesDir();
+  absl::StatusOr<std::string> text = ReadFile(file);
+  ASSERT_TRUE(text.ok());
+  EXPECT_NE(text->find(R"("sku": "97964_KFTest")"), std::string::npos);
+  EXPECT_NE(text->find(R"("quantity": {)"), std::string::npos);
+  EXPECT_NE(text->find(R"("unit": "EACH")"), std::string::npos);
+}
+
+TEST(OutboundMapping, DecimalWritesCanonicalMoneyAsPartnersDo) {
+  absl::StatusOr<Mapping> m = Mapping::Parse(R"(
+mapping: money-out
+version: 1
+from: canonical
+to: partner
+fields:
+  price: {path: /price, as: decimal}
+  yen: {path: /yen, as: decimal}
+)",
+                                             "money-out.yaml");
+  ASSERT_TRUE(m.ok()) << m.status();
+  MappingResult r = m->Apply(json::parse(
+      R"({"price":{"amount_minor":1299,"currency":"USD"},"yen":{"amount_minor":500,"currency":"JPY"}})"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(json::serialize(r.document), R"({"price":"12.99","yen":"500"})");
+  MappingResult bad =
+      m->Apply(json::parse(R"({"price":12.99,"yen":{"amount_minor":1,"currency":"XXQ"}})"));
+  ASSERT_EQ(bad.errors.size(), 2u);
+  EXPECT_EQ(bad.errors[0].at, "/price");
+  EXPECT_THAT(bad.errors[0].message,
+              ::testing::HasSubstr("is not an amount {amount_minor, currency}"));
+  EXPECT_THAT(bad.errors[1].message, ::testing::HasSubstr("\"XXQ\" is not an ISO 4217 currency"));
+}
+
 }  // namespace
 }  // namespace disthub::mapping
