@@ -77,7 +77,7 @@ TEST(MappingCli, ListsAreMappedElementByElement) {
   CliRun r = Mapping(Source("mappings/woocommerce-order.yaml") + " - --list /orders",
                   R"({"orders": [{"id": 1}, {"id": 2}]})");
   EXPECT_EQ(r.status, 1);
-  EXPECT_THAT(r.err, AllOf(HasSubstr("[1] "), HasSubstr("woocommerce-order v1: 0 of 2 mapped")));
+  EXPECT_THAT(r.err, AllOf(HasSubstr("[1] "), HasSubstr("woocommerce-order v2: 0 of 2 mapped")));
 }
 
 TEST(MappingCli, PrintsDocumentsOfOtherTargets) {

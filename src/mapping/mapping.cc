@@ -290,7 +290,7 @@ class Compiler {
     for (const std::string& p : sum) rule.paths.push_back(parse(p));
     for (const std::string& p : minus) rule.minus.push_back(parse(p));
     if (!each.empty()) {
-      Path list = parse(each);
+      Path list = parse(each == "." ? "" : each);  // ".": the element itself (with single)
       // A filter at the end selects the list's elements: `each` reads the list before it.
       if (!list.tokens.empty() && list.tokens.back().kind != Token::kKey) {
         rule.each_filter = std::move(list.tokens.back());

@@ -111,6 +111,32 @@ TEST(Mapping, ALineTotalThatDoesNotDivideIntoItsUnitsIsRefused) {
             "evenly into 3 units of the currency's smallest unit");
 }
 
+// WooCommerce spreads a coupon over the lines: each line's discount is its subtotal less its
+// total, and the order's discount_total is checked against their sum.
+TEST(Mapping, WooCommerceCouponsBecomeLineDiscounts) {
+  Mapping m = LoadBuiltIn("woocommerce-order.yaml");
+  json::value doc = TestPayload("woocommerce-order.json");
+  doc.at("line_items").at(0).as_object()["total"] = "27.00";  // subtotal 30.00
+  doc.as_object()["coupon_lines"] = json::array{json::object{{"code", "SAVE10"}}};
+  doc.as_object()["discount_total"] = "3.00";
+  doc.as_object()["total"] = "55.95";
+  MappedOrder r = MapOrder(m, doc, {.vars = {{"channel", "woo"}}});
+  ASSERT_TRUE(r.ok()) << r.errors[0].ToString(m.file());
+  const Order& o = *r.order;
+  ASSERT_EQ(o.lines[0].discounts.size(), 1u);
+  EXPECT_EQ(o.lines[0].discounts[0].code, "SAVE10");
+  EXPECT_EQ(o.lines[0].discounts[0].amount, (Money{300, "USD"}));
+  EXPECT_EQ(o.lines[1].discounts[0].amount, (Money{0, "USD"}));
+  EXPECT_EQ(o.totals.discount, (Money{300, "USD"}));
+  EXPECT_EQ(o.totals.grand_total, (Money{5595, "USD"}));
+  // A discount_total that disagrees with the lines is refused by the model's check.
+  doc.as_object()["discount_total"] = "4.00";
+  doc.as_object()["total"] = "54.95";
+  MappedOrder off = MapOrder(m, doc, {.vars = {{"channel", "woo"}}});
+  ASSERT_FALSE(off.ok());
+  EXPECT_THAT(off.errors[0].ToString(m.file()), ::testing::HasSubstr("#/totals/discount"));
+}
+
 TEST(Mapping, EveryErrorNamesTheRuleAndThePayloadPath) {
   Mapping m = LoadBuiltIn("shopify-order.yaml");
   json::value doc = ShopifyOrder();
