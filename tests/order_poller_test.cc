@@ -118,6 +118,38 @@ TEST_F(PolledStoreTest, OrdersComeInOnceRefusalsAreKeptAndAKilledHubGoesOnFromIt
   EXPECT_EQ(dead[0].at("subject"), "114-7000000-1000002");
   EXPECT_THAT(std::string(dead[0].at("reason").as_string()), HasSubstr("#/lines/0/sku"));
 
+  // Reprocessing maps the refused order through the poller's mapping again: still refused
+  // for its SKU. A candidate mapping that translates the partner's SKU would take it.
+  int64_t refused_id = 0;
+  for (const json::value& m : inbound["messages"].as_array()) {
+    if (m.at("outcome") == "rejected") refused_id = m.at("id").as_int64();
+  }
+  ASSERT_GT(refused_id, 0);
+  HttpClient ops(hub_->url(), 10);
+  const std::vector<std::pair<std::string, std::string>> auth = {
+      {"Authorization", StrCat("Bearer ", kOpsKey)}, {"Content-Type", "application/json"}};
+  auto again = ops.Send("POST", StrCat("/v1/inbound/", refused_id, "/reprocess"), auth, "");
+  ASSERT_TRUE(again.ok());
+  EXPECT_THAT(again->body, HasSubstr(R"("outcome":"invalid")"));
+  EXPECT_THAT(again->body, HasSubstr("#/lines/0/sku"));
+  auto text = ReadFile(SourcePath("mappings/amazon-order.yaml"));
+  ASSERT_TRUE(text.ok());
+  std::string candidate = *text;
+  const std::string sku_rule = "sku: {path: SellerSKU}";
+  ASSERT_NE(candidate.find(sku_rule), std::string::npos);
+  candidate.replace(candidate.find(sku_rule), sku_rule.size(),
+                    "sku: {path: SellerSKU, table: skus}");
+  candidate.replace(
+      candidate.find("tables:"), 7,
+      "tables:\n  skus: {HS-10001: HS-10001, HS-10002: HS-10002, NO-SUCH-SKU: HS-10003}");
+  auto plan =
+      ops.Send("POST", "/v1/inbound/reprocess", auth,
+               json::serialize(json::object{{"source", "amazon-us"}, {"mapping", candidate}}));
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->status, 200) << plan->body;
+  EXPECT_EQ(json::parse(plan->body).at("counts"), (json::object{{"unchanged", 2}, {"new", 1}}))
+      << plan->body;
+
   // kill -9; a new order meanwhile; the restarted hub asks from the saved cursor.
   hub_->Kill();
   const size_t asked = sim_->ListRequests().size();

@@ -148,15 +148,14 @@ std::optional<int64_t> ToId(std::string_view s) {
 
 }  // namespace
 
-OrderDecoder WebhookAwareDecoder(MappingLookup mapping_for) {
-  return [mapping_for = std::move(mapping_for)](const InboundRecord& m) -> Decoded<Order> {
-    if (!m.source.starts_with("webhook:")) return DecodeCanonicalMessage(m);
-    const std::string channel = m.source.substr(8);
-    std::shared_ptr<const mapping::Mapping> mapping = mapping_for(channel);
+OrderDecoder MappedSourceDecoder(SourceLookup lookup) {
+  return [lookup = std::move(lookup)](const InboundRecord& m) -> Decoded<Order> {
+    std::optional<SourceMapping> source = lookup(m.source);
     Decoded<Order> out;
-    if (mapping == nullptr) {
-      out.errors.push_back(
-          {"", StrCat("the channel ", channel, " no longer takes orders by webhook: no mapping")});
+    if (!source) {
+      if (!m.source.starts_with("webhook:")) return DecodeCanonicalMessage(m);
+      out.errors.push_back({"", StrCat("the channel ", m.source.substr(8),
+                                       " no longer takes orders by webhook: no mapping")});
       return out;
     }
     boost::system::error_code ec;
@@ -165,7 +164,7 @@ OrderDecoder WebhookAwareDecoder(MappingLookup mapping_for) {
       out.errors.push_back({"", StrCat("not valid JSON: ", ec.message())});
       return out;
     }
-    return connectors::MapWebhookOrder(*mapping, channel, payload);
+    return connectors::MapWebhookOrder(*source->mapping, source->channel, payload);
   };
 }
 
@@ -592,15 +591,21 @@ void DeliveryApi::Handle(const HttpRequest& req, const Principal& who, Responder
                             "POST /v1/inbound/{id}/reprocess?dry_run=false",
                             path));
     }
-    // A candidate mapping (the text of a mapping file) for the webhook messages of one
-    // channel: what they would become if it were in effect. A dry run only.
+    // A candidate mapping (the text of a mapping file) for the messages of one mapped
+    // source (a channel's webhooks, a poller's orders): what they would become if it were in
+    // effect. A dry run only.
     std::optional<OrderDecoder> candidate;
     const std::string source = StringField(body, "source");
     if (const json::value* text = body.if_contains("mapping")) {
-      if (!text->is_string() || !source.starts_with("webhook:")) {
+      std::optional<SourceMapping> known =
+          deps_.sources ? deps_.sources(source) : std::optional<SourceMapping>();
+      if (!known && source.starts_with("webhook:"))
+        known = SourceMapping{.channel = source.substr(8)};
+      if (!text->is_string() || !known) {
         return answer(Problem(422, "invalid-request", "The request is not valid",
-                              "mapping is the text of a mapping file, for the webhook messages "
-                              "of one channel: give source \"webhook:CHANNEL\" with it",
+                              "mapping is the text of a mapping file, for the messages of one "
+                              "mapped source: give source \"webhook:CHANNEL\" or a polling "
+                              "connector's name with it",
                               path));
       }
       absl::StatusOr<mapping::Mapping> parsed =
@@ -614,8 +619,10 @@ void DeliveryApi::Handle(const HttpRequest& req, const Principal& who, Responder
                               StrCat("it maps to ", parsed->target(), "; orders need to: order"),
                               path));
       }
-      auto shared = std::make_shared<const mapping::Mapping>(*std::move(parsed));
-      candidate = WebhookAwareDecoder([shared](const std::string&) { return shared; });
+      SourceMapping with{.mapping = std::make_shared<const mapping::Mapping>(*std::move(parsed)),
+                         .channel = known->channel};
+      candidate = MappedSourceDecoder(
+          [with](const std::string&) { return std::optional<SourceMapping>(with); });
     }
     // Oldest first, from from_id: the archive lists newest first, so page backwards from
     // to_id and reverse.

@@ -41,13 +41,20 @@
 
 namespace disthub {
 
-// An OrderDecoder (orchestration/reprocess.h) that maps orders archived from webhooks
-// (source "webhook:CHANNEL") with `mapping_for(CHANNEL)` — the channel's mapping in effect,
-// or a candidate — and reads every other message as a canonical order. A webhook channel
-// `mapping_for` does not know (null) makes the message invalid, saying so.
-using MappingLookup =
-    std::function<std::shared_ptr<const mapping::Mapping>(const std::string& channel)>;
-OrderDecoder WebhookAwareDecoder(MappingLookup mapping_for);
+// How orders archived from one source are mapped: with which mapping, for which channel.
+struct SourceMapping {
+  std::shared_ptr<const mapping::Mapping> mapping;
+  std::string channel;
+};
+// The mapping of an archive source: "webhook:CHANNEL" for a channel's webhooks, a connector
+// instance's name for the orders it fetched; nullopt for sources that send canonical orders.
+using SourceLookup = std::function<std::optional<SourceMapping>(const std::string& source)>;
+
+// An OrderDecoder (orchestration/reprocess.h) that maps the orders of mapped sources with
+// `lookup(source)`'s mapping — the one in effect, or a candidate — and reads every other
+// message as a canonical order. A webhook channel the lookup no longer knows makes the
+// message invalid, saying so.
+OrderDecoder MappedSourceDecoder(SourceLookup lookup);
 
 struct DeliveryApiDeps {
   Store* store;
@@ -57,6 +64,7 @@ struct DeliveryApiDeps {
   IdGenerator* ids;
   const Clock* clock;
   Reprocessor* reprocessor;  // may be null: reprocessing unavailable
+  SourceLookup sources;      // the mapped sources (candidate mappings); may be null
 };
 
 class DeliveryApi {

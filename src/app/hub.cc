@@ -1,9 +1,9 @@
 #include "app/hub.h"
 
-#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <boost/json.hpp>
 #include <filesystem>
 
 #include "api/api.h"
@@ -70,8 +70,8 @@ absl::StatusOr<ApiKeys> BuildKeys(const Config& config, const EnvLookup& env) {
 // envelope ({seq, type, subject, ..., payload}), with the variable `subscriber`.
 std::function<absl::StatusOr<std::string>(const EventRecord&)> RenderWith(
     std::shared_ptr<const mapping::Mapping> m, std::string subscriber) {
-  return [m = std::move(m), subscriber = std::move(subscriber)](
-             const EventRecord& e) -> absl::StatusOr<std::string> {
+  return [m = std::move(m),
+          subscriber = std::move(subscriber)](const EventRecord& e) -> absl::StatusOr<std::string> {
     std::string envelope;
     AppendEventJson(e, envelope);
     boost::system::error_code ec;
@@ -108,8 +108,10 @@ absl::StatusOr<std::vector<SubscriberConfig>> ResolveSubscribers(const Config& c
     DISTHUB_RETURN_IF_ERROR(CheckTlsFiles(
         s.tls, StrCat(config.file, ": subscribers[", static_cast<int64_t>(i), "].tls")));
     if (const std::string& file = config.subscribers[i].mapping; !file.empty()) {
-      const std::string at = StrCat(config.file, ": subscribers[", static_cast<int64_t>(i), "].mapping");
-      absl::StatusOr<mapping::Mapping> m = mapping::Mapping::Load(ResolveRelative(config.file, file));
+      const std::string at =
+          StrCat(config.file, ": subscribers[", static_cast<int64_t>(i), "].mapping");
+      absl::StatusOr<mapping::Mapping> m =
+          mapping::Mapping::Load(ResolveRelative(config.file, file));
       if (!m.ok()) return absl::FailedPreconditionError(StrCat(at, ": ", m.status().message()));
       if (m->target() != "partner") {
         return absl::FailedPreconditionError(
@@ -339,15 +341,29 @@ class RunningHub final : public Hub {
       DISTHUB_RETURN_IF_ERROR(replayer_->Start());
     }
     DISTHUB_ASSIGN_OR_RETURN(auto webhooks, LoadWebhooks(config, env));
-    // Reprocessing maps webhook messages with their channel's mapping in effect.
-    std::map<std::string, std::shared_ptr<const mapping::Mapping>> mappings;
-    for (const auto& [name, w] : webhooks) mappings[name] = w.mapping;
-    reprocessor_ = std::make_unique<Reprocessor>(
-        store_.get(), queue_.get(), checks_.get(), &ids_, Clock::Real(),
-        WebhookAwareDecoder([mappings = std::move(mappings)](const std::string& channel) {
-          auto it = mappings.find(channel);
-          return it == mappings.end() ? nullptr : it->second;
-        }));
+    // Reprocessing maps the orders of mapped sources (webhook channels, order pollers)
+    // with the mapping in effect.
+    auto sources = std::make_shared<std::map<std::string, SourceMapping>>();
+    for (const auto& [name, w] : webhooks) {
+      (*sources)[StrCat("webhook:", name)] = {.mapping = w.mapping, .channel = name};
+    }
+    for (const ConnectorInstanceConfig& c : config.connectors) {
+      if (c.type != "rest-order-poller") continue;
+      absl::StatusOr<mapping::Mapping> m = mapping::Mapping::Load(c.settings.String("mapping"));
+      if (!m.ok()) {
+        return absl::InvalidArgumentError(
+            StrCat(config.file, ": connectors ", c.name, ": ", m.status().message()));
+      }
+      (*sources)[c.name] = {.mapping = std::make_shared<const mapping::Mapping>(*std::move(m)),
+                            .channel = c.settings.String("channel")};
+    }
+    SourceLookup lookup = [sources](const std::string& source) -> std::optional<SourceMapping> {
+      auto it = sources->find(source);
+      if (it == sources->end()) return std::nullopt;
+      return it->second;
+    };
+    reprocessor_ = std::make_unique<Reprocessor>(store_.get(), queue_.get(), checks_.get(), &ids_,
+                                                 Clock::Real(), MappedSourceDecoder(lookup));
     delivery_api_ =
         std::make_unique<DeliveryApi>(DeliveryApiDeps{.store = store_.get(),
                                                       .queue = queue_.get(),
@@ -355,7 +371,8 @@ class RunningHub final : public Hub {
                                                       .replayer = replayer_.get(),
                                                       .ids = &ids_,
                                                       .clock = Clock::Real(),
-                                                      .reprocessor = reprocessor_.get()});
+                                                      .reprocessor = reprocessor_.get(),
+                                                      .sources = lookup});
     inventory::InventoryOptions inv;
     for (const ChannelConfig& ch : config.channels) {
       inv.channels.push_back(ch.name);
