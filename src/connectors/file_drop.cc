@@ -20,6 +20,7 @@
 #include "base/strings.h"
 #include "base/thread_name.h"
 #include "connectors/inventory_count.h"
+#include "connectors/polling.h"
 #include "observe/metrics.h"
 
 namespace disthub::connectors {
@@ -64,10 +65,10 @@ class CsvInventoryCount final : public Connector {
         rejected_(s.String("rejected_folder").empty() ? folder_ / "rejected"
                                                       : fs::path(s.String("rejected_folder"))),
         pattern_(s.String("pattern")),
-        poll_(s.Duration("poll_interval_ms")),
         settle_(s.Duration("settle_ms")),
         max_bytes_(s.Integer("max_file_bytes")),
-        apply_(s.Bool("apply")) {
+        apply_(s.Bool("apply")),
+        loop_("dh-filedrop", s.Duration("poll_interval_ms")) {
     csv_.delimiter = s.Char("delimiter");
     csv_.columns = {.sku = s.String("sku_column"),
                     .location = s.String("location_column"),
@@ -96,28 +97,18 @@ class CsvInventoryCount final : public Connector {
             StrCat(name_, ": cannot create ", dir.string(), ": ", ec.message()));
       }
     }
-    std::lock_guard lock(mu_);
-    if (worker_.joinable()) return absl::OkStatus();
-    stopping_ = false;
-    worker_ = std::thread([this] { Run(); });
+    loop_.Start([this] { PollOnce(); });
     return absl::OkStatus();
   }
 
-  void Stop() override {
-    {
-      std::lock_guard lock(mu_);
-      stopping_ = true;
-    }
-    wake_.notify_all();
-    if (worker_.joinable() && worker_.get_id() != std::this_thread::get_id()) worker_.join();
-  }
+  void Stop() override { loop_.Stop(); }
 
   json::object Describe() const override {
     std::lock_guard lock(mu_);
     json::object o{{"name", name_},
                    {"type", "csv-inventory-count"},
                    {"folder", folder_.string()},
-                   {"polls", polls_}};
+                   {"polls", loop_.polls()}};
     json::object files;
     for (const auto& [outcome, counter] : files_) files[outcome] = counter->Value();
     o["files"] = std::move(files);
@@ -132,18 +123,6 @@ class CsvInventoryCount final : public Connector {
     uintmax_t size = 0;
     fs::file_time_type mtime;
   };
-
-  void Run() {
-    NameThisThread("dh-filedrop");
-    std::unique_lock lock(mu_);
-    while (!stopping_) {
-      lock.unlock();
-      PollOnce();
-      lock.lock();
-      ++polls_;
-      wake_.wait_for(lock, absl::ToChronoMilliseconds(poll_), [this] { return stopping_; });
-    }
-  }
 
   void PollOnce() {
     std::error_code ec;
@@ -169,10 +148,7 @@ class CsvInventoryCount final : public Connector {
     seen_ = std::move(now_seen);
     std::sort(ready.begin(), ready.end());  // oldest first: counts apply in the order written
     for (const auto& [mtime, path] : ready) {
-      {
-        std::lock_guard lock(mu_);
-        if (stopping_) return;
-      }
+      if (loop_.stopping()) return;
       Take(path, mtime);
     }
   }
@@ -287,7 +263,7 @@ class CsvInventoryCount final : public Connector {
   ConnectorHost& host_;
   const fs::path folder_, processed_, rejected_;
   const std::string pattern_;
-  const absl::Duration poll_, settle_;
+  const absl::Duration settle_;
   const int64_t max_bytes_;
   const bool apply_;
   InventoryCountCsv csv_;
@@ -295,12 +271,9 @@ class CsvInventoryCount final : public Connector {
 
   std::map<fs::path, Seen> seen_;  // worker thread only
 
-  mutable std::mutex mu_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  int64_t polls_ = 0;
+  mutable std::mutex mu_;  // guards the last_* fields
   std::string last_file_, last_reconciliation_, last_error_;
-  std::thread worker_;
+  PollingLoop loop_;  // last: joined before the members its polls use go
 };
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "base/http_client.h"
 #include "base/strings.h"
 #include "base/thread_name.h"
+#include "connectors/polling.h"
 #include "connectors/webhook.h"
 #include "mapping/mapping.h"
 #include "mapping/transforms.h"
@@ -75,11 +76,11 @@ class RestOrderPoller final : public Connector {
         items_pointer_(s.String("items_pointer")),
         channel_(s.String("channel")),
         token_header_(s.String("token_header")),
-        poll_(s.Duration("poll_interval_ms")),
         timeout_(s.Duration("timeout_ms")),
         per_minute_(static_cast<double>(s.Integer("requests_per_minute"))),
         burst_(static_cast<double>(std::max<int64_t>(1, s.Integer("burst")))),
-        max_pages_(s.Integer("max_pages_per_poll")) {
+        max_pages_(s.Integer("max_pages_per_poll")),
+        loop_("dh-poller", s.Duration("poll_interval_ms")) {
     tokens_ = burst_;
     Registry& m = host_.metrics();
     for (const char* outcome : {"ok", "throttled", "failed"}) {
@@ -100,27 +101,20 @@ class RestOrderPoller final : public Connector {
   absl::Status Start() override {
     absl::StatusOr<std::string> saved = host_.LoadCursor(name_);
     if (!saved.ok()) return saved.status();
-    std::lock_guard lock(mu_);
-    if (worker_.joinable()) return absl::OkStatus();
-    cursor_ = saved->empty() ? start_cursor_ : *saved;
-    stopping_ = false;
-    worker_ = std::thread([this] { Run(); });
+    {
+      std::lock_guard lock(mu_);
+      cursor_ = saved->empty() ? start_cursor_ : *saved;
+    }
+    loop_.Start([this] { PollOnce(); });
     return absl::OkStatus();
   }
 
-  void Stop() override {
-    {
-      std::lock_guard lock(mu_);
-      stopping_ = true;
-    }
-    wake_.notify_all();
-    if (worker_.joinable() && worker_.get_id() != std::this_thread::get_id()) worker_.join();
-  }
+  void Stop() override { loop_.Stop(); }
 
   json::object Describe() const override {
     std::lock_guard lock(mu_);
     json::object o{{"name", name_},       {"type", "rest-order-poller"}, {"url", url_},
-                   {"channel", channel_}, {"cursor", cursor_},           {"polls", polls_}};
+                   {"channel", channel_}, {"cursor", cursor_},           {"polls", loop_.polls()}};
     json::object orders, requests;
     for (const auto& [k, c] : orders_) orders[k] = c->Value();
     for (const auto& [k, c] : requests_) requests[k] = c->Value();
@@ -131,31 +125,6 @@ class RestOrderPoller final : public Connector {
   }
 
  private:
-  void Run() {
-    NameThisThread("dh-poller");
-    client_ = std::make_unique<HttpClient>(url_, absl::ToDoubleSeconds(timeout_));
-    std::unique_lock lock(mu_);
-    while (!stopping_) {
-      lock.unlock();
-      PollOnce();
-      lock.lock();
-      ++polls_;
-      wake_.wait_for(lock, absl::ToChronoMilliseconds(poll_), [this] { return stopping_; });
-    }
-    client_.reset();
-  }
-
-  bool Stopping() {
-    std::lock_guard lock(mu_);
-    return stopping_;
-  }
-
-  // Waits `d` unless stopped first; false when stopped.
-  bool Sleep(absl::Duration d) {
-    std::unique_lock lock(mu_);
-    return !wake_.wait_for(lock, absl::ToChronoMilliseconds(d), [this] { return stopping_; });
-  }
-
   // One request within the quota: 429s wait their Retry-After (up to 5 times).
   absl::StatusOr<json::value> Get(const std::string& target) {
     for (int attempt = 0; attempt < 6; ++attempt) {
@@ -167,13 +136,14 @@ class RestOrderPoller final : public Connector {
                                            per_minute_ / 60);
         refilled_ = now;
         if (tokens_ >= 1) break;
-        if (!Sleep(absl::Seconds((1 - tokens_) * 60 / per_minute_))) {
+        if (!loop_.Sleep(absl::Seconds((1 - tokens_) * 60 / per_minute_))) {
           return absl::CancelledError("stopping");
         }
       }
       tokens_ -= 1;
       std::vector<std::pair<std::string, std::string>> headers = {{"Accept", "application/json"}};
       if (!token_.empty()) headers.emplace_back(token_header_, token_);
+      if (!client_) client_ = std::make_unique<HttpClient>(url_, absl::ToDoubleSeconds(timeout_));
       absl::StatusOr<HttpResult> r = client_->Get(target, headers);
       if (!r.ok()) {
         requests_["failed"]->Inc();
@@ -184,7 +154,7 @@ class RestOrderPoller final : public Connector {
         int wait = 1;
         std::string after = r->Header("retry-after");
         if (!after.empty()) wait = std::clamp(std::atoi(after.c_str()), 1, 60);
-        if (!Sleep(absl::Seconds(wait))) return absl::CancelledError("stopping");
+        if (!loop_.Sleep(absl::Seconds(wait))) return absl::CancelledError("stopping");
         continue;
       }
       if (r->status != 200) {
@@ -215,7 +185,7 @@ class RestOrderPoller final : public Connector {
     resume_token_.clear();
     resume_newest_.clear();
     for (int64_t page_no = 0; page_no < max_pages_; ++page_no) {
-      if (Stopping()) return;
+      if (loop_.stopping()) return;
       const std::string target = next_token.empty()
                                      ? WithParam(orders_path_, cursor_param_, cursor)
                                      : WithParam(orders_path_, next_token_param_, next_token);
@@ -335,7 +305,7 @@ class RestOrderPoller final : public Connector {
   const std::string url_, orders_path_, cursor_param_, start_cursor_, cursor_field_, list_pointer_,
       next_token_pointer_, next_token_param_, id_field_, items_path_, items_pointer_, channel_,
       token_header_;
-  const absl::Duration poll_, timeout_;
+  const absl::Duration timeout_;
   const double per_minute_, burst_;
   const int64_t max_pages_;
   std::map<std::string, Counter*> requests_, orders_;
@@ -346,13 +316,10 @@ class RestOrderPoller final : public Connector {
   double tokens_ = 0;
   std::chrono::steady_clock::time_point refilled_ = std::chrono::steady_clock::now();
 
-  mutable std::mutex mu_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
+  mutable std::mutex mu_;  // guards cursor_ and last_error_
   std::string cursor_;
-  int64_t polls_ = 0;
   std::string last_error_;
-  std::thread worker_;
+  PollingLoop loop_;  // last: joined before the members its polls use go
 };
 
 }  // namespace
