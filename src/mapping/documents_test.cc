@@ -18,6 +18,7 @@ namespace {
 
 namespace json = boost::json;
 using ::disthub::testing::StatusIs;
+using test::Mangle;
 using test::Fixture;
 using test::FixturesDir;
 using test::LoadBuiltIn;
@@ -432,15 +433,6 @@ TEST(Tracking, TheDocumentIsCheckedLikeAModelEntity) {
 
 // ---- Bad input -------------------------------------------------------------------------------
 
-void Collect(json::value& v, std::vector<json::value*>& out) {
-  out.push_back(&v);
-  if (v.is_object()) {
-    for (auto& kv : v.get_object()) Collect(kv.value(), out);
-  } else if (v.is_array()) {
-    for (json::value& e : v.get_array()) Collect(e, out);
-  }
-}
-
 // As MappingRobustness for orders: mangled payloads of every new target are refused or
 // mapped, never crash, and what maps is decoded.
 TEST(DocumentsRobustness, MangledPayloadsAreRefusedOrMappedNeverCrash) {
@@ -472,18 +464,7 @@ TEST(DocumentsRobustness, MangledPayloadsAreRefusedOrMappedNeverCrash) {
     const json::value original = TestPayload(name + ".json");
     for (int round = 0; round < 600; ++round) {
       json::value doc = original;
-      const int mutations = 1 + static_cast<int>(rng() % 3);
-      for (int k = 0; k < mutations; ++k) {
-        std::vector<json::value*> all;
-        Collect(doc, all);
-        json::value* target = all[rng() % all.size()];
-        if (target->is_object() && !target->get_object().empty() && rng() % 2 == 0) {
-          auto& obj = target->get_object();
-          obj.erase(std::next(obj.begin(), static_cast<std::ptrdiff_t>(rng() % obj.size())));
-        } else {
-          *target = replacements[rng() % replacements.size()];
-        }
-      }
+      Mangle(doc, rng, replacements);
       MappedDocument r = MapDocument(m, doc, {.vars = {{"channel", "c"}}});
       if (r.ok()) {
         ++mapped;

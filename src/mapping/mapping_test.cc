@@ -20,6 +20,7 @@ namespace {
 
 namespace json = boost::json;
 using ::disthub::testing::StatusIs;
+using test::Mangle;
 using test::Fixture;
 using test::FixturesDir;
 using test::LoadBuiltIn;
@@ -836,16 +837,6 @@ TEST(MappingFixtures, ShipStationOrdersAreRefusedForTaxAndDiscountsOnTheOrder) {
 
 // ---- Bad input -------------------------------------------------------------------------------
 
-// Every value of `v` and below, depth first (so a mutation can pick one).
-void Collect(json::value& v, std::vector<json::value*>& out) {
-  out.push_back(&v);
-  if (v.is_object()) {
-    for (auto& kv : v.get_object()) Collect(kv.value(), out);
-  } else if (v.is_array()) {
-    for (json::value& e : v.get_array()) Collect(e, out);
-  }
-}
-
 // Thousands of mangled payloads (values swapped for other types, huge numbers, odd strings,
 // keys removed): mapping never crashes or throws, and whatever it accepts passes the model's
 // checks. (Run under ASan and UBSan in CI.)
@@ -884,18 +875,7 @@ TEST(MappingRobustness, MangledPayloadsAreRefusedOrMappedNeverCrash) {
     const json::value original = TestPayload(payload_file);
     for (int round = 0; round < 1500; ++round) {
       json::value doc = original;
-      const int mutations = 1 + static_cast<int>(rng() % 3);
-      for (int k = 0; k < mutations; ++k) {
-        std::vector<json::value*> all;
-        Collect(doc, all);
-        json::value* target = all[rng() % all.size()];
-        if (target->is_object() && !target->get_object().empty() && rng() % 2 == 0) {
-          auto& obj = target->get_object();
-          obj.erase(std::next(obj.begin(), static_cast<std::ptrdiff_t>(rng() % obj.size())));
-        } else {
-          *target = replacements[rng() % replacements.size()];
-        }
-      }
+      Mangle(doc, rng, replacements);
       MappedOrder r = MapOrder(m, doc, {.vars = {{"channel", "c"}}});
       if (r.ok()) {
         ++mapped;

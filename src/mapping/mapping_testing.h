@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 #include <cstdlib>
+#include <iterator>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -65,6 +67,34 @@ inline std::string AllErrors(const std::vector<MappingError>& errors, const std:
 inline absl::Time Utc(int y, int mo, int d, int h, int mi, int s, int ms = 0) {
   return absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, s), absl::UTCTimeZone()) +
          absl::Milliseconds(ms);
+}
+
+// Every value of `v` and below, depth first (so a mutation can pick one).
+inline void Collect(boost::json::value& v, std::vector<boost::json::value*>& out) {
+  out.push_back(&v);
+  if (v.is_object()) {
+    for (auto& kv : v.get_object()) Collect(kv.value(), out);
+  } else if (v.is_array()) {
+    for (boost::json::value& e : v.get_array()) Collect(e, out);
+  }
+}
+
+// Mangles `doc` 1 to 3 times: a member removed from an object, or a value replaced by one
+// of `replacements`, each picked by `rng`.
+inline void Mangle(boost::json::value& doc, std::mt19937_64& rng,
+                   const std::vector<boost::json::value>& replacements) {
+  const int mutations = 1 + static_cast<int>(rng() % 3);
+  for (int k = 0; k < mutations; ++k) {
+    std::vector<boost::json::value*> all;
+    Collect(doc, all);
+    boost::json::value* target = all[rng() % all.size()];
+    if (target->is_object() && !target->get_object().empty() && rng() % 2 == 0) {
+      auto& obj = target->get_object();
+      obj.erase(std::next(obj.begin(), static_cast<std::ptrdiff_t>(rng() % obj.size())));
+    } else {
+      *target = replacements[rng() % replacements.size()];
+    }
+  }
 }
 
 }  // namespace disthub::mapping::test
