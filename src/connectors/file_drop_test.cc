@@ -15,6 +15,7 @@ namespace disthub::connectors {
 namespace {
 
 namespace fs = std::filesystem;
+using ::disthub::testing::DefaultSettings;
 using ::disthub::testing::FakeConnectorHost;
 using ::testing::HasSubstr;
 
@@ -31,10 +32,7 @@ class FileDrop : public ::testing::Test {
   }
 
   void Make(std::map<std::string, std::string> overrides = {}) {
-    Settings s;
-    for (const SettingSpec& spec : CsvInventoryCountType().settings) {
-      if (spec.default_value) s.Set(spec.key, *spec.default_value);
-    }
+    Settings s = DefaultSettings(CsvInventoryCountType());
     s.Set("folder", dir_.string());
     s.Set("poll_interval_ms", "10");
     s.Set("settle_ms", "0");
@@ -167,10 +165,7 @@ TEST_F(FileDrop, ColumnsAndAFixedLocationComeFromTheSettings) {
 }
 
 TEST_F(FileDrop, AMissingFolderFailsToStartNamingIt) {
-  Settings s;
-  for (const SettingSpec& spec : CsvInventoryCountType().settings) {
-    if (spec.default_value) s.Set(spec.key, *spec.default_value);
-  }
+  Settings s = DefaultSettings(CsvInventoryCountType());
   s.Set("folder", (dir_ / "nope").string());
   auto made = CsvInventoryCountType().create("nightly", s, host_);
   ASSERT_TRUE(made.ok());

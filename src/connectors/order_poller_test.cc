@@ -17,6 +17,7 @@ namespace disthub::connectors {
 namespace {
 
 namespace json = boost::json;
+using ::disthub::testing::DefaultSettings;
 using ::disthub::testing::FakeConnectorHost;
 using ::testing::HasSubstr;
 
@@ -45,10 +46,7 @@ class OrderPoller : public ::testing::Test {
   }
 
   void Make(std::map<std::string, std::string> overrides = {}) {
-    Settings s;
-    for (const SettingSpec& spec : RestOrderPollerType().settings) {
-      if (spec.default_value) s.Set(spec.key, *spec.default_value);
-    }
+    Settings s = DefaultSettings(RestOrderPollerType());
     s.Set("url", sim_->url());
     s.Set("channel", "amazon-us");
     s.Set("mapping", std::string(DISTHUB_DEFAULT_SOURCE_DIR) + "/mappings/amazon-order.yaml");
@@ -182,10 +180,7 @@ TEST_F(OrderPoller, WhileTheMarketplaceFailsTheCursorStays) {
 
 TEST_F(OrderPoller, AWrongTokenOrAMissingVariableIsClear) {
   unsetenv("TEST_AMAZON_TOKEN_UNSET");
-  Settings s;
-  for (const SettingSpec& spec : RestOrderPollerType().settings) {
-    if (spec.default_value) s.Set(spec.key, *spec.default_value);
-  }
+  Settings s = DefaultSettings(RestOrderPollerType());
   s.Set("url", sim_->url());
   s.Set("channel", "amazon-us");
   s.Set("mapping", std::string(DISTHUB_DEFAULT_SOURCE_DIR) + "/mappings/amazon-order.yaml");

@@ -114,4 +114,13 @@ class FakeConnectorHost final : public connectors::ConnectorHost {
   Registry metrics_;
 };
 
+// The settings of `type` with every default filled in; a test sets the rest.
+inline connectors::Settings DefaultSettings(const connectors::ConnectorType& type) {
+  connectors::Settings s;
+  for (const connectors::SettingSpec& spec : type.settings) {
+    if (spec.default_value) s.Set(spec.key, *spec.default_value);
+  }
+  return s;
+}
+
 }  // namespace disthub::testing
