@@ -17,19 +17,6 @@
 namespace disthub {
 namespace {
 
-// A write through the single writer, answering `done` once durable.
-class LambdaOp final : public WriteOp {
- public:
-  LambdaOp(std::function<absl::Status(WriteTxn&)> apply, connectors::ConnectorHost::Done done)
-      : apply_(std::move(apply)), done_(std::move(done)) {}
-  absl::Status Apply(WriteTxn& txn) override { return apply_(txn); }
-  void Done(absl::Status status) override { std::move(done_)(std::move(status)); }
-
- private:
-  std::function<absl::Status(WriteTxn&)> apply_;
-  connectors::ConnectorHost::Done done_;
-};
-
 class HubConnectorHost final : public connectors::ConnectorHost {
  public:
   explicit HubConnectorHost(ConnectorHostDeps deps)
@@ -95,16 +82,15 @@ class HubConnectorHost final : public connectors::ConnectorHost {
                          .body = std::move(body),
                          .outcome = "rejected",
                          .result = std::move(reason)};
-    queue_
-        ->Submit(std::make_unique<LambdaOp>(
-            [record = std::move(record), dead = std::move(dead)](WriteTxn& txn) mutable {
-              absl::StatusOr<int64_t> id = txn.InsertInbound(record);
-              if (!id.ok()) return id.status();
-              dead.ref = *id;
-              return txn.InsertDeadLetter(dead).status();
-            },
-            std::move(done)))
-        .IgnoreError();  // Done() has the outcome either way
+    SubmitFn(
+        queue_,
+        [record = std::move(record), dead = std::move(dead)](WriteTxn& txn) mutable {
+          absl::StatusOr<int64_t> id = txn.InsertInbound(record);
+          if (!id.ok()) return id.status();
+          dead.ref = *id;
+          return txn.InsertDeadLetter(dead).status();
+        },
+        std::move(done));
   }
 
   absl::StatusOr<std::string> LoadCursor(const std::string& connector) override {
@@ -116,11 +102,10 @@ class HubConnectorHost final : public connectors::ConnectorHost {
   void SaveCursor(const std::string& connector, std::string cursor, Done done) override {
     ConnectorStateRecord record{
         .connector = connector, .cursor = std::move(cursor), .updated_at = clock_->Now()};
-    queue_
-        ->Submit(std::make_unique<LambdaOp>(
-            [record = std::move(record)](WriteTxn& txn) { return txn.PutConnectorState(record); },
-            std::move(done)))
-        .IgnoreError();  // Done() has the outcome either way
+    SubmitFn(
+        queue_,
+        [record = std::move(record)](WriteTxn& txn) { return txn.PutConnectorState(record); },
+        std::move(done));
   }
 
   // The inbound archive, newest first: a connector's messages are few (a file a night),

@@ -14,30 +14,12 @@ namespace {
 
 namespace json = boost::json;
 
-// A write operation from two callables: what to apply, and what to do after commit.
-template <typename ApplyFn, typename DoneFn>
-class FnOp final : public WriteOp {
- public:
-  FnOp(ApplyFn apply, DoneFn done) : apply_(std::move(apply)), done_(std::move(done)) {}
-  absl::Status Apply(WriteTxn& txn) override { return apply_(txn); }
-  void Done(absl::Status status) override { std::move(done_)(std::move(status)); }
-
- private:
-  ApplyFn apply_;
-  DoneFn done_;
-};
-
-template <typename ApplyFn, typename DoneFn>
-void Submit(CommitQueue* queue, ApplyFn apply, DoneFn done) {
-  (void)queue->Submit(std::make_unique<FnOp<ApplyFn, DoneFn>>(std::move(apply), std::move(done)));
-}
-
 // Submits `apply` and waits until its batch committed (or failed). For the replayer's own
 // thread only: never call it on the writer thread.
 template <typename ApplyFn>
 absl::Status SubmitAndWait(CommitQueue* queue, ApplyFn apply) {
   std::promise<absl::Status> committed;
-  Submit(queue, std::move(apply), [&](absl::Status s) { committed.set_value(std::move(s)); });
+  SubmitFn(queue, std::move(apply), [&](absl::Status s) { committed.set_value(std::move(s)); });
   return committed.get_future().get();
 }
 
@@ -55,7 +37,7 @@ void RetryDeadLetters(CommitQueue* queue, const Clock* clock, std::vector<int64_
                       OperatorAction action,
                       absl::AnyInvocable<void(absl::StatusOr<DeadLetterRetryResult>) &&> done) {
   auto result = std::make_shared<DeadLetterRetryResult>();
-  Submit(
+  SubmitFn(
       queue,
       [=, ids = std::move(ids), action = std::move(action)](WriteTxn& txn) -> absl::Status {
         *result = {};
@@ -111,7 +93,7 @@ void RetryDeadLetters(CommitQueue* queue, const Clock* clock, std::vector<int64_
 
 void DiscardDeadLetter(CommitQueue* queue, const Clock* clock, int64_t id, OperatorAction action,
                        absl::AnyInvocable<void(absl::Status) &&> done) {
-  Submit(
+  SubmitFn(
       queue,
       [=, action = std::move(action)](WriteTxn& txn) -> absl::Status {
         if (action.reason.empty()) {
@@ -141,7 +123,7 @@ void PutSubscription(CommitQueue* queue, const Clock* clock, std::string name,
                      std::vector<std::string> types, int64_t cursor, OperatorAction action,
                      absl::AnyInvocable<void(absl::StatusOr<SubscriptionRecord>) &&> done) {
   auto out = std::make_shared<SubscriptionRecord>();
-  Submit(
+  SubmitFn(
       queue,
       [=, name = std::move(name), types = std::move(types),
        action = std::move(action)](WriteTxn& txn) -> absl::Status {
@@ -173,7 +155,7 @@ void AckSubscription(CommitQueue* queue, const Clock* clock, std::string name, i
                      int64_t last_seq,
                      absl::AnyInvocable<void(absl::StatusOr<SubscriptionRecord>) &&> done) {
   auto out = std::make_shared<SubscriptionRecord>();
-  Submit(
+  SubmitFn(
       queue,
       [=, name = std::move(name)](WriteTxn& txn) -> absl::Status {
         DISTHUB_ASSIGN_OR_RETURN(std::optional<SubscriptionRecord> sub, txn.FindSubscription(name));
@@ -341,7 +323,7 @@ void Replayer::Begin(std::string id, std::string subscriber, ReplayFilter filter
                       .actor = action.actor,
                       .created_at = now,
                       .updated_at = now};
-  Submit(
+  SubmitFn(
       queue_,
       [record, action](WriteTxn& txn) -> absl::Status {
         DISTHUB_RETURN_IF_ERROR(txn.PutReplay(record));

@@ -79,4 +79,25 @@ class CommitQueue {
   std::thread writer_;
 };
 
+// A write operation from two callables: `apply(WriteTxn&) -> absl::Status` in the batch's
+// transaction, and `done(absl::Status)` once it committed (or failed).
+template <typename ApplyFn, typename DoneFn>
+class FnOp final : public WriteOp {
+ public:
+  FnOp(ApplyFn apply, DoneFn done) : apply_(std::move(apply)), done_(std::move(done)) {}
+  absl::Status Apply(WriteTxn& txn) override { return apply_(txn); }
+  void Done(absl::Status status) override { std::move(done_)(std::move(status)); }
+
+ private:
+  ApplyFn apply_;
+  DoneFn done_;
+};
+
+// Queues FnOp(apply, done). `done` has the outcome either way: a refused Submit() calls it
+// with kUnavailable.
+template <typename ApplyFn, typename DoneFn>
+void SubmitFn(CommitQueue* queue, ApplyFn apply, DoneFn done) {
+  (void)queue->Submit(std::make_unique<FnOp<ApplyFn, DoneFn>>(std::move(apply), std::move(done)));
+}
+
 }  // namespace disthub
