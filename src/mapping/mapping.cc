@@ -833,9 +833,13 @@ absl::StatusOr<Mapping> Mapping::Parse(const std::string& yaml, const std::strin
   std::vector<std::string> errors;
   {
     YamlReader top(root, "", file, &errors);
-    top.Required("mapping", impl->name);
+    // A tag or an empty scalar (`from: !p`) reads as "": a name must say something.
+    const YamlCheck<std::string> named = [](const std::string& v) {
+      return v.empty() ? "must not be empty" : "";
+    };
+    top.Required("mapping", impl->name, named);
     top.Required("version", impl->version);
-    top.Required("from", impl->dialect);
+    top.Required("from", impl->dialect, named);
     top.Required("to", impl->target);
     std::vector<std::string> roots;
     top.Get("root", roots);
