@@ -2,7 +2,7 @@
 // ceiling for the same bytes (boost::json parsing them, which any mapping must do first),
 // so the figures are ratios that hold on a noisy machine.
 //
-//   build/bench/disthub-mapping-bench [--seconds 2] [--fixtures ../shared/fixtures]
+//   build/bench/disthub-mapping-bench [--seconds 2] [--fixtures ../shared/fixtures] [--only TEXT]
 //
 // Steps per payload: parse (the ceiling, into an arena reset per payload); Apply alone on a
 // tree parsed once; parse + Apply (the canonical JSON); parse + MapOrder (Apply, then the
@@ -49,16 +49,22 @@ struct Payload {
 
 int main(int argc, char** argv) {
   using namespace disthub;
-  CLI::App app{"Mapping throughput: partner payloads to canonical orders on one core, beside the JSON parse ceiling."};
+  CLI::App app{
+      "Mapping throughput: partner payloads to canonical orders on one core, beside the JSON parse "
+      "ceiling."};
   double seconds = 2;
   std::string source = DISTHUB_SOURCE_DIR;
   std::string fixtures = source + "/../shared/fixtures";
   app.add_option("--seconds", seconds, "Measured seconds per step")->capture_default_str();
-  app.add_option("--fixtures", fixtures, "The published fixtures (../shared/fixtures)")->capture_default_str();
+  app.add_option("--fixtures", fixtures, "The published fixtures (../shared/fixtures)")
+      ->capture_default_str();
+  std::string only;
+  app.add_option("--only", only, "Measure only the payloads whose name contains this text");
   CLI11_PARSE(app, argc, argv);
 
   std::vector<Payload> payloads;
   auto add = [&](const std::string& name, const std::string& mapping, const std::string& file) {
+    if (name.find(only) == std::string::npos) return;
     absl::StatusOr<std::string> bytes = ReadFile(file);
     if (!bytes.ok()) {
       fmt::print("  ({}: skipped, {})\n", name, std::string(bytes.status().message()));
@@ -69,7 +75,8 @@ int main(int argc, char** argv) {
   fmt::print("disthub mapping benchmark: one thread, {} s per step\n\n", seconds);
   add("shopify webhook (mappings/testdata)", "shopify-order.yaml",
       source + "/mappings/testdata/shopify-order.json");
-  add("shopify order #1001 (fixtures)", "shopify-order.yaml", fixtures + "/shopify/rbapi_order.json");
+  add("shopify order #1001 (fixtures)", "shopify-order.yaml",
+      fixtures + "/shopify/rbapi_order.json");
   add("amazon order + items (testdata)", "amazon-order.yaml",
       source + "/mappings/testdata/amazon-order.json");
   add("walmart order (testdata)", "walmart-order.yaml",
@@ -79,8 +86,8 @@ int main(int argc, char** argv) {
   add("shipstation order (testdata)", "shipstation-order.yaml",
       source + "/mappings/testdata/shipstation-order.json");
 
-  fmt::print("{:<38} {:>6} {:>10} {:>10} {:>10} {:>6} {:>10} {:>6}\n", "payload", "bytes", "parse/s",
-             "apply/s", "both/s", "ratio", "+checks/s", "ratio");
+  fmt::print("{:<38} {:>6} {:>10} {:>10} {:>10} {:>6} {:>10} {:>6}\n", "payload", "bytes",
+             "parse/s", "apply/s", "both/s", "ratio", "+checks/s", "ratio");
   for (const Payload& p : payloads) {
     absl::StatusOr<mapping::Mapping> m = mapping::Mapping::Load(source + "/mappings/" + p.mapping);
     if (!m.ok()) {
@@ -101,7 +108,8 @@ int main(int argc, char** argv) {
       sink += m->Apply(json::parse(p.bytes, &mr), context).document.as_object().size();
     });
     const json::value parsed = json::parse(p.bytes);
-    const double apply_only = Rate(seconds, [&] { sink += m->Apply(parsed, context).errors.size(); });
+    const double apply_only =
+        Rate(seconds, [&] { sink += m->Apply(parsed, context).errors.size(); });
     const double checked = Rate(seconds, [&] {
       json::monotonic_resource mr(arena.data(), arena.size());
       sink += mapping::MapOrder(*m, json::parse(p.bytes, &mr), context).errors.size();
@@ -111,9 +119,10 @@ int main(int argc, char** argv) {
                100 * checked / parse);
     if (sink == 42) std::puts("");  // keeps the work observable
   }
-  fmt::print("\n(per second on one core. parse: the bytes into a JSON tree (an arena, reset per "
-             "payload), the ceiling;\n apply: the mapping on a tree parsed once; both: parse + apply; "
-             "+checks: parse + MapOrder, which\n also decodes and checks the order as intake does; "
-             "ratio: over parse alone. Target: 50,000 orders/s mapped per core)\n");
+  fmt::print(
+      "\n(per second on one core. parse: the bytes into a JSON tree (an arena, reset per "
+      "payload), the ceiling;\n apply: the mapping on a tree parsed once; both: parse + apply; "
+      "+checks: parse + MapOrder, which\n also decodes and checks the order as intake does; "
+      "ratio: over parse alone. Target: 50,000 orders/s mapped per core)\n");
   return 0;
 }

@@ -12,8 +12,8 @@
 
 #include "base/clock.h"
 #include "base/files.h"
-#include "base/status_macros.h"
 #include "base/money.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
 #include "base/yaml_reader.h"
 #include "mapping/transforms.h"
@@ -308,10 +308,10 @@ class Compiler {
     if (!per.empty()) rule.per = parse(per);
     if (!paths_ok) return;
 
-    static const std::map<std::string, As> kAs = {
-        {"string", As::kString}, {"id", As::kId},     {"integer", As::kInteger},
-        {"money", As::kMoney},   {"time", As::kTime}, {"bool", As::kBool},
-        {"decimal", As::kDecimal}};
+    static const std::map<std::string, As> kAs = {{"string", As::kString},   {"id", As::kId},
+                                                  {"integer", As::kInteger}, {"money", As::kMoney},
+                                                  {"time", As::kTime},       {"bool", As::kBool},
+                                                  {"decimal", As::kDecimal}};
     auto a = kAs.find(as);
     if (a == kAs.end())
       return Fail(rule, StrCat("as: \"", as,
@@ -369,13 +369,20 @@ class Compiler {
 
 // ---- Applying ----------------------------------------------------------------------------------
 
-// Where rules read from: the document, the element an `each` is at, and their paths.
+// Where rules read from: the document and the element an `each` is at. Their payload
+// pointers are worked out only for an error message, from the scopes they are in.
 struct Scope {
   const json::value* root;
-  std::string root_at;
+  std::string_view root_at;  // the pointer of `root` ("" or the mapping's `root:`)
   const json::value* here;
-  std::string here_at;
   int64_t index = 0;  // position in the enclosing `each`
+  // Where `here` is: the `each` path from the enclosing scope, through the list elements
+  // in `trail`, then its element `element` (kWhole: the value the path reaches itself).
+  static constexpr size_t kWhole = static_cast<size_t>(-1);
+  const Scope* outer = nullptr;
+  const Path* each = nullptr;
+  Trail trail;
+  size_t element = kWhole;
 };
 
 class Applier {
@@ -430,7 +437,7 @@ class Applier {
   // The payload pointer of `path` from `scope`, for errors: its "*" and filter tokens
   // replaced by the indexes in `trail` while it has some, else as written.
   static std::string At(const Path& path, const Scope& scope, const Trail* trail = nullptr) {
-    std::string at = path.absolute ? scope.root_at : scope.here_at;
+    std::string at = path.absolute ? std::string(scope.root_at) : HereAt(scope);
     size_t w = 0;
     for (const Token& t : path.tokens) {
       at += '/';
@@ -440,6 +447,14 @@ class Applier {
         at += t.key;
       }
     }
+    return at;
+  }
+
+  // The payload pointer of the scope's element.
+  static std::string HereAt(const Scope& scope) {
+    if (scope.outer == nullptr) return std::string(scope.root_at);
+    std::string at = At(*scope.each, *scope.outer, &scope.trail);
+    if (scope.element != Scope::kWhole) at += StrCat("/", scope.element);
     return at;
   }
 
@@ -682,7 +697,12 @@ class Applier {
       Error(rule, At(rule.paths[0], scope, &trail), "is missing: expected a list");
     } else if (rule.single && list->is_object()) {
       if (!rule.each_filter || Passes(*rule.each_filter, *list)) {
-        Scope inner{scope.root, scope.root_at, list, At(rule.paths[0], scope, &trail), 0};
+        const Scope inner{.root = scope.root,
+                          .root_at = scope.root_at,
+                          .here = list,
+                          .outer = &scope,
+                          .each = &rule.paths[0],
+                          .trail = trail};
         json::object item(sp_);
         Object(rule.fields, inner, item);
         items.push_back(std::move(item));
@@ -690,13 +710,19 @@ class Applier {
     } else if (!list->is_array()) {
       Error(rule, At(rule.paths[0], scope, &trail), "is not a list");
     } else {
-      const std::string at = At(rule.paths[0], scope, &trail);
       const json::array& elements = list->get_array();
       int64_t mapped = 0;
       items.reserve(elements.size());
       for (size_t i = 0; i < elements.size(); ++i) {
         if (rule.each_filter && !Passes(*rule.each_filter, elements[i])) continue;
-        Scope inner{scope.root, scope.root_at, &elements[i], StrCat(at, "/", i), mapped++};
+        const Scope inner{.root = scope.root,
+                          .root_at = scope.root_at,
+                          .here = &elements[i],
+                          .index = mapped++,
+                          .outer = &scope,
+                          .each = &rule.paths[0],
+                          .trail = trail,
+                          .element = i};
         json::object item(sp_);
         Object(rule.fields, inner, item);
         items.push_back(std::move(item));
@@ -811,6 +837,31 @@ class Applier {
 
 }  // namespace
 
+ArenaDocument::ArenaDocument()
+    : arena_(std::make_unique<json::monotonic_resource>(4096)),
+      document(json::object(json::storage_ptr(arena_.get()))) {}
+
+// The moved document keeps its storage (the arena, which comes along); the source gets a
+// null of the default storage, so that nothing it is given later lands in the arena.
+ArenaDocument::ArenaDocument(ArenaDocument&& other) noexcept
+    : arena_(std::move(other.arena_)), document(std::move(other.document)) {
+  other.document.~value();
+  ::new (&other.document) json::value();
+}
+
+// Not json::value's assignment, which would copy into the target's (old) arena.
+ArenaDocument& ArenaDocument::operator=(ArenaDocument&& other) noexcept {
+  if (this == &other) return *this;
+  document.~value();
+  ::new (&document) json::value(std::move(other.document));
+  arena_ = std::move(other.arena_);  // the old arena goes, with nothing left in it
+  other.document.~value();
+  ::new (&other.document) json::value();
+  return *this;
+}
+
+ArenaDocument::~ArenaDocument() = default;
+
 std::string MappingError::ToString(const std::string& file) const {
   return StrCat(file, ": rule ", rule, at.empty() ? "" : " at ", at, ": ", message);
 }
@@ -897,11 +948,9 @@ absl::StatusOr<Mapping> Mapping::Load(const std::string& file) {
 }
 
 MappingResult Mapping::Apply(const json::value& payload, const MappingContext& context) const {
-  json::storage_ptr sp = json::make_shared_resource<json::monotonic_resource>(4096);
-  // Constructed, not assigned: a json::value keeps the storage it was made with, and
-  // assigning a value from another storage copies it deeply.
-  MappingResult result{.document = json::value(json::object(sp))};
-  Scope scope{&payload, "", &payload, "", 0};
+  MappingResult result;
+  const json::storage_ptr sp = result.document.storage();
+  Scope scope{.root = &payload, .root_at = "", .here = &payload};
   if (!impl_->roots.empty()) {
     const json::value* found = nullptr;
     std::string tried;
@@ -913,7 +962,7 @@ MappingResult Mapping::Apply(const json::value& payload, const MappingContext& c
       }
       if (v != nullptr && v->is_object()) {
         found = v;
-        scope = {v, r.text, v, r.text, 0};
+        scope = {.root = v, .root_at = r.text, .here = v};
         break;
       }
       tried += (tried.empty() ? "\"" : ", \"") + r.text + "\"";
@@ -950,7 +999,9 @@ MappingResult Mapping::Apply(const json::value& payload, const MappingContext& c
 MappedOrder MapOrder(const Mapping& mapping, const json::value& payload,
                      const MappingContext& context) {
   MappingResult r = mapping.Apply(payload, context);
-  MappedOrder out{.document = std::move(r.document), .errors = std::move(r.errors)};
+  MappedOrder out;
+  static_cast<ArenaDocument&>(out) = std::move(r);
+  out.errors = std::move(r.errors);
   if (!out.errors.empty()) return out;
   Decoded<Order> decoded = DecodeOrder(out.document, DecodeMode::kInbound);
   std::vector<FieldError> problems = decoded.ok() ? ValidateOrder(*decoded.value) : decoded.errors;
@@ -983,12 +1034,16 @@ MappedDocument MapDocument(const Mapping& mapping, const json::value& payload,
   const std::string& target = mapping.target();
   if (target == "order") {
     MappedOrder r = MapOrder(mapping, payload, context);
-    MappedDocument out{.document = std::move(r.document), .errors = std::move(r.errors)};
+    MappedDocument out;
+    static_cast<ArenaDocument&>(out) = std::move(r);
+    out.errors = std::move(r.errors);
     if (r.order) out.value = *std::move(r.order);
     return out;
   }
   MappingResult r = mapping.Apply(payload, context);
-  MappedDocument out{.document = std::move(r.document), .errors = std::move(r.errors)};
+  MappedDocument out;
+  static_cast<ArenaDocument&>(out) = std::move(r);
+  out.errors = std::move(r.errors);
   if (!out.errors.empty()) return out;
   if (target == "shipment") {
     Take(Decode<Shipment>(out.document, DecodeMode::kInbound), out);

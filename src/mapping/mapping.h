@@ -29,6 +29,7 @@
 // threads at once.
 #pragma once
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/value.hpp>
 #include <map>
 #include <memory>
@@ -57,15 +58,33 @@ struct MappingError {
   std::string ToString(const std::string& file) const;
 };
 
+// A mapped document and the arena its memory comes from, which go together: the
+// document's nodes are allocated from the arena without reference counts and freed with it
+// at once. Moving (construction or assignment) hands the arena over with the document and
+// leaves the source an empty null; copying is not allowed — copy the document itself
+// (json::value(d.document, storage)) to keep it beyond its arena.
+class ArenaDocument {
+ public:
+  ArenaDocument();
+  ArenaDocument(ArenaDocument&& other) noexcept;
+  ArenaDocument& operator=(ArenaDocument&& other) noexcept;
+  ~ArenaDocument();
+
+ private:
+  std::unique_ptr<boost::json::monotonic_resource> arena_;  // outlives `document`
+
+ public:
+  // A JSON object, in the arena, until something else is put there.
+  boost::json::value document;
+};
+
 struct MappingContext {
   // Values rules read with `var: NAME` (the channel instance's name, say).
   std::map<std::string, std::string> vars;
 };
 
-struct MappingResult {
-  // The canonical JSON object, as the API would take it. Its memory comes from one arena
-  // (boost::json::monotonic_resource) that lives as long as the value and its copies.
-  boost::json::value document;
+struct MappingResult : ArenaDocument {
+  // `document`: the canonical JSON object, as the API would take it.
   std::vector<MappingError> errors;  // empty: every rule applied
 
   bool ok() const { return errors.empty(); }
@@ -101,9 +120,9 @@ class Mapping {
 
 // An order mapped and then decoded and checked as the API checks orders (model/json.h,
 // model/validate.h): errors of the model name the canonical field ("#/totals/tax").
-struct MappedOrder {
-  boost::json::value document;  // the canonical JSON object, as in MappingResult
-  std::optional<Order> order;   // engaged iff errors is empty
+struct MappedOrder : ArenaDocument {
+  // `document`: the canonical JSON object, as in MappingResult.
+  std::optional<Order> order;  // engaged iff errors is empty
   std::vector<MappingError> errors;
 
   bool ok() const { return errors.empty(); }
@@ -120,8 +139,8 @@ std::span<const std::string_view> Targets();
 // (Decode<T> of model/json.h, and ValidateOrder for orders, exactly as MapOrder), tracking
 // by DecodeTracking. Errors of the decoding name the canonical field ("canonical
 // #/lines/0/quantity"), like MapOrder's.
-struct MappedDocument {
-  boost::json::value document;  // the canonical JSON object, as in MappingResult
+struct MappedDocument : ArenaDocument {
+  // `document`: the canonical JSON object, as in MappingResult.
   // The decoded document, of the mapping's target; engaged (not monostate) iff errors is
   // empty — except for `to: partner` (canonical → partner), whose result is `document`
   // itself and which stays monostate.

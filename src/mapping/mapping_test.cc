@@ -20,10 +20,10 @@ namespace {
 
 namespace json = boost::json;
 using ::disthub::testing::StatusIs;
-using test::Mangle;
 using test::Fixture;
 using test::FixturesDir;
 using test::LoadBuiltIn;
+using test::Mangle;
 using test::SourceDir;
 using test::TestPayload;
 using test::Utc;
@@ -136,6 +136,38 @@ TEST(Mapping, WooCommerceCouponsBecomeLineDiscounts) {
   MappedOrder off = MapOrder(m, doc, {.vars = {{"channel", "woo"}}});
   ASSERT_FALSE(off.ok());
   EXPECT_THAT(off.errors[0].ToString(m.file()), ::testing::HasSubstr("#/totals/discount"));
+}
+
+// A result's document lives in the result's arena: moving results around (into a list
+// that grows, over another result, out of a function) keeps each document whole, and a
+// moved-from result can take new values. ASan reports any use of a freed arena here.
+TEST(Mapping, ResultsMoveWithTheirArenaAndStayWholeWhenAssignedOver) {
+  Mapping m = LoadBuiltIn("shopify-order.yaml");
+  const MappingContext context{.vars = {{"channel", "shopify-us"}}};
+  const std::string expected = json::serialize(m.Apply(ShopifyOrder(), context).document);
+  std::vector<MappingResult> kept;
+  for (int i = 0; i < 20; ++i) kept.push_back(m.Apply(ShopifyOrder(), context));  // regrows
+  for (const MappingResult& r : kept) EXPECT_EQ(json::serialize(r.document), expected);
+
+  MappingResult r = m.Apply(json::value{{"not", "an order"}}, context);
+  EXPECT_FALSE(r.ok());
+  r = m.Apply(ShopifyOrder(), context);  // over a result with its own arena
+  EXPECT_EQ(json::serialize(r.document), expected);
+  MappingResult taken = std::move(r);
+  EXPECT_EQ(json::serialize(taken.document), expected);
+  r.document = json::object{{"reused", true}};  // the moved-from result is usable again
+  EXPECT_EQ(json::serialize(r.document), R"({"reused":true})");
+
+  std::optional<MappedOrder> order;
+  order = MapOrder(m, ShopifyOrder(), context);
+  order = MapOrder(m, ShopifyOrder(), context);
+  ASSERT_TRUE(order->ok());
+  EXPECT_EQ(json::serialize(order->document), expected);
+  MappedDocument d = MapDocument(m, ShopifyOrder(), context);
+  d = MapDocument(m, ShopifyOrder(), context);
+  EXPECT_EQ(json::serialize(d.document), expected);
+  ASSERT_NE(d.get<Order>(), nullptr);
+  EXPECT_EQ(d.get<Order>()->channel_order_ref, "9007199254740993");
 }
 
 TEST(Mapping, EveryErrorNamesTheRuleAndThePayloadPath) {
