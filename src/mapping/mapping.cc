@@ -51,6 +51,10 @@ struct Path {
   std::string text;      // as written
   std::string problem;   // why a token does not parse ("" when it does)
   size_t wildcards = 0;  // tokens that are not kKey
+  // Absolute paths starting with a member name: the slot of that first step in the
+  // per-payload cache (Mapping::Impl::first_steps), since many rules start alike
+  // (/shipping_address/...) and the document's top object is often large. -1: none.
+  int first_step = -1;
 };
 
 // A path may hold at most this many "*" and filter tokens (so the indexes they stand for
@@ -183,6 +187,7 @@ struct Mapping::Impl {
   std::map<std::string, std::map<std::string, std::string>> tables;
   std::vector<Rule> checks;  // applied first, values dropped: any error refuses the payload
   std::vector<Rule> fields;
+  std::vector<std::string> first_steps;  // the first member names of absolute paths, by slot
 };
 
 namespace {
@@ -278,6 +283,12 @@ class Compiler {
     bool paths_ok = true;
     auto parse = [&](const std::string& text) {
       Path p = ParsePath(text);
+      if (p.absolute && !p.tokens.empty() && p.tokens[0].kind == Token::kKey) {
+        auto& steps = m_.first_steps;
+        auto it = std::find(steps.begin(), steps.end(), p.tokens[0].key);
+        p.first_step = static_cast<int>(it - steps.begin());
+        if (it == steps.end()) steps.push_back(p.tokens[0].key);
+      }
       if (!p.problem.empty() && paths_ok) {
         Fail(rule, StrCat("\"", text, "\": ", p.problem));
         paths_ok = false;
@@ -388,7 +399,11 @@ struct Scope {
 class Applier {
  public:
   Applier(const Mapping::Impl& m, const MappingContext& context, std::vector<MappingError>& errors)
-      : m_(m), context_(context), errors_(errors) {}
+      : m_(m),
+        context_(context),
+        errors_(errors),
+        first_steps_(m.first_steps.size()),
+        looked_up_(m.first_steps.size()) {}
 
   void Object(const std::vector<Rule>& rules, const Scope& scope, json::object& out) {
     out.reserve(rules.size());
@@ -399,6 +414,19 @@ class Applier {
   // Where `path` starts from in `scope`.
   static const json::value* Base(const Path& path, const Scope& scope) {
     return path.absolute ? scope.root : scope.here;
+  }
+
+  // Where `path` is after its token `from` (set here): the base, or for an absolute path
+  // with a first step, the value of that step, looked up once per payload.
+  const json::value* Start(const Path& path, const Scope& scope, size_t& from) {
+    if (path.first_step < 0) return Base(path, scope);
+    from = 1;
+    const size_t slot = static_cast<size_t>(path.first_step);
+    if (!looked_up_[slot]) {
+      first_steps_[slot] = Step(*scope.root, path.tokens[0].key);
+      looked_up_[slot] = true;
+    }
+    return first_steps_[slot];
   }
 
   // One kKey step: an object's member or a list's element by index; nullptr otherwise.
@@ -414,9 +442,11 @@ class Applier {
 
   // The value `path` points to, "*" or a filter standing for the first element of the list
   // it lets through (whose index goes to `trail`, if given); nullptr when absent or null.
-  static const json::value* Find(const Path& path, const Scope& scope, Trail* trail = nullptr) {
-    const json::value* v = Base(path, scope);
-    for (const Token& t : path.tokens) {
+  const json::value* Find(const Path& path, const Scope& scope, Trail* trail = nullptr) {
+    size_t from = 0;
+    const json::value* v = Start(path, scope, from);
+    for (size_t i = from; i < path.tokens.size(); ++i) {
+      const Token& t = path.tokens[i];
       if (v == nullptr) break;
       if (t.kind != Token::kKey) {
         const json::array* list = v->if_array();
@@ -658,7 +688,9 @@ class Applier {
       for (const Path& p : paths) {
         if (!ok) return;
         Trail trail;
-        ok = Visit(p, 0, Base(p, scope), trail, [&](const json::value& v, const Trail& t) {
+        size_t from = 0;
+        const json::value* start = Start(p, scope, from);
+        ok = Visit(p, from, start, trail, [&](const json::value& v, const Trail& t) {
           std::optional<int64_t> n = Number(
               rule, v, [&] { return At(p, scope, &t); }, currency);
           if (!n) return false;
@@ -833,6 +865,9 @@ class Applier {
   const MappingContext& context_;
   std::vector<MappingError>& errors_;
   std::string currency_;
+  // The first steps of absolute paths from the document's root, by Path::first_step.
+  std::vector<const json::value*> first_steps_;
+  std::vector<char> looked_up_;
 };
 
 }  // namespace
