@@ -24,6 +24,17 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 constexpr char kSecret[] = "shpss_test_secret_0001";
 
+// The Shopify webhook body of mappings/testdata with SKUs of Harbor's catalog, which the
+// hub checks orders against.
+json::value HarborShopifyOrder() {
+  auto text = ReadFile(SourcePath("mappings/testdata/shopify-order.json"));
+  EXPECT_TRUE(text.ok()) << text.status();
+  json::value order = json::parse(text.ok() ? *text : "{\"line_items\":[{},{}]}");
+  order.at("line_items").at(0).as_object()["sku"] = "HS-10001";
+  order.at("line_items").at(1).as_object()["sku"] = "HS-10002";
+  return order;
+}
+
 class WebhookTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -32,12 +43,7 @@ class WebhookTest : public ::testing::Test {
         "", StrCat("    webhook: {mapping: ", SourcePath("mappings/shopify-order.yaml"),
                    ", signature: shopify, secret_env: TEST_SHOPIFY_SECRET}\n"));
     ASSERT_TRUE(hub_->Start().ok()) << hub_->Stderr();
-    auto text = ReadFile(SourcePath("mappings/testdata/shopify-order.json"));
-    ASSERT_TRUE(text.ok());
-    order_ = json::parse(*text);
-    // SKUs of Harbor's catalog, which the hub checks orders against.
-    order_.at("line_items").at(0).as_object()["sku"] = "HS-10001";
-    order_.at("line_items").at(1).as_object()["sku"] = "HS-10002";
+    order_ = HarborShopifyOrder();
   }
 
   absl::StatusOr<HttpResult> Deliver(const std::string& body, const std::string& webhook_id,
@@ -168,12 +174,7 @@ TEST(WebhookReplayWindow, ADeliveryOutsideTheWindowIsRefused) {
                             "id_header: X-Delivery, timestamp_header: X-Timestamp, "
                             "max_age_seconds: 60, secret_env: TEST_CUSTOM_SECRET}\n"));
   ASSERT_TRUE(hub.Start().ok()) << hub.Stderr();
-  auto text = ReadFile(SourcePath("mappings/testdata/shopify-order.json"));
-  ASSERT_TRUE(text.ok());
-  json::value order = json::parse(*text);
-  order.at("line_items").at(0).as_object()["sku"] = "HS-10001";
-  order.at("line_items").at(1).as_object()["sku"] = "HS-10002";
-  const std::string body = json::serialize(order);
+  const std::string body = json::serialize(HarborShopifyOrder());
   auto scheme =
       connectors::SignatureScheme("hmac-sha256", "X-Signature", "hex", "X-Delivery", "X-Timestamp");
   ASSERT_TRUE(scheme.ok());
@@ -209,12 +210,7 @@ TEST(WebhookReprocessing, AChangedMappingIsTriedOnTheArchiveThenAppliedWithoutDu
   std::ofstream(mapping_file) << *v1;
   ASSERT_TRUE(hub.Start().ok()) << hub.Stderr();
 
-  auto text = ReadFile(SourcePath("mappings/testdata/shopify-order.json"));
-  ASSERT_TRUE(text.ok());
-  json::value order = json::parse(*text);
-  order.at("line_items").at(0).as_object()["sku"] = "HS-10001";
-  order.at("line_items").at(1).as_object()["sku"] = "HS-10002";
-  const std::string body = json::serialize(order);
+  const std::string body = json::serialize(HarborShopifyOrder());
   auto deliver = [&] {
     HttpClient client(hub.url(), 10);
     return client.Send("POST", "/v1/webhooks/b2b-portal",
@@ -322,6 +318,84 @@ TEST(WebhookConfig, AChannelWhoseMappingIsNotForOrdersDoesNotStart) {
                             ", signature: shopify, secret_env: TEST_SHOPIFY_SECRET}\n"));
   EXPECT_FALSE(hub.Start().ok());
   EXPECT_THAT(hub.Stderr(), HasSubstr("maps to tracking; a channel takes orders"));
+}
+
+// A second store as a connector block (type signed-webhook): its own endpoint, secret,
+// archive source and delivery counts; its orders on the channel it names.
+TEST(WebhookConnectorIt, ASignedWebhookConnectorTakesItsChannelsOrdersAtItsOwnEndpoint) {
+  setenv("TEST_EU_STORE_SECRET", "shpss_eu_store_0001", 1);
+  HubProcess hub(
+      StrCat("connectors:\n"
+             "  - name: eu-store\n"
+             "    type: signed-webhook\n"
+             "    channel: b2b-portal\n"
+             "    mapping: ",
+             SourcePath("mappings/shopify-order.yaml"),
+             "\n"
+             "    secret_env: TEST_EU_STORE_SECRET\n"));
+  ASSERT_TRUE(hub.Start().ok()) << hub.Stderr();
+  const std::string body = json::serialize(HarborShopifyOrder());
+  auto deliver = [&](const std::string& secret) {
+    HttpClient client(hub.url(), 10);
+    return client.Send("POST", "/v1/webhooks/eu-store",
+                       {{"Content-Type", "application/json"},
+                        {"X-Shopify-Hmac-Sha256",
+                         connectors::Sign(*connectors::SignatureScheme("shopify"), secret, body)},
+                        {"X-Shopify-Webhook-Id", "eu-0001"}},
+                       body);
+  };
+  auto forged = deliver(kSecret);  // another store's secret
+  ASSERT_TRUE(forged.ok());
+  EXPECT_EQ(forged->status, 401) << forged->body;
+  auto taken = deliver("shpss_eu_store_0001");
+  ASSERT_TRUE(taken.ok());
+  ASSERT_EQ(taken->status, 201) << taken->body;
+  EXPECT_EQ(json::parse(taken->body).at("channel"), "b2b-portal");
+  auto again = deliver("shpss_eu_store_0001");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->Header("idempotent-replayed"), "true");
+
+  HttpClient reader(hub.url(), 10);
+  auto listed = reader.Get("/v1/connectors", {{"Authorization", StrCat("Bearer ", kReaderKey)}});
+  ASSERT_TRUE(listed.ok());
+  const json::object c = json::parse(listed->body).at("items").as_array()[0].as_object();
+  EXPECT_EQ(c.at("name"), "eu-store");
+  EXPECT_EQ(c.at("endpoint"), "/v1/webhooks/eu-store");
+  EXPECT_EQ(c.at("deliveries").at("created"), 1);
+  EXPECT_EQ(c.at("deliveries").at("replayed"), 1);
+  EXPECT_EQ(c.at("deliveries").at("bad_signature"), 1);
+  auto inbound =
+      reader.Get("/v1/inbound?limit=10", {{"Authorization", StrCat("Bearer ", kOpsKey)}});
+  ASSERT_TRUE(inbound.ok());
+  EXPECT_THAT(inbound->body, HasSubstr(R"("source":"webhook:eu-store")")) << inbound->body;
+  // Its archive (the delivery and its retry, each kept as received) is reprocessed with its
+  // own mapping, which changes nothing.
+  auto plan = reader.Send(
+      "POST", "/v1/inbound/reprocess",
+      {{"Authorization", StrCat("Bearer ", kOpsKey)}, {"Content-Type", "application/json"}},
+      json::serialize(json::object{{"source", "webhook:eu-store"}}));
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->status, 200) << plan->body;
+  EXPECT_EQ(json::parse(plan->body).at("counts"), (json::object{{"unchanged", 2}})) << plan->body;
+}
+
+// A webhook connector names a configured channel, and an endpoint of its own.
+TEST(WebhookConnectorIt, AnUnknownChannelOrATakenEndpointStopsTheStart) {
+  setenv("TEST_EU_STORE_SECRET", "shpss_eu_store_0001", 1);
+  const std::string block =
+      StrCat("    type: signed-webhook\n    mapping: ", SourcePath("mappings/shopify-order.yaml"),
+             "\n    secret_env: TEST_EU_STORE_SECRET\n");
+  HubProcess unknown(StrCat("connectors:\n  - name: eu-store\n    channel: nowhere\n", block));
+  EXPECT_FALSE(unknown.Start().ok());
+  EXPECT_THAT(unknown.Stderr(),
+              HasSubstr("connectors eu-store: channel: \"nowhere\" is not a configured channel"));
+
+  setenv("TEST_SHOPIFY_SECRET", kSecret, 1);
+  HubProcess taken(StrCat("connectors:\n  - name: b2b-portal\n    channel: b2b-portal\n", block),
+                   StrCat("    webhook: {mapping: ", SourcePath("mappings/shopify-order.yaml"),
+                          ", signature: shopify, secret_env: TEST_SHOPIFY_SECRET}\n"));
+  EXPECT_FALSE(taken.Start().ok());
+  EXPECT_THAT(taken.Stderr(), HasSubstr("takes webhooks at /v1/webhooks/b2b-portal already"));
 }
 
 }  // namespace

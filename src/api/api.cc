@@ -88,15 +88,13 @@ Api::Api(ApiDeps deps) : deps_(deps) {
                                             {{"outcome", "replayed"}});
   orders_rejected_ = deps_.metrics->Counter("disthub_orders_total", "Orders taken in, by outcome.",
                                             {{"outcome", "rejected"}});
-  static constexpr std::string_view kWebhookOutcomeNames[] = {
-      "created", "replayed", "bad_signature", "malformed", "unmappable", "unavailable"};
-  static_assert(std::size(kWebhookOutcomeNames) == kWhOutcomes);
+  static_assert(std::size(connectors::kWebhookOutcomes) == kWhOutcomes);
   for (const auto& [channel, w] : deps_.webhooks) {
     auto& counters = webhook_counters_[channel];
     for (int o = 0; o < kWhOutcomes; ++o) {
       counters[o] = deps_.metrics->Counter(
-          "disthub_webhook_deliveries_total", "Webhook deliveries by channel and outcome.",
-          {{"channel", channel}, {"outcome", std::string(kWebhookOutcomeNames[o])}});
+          connectors::kWebhookDeliveriesMetric, connectors::kWebhookDeliveriesHelp,
+          {{"channel", channel}, {"outcome", std::string(connectors::kWebhookOutcomes[o])}});
     }
   }
 }
@@ -406,7 +404,8 @@ void Api::TakeWebhook(HttpRequest& req, std::string_view channel, Responder& res
   // The platform's delivery id makes its retries repeats; without one, the body does.
   std::string key(req.Header(w.signature.id_header));
   if (key.empty() || !ValidIdempotencyKey(key)) key = Sha256Hex(req.body);
-  SubmitOrder(*mapped.value, StrCat("webhook:", w.channel), key, kWebhook, instance, req, respond,
+  // Archived (and reprocessed) by endpoint: each endpoint has its own mapping.
+  SubmitOrder(*mapped.value, StrCat("webhook:", channel), key, kWebhook, instance, req, respond,
               &counters);
 }
 

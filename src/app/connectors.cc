@@ -7,6 +7,7 @@
 #include "base/strings.h"
 #include "connectors/file_drop.h"
 #include "connectors/order_poller.h"
+#include "connectors/webhook.h"
 #include "inventory/service.h"
 #include "model/validate.h"
 #include "orchestration/order_checks.h"
@@ -27,10 +28,12 @@ class HubConnectorHost final : public connectors::ConnectorHost {
         checks_(deps.checks),
         ids_(deps.ids),
         clock_(deps.clock),
-        metrics_(deps.metrics) {}
+        metrics_(deps.metrics),
+        env_(std::move(deps.env)) {}
 
   const Clock& clock() const override { return *clock_; }
   Registry& metrics() override { return *metrics_; }
+  std::optional<std::string> Secret(const std::string& name) const override { return env_(name); }
 
   void SubmitOrder(connectors::OrderMessage m, OrderDone done) override {
     std::vector<FieldError> refused = ValidateOrder(m.order);
@@ -159,6 +162,7 @@ class HubConnectorHost final : public connectors::ConnectorHost {
   IdGenerator* ids_;
   const Clock* clock_;
   Registry* metrics_;
+  std::function<std::optional<std::string>(const std::string&)> env_;
 };
 
 }  // namespace
@@ -167,6 +171,7 @@ const std::vector<const connectors::ConnectorType*>& ConnectorTypes() {
   static const auto* types = new std::vector<const connectors::ConnectorType*>{
       &connectors::CsvInventoryCountType(),
       &connectors::RestOrderPollerType(),
+      &connectors::SignedWebhookType(),
   };
   return *types;
 }

@@ -2,7 +2,9 @@
 // src/app knows the concrete types), and the hub's side of connectors/connector.h.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +33,8 @@ struct ConnectorHostDeps {
   IdGenerator* ids;
   const Clock* clock;
   Registry* metrics;
+  // Secrets by environment variable name (the hub's environment; tests give their own).
+  std::function<std::optional<std::string>(const std::string& name)> env;
 };
 
 // Every registered connector type, in the order `disthub connectors` lists them.

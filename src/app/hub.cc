@@ -138,6 +138,11 @@ absl::StatusOr<std::string> TokenFromEnv(const EnvLookup& env, const std::string
   return *std::move(value);
 }
 
+void LogWebhook(const std::string& endpoint, const connectors::WebhookChannel& w) {
+  spdlog::info("channel {}: orders by webhook at /v1/webhooks/{} ({} v{}, {} signatures)",
+               w.channel, endpoint, w.mapping->name(), w.mapping->version(), w.signature.scheme);
+}
+
 // The channels that take orders by signed webhook: each one's mapping compiled and its
 // secret read from the environment. A mapping that does not compile or a missing secret
 // stops the start, naming the key.
@@ -147,33 +152,24 @@ absl::StatusOr<std::map<std::string, connectors::WebhookChannel>> LoadWebhooks(
   for (size_t i = 0; i < config.channels.size(); ++i) {
     const ChannelConfig& c = config.channels[i];
     if (!c.webhook.enabled) continue;
-    const std::string at = StrCat(config.file, ": channels[", static_cast<int64_t>(i), "].webhook");
-    absl::StatusOr<mapping::Mapping> m =
-        mapping::Mapping::Load(ResolveRelative(config.file, c.webhook.mapping));
-    if (!m.ok()) {
-      return absl::FailedPreconditionError(StrCat(at, ".mapping: ", m.status().message()));
+    absl::StatusOr<connectors::WebhookChannel> w =
+        connectors::LoadWebhookChannel({.channel = c.name,
+                                        .mapping = ResolveRelative(config.file, c.webhook.mapping),
+                                        .signature = c.webhook.signature,
+                                        .header = c.webhook.header,
+                                        .encoding = c.webhook.encoding,
+                                        .id_header = c.webhook.id_header,
+                                        .timestamp_header = c.webhook.timestamp_header,
+                                        .max_age = absl::Seconds(c.webhook.max_age_seconds),
+                                        .secret_env = c.webhook.secret_env},
+                                       env);
+    if (!w.ok()) {
+      return absl::Status(w.status().code(),
+                          StrCat(config.file, ": channels[", static_cast<int64_t>(i), "].webhook.",
+                                 w.status().message()));
     }
-    if (m->target() != "order") {
-      return absl::FailedPreconditionError(StrCat(at, ".mapping: ", m->file(), " maps to ",
-                                                  m->target(), "; a channel takes orders"));
-    }
-    std::optional<std::string> secret = env(c.webhook.secret_env);
-    if (!secret || secret->empty()) {
-      return absl::FailedPreconditionError(StrCat(at, ".secret_env: the environment variable ",
-                                                  c.webhook.secret_env, " is not set"));
-    }
-    DISTHUB_ASSIGN_OR_RETURN(
-        connectors::WebhookSignature signature,
-        connectors::SignatureScheme(c.webhook.signature, c.webhook.header, c.webhook.encoding,
-                                    c.webhook.id_header, c.webhook.timestamp_header));
-    signature.max_age = absl::Seconds(c.webhook.max_age_seconds);
-    spdlog::info("channel {}: orders by webhook at /v1/webhooks/{} ({} v{}, {} signatures)", c.name,
-                 c.name, m->name(), m->version(), signature.scheme);
-    out.emplace(c.name, connectors::WebhookChannel{
-                            .channel = c.name,
-                            .secret = *std::move(secret),
-                            .signature = std::move(signature),
-                            .mapping = std::make_shared<const mapping::Mapping>(*std::move(m))});
+    LogWebhook(c.name, *w);
+    out.emplace(c.name, *std::move(w));
   }
   return out;
 }
@@ -345,7 +341,7 @@ class RunningHub final : public Hub {
     // with the mapping in effect.
     auto sources = std::make_shared<std::map<std::string, SourceMapping>>();
     for (const auto& [name, w] : webhooks) {
-      (*sources)[StrCat("webhook:", name)] = {.mapping = w.mapping, .channel = name};
+      (*sources)[StrCat("webhook:", name)] = {.mapping = w.mapping, .channel = w.channel};
     }
     for (const ConnectorInstanceConfig& c : config.connectors) {
       if (c.type != "rest-order-poller") continue;
@@ -427,6 +423,46 @@ class RunningHub final : public Hub {
       hooks = lifecycle_->Hooks();
     }
     intake_ = std::make_unique<OrderIntake>(queue_.get(), std::move(hooks));
+    // Connectors are made now (started last, once what they hand over can be taken): the
+    // API serves the signed-webhook ones' endpoints.
+    connector_host_ = MakeConnectorHost({.store = store_.get(),
+                                         .queue = queue_.get(),
+                                         .inventory = inventory_.get(),
+                                         .intake = intake_.get(),
+                                         .checks = checks_.get(),
+                                         .ids = &ids_,
+                                         .clock = Clock::Real(),
+                                         .metrics = &metrics_,
+                                         .env = env});
+    for (const ConnectorInstanceConfig& c : config.connectors) {
+      const connectors::ConnectorType* type = FindConnectorType(c.type);
+      if (type == nullptr) return absl::InvalidArgumentError(StrCat("no connector type ", c.type));
+      absl::StatusOr<std::unique_ptr<connectors::Connector>> made =
+          type->create(c.name, c.settings, *connector_host_);
+      if (!made.ok()) {
+        return absl::Status(made.status().code(), StrCat(config.file, ": connectors ", c.name, ": ",
+                                                         made.status().message()));
+      }
+      if (auto* w = dynamic_cast<connectors::WebhookConnector*>(made->get())) {
+        const connectors::WebhookChannel& channel = w->channel();
+        if (!checks_->KnownChannel(channel.channel)) {
+          return absl::InvalidArgumentError(StrCat(config.file, ": connectors ", c.name,
+                                                   ": channel: \"", channel.channel,
+                                                   "\" is not a configured channel"));
+        }
+        if (webhooks.count(c.name) > 0) {
+          return absl::InvalidArgumentError(
+              StrCat(config.file, ": connectors ", c.name, ": channel ", c.name,
+                     " takes webhooks at /v1/webhooks/", c.name, " already (channels[].webhook)"));
+        }
+        LogWebhook(c.name, channel);
+        webhooks.emplace(c.name, channel);
+        // Read only when a request reprocesses, once the hub serves.
+        (*sources)[StrCat("webhook:", c.name)] = {.mapping = channel.mapping,
+                                                  .channel = channel.channel};
+      }
+      connectors_.push_back(*std::move(made));
+    }
     api_ = std::make_unique<Api>(ApiDeps{.store = store_.get(),
                                          .queue = queue_.get(),
                                          .intake = intake_.get(),
@@ -449,26 +485,7 @@ class RunningHub final : public Hub {
                                            return items;
                                          }});
     // Connectors last: what they hand over goes to the services started above.
-    connector_host_ = MakeConnectorHost({.store = store_.get(),
-                                         .queue = queue_.get(),
-                                         .inventory = inventory_.get(),
-                                         .intake = intake_.get(),
-                                         .checks = checks_.get(),
-                                         .ids = &ids_,
-                                         .clock = Clock::Real(),
-                                         .metrics = &metrics_});
-    for (const ConnectorInstanceConfig& c : config.connectors) {
-      const connectors::ConnectorType* type = FindConnectorType(c.type);
-      if (type == nullptr) return absl::InvalidArgumentError(StrCat("no connector type ", c.type));
-      absl::StatusOr<std::unique_ptr<connectors::Connector>> made =
-          type->create(c.name, c.settings, *connector_host_);
-      if (!made.ok()) {
-        return absl::InvalidArgumentError(
-            StrCat(config.file, ": connectors ", c.name, ": ", made.status().message()));
-      }
-      DISTHUB_RETURN_IF_ERROR((*made)->Start());
-      connectors_.push_back(*std::move(made));
-    }
+    for (auto& c : connectors_) DISTHUB_RETURN_IF_ERROR(c->Start());
     if (!config.alerts.rules.empty()) {
       ThresholdAlertsOptions alerts{.interval = absl::Seconds(config.alerts.check_seconds)};
       for (const AlertRuleConfig& r : config.alerts.rules) {

@@ -128,6 +128,9 @@ class ConnectorHost {
   virtual ~ConnectorHost() = default;
   virtual const Clock& clock() const = 0;
   virtual Registry& metrics() = 0;
+  // The value of the environment variable `name`, where secrets (tokens, shared keys) come
+  // from; nullopt when it is not set. Never logged.
+  virtual std::optional<std::string> Secret(const std::string& name) const = 0;
   // Whether `source` already delivered a message with idempotency key `key` (the inbound
   // archive), so a message seen again after a crash is not taken twice.
   virtual absl::StatusOr<bool> AlreadyReceived(const std::string& source,

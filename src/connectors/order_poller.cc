@@ -395,12 +395,12 @@ const ConnectorType& RestOrderPollerType() {
         }
         std::string token;
         if (const std::string& env = s.String("token_env"); !env.empty()) {
-          const char* v = std::getenv(env.c_str());
-          if (v == nullptr || *v == '\0') {
+          std::optional<std::string> v = host.Secret(env);
+          if (!v || v->empty()) {
             return absl::FailedPreconditionError(
                 StrCat("the environment variable ", env, " (token_env) is not set"));
           }
-          token = v;
+          token = *std::move(v);
         }
         return std::make_unique<RestOrderPoller>(
             instance, s, host, std::make_shared<const mapping::Mapping>(*std::move(m)),

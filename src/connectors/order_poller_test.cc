@@ -31,7 +31,7 @@ class OrderPoller : public ::testing::Test {
         ReadFile(std::string(DISTHUB_DEFAULT_SOURCE_DIR) + "/mappings/testdata/amazon-order.json");
     ASSERT_TRUE(text.ok());
     template_ = json::parse(*text).as_object();
-    setenv("TEST_AMAZON_TOKEN", "atza|test", 1);
+    host_.secrets["TEST_AMAZON_TOKEN"] = "atza|test";
   }
   void TearDown() override {
     if (poller_) poller_->Stop();
@@ -179,7 +179,7 @@ TEST_F(OrderPoller, WhileTheMarketplaceFailsTheCursorStays) {
 }
 
 TEST_F(OrderPoller, AWrongTokenOrAMissingVariableIsClear) {
-  unsetenv("TEST_AMAZON_TOKEN_UNSET");
+  host_.secrets["TEST_AMAZON_TOKEN_UNSET"] = std::nullopt;
   Settings s = DefaultSettings(RestOrderPollerType());
   s.Set("url", sim_->url());
   s.Set("channel", "amazon-us");
@@ -189,7 +189,7 @@ TEST_F(OrderPoller, AWrongTokenOrAMissingVariableIsClear) {
   EXPECT_EQ(made.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(made.status().message()), HasSubstr("TEST_AMAZON_TOKEN_UNSET"));
 
-  setenv("TEST_AMAZON_TOKEN", "wrong", 1);
+  host_.secrets["TEST_AMAZON_TOKEN"] = "wrong";
   Add(1, 1);
   Make();
   ASSERT_TRUE(Eventually([&] {

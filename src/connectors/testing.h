@@ -19,6 +19,12 @@ class FakeConnectorHost final : public connectors::ConnectorHost {
  public:
   const Clock& clock() const override { return *Clock::Real(); }
   Registry& metrics() override { return metrics_; }
+  // `secrets` when it names the variable (nullopt: unset), else "secret-of-NAME".
+  std::optional<std::string> Secret(const std::string& name) const override {
+    auto it = secrets.find(name);
+    return it != secrets.end() ? it->second : std::optional<std::string>("secret-of-" + name);
+  }
+  std::map<std::string, std::optional<std::string>> secrets;
   absl::StatusOr<bool> AlreadyReceived(const std::string& source, const std::string& key) override {
     std::lock_guard lock(mu_);
     if (!fail_with.ok()) return fail_with;

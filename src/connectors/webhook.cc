@@ -8,6 +8,7 @@
 
 #include "absl/strings/numbers.h"
 #include "base/strings.h"
+#include "observe/metrics.h"
 
 namespace disthub::connectors {
 namespace {
@@ -144,6 +145,123 @@ Decoded<Order> MapWebhookOrder(const mapping::Mapping& mapping, const std::strin
   }
   if (out.errors.empty()) out.value = std::move(mapped.order);
   return out;
+}
+
+absl::StatusOr<WebhookChannel> LoadWebhookChannel(
+    const WebhookSettings& settings,
+    const std::function<std::optional<std::string>(const std::string&)>& secret) {
+  absl::StatusOr<mapping::Mapping> m = mapping::Mapping::Load(settings.mapping);
+  if (!m.ok()) return absl::FailedPreconditionError(StrCat("mapping: ", m.status().message()));
+  if (m->target() != "order") {
+    return absl::FailedPreconditionError(
+        StrCat("mapping: ", m->file(), " maps to ", m->target(), "; a channel takes orders"));
+  }
+  std::optional<std::string> value = secret(settings.secret_env);
+  if (!value || value->empty()) {
+    return absl::FailedPreconditionError(
+        StrCat("secret_env: the environment variable ", settings.secret_env, " is not set"));
+  }
+  absl::StatusOr<WebhookSignature> signature =
+      SignatureScheme(settings.signature, settings.header, settings.encoding, settings.id_header,
+                      settings.timestamp_header);
+  if (!signature.ok()) {
+    return absl::InvalidArgumentError(StrCat("signature: ", signature.status().message()));
+  }
+  signature->max_age = settings.max_age;
+  return WebhookChannel{.channel = settings.channel,
+                        .secret = *std::move(value),
+                        .signature = *std::move(signature),
+                        .mapping = std::make_shared<const mapping::Mapping>(*std::move(m))};
+}
+
+WebhookConnector::WebhookConnector(std::string instance, WebhookChannel channel, Registry& metrics)
+    : instance_(std::move(instance)), channel_(std::move(channel)) {
+  // The API's own series (create-or-get), which it counts each delivery in.
+  for (std::string_view outcome : kWebhookOutcomes) {
+    outcomes_.emplace_back(
+        std::string(outcome),
+        metrics.Counter(kWebhookDeliveriesMetric, kWebhookDeliveriesHelp,
+                        {{"channel", instance_}, {"outcome", std::string(outcome)}}));
+  }
+}
+
+boost::json::object WebhookConnector::Describe() const {
+  boost::json::object deliveries;
+  for (const auto& [outcome, counter] : outcomes_) {
+    deliveries[outcome] = static_cast<int64_t>(counter->Value());
+  }
+  return {{"name", instance_},
+          {"type", SignedWebhookType().name},
+          {"channel", channel_.channel},
+          {"endpoint", StrCat("/v1/webhooks/", instance_)},
+          {"mapping", channel_.mapping->name()},
+          {"mapping_version", channel_.mapping->version()},
+          {"signature", channel_.signature.scheme},
+          {"deliveries", std::move(deliveries)}};
+}
+
+const ConnectorType& SignedWebhookType() {
+  using T = SettingType;
+  auto spec = [](std::string key, T type, std::string doc, std::optional<std::string> def,
+                 std::string example) {
+    return SettingSpec{.key = std::move(key),
+                       .type = type,
+                       .doc = std::move(doc),
+                       .default_value = std::move(def),
+                       .example = std::move(example)};
+  };
+  static const auto* type = new ConnectorType{
+      .name = "signed-webhook",
+      .summary =
+          "A sales channel's orders by signed webhook at POST /v1/webhooks/NAME, mapped "
+          "from its dialect",
+      .settings =
+          {
+              spec("channel", T::kString,
+                   "The configured channel (channels[].name) the orders belong to", std::nullopt,
+                   "shopify-eu"),
+              spec("mapping", T::kPath,
+                   "The mapping from the platform's order to the canonical order (to: order)",
+                   std::nullopt, "{source}/mappings/shopify-order.yaml"),
+              spec("signature", T::kString,
+                   "The signing scheme: shopify (X-Shopify-Hmac-Sha256), woocommerce "
+                   "(X-WC-Webhook-Signature) or hmac-sha256 (HMAC-SHA256 of the body in header)",
+                   "shopify", "shopify"),
+              spec("header", T::kString,
+                   "hmac-sha256: the header carrying the signature (others: their own)", "", ""),
+              spec("encoding", T::kString, "hmac-sha256: base64 or hex (empty: base64)", "", ""),
+              spec("id_header", T::kString,
+                   "The header naming the delivery, repeated by its retries: the idempotency "
+                   "key (empty: the scheme's; without one, the body's SHA-256)",
+                   "", ""),
+              spec("timestamp_header", T::kString,
+                   "hmac-sha256: a header with the Unix time of signing, signed too, which "
+                   "bounds replays to max_age_ms (empty: no replay window)",
+                   "", ""),
+              spec("max_age_ms", T::kDuration,
+                   "How far from now a timestamp_header may be before the delivery is refused",
+                   "300000", "60000"),
+              spec("secret_env", T::kString,
+                   "The environment variable holding the shared secret (never logged)",
+                   std::nullopt, "SHOPIFY_EU_WEBHOOK_SECRET"),
+          },
+      .create = [](const std::string& instance, const Settings& s,
+                   ConnectorHost& host) -> absl::StatusOr<std::unique_ptr<Connector>> {
+        absl::StatusOr<WebhookChannel> channel =
+            LoadWebhookChannel({.channel = s.String("channel"),
+                                .mapping = s.String("mapping"),
+                                .signature = s.String("signature"),
+                                .header = s.String("header"),
+                                .encoding = s.String("encoding"),
+                                .id_header = s.String("id_header"),
+                                .timestamp_header = s.String("timestamp_header"),
+                                .max_age = s.Duration("max_age_ms"),
+                                .secret_env = s.String("secret_env")},
+                               [&host](const std::string& name) { return host.Secret(name); });
+        if (!channel.ok()) return channel.status();
+        return std::make_unique<WebhookConnector>(instance, *std::move(channel), host.metrics());
+      }};
+  return *type;
 }
 
 }  // namespace disthub::connectors

@@ -7,14 +7,23 @@
 //   if (!VerifySignature(s, secret, body, req.Header(s.header))) → 401
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "connectors/connector.h"
 #include "mapping/mapping.h"
 #include "model/json.h"
+
+namespace disthub {
+class Counter;  // observe/metrics.h
+}  // namespace disthub
 
 namespace disthub::connectors {
 
@@ -64,11 +73,58 @@ absl::Status VerifySignature(const WebhookSignature& signature, std::string_view
 Decoded<Order> MapWebhookOrder(const mapping::Mapping& mapping, const std::string& channel,
                                const boost::json::value& payload);
 
+// disthub_webhook_deliveries_total{channel, outcome}: what became of each delivery, by
+// the endpoint's name (its channel's, or its connector instance's).
+inline constexpr std::string_view kWebhookDeliveriesMetric = "disthub_webhook_deliveries_total";
+inline constexpr std::string_view kWebhookDeliveriesHelp =
+    "Webhook deliveries by channel and outcome.";
+inline constexpr std::string_view kWebhookOutcomes[] = {"created",   "replayed",   "bad_signature",
+                                                        "malformed", "unmappable", "unavailable"};
+
 struct WebhookChannel {
   std::string channel;
   std::string secret;  // from the environment; never logged
   WebhookSignature signature;
   std::shared_ptr<const mapping::Mapping> mapping;
+};
+
+// What a webhook endpoint is configured with: a channel's `webhook:` block, or a
+// signed-webhook connector's settings.
+struct WebhookSettings {
+  std::string channel;
+  std::string mapping;  // the mapping file's path, resolved
+  std::string signature = "shopify";
+  std::string header, encoding, id_header, timestamp_header;  // SignatureScheme's
+  absl::Duration max_age = absl::Minutes(5);
+  std::string secret_env;  // the environment variable with the shared secret
+};
+
+// The endpoint made ready: its mapping compiled (it must map to orders), its secret read
+// with `secret` (an environment lookup), its scheme resolved. Errors name the setting at
+// fault ("mapping: ...", "secret_env: ...", "signature: ...").
+absl::StatusOr<WebhookChannel> LoadWebhookChannel(
+    const WebhookSettings& settings,
+    const std::function<std::optional<std::string>(const std::string&)>& secret);
+
+// The `signed-webhook` connector type: a channel's orders by signed webhook at
+// POST /v1/webhooks/INSTANCE, in the channel's dialect. The hub's API server is the
+// listener; an instance holds the endpoint (channel(): its mapping, secret and scheme),
+// and describes what its deliveries became (disthub_webhook_deliveries_total).
+// A second store of a known platform is a second block of this type.
+const ConnectorType& SignedWebhookType();
+
+class WebhookConnector final : public Connector {
+ public:
+  WebhookConnector(std::string instance, WebhookChannel channel, Registry& metrics);
+  absl::Status Start() override { return absl::OkStatus(); }  // the API server listens
+  void Stop() override {}
+  boost::json::object Describe() const override;
+  const WebhookChannel& channel() const { return channel_; }
+
+ private:
+  std::string instance_;
+  WebhookChannel channel_;
+  std::vector<std::pair<std::string, Counter*>> outcomes_;
 };
 
 }  // namespace disthub::connectors

@@ -1,7 +1,9 @@
 #include "connectors/webhook.h"
 
+#include "connectors/testing.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "observe/metrics.h"
 #include "status_matchers.h"
 
 namespace disthub::connectors {
@@ -19,11 +21,14 @@ TEST(Webhook, ShopifySignaturesAreBase64HmacSha256OfTheRawBody) {
   EXPECT_EQ(Sign(*s, "Jefe", "what do ya want for nothing?"),
             "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=");
   EXPECT_TRUE(VerifySignature(*s, "Jefe", "what do ya want for nothing?",
-                              "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=").ok());
+                              "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=")
+                  .ok());
   EXPECT_FALSE(VerifySignature(*s, "Jefe", "what do ya want for nothing!",
-                               "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=").ok());
+                               "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=")
+                   .ok());
   EXPECT_FALSE(VerifySignature(*s, "jefe", "what do ya want for nothing?",
-                               "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=").ok());
+                               "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=")
+                   .ok());
   EXPECT_FALSE(VerifySignature(*s, "Jefe", "what do ya want for nothing?", "").ok());
   EXPECT_FALSE(VerifySignature(*s, "Jefe", "what do ya want for nothing?", "W9zB").ok());
 }
@@ -38,10 +43,12 @@ TEST(Webhook, ACustomSchemeNamesItsHeaderAndEncoding) {
   std::string upper = hex;
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   EXPECT_TRUE(VerifySignature(*s, "Jefe", "what do ya want for nothing?", upper).ok());
-  EXPECT_THAT(SignatureScheme("hmac-sha256"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("header")));
+  EXPECT_THAT(SignatureScheme("hmac-sha256"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("header")));
   EXPECT_THAT(SignatureScheme("hmac-sha256", "X-S", "base32"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("base64 or hex")));
-  EXPECT_THAT(SignatureScheme("md5"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("shopify")));
+  EXPECT_THAT(SignatureScheme("md5"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("shopify")));
   EXPECT_EQ(SignatureScheme("woocommerce")->header, "x-wc-webhook-signature");
 }
 
@@ -55,15 +62,92 @@ TEST(Webhook, ASignedTimestampBoundsReplays) {
   EXPECT_NE(sig, Sign(*s, "k", body, "1800000001"));  // the time is signed
   EXPECT_TRUE(VerifySignature(*s, "k", body, sig, "1800000000", now).ok());
   EXPECT_TRUE(VerifySignature(*s, "k", body, sig, "1800000000", now + absl::Minutes(5)).ok());
-  EXPECT_THAT(VerifySignature(*s, "k", body, sig, "1800000000", now + absl::Minutes(6)),
-              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("outside the 5m replay window")));
+  EXPECT_THAT(
+      VerifySignature(*s, "k", body, sig, "1800000000", now + absl::Minutes(6)),
+      StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("outside the 5m replay window")));
   // A replay with a fresh time fails the signature.
   EXPECT_THAT(VerifySignature(*s, "k", body, sig, "1800000360", now + absl::Minutes(6)),
               StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("is not the HMAC-SHA256")));
-  EXPECT_THAT(VerifySignature(*s, "k", body, sig, "", now),
-              StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("x-timestamp header is missing")));
+  EXPECT_THAT(
+      VerifySignature(*s, "k", body, sig, "", now),
+      StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("x-timestamp header is missing")));
   EXPECT_THAT(SignatureScheme("shopify", "", "", "", "X-Shopify-Triggered-At"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("signs the body alone")));
+}
+
+// The signed-webhook type: an instance is the endpoint, its mapping compiled, its secret
+// from the environment and its scheme resolved; each mistake is named by its setting.
+class SignedWebhookTypeTest : public ::testing::Test {
+ protected:
+  SignedWebhookTypeTest() : settings_(testing::DefaultSettings(SignedWebhookType())) {
+    settings_.Set("channel", "shopify-eu");
+    settings_.Set("mapping",
+                  std::string(DISTHUB_DEFAULT_SOURCE_DIR) + "/mappings/shopify-order.yaml");
+    settings_.Set("secret_env", "EU_SECRET");
+    host_.secrets["EU_SECRET"] = "shpss_eu";
+  }
+  absl::StatusOr<std::unique_ptr<Connector>> Create() {
+    return SignedWebhookType().create("eu-store", settings_, host_);
+  }
+
+  Settings settings_;
+  testing::FakeConnectorHost host_;
+};
+
+TEST_F(SignedWebhookTypeTest, AnInstanceIsTheEndpointAndCountsWhatItsDeliveriesBecame) {
+  absl::StatusOr<std::unique_ptr<Connector>> made = Create();
+  ASSERT_TRUE(made.ok()) << made.status();
+  auto* w = dynamic_cast<WebhookConnector*>(made->get());
+  ASSERT_NE(w, nullptr);
+  EXPECT_EQ(w->channel().channel, "shopify-eu");
+  EXPECT_EQ(w->channel().secret, "shpss_eu");
+  EXPECT_EQ(w->channel().signature.header, "x-shopify-hmac-sha256");
+  EXPECT_EQ(w->channel().signature.max_age, absl::Minutes(5));
+  EXPECT_EQ(w->channel().mapping->name(), "shopify-order");
+  // The API counts into the same series, by the instance's name.
+  host_.metrics()
+      .Counter(kWebhookDeliveriesMetric, kWebhookDeliveriesHelp,
+               {{"channel", "eu-store"}, {"outcome", "created"}})
+      ->Inc(3);
+  const boost::json::object d = w->Describe();
+  EXPECT_EQ(d.at("endpoint"), "/v1/webhooks/eu-store");
+  EXPECT_EQ(d.at("channel"), "shopify-eu");
+  EXPECT_EQ(d.at("type"), "signed-webhook");
+  EXPECT_EQ(d.at("signature"), "shopify");
+  EXPECT_EQ(d.at("deliveries").at("created"), 3);
+  EXPECT_EQ(d.at("deliveries").at("bad_signature"), 0);
+}
+
+TEST_F(SignedWebhookTypeTest, AMissingSecretIsRefusedNamingItsVariable) {
+  host_.secrets["EU_SECRET"] = std::nullopt;
+  EXPECT_THAT(Create(), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                 HasSubstr("secret_env: the environment variable EU_SECRET")));
+  host_.secrets["EU_SECRET"] = "";
+  EXPECT_THAT(Create(), StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("EU_SECRET")));
+}
+
+TEST_F(SignedWebhookTypeTest, AMappingThatIsNotForOrdersOrAnUnknownSchemeIsRefused) {
+  settings_.Set("mapping",
+                std::string(DISTHUB_DEFAULT_SOURCE_DIR) + "/mappings/easypost-tracker.yaml");
+  EXPECT_THAT(Create(), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                 HasSubstr("maps to tracking; a channel takes orders")));
+  settings_.Set("mapping", "/nonexistent/shopify-order.yaml");
+  EXPECT_THAT(Create(), StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("mapping: ")));
+  settings_.Set("mapping",
+                std::string(DISTHUB_DEFAULT_SOURCE_DIR) + "/mappings/shopify-order.yaml");
+  settings_.Set("signature", "md5");
+  EXPECT_THAT(Create(), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("signature: ")));
+  settings_.Set("signature", "hmac-sha256");
+  settings_.Set("header", "X-Signature");
+  settings_.Set("encoding", "hex");
+  settings_.Set("timestamp_header", "X-Signed-At");
+  settings_.Set("max_age_ms", "60000");
+  absl::StatusOr<std::unique_ptr<Connector>> made = Create();
+  ASSERT_TRUE(made.ok()) << made.status();
+  const WebhookChannel& c = dynamic_cast<WebhookConnector&>(**made).channel();
+  EXPECT_EQ(c.signature.encoding, WebhookSignature::Encoding::kHex);
+  EXPECT_EQ(c.signature.timestamp_header, "x-signed-at");
+  EXPECT_EQ(c.signature.max_age, absl::Minutes(1));
 }
 
 }  // namespace
