@@ -34,7 +34,7 @@ if [ ! -f "$build/build.ninja" ]; then
     || { cat "$build.configure.log" >&2; exit 1; }
   rm -f "$build.configure.log"
 fi
-targets=(mapping_fuzz mapping_file_fuzz csv_fuzz)
+targets=(mapping_fuzz mapping_file_fuzz csv_fuzz xml_fuzz)
 if [ -n "${DISTHUB_FUZZ_TARGETS:-}" ]; then read -r -a targets <<<"$DISTHUB_FUZZ_TARGETS"; fi
 cmake --build "$build" -j "$jobs" --target "${targets[@]}"
 echo "fuzz: built ${targets[*]} in $((SECONDS - start)) s"
@@ -57,6 +57,7 @@ seeds_of() {
       done ;;
     mapping_file_fuzz) dirs=("$root/mappings") ;;
     csv_fuzz) [ -n "$fixtures" ] && dirs=("$fixtures/datasets" "$fixtures/shopify") ;;
+    xml_fuzz) dirs=("$root/mappings/testdata") ;;
   esac
   dirs+=("$root/fuzz/regressions/$1")
   for d in "${dirs[@]}"; do [ -d "$d" ] && echo "$d"; done
@@ -71,6 +72,7 @@ link_seeds() {
     mapping_fuzz) pattern='*.json' ;;
     mapping_file_fuzz) pattern='*.yaml' ;;
     csv_fuzz) pattern='*.csv' ;;
+    xml_fuzz) pattern='*.xml' ;;
   esac
   local n=0 d f
   while read -r d; do
@@ -105,6 +107,7 @@ for t in "${targets[@]}"; do
   case $t in
     mapping_fuzz) dict=(-dict="$root/fuzz/json.dict") ;;
     mapping_file_fuzz) dict=(-dict="$root/fuzz/yaml.dict") ;;
+    xml_fuzz) dict=(-dict="$root/fuzz/xml.dict") ;;
   esac
   echo "fuzz: $t for ${seconds} s on $n seeds"
   log=$work/$t.log

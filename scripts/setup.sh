@@ -8,7 +8,7 @@ PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libabsl-dev libsqlite3-dev libspdlog-dev libfmt-dev libcli11-dev
   libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libssl-dev libcurl4-openssl-dev
+  libssl-dev libcurl4-openssl-dev libexpat1-dev
   # scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes, llvm-symbolizer
   clang-14 libclang-rt-14-dev llvm-14
 )

@@ -55,7 +55,7 @@ CliRun Mapping(const std::string& args, const std::string& stdin_text = "") {
 
 TEST(MappingCli, PrintsTheCanonicalOrderAndASummary) {
   CliRun r = Mapping(Source("mappings/shopify-order.yaml") + " " +
-                  Source("mappings/testdata/shopify-order.json") + " --var channel=shopify-us");
+                     Source("mappings/testdata/shopify-order.json") + " --var channel=shopify-us");
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_THAT(r.out, AllOf(HasSubstr(R"("channel":"shopify-us")"),
                            HasSubstr(R"("channel_order_ref":"9007199254740993")")));
@@ -65,17 +65,18 @@ TEST(MappingCli, PrintsTheCanonicalOrderAndASummary) {
 
 TEST(MappingCli, APayloadThatDoesNotMapExitsOneNamingEachError) {
   CliRun r = Mapping(Source("mappings/shopify-order.yaml") + " -",
-                  R"({"id": 1, "currency": "USD", "line_items": [{"price": "1,00"}]})");
+                     R"({"id": 1, "currency": "USD", "line_items": [{"price": "1,00"}]})");
   EXPECT_EQ(r.status, 1);
-  EXPECT_THAT(r.err, AllOf(HasSubstr("shopify-order.yaml: rule placed_at at /created_at: is missing"),
-                           HasSubstr("rule lines[].unit_price at /line_items/0/price: \"1,00\" is "
-                                     "not an amount in USD"),
-                           HasSubstr("shopify-order v1: ")));
+  EXPECT_THAT(r.err,
+              AllOf(HasSubstr("shopify-order.yaml: rule placed_at at /created_at: is missing"),
+                    HasSubstr("rule lines[].unit_price at /line_items/0/price: \"1,00\" is "
+                              "not an amount in USD"),
+                    HasSubstr("shopify-order v1: ")));
 }
 
 TEST(MappingCli, ListsAreMappedElementByElement) {
   CliRun r = Mapping(Source("mappings/woocommerce-order.yaml") + " - --list /orders",
-                  R"({"orders": [{"id": 1}, {"id": 2}]})");
+                     R"({"orders": [{"id": 1}, {"id": 2}]})");
   EXPECT_EQ(r.status, 1);
   EXPECT_THAT(r.err, AllOf(HasSubstr("[1] "), HasSubstr("woocommerce-order v2: 0 of 2 mapped")));
 }
@@ -95,10 +96,28 @@ TEST(MappingCli, PrintsDocumentsOfOtherTargets) {
 }
 
 TEST(MappingCli, AnUnusableMappingOrPayloadExitsTwo) {
-  EXPECT_EQ(Mapping("/nonexistent/m.yaml " + Source("mappings/testdata/shopify-order.json")).status, 2);
+  EXPECT_EQ(Mapping("/nonexistent/m.yaml " + Source("mappings/testdata/shopify-order.json")).status,
+            2);
   CliRun r = Mapping(Source("mappings/shopify-order.yaml") + " -", "{not json");
   EXPECT_EQ(r.status, 2);
-  EXPECT_THAT(r.err, HasSubstr("not JSON"));
+  EXPECT_THAT(r.err, HasSubstr("not valid JSON"));
+  r = Mapping(Source("mappings/shopify-order.yaml") + " -", "<order/>");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr("the payload is XML; mapping shopify-order reads JSON only"));
+  r = Mapping(Source("mappings/walmart-order.yaml") + " -", "<order><id>1</order>");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_THAT(r.err, HasSubstr("not well-formed XML at line 1, column 15: mismatched tag"));
+}
+
+// A mapping with formats: [xml] reads the partner's XML.
+TEST(MappingCli, MapsXmlPayloadsForMappingsThatReadXml) {
+  CliRun r = Mapping(Source("mappings/walmart-order.yaml") + " " +
+                     Source("mappings/testdata/walmart-order.xml") + " --var channel=walmart-us");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr(R"("channel_order_ref":"4792982839777")"));
+  EXPECT_THAT(r.err,
+              HasSubstr("walmart-order v2: ok, order 4792982839777 with 2 lines, grand total "
+                        "49.21 USD"));
 }
 
 }  // namespace

@@ -398,5 +398,69 @@ TEST(WebhookConnectorIt, AnUnknownChannelOrATakenEndpointStopsTheStart) {
   EXPECT_THAT(taken.Stderr(), HasSubstr("takes webhooks at /v1/webhooks/b2b-portal already"));
 }
 
+// XML by webhook: a connector whose mapping reads XML (Walmart's, formats: [json, xml])
+// takes the partner's XML as it takes JSON; a malformed document is a 400 naming its line
+// and column, and XML sent to an endpoint whose mapping reads only JSON is a 415.
+TEST(WebhookConnectorIt, AnXmlOrderIsTakenByAMappingThatReadsXml) {
+  setenv("TEST_XML_SECRET", "xml_secret_0001", 1);
+  setenv("TEST_SHOPIFY_SECRET", kSecret, 1);
+  const auto endpoint = [](const std::string& name, const std::string& mapping,
+                           const std::string& secret_env) {
+    return StrCat(
+        "  - name: ", name,
+        "\n    type: signed-webhook\n    channel: b2b-portal\n    mapping: ", SourcePath(mapping),
+        "\n    signature: hmac-sha256\n    header: X-Signature\n"
+        "    id_header: X-Delivery\n    secret_env: ",
+        secret_env, "\n");
+  };
+  HubProcess hub(StrCat(
+      "connectors:\n", endpoint("walmart-xml", "mappings/walmart-order.yaml", "TEST_XML_SECRET"),
+      endpoint("shopify-json", "mappings/shopify-order.yaml", "TEST_XML_SECRET")));
+  ASSERT_TRUE(hub.Start().ok()) << hub.Stderr();
+  auto text = ReadFile(SourcePath("mappings/testdata/walmart-order.xml"));
+  ASSERT_TRUE(text.ok());
+  std::string xml = *text;  // SKUs of Harbor's catalog
+  xml.replace(xml.find("WM-HOSE-25"), 10, "HS-10001");
+  xml.replace(xml.find("WM-NOZ-1"), 8, "HS-10002");
+  auto scheme = connectors::SignatureScheme("hmac-sha256", "X-Signature", "", "X-Delivery");
+  ASSERT_TRUE(scheme.ok());
+  auto post = [&](const std::string& name, const std::string& body, const std::string& id) {
+    HttpClient client(hub.url(), 10);
+    return client.Send("POST", "/v1/webhooks/" + name,
+                       {{"Content-Type", "application/xml"},
+                        {"X-Signature", connectors::Sign(*scheme, "xml_secret_0001", body)},
+                        {"X-Delivery", id}},
+                       body);
+  };
+  auto taken = post("walmart-xml", xml, "x-1");
+  ASSERT_TRUE(taken.ok());
+  ASSERT_EQ(taken->status, 201) << taken->body;
+  const json::value order = json::parse(taken->body);
+  EXPECT_EQ(order.at("channel_order_ref"), "4792982839777");
+  EXPECT_EQ(order.at("totals").at("grand_total").at("amount_minor"), 4921);
+  EXPECT_EQ(order.at("lines").as_array().size(), 2u);
+
+  auto broken = post("walmart-xml", "<order>\n<purchaseOrderId>1</order>", "x-2");
+  ASSERT_TRUE(broken.ok());
+  EXPECT_EQ(broken->status, 400) << broken->body;
+  EXPECT_THAT(broken->body, HasSubstr("malformed-xml"));
+  EXPECT_THAT(broken->body, HasSubstr("not well-formed XML at line 2, column 21: mismatched tag"));
+
+  auto unsupported = post("shopify-json", xml, "x-3");
+  ASSERT_TRUE(unsupported.ok());
+  EXPECT_EQ(unsupported->status, 415) << unsupported->body;
+  EXPECT_THAT(unsupported->body, HasSubstr("mapping shopify-order reads JSON only"));
+
+  // Kept as received, and reprocessed from the archive through the same reading of XML.
+  HttpClient ops(hub.url(), 10);
+  auto plan = ops.Send(
+      "POST", "/v1/inbound/reprocess",
+      {{"Authorization", StrCat("Bearer ", kOpsKey)}, {"Content-Type", "application/json"}},
+      json::serialize(json::object{{"source", "webhook:walmart-xml"}}));
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->status, 200) << plan->body;
+  EXPECT_EQ(json::parse(plan->body).at("counts"), (json::object{{"unchanged", 1}})) << plan->body;
+}
+
 }  // namespace
 }  // namespace disthub::testing

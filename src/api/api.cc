@@ -379,14 +379,21 @@ void Api::TakeWebhook(HttpRequest& req, std::string_view channel, Responder& res
     return reject(Problem(401, "signature-mismatch", "Signature does not match",
                           View(verified.message()), instance));
   }
-  boost::system::error_code ec;
-  boost::json::value payload = boost::json::parse(req.body, ec);
-  if (ec) {
+  // JSON, or XML for a mapping that reads it (`formats:`).
+  absl::StatusOr<mapping::ParsedPayload> payload = mapping::ParsePayload(*w.mapping, req.body);
+  if (!payload.ok()) {
     counters[kWhMalformed]->Inc();
-    return reject(Problem(400, "malformed-json", "Malformed JSON",
-                          StrCat("the body is not valid JSON: ", ec.message()), instance));
+    if (payload.status().code() == absl::StatusCode::kFailedPrecondition) {
+      return reject(Problem(415, "unsupported-media-type", "Unsupported media type",
+                            View(payload.status().message()), instance));
+    }
+    const bool xml = mapping::FormatOf(req.body) == mapping::PayloadFormat::kXml;
+    return reject(Problem(400, xml ? "malformed-xml" : "malformed-json",
+                          xml ? "Malformed XML" : "Malformed JSON",
+                          View(payload.status().message()), instance));
   }
-  Decoded<Order> mapped = connectors::MapWebhookOrder(*w.mapping, w.channel, payload);
+  Decoded<Order> mapped =
+      connectors::MapWebhookOrder(*w.mapping, w.channel, payload->value, payload->format);
   std::vector<ProblemError> problems = ToProblemErrors(mapped.errors);
   if (mapped.ok()) {
     for (FieldError& e : deps_.checks->Check(*mapped.value)) {

@@ -158,13 +158,14 @@ OrderDecoder MappedSourceDecoder(SourceLookup lookup) {
                                        " no longer takes orders by webhook: no mapping")});
       return out;
     }
-    boost::system::error_code ec;
-    json::value payload = json::parse(m.body, ec);
-    if (ec) {
-      out.errors.push_back({"", StrCat("not valid JSON: ", ec.message())});
+    absl::StatusOr<mapping::ParsedPayload> payload =
+        mapping::ParsePayload(*source->mapping, m.body);
+    if (!payload.ok()) {
+      out.errors.push_back({"", std::string(payload.status().message())});
       return out;
     }
-    return connectors::MapWebhookOrder(*source->mapping, source->channel, payload);
+    return connectors::MapWebhookOrder(*source->mapping, source->channel, payload->value,
+                                       payload->format);
   };
 }
 

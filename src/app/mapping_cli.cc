@@ -23,7 +23,7 @@ namespace json = boost::json;
 
 struct TestArgs {
   std::string mapping_file;
-  std::string payload_file;  // "-": standard input
+  std::string payload_file;       // "-": standard input
   std::vector<std::string> vars;  // NAME=VALUE
   std::string list;               // JSON Pointer to a list of documents, or ""
 };
@@ -68,13 +68,14 @@ int RunTest(const TestArgs& args) {
     }
     text = *std::move(read);
   }
-  boost::system::error_code ec;
-  json::value payload = json::parse(text, ec);
-  if (ec) {
-    std::cerr << args.payload_file << ": not JSON: " << ec.message() << "\n";
+  absl::StatusOr<mapping::ParsedPayload> parsed = mapping::ParsePayload(*m, text);
+  if (!parsed.ok()) {
+    std::cerr << args.payload_file << ": " << parsed.status().message() << "\n";
     return 2;
   }
+  json::value payload = std::move(parsed->value);
   mapping::MappingContext context;
+  context.format = parsed->format;
   context.vars["channel"] = "test";  // the channel instance a connector would name
   for (const std::string& v : args.vars) {
     const size_t eq = v.find('=');
@@ -104,8 +105,7 @@ int RunTest(const TestArgs& args) {
   const std::string label = m->name() + " v" + std::to_string(m->version());
   int failed = 0;
   for (size_t i = 0; i < documents.size(); ++i) {
-    const std::string which =
-        payload.is_array() ? label + " [" + std::to_string(i) + "]" : label;
+    const std::string which = payload.is_array() ? label + " [" + std::to_string(i) + "]" : label;
     // Orders through MapOrder, as the API takes them; any other target through MapDocument.
     std::optional<mapping::MappedOrder> order;
     std::optional<mapping::MappedDocument> other;
@@ -157,9 +157,12 @@ std::function<int()> AddMappingCommands(CLI::App& app) {
       "decoded and checked: an order as the API checks orders (totals against the lines),\n"
       "a shipment, return or inventory position by the model, tracking by its own checks.\n"
       "Exit status: 0 mapped, 1 the payload does not map, 2 unusable mapping or payload file.");
-  test->add_option("mapping", args->mapping_file, "Mapping file (YAML), such as mappings/shopify-order.yaml")
+  test->add_option("mapping", args->mapping_file,
+                   "Mapping file (YAML), such as mappings/shopify-order.yaml")
       ->required();
-  test->add_option("payload", args->payload_file, "Partner payload (JSON); - reads standard input")
+  test->add_option("payload", args->payload_file,
+                   "Partner payload: JSON, or XML for a mapping with formats: [xml]; - reads "
+                   "standard input")
       ->required();
   test->add_option("--list", args->list,
                    "Map each element of the list at this JSON Pointer (a REST page: /orders); a "

@@ -132,9 +132,9 @@ absl::Status VerifySignature(const WebhookSignature& signature, std::string_view
 }
 
 Decoded<Order> MapWebhookOrder(const mapping::Mapping& mapping, const std::string& channel,
-                               const boost::json::value& payload) {
+                               const boost::json::value& payload, mapping::PayloadFormat format) {
   mapping::MappedOrder mapped =
-      mapping::MapOrder(mapping, payload, {.vars = {{"channel", channel}}});
+      mapping::MapOrder(mapping, payload, {.vars = {{"channel", channel}}, .format = format});
   Decoded<Order> out;
   for (const mapping::MappingError& e : mapped.errors) {
     const bool canonical = e.rule.starts_with("canonical");

@@ -71,7 +71,8 @@ absl::Status VerifySignature(const WebhookSignature& signature, std::string_view
 // the model's own checks have no pointer into the payload ("canonical #/totals/tax: ...").
 // The same for webhooks taken in and for archived ones reprocessed.
 Decoded<Order> MapWebhookOrder(const mapping::Mapping& mapping, const std::string& channel,
-                               const boost::json::value& payload);
+                               const boost::json::value& payload,
+                               mapping::PayloadFormat format = mapping::PayloadFormat::kJson);
 
 // disthub_webhook_deliveries_total{channel, outcome}: what became of each delivery, by
 // the endpoint's name (its channel's, or its connector instance's).

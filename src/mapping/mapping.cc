@@ -8,6 +8,7 @@
 #include <cassert>
 #include <charconv>
 #include <set>
+#include <span>
 #include <utility>
 
 #include "base/clock.h"
@@ -16,6 +17,7 @@
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "base/yaml_reader.h"
+#include "formats/xml.h"
 #include "mapping/transforms.h"
 #include "model/json.h"
 #include "model/validate.h"
@@ -188,6 +190,7 @@ struct Mapping::Impl {
   std::vector<Rule> checks;  // applied first, values dropped: any error refuses the payload
   std::vector<Rule> fields;
   std::vector<std::string> first_steps;  // the first member names of absolute paths, by slot
+  bool json = true, xml = false;         // `formats:`
 };
 
 namespace {
@@ -403,7 +406,8 @@ class Applier {
         context_(context),
         errors_(errors),
         first_steps_(m.first_steps.size()),
-        looked_up_(m.first_steps.size()) {}
+        looked_up_(m.first_steps.size()),
+        lists_of_one_(context.format == PayloadFormat::kXml) {}
 
   void Object(const std::vector<Rule>& rules, const Scope& scope, json::object& out) {
     out.reserve(rules.size());
@@ -429,10 +433,22 @@ class Applier {
     return first_steps_[slot];
   }
 
-  // One kKey step: an object's member or a list's element by index; nullptr otherwise.
-  static const json::value* Step(const json::value& v, const std::string& key) {
-    if (v.is_object()) return v.get_object().if_contains(key);
-    if (!v.is_array()) return nullptr;
+  // The elements of a list; from XML (lists_of_one_), a value that is not a list is the only
+  // element of one.
+  std::span<const json::value> Elements(const json::value& v) const {
+    if (const json::array* list = v.if_array()) return {list->data(), list->size()};
+    if (lists_of_one_) return {&v, 1};
+    return {};
+  }
+
+  // One kKey step: an object's member or a list's element by index (from XML, index 0 of
+  // a value that is not a list is the value); nullptr otherwise.
+  const json::value* Step(const json::value& v, const std::string& key) const {
+    if (v.is_object()) {
+      const json::value* member = v.get_object().if_contains(key);
+      return member == nullptr && lists_of_one_ && key == "0" ? &v : member;
+    }
+    if (!v.is_array()) return lists_of_one_ && key == "0" ? &v : nullptr;
     size_t i = 0;
     auto [ptr, ec] = std::from_chars(key.data(), key.data() + key.size(), i);
     return ec == std::errc() && ptr == key.data() + key.size() && i < v.get_array().size()
@@ -449,12 +465,12 @@ class Applier {
       const Token& t = path.tokens[i];
       if (v == nullptr) break;
       if (t.kind != Token::kKey) {
-        const json::array* list = v->if_array();
+        const std::span<const json::value> list = Elements(*v);
         v = nullptr;
-        for (size_t i = 0; list != nullptr && i < list->size(); ++i) {
-          if (t.kind != Token::kAll && !Passes(t, (*list)[i])) continue;
-          v = &(*list)[i];
-          if (trail != nullptr) trail->index[trail->size++] = i;
+        for (size_t n = 0; n < list.size(); ++n) {
+          if (t.kind != Token::kAll && !Passes(t, list[n])) continue;
+          v = &list[n];
+          if (trail != nullptr) trail->index[trail->size++] = n;
           break;
         }
       } else {
@@ -492,19 +508,18 @@ class Applier {
   // "*" stands for every element of a list and a filter for every element it lets through;
   // stops, returning false, as soon as fn does.
   template <class Fn>
-  static bool Visit(const Path& path, size_t from, const json::value* v, Trail& trail,
-                    const Fn& fn) {
+  bool Visit(const Path& path, size_t from, const json::value* v, Trail& trail, const Fn& fn) {
     for (size_t i = from; i < path.tokens.size() && v != nullptr; ++i) {
       const Token& t = path.tokens[i];
       if (t.kind == Token::kKey) {
         v = Step(*v, t.key);
         continue;
       }
-      const json::array* list = v->if_array();
-      for (size_t n = 0; list != nullptr && n < list->size(); ++n) {
-        if (t.kind != Token::kAll && !Passes(t, (*list)[n])) continue;
+      const std::span<const json::value> list = Elements(*v);
+      for (size_t n = 0; n < list.size(); ++n) {
+        if (t.kind != Token::kAll && !Passes(t, list[n])) continue;
         trail.index[trail.size++] = n;
-        const bool go_on = Visit(path, i + 1, &(*list)[n], trail, fn);
+        const bool go_on = Visit(path, i + 1, &list[n], trail, fn);
         --trail.size;
         if (!go_on) return false;
       }
@@ -727,7 +742,7 @@ class Applier {
     if (list == nullptr) {
       if (rule.optional) return;
       Error(rule, At(rule.paths[0], scope, &trail), "is missing: expected a list");
-    } else if (rule.single && list->is_object()) {
+    } else if (!list->is_array() && ((rule.single && list->is_object()) || lists_of_one_)) {
       if (!rule.each_filter || Passes(*rule.each_filter, *list)) {
         const Scope inner{.root = scope.root,
                           .root_at = scope.root_at,
@@ -868,6 +883,9 @@ class Applier {
   // The first steps of absolute paths from the document's root, by Path::first_step.
   std::vector<const json::value*> first_steps_;
   std::vector<char> looked_up_;
+  // XML has no lists of one: an element alone is read as a list of one where a list is
+  // expected (`each`, "*", filters, index 0).
+  bool lists_of_one_ = false;
 };
 
 }  // namespace
@@ -911,6 +929,32 @@ int Mapping::version() const { return impl_->version; }
 const std::string& Mapping::dialect() const { return impl_->dialect; }
 const std::string& Mapping::target() const { return impl_->target; }
 const std::string& Mapping::file() const { return impl_->file; }
+bool Mapping::ReadsJson() const { return impl_->json; }
+bool Mapping::ReadsXml() const { return impl_->xml; }
+
+PayloadFormat FormatOf(std::string_view bytes) {
+  return formats::LooksLikeXml(bytes) ? PayloadFormat::kXml : PayloadFormat::kJson;
+}
+
+absl::StatusOr<ParsedPayload> ParsePayload(const Mapping& mapping, std::string_view bytes,
+                                           json::storage_ptr storage) {
+  auto refuse = [&](std::string_view what, std::string_view reads) {
+    return absl::FailedPreconditionError(StrCat("the payload is ", what, "; mapping ",
+                                                mapping.name(), " reads ", reads, " (formats: in ",
+                                                mapping.file(), ")"));
+  };
+  if (FormatOf(bytes) == PayloadFormat::kXml) {
+    if (!mapping.ReadsXml()) return refuse("XML", "JSON only");
+    absl::StatusOr<json::value> v = formats::ParseXml(bytes, std::move(storage));
+    if (!v.ok()) return v.status();
+    return ParsedPayload{.value = *std::move(v), .format = PayloadFormat::kXml};
+  }
+  if (!mapping.ReadsJson()) return refuse("not XML", "XML only");
+  boost::system::error_code ec;
+  json::value v = json::parse(bytes, ec, std::move(storage));
+  if (ec) return absl::InvalidArgumentError(StrCat("the body is not valid JSON: ", ec.message()));
+  return ParsedPayload{.value = std::move(v), .format = PayloadFormat::kJson};
+}
 
 absl::StatusOr<Mapping> Mapping::Parse(const std::string& yaml, const std::string& file) {
   DISTHUB_ASSIGN_OR_RETURN(YAML::Node root, LoadYamlDocument(yaml, file));
@@ -927,6 +971,20 @@ absl::StatusOr<Mapping> Mapping::Parse(const std::string& yaml, const std::strin
     top.Required("version", impl->version);
     top.Required("from", impl->dialect, named);
     top.Required("to", impl->target);
+    std::vector<std::string> formats;
+    top.Get("formats", formats);
+    if (!formats.empty()) {
+      impl->json = impl->xml = false;
+      for (const std::string& f : formats) {
+        if (f == "json") {
+          impl->json = true;
+        } else if (f == "xml") {
+          impl->xml = true;
+        } else {
+          errors.push_back(StrCat(file, ": formats: \"", f, "\" is not a format (json, xml)"));
+        }
+      }
+    }
     std::vector<std::string> roots;
     top.Get("root", roots);
     for (const std::string& r : roots) {

@@ -78,9 +78,15 @@ class ArenaDocument {
   boost::json::value document;
 };
 
+// What a payload came as. XML is read as a JSON tree (formats/xml.h) whose lone elements
+// are not lists, so a mapping applied to one reads a value where it expects a list as a
+// list of one (`each`, "*", filters, index 0).
+enum class PayloadFormat { kJson, kXml };
+
 struct MappingContext {
   // Values rules read with `var: NAME` (the channel instance's name, say).
   std::map<std::string, std::string> vars;
+  PayloadFormat format = PayloadFormat::kJson;  // ParsePayload's
 };
 
 struct MappingResult : ArenaDocument {
@@ -107,6 +113,9 @@ class Mapping {
   const std::string& dialect() const;  // `from:`, "shopify"
   const std::string& target() const;   // `to:`, the canonical document: "order", Targets()
   const std::string& file() const;
+  // `formats:`, what payloads it reads: JSON (the default), XML, or both.
+  bool ReadsJson() const;
+  bool ReadsXml() const;
 
   // Maps one payload. Never throws; errors stop at 100.
   MappingResult Apply(const boost::json::value& payload, const MappingContext& context = {}) const;
@@ -117,6 +126,21 @@ class Mapping {
   explicit Mapping(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// What `bytes` are: XML when they start with '<' (after a byte-order mark and white
+// space), else JSON.
+PayloadFormat FormatOf(std::string_view bytes);
+
+// A payload's bytes parsed for `mapping` as FormatOf says, XML as formats/xml.h describes;
+// the format goes in the MappingContext given to Apply, MapOrder or MapDocument.
+// kInvalidArgument naming what is malformed (for XML, its line and column);
+// kFailedPrecondition for a format the mapping does not read (`formats:`).
+struct ParsedPayload {
+  boost::json::value value;
+  PayloadFormat format = PayloadFormat::kJson;
+};
+absl::StatusOr<ParsedPayload> ParsePayload(const Mapping& mapping, std::string_view bytes,
+                                           boost::json::storage_ptr storage = {});
 
 // An order mapped and then decoded and checked as the API checks orders (model/json.h,
 // model/validate.h): errors of the model name the canonical field ("#/totals/tax").

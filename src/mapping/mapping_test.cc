@@ -555,6 +555,83 @@ TEST(Dialects, AWalmartOrderBecomesACanonicalOrder) {
   EXPECT_EQ(o.totals.grand_total, (Money{4921, "USD"}));
 }
 
+// Walmart's XML (Accept: application/xml) is its JSON's elements: the same mapping reads
+// it to the same canonical order, lone lines, charges and statuses read as lists of one.
+TEST(Dialects, AWalmartOrderInXmlMapsToTheSameOrderAsInJson) {
+  Mapping m = LoadBuiltIn("walmart-order.yaml");
+  EXPECT_TRUE(m.ReadsJson());
+  EXPECT_TRUE(m.ReadsXml());
+  absl::StatusOr<std::string> xml = ReadFile(SourceDir() + "/mappings/testdata/walmart-order.xml");
+  ASSERT_TRUE(xml.ok());
+  absl::StatusOr<ParsedPayload> parsed = ParsePayload(m, *xml);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->format, PayloadFormat::kXml);
+  EXPECT_TRUE(parsed->value.at("order")
+                  .at("orderLines")
+                  .at("orderLine")
+                  .at(1)
+                  .at("charges")
+                  .at("charge")
+                  .is_object())
+      << "a lone charge is not a list in XML";
+  MappedOrder from_xml =
+      MapOrder(m, parsed->value, {.vars = {{"channel", "walmart-us"}}, .format = parsed->format});
+  for (const MappingError& e : from_xml.errors) ADD_FAILURE() << e.ToString(m.file());
+  MappedOrder from_json =
+      MapTestdata(m, "walmart-order.json", {.vars = {{"channel", "walmart-us"}}});
+  ASSERT_TRUE(from_json.ok());
+  EXPECT_EQ(json::serialize(from_xml.document), json::serialize(from_json.document));
+  ASSERT_TRUE(from_xml.order.has_value());
+  EXPECT_EQ(from_xml.order->lines[1].tax, (Money{62, "USD"}));  // the lone charge's tax
+
+  // The same tree read as JSON has no lists of one: the lone charge is not found.
+  MappedOrder strict = MapOrder(m, parsed->value, {.vars = {{"channel", "walmart-us"}}});
+  EXPECT_FALSE(strict.ok());
+}
+
+TEST(Dialects, AnXmlPayloadNamesWhatIsWrongByItsPath) {
+  Mapping m = LoadBuiltIn("walmart-order.yaml");
+  absl::StatusOr<std::string> xml = ReadFile(SourceDir() + "/mappings/testdata/walmart-order.xml");
+  ASSERT_TRUE(xml.ok());
+  std::string bad = *xml;
+  bad.replace(bad.find("<ns2:amount>7.49</ns2:amount>"), 29, "<ns2:amount>7,49</ns2:amount>");
+  absl::StatusOr<ParsedPayload> parsed = ParsePayload(m, bad);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  MappedOrder r =
+      MapOrder(m, parsed->value, {.vars = {{"channel", "walmart-us"}}, .format = parsed->format});
+  ASSERT_FALSE(r.ok());
+  // The lone charge is element 0 of its list of one, as the mapping's paths read it.
+  EXPECT_THAT(r.errors[0].ToString(m.file()),
+              HasSubstr("rule lines[].unit_price at "
+                        "/order/orderLines/orderLine/1/charges/charge/0/chargeAmount/amount: "
+                        "\"7,49\" is not an amount in USD"));
+}
+
+TEST(Dialects, APayloadInAFormatTheMappingDoesNotReadIsRefusedNamingIt) {
+  Mapping shopify = LoadBuiltIn("shopify-order.yaml");
+  EXPECT_FALSE(shopify.ReadsXml());
+  EXPECT_THAT(ParsePayload(shopify, "\xEF\xBB\xBF <order><id>1</id></order>"),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("the payload is XML; mapping shopify-order reads JSON only")));
+  EXPECT_THAT(ParsePayload(shopify, "{\"id\": "),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not valid JSON")));
+  Mapping walmart = LoadBuiltIn("walmart-order.yaml");
+  EXPECT_THAT(ParsePayload(walmart, "<order><id>1</order>"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("not well-formed XML at line 1, column 15: mismatched tag")));
+  absl::StatusOr<Mapping> xml_only = Mapping::Parse(
+      "mapping: x\nversion: 1\nfrom: p\nto: order\nformats: [xml]\nfields: {channel: {var: c}}\n",
+      "x.yaml");
+  ASSERT_TRUE(xml_only.ok()) << xml_only.status();
+  EXPECT_THAT(ParsePayload(*xml_only, "{}"),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("reads XML only")));
+  EXPECT_THAT(Mapping::Parse("mapping: x\nversion: 1\nfrom: p\nto: order\nformats: [csv]\n"
+                             "fields: {channel: {var: c}}\n",
+                             "x.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("formats: \"csv\" is not a format (json, xml)")));
+}
+
 TEST(Dialects, AWalmartChargeOfAnUnmappedKindIsRefusedByTheTotals) {
   Mapping m = LoadBuiltIn("walmart-order.yaml");
   json::value doc = TestPayload("walmart-order.json");
