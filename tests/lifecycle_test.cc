@@ -300,10 +300,16 @@ TEST_F(LifecycleTest, ANewShopifyStoreIsOnboardedByConfigurationAlone) {
     events: ["order.status.shopify-ca"]
   - name: shopify-ca-fulfillments
     url: )",
-                  channel_->url(), R"(/shopify-ca/fulfillments
+                  channel_->url(), R"(/shopify-ca/admin/api/2024-01
     events: ["order.status.shopify-ca"]
     mapping: )",
                   SourcePath("mappings/shopify-fulfillment-out.yaml"), R"(
+  - name: woo-status
+    url: )",
+                  channel_->url(), R"(/woo/wp-json/wc/v3/
+    events: ["order.status.shopify-ca"]
+    mapping: )",
+                  SourcePath("mappings/woocommerce-order-status-out.yaml"), R"(
 )"));
   west_.Join(hub_->url(), {.location = "wh-west", .ship_delay_ms = 20});
   Stock("wh-west", "HS-10001", 50);
@@ -349,12 +355,26 @@ TEST_F(LifecycleTest, ANewShopifyStoreIsOnboardedByConfigurationAlone) {
       EXPECT_EQ(m.path, "/shopify-ca") << m.body;
     }
   }
-  // The fulfillment, in Shopify's format, once; the release had none to send.
+  // The same statuses in WooCommerce's terms: a PUT to the order, released then shipped.
   const std::string ref(created.at("channel_order_ref").as_string());
+  ASSERT_TRUE(WaitFor([&] { return Count(*channel_, R"({"status":"completed"})") == 1; }));
+  std::vector<std::string> woo;
+  for (const PartnerMessage& m : channel_->Messages()) {
+    if (!m.path.starts_with("/woo/")) continue;
+    EXPECT_EQ(m.method, "PUT");
+    EXPECT_EQ(m.path, "/woo/wp-json/wc/v3/orders/" + ref);
+    woo.push_back(m.body);
+  }
+  EXPECT_EQ(woo,
+            (std::vector<std::string>{R"({"status":"processing"})", R"({"status":"completed"})"}));
+  // The fulfillment, in Shopify's format, once, at the order's fulfillments; the release had
+  // none to send.
   ASSERT_TRUE(WaitFor([&] { return Count(*channel_, R"({"fulfillment":{"order_id":")") == 1; }));
   int fulfillments = 0;
   for (const PartnerMessage& m : channel_->Messages()) {
-    if (m.path != "/shopify-ca/fulfillments") continue;
+    if (!m.path.starts_with("/shopify-ca/admin/")) continue;
+    EXPECT_EQ(m.path, "/shopify-ca/admin/api/2024-01/orders/" + ref + "/fulfillments.json");
+    EXPECT_EQ(m.method, "POST");
     ++fulfillments;
     json::object f = json::parse(m.body).as_object().at("fulfillment").as_object();
     EXPECT_EQ(f.at("order_id"), ref.c_str());

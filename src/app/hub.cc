@@ -67,11 +67,12 @@ absl::StatusOr<ApiKeys> BuildKeys(const Config& config, const EnvLookup& env) {
 }
 
 // Renders an event with a `to: partner` mapping: the mapping reads the event's JSON
-// envelope ({seq, type, subject, ..., payload}), with the variable `subscriber`.
-std::function<absl::StatusOr<std::string>(const EventRecord&)> RenderWith(
+// envelope ({seq, type, subject, ..., payload}), with the variable `subscriber`; its
+// `request:` gives the method and the path added to the subscriber's url.
+std::function<absl::StatusOr<RenderedMessage>(const EventRecord&)> RenderWith(
     std::shared_ptr<const mapping::Mapping> m, std::string subscriber) {
-  return [m = std::move(m),
-          subscriber = std::move(subscriber)](const EventRecord& e) -> absl::StatusOr<std::string> {
+  return [m = std::move(m), subscriber = std::move(subscriber)](
+             const EventRecord& e) -> absl::StatusOr<RenderedMessage> {
     std::string envelope;
     AppendEventJson(e, envelope);
     boost::system::error_code ec;
@@ -85,7 +86,9 @@ std::function<absl::StatusOr<std::string>(const EventRecord&)> RenderWith(
       }
       return absl::InvalidArgumentError(all);
     }
-    return boost::json::serialize(r.document);
+    return RenderedMessage{.body = boost::json::serialize(r.document),
+                           .method = std::move(r.method),
+                           .path = std::move(r.path)};
   };
 }
 

@@ -5,11 +5,11 @@
 // disthub::StrCat takes strings, string views, characters, and integers alike.
 #pragma once
 
+#include <algorithm>
 #include <charconv>
 #include <concepts>
 #include <string>
 #include <string_view>
-#include <algorithm>
 
 #include "absl/strings/string_view.h"
 #include "fmt/core.h"
@@ -23,8 +23,7 @@ inline void Append(std::string& out, const std::string& s) { out.append(s); }
 inline void Append(std::string& out, absl::string_view s) { out.append(s.data(), s.size()); }
 inline void Append(std::string& out, char c) { out.push_back(c); }
 template <std::integral T>
-  requires(!std::same_as<T, char> && !std::same_as<T, bool>)
-void Append(std::string& out, T v) {
+requires(!std::same_as<T, char> && !std::same_as<T, bool>) void Append(std::string& out, T v) {
   char buf[24];
   auto r = std::to_chars(buf, buf + sizeof buf, v);
   out.append(buf, r.ptr);
@@ -41,6 +40,26 @@ std::string StrCat(const Args&... args) {
 
 // Converts between the two string views (absl::Status::message() is an absl one).
 inline absl::string_view ToAbsl(std::string_view s) { return {s.data(), s.size()}; }
+
+// `s` as one URL path segment or query value (RFC 3986): every byte but the unreserved
+// ones (letters, digits, "-", "_", ".", "~") as %XX.
+inline std::string PercentEncode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                            (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~';
+    if (unreserved) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
 inline std::string_view View(absl::string_view s) { return {s.data(), s.size()}; }
 
 }  // namespace disthub

@@ -28,21 +28,6 @@ namespace {
 
 namespace json = boost::json;
 
-std::string PercentEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
 // The value at JSON Pointer `pointer`, or nullptr.
 const json::value* At(const json::value& v, std::string_view pointer) {
   boost::system::error_code ec;

@@ -99,7 +99,7 @@ struct Deliverer::Impl {
     OutboxRecord record;
     EventRecord event;
     int failures = 0;  // attempts that failed (429s excluded): bounded by max_attempts
-    std::optional<std::string> rendered;  // the subscriber's mapping's body, once made
+    std::optional<RenderedMessage> rendered;  // the subscriber's mapping's message, once made
   };
 
   struct Sub;
@@ -112,6 +112,7 @@ struct Deliverer::Impl {
     Sub* sub = nullptr;
     int64_t id = 0;
     std::string body;
+    std::string url;  // the subscriber's, and the rendered message's path
     std::string response;
     // The request's header lines, each ended by '\0'; `headers` points into it (the
     // list is ours, so curl_slist_free_all must never see it).
@@ -332,17 +333,17 @@ struct Deliverer::Impl {
       if (sub.in_flight >= sub.config.policy.concurrency) return next;
       Msg& msg = it->second;
       if (sub.config.render && msg.record.body.empty() && !msg.rendered) {
-        absl::StatusOr<std::string> body = sub.config.render(msg.event);
+        absl::StatusOr<RenderedMessage> body = sub.config.render(msg.event);
         if (!body.ok()) {  // no attempt can succeed: park it, costing no token or probe
           sub.ready.pop();
-          DeadLetter(sub, msg,
-                     Result{.update = {.id = msg.record.id,
-                                       .attempts = msg.record.attempts,
-                                       .updated_at = now}},
-                     "unmappable",
-                     StrCat("the subscriber's mapping cannot render the event: ",
-                            body.status().message()),
-                     now);
+          DeadLetter(
+              sub, msg,
+              Result{.update = {.id = msg.record.id,
+                                .attempts = msg.record.attempts,
+                                .updated_at = now}},
+              "unmappable",
+              StrCat("the subscriber's mapping cannot render the event: ", body.status().message()),
+              now);
           continue;
         }
         msg.rendered = *std::move(body);
@@ -373,7 +374,6 @@ struct Deliverer::Impl {
     t->sub = &sub;
     t->easy = curl_easy_init();
     CURL* e = t->easy;
-    curl_easy_setopt(e, CURLOPT_URL, sub.config.url.c_str());
     curl_easy_setopt(e, CURLOPT_POST, 1L);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
@@ -427,15 +427,22 @@ struct Deliverer::Impl {
     t->response.clear();
     t->body.clear();
     t->error[0] = '\0';
+    t->url = sub.config.url;
+    const char* method = nullptr;  // POST
     if (!msg.record.body.empty()) {
       t->body = msg.record.body;
     } else if (msg.rendered) {
-      t->body = *msg.rendered;
+      t->body = msg.rendered->body;
+      if (!msg.rendered->path.empty() && t->url.ends_with('/')) t->url.pop_back();
+      t->url += msg.rendered->path;
+      if (msg.rendered->method != "POST") method = msg.rendered->method.c_str();
     } else {
       AppendEventJson(msg.event, t->body);
     }
     BuildHeaders(*t, sub, msg, msg.record.attempts + 1);
     CURL* e = t->easy;
+    curl_easy_setopt(e, CURLOPT_URL, t->url.c_str());
+    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->body.data());
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t->body.size()));
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers.data());

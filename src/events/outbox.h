@@ -18,10 +18,18 @@
 namespace disthub {
 
 // A partner endpoint the hub pushes events to.
+// What a subscriber's mapping makes of an event: the body, and the request it goes in.
+struct RenderedMessage {
+  std::string body;
+  std::string method = "POST";  // or PUT, PATCH
+  std::string path;             // added to the subscriber's url ("": the url itself)
+};
+
 struct SubscriberConfig {
   // Unique name ("erp", "wms-east"); labels metrics, keys and dead letters.
   std::string name;
-  // Where each message is POSTed: http:// or https:// (TLS verified).
+  // Where each message is POSTed: http:// or https:// (TLS verified); a rendered
+  // message's path is added to it, and its method used.
   std::string url;
   // For https: whom to trust (ca_file) and our client certificate (mutual TLS).
   TlsClientOptions tls;
@@ -37,7 +45,7 @@ struct SubscriberConfig {
   // by src/app from the subscriber's `mapping` (canonical → the partner's own format).
   // Called once per message on the deliverer thread; an error parks the message as a
   // dead letter at once (cause "unmappable"), without an attempt. Thread-compatible.
-  std::function<absl::StatusOr<std::string>(const EventRecord& event)> render;
+  std::function<absl::StatusOr<RenderedMessage>(const EventRecord& event)> render;
 };
 
 // Whether `type` matches one of `patterns` (exact, or prefix when ending in '*').
@@ -59,7 +67,7 @@ class OutboxRouter final : public EventObserver {
 };
 
 // The outbox row that sends `event` to `subscriber` now.
-OutboxRecord OutboxRowFor(const std::string& subscriber, const EventRecord& event,
-                          absl::Time now, std::string replay_id = "");
+OutboxRecord OutboxRowFor(const std::string& subscriber, const EventRecord& event, absl::Time now,
+                          std::string replay_id = "");
 
 }  // namespace disthub

@@ -191,6 +191,10 @@ struct Mapping::Impl {
   std::vector<Rule> fields;
   std::vector<std::string> first_steps;  // the first member names of absolute paths, by slot
   bool json = true, xml = false;         // `formats:`
+  // `request:` (to: partner): the HTTP method, and the path's parts: text as written, or
+  // a pointer whose value is one percent-encoded segment.
+  std::string method = "POST";
+  std::vector<std::variant<std::string, Path>> path;
 };
 
 namespace {
@@ -496,6 +500,33 @@ class Applier {
     return at;
   }
 
+ public:
+  // `request.path` made from its parts, each pointer's value one percent-encoded segment;
+  // "" once an error is reported.
+  std::string RequestPath(const std::vector<std::variant<std::string, Path>>& parts,
+                          const Scope& scope) {
+    static const Rule kRule{.name = "request.path"};
+    std::string out;
+    for (const auto& part : parts) {
+      if (const std::string* text = std::get_if<std::string>(&part)) {
+        out += *text;
+        continue;
+      }
+      const Path& p = std::get<Path>(part);
+      const json::value* v = Find(p, scope);
+      absl::StatusOr<std::string> segment = v != nullptr ? ScalarText(*v, "a path segment")
+                                                         : absl::InvalidArgumentError("is missing");
+      if (!segment.ok() || segment->empty()) {
+        Error(kRule, At(p, scope),
+              segment.ok() ? "is empty" : std::string(segment.status().message()));
+        return "";
+      }
+      out += PercentEncode(*segment);
+    }
+    return out;
+  }
+
+ private:
   // The payload pointer of the scope's element.
   static std::string HereAt(const Scope& scope) {
     if (scope.outer == nullptr) return std::string(scope.root_at);
@@ -915,6 +946,34 @@ ArenaDocument& ArenaDocument::operator=(ArenaDocument&& other) noexcept {
 
 ArenaDocument::~ArenaDocument() = default;
 
+namespace {
+
+// Compiles "/orders/{/channel_ref}/notes" into `parts`; the problem, or "".
+std::string CompilePathTemplate(const std::string& text,
+                                std::vector<std::variant<std::string, Path>>& parts) {
+  if (!text.starts_with("/")) return "must start with \"/\" (it is added to the subscriber's url)";
+  size_t at = 0;
+  while (at < text.size()) {
+    const size_t open = text.find('{', at);
+    const size_t close = text.find('}', at);
+    if (close < open) return "has a \"}\" without its \"{\"";
+    if (open > at) parts.emplace_back(text.substr(at, std::min(open, text.size()) - at));
+    if (open == std::string::npos) break;
+    if (close == std::string::npos) return "has a \"{\" without its \"}\"";
+    Path p = ParsePath(text.substr(open + 1, close - open - 1));
+    if (!p.absolute || p.wildcards > 0 || !p.problem.empty()) {
+      return StrCat("{", p.text,
+                    "} must be a JSON Pointer from the document, without \"*\" or "
+                    "filters");
+    }
+    parts.emplace_back(std::move(p));
+    at = close + 1;
+  }
+  return "";
+}
+
+}  // namespace
+
 std::string MappingError::ToString(const std::string& file) const {
   return StrCat(file, ": rule ", rule, at.empty() ? "" : " at ", at, ": ", message);
 }
@@ -999,6 +1058,18 @@ absl::StatusOr<Mapping> Mapping::Parse(const std::string& yaml, const std::strin
             StrCat(file, ": root: \"", r, "\" must name objects, without \"*\" or filters"));
       }
     }
+    top.Section("request", [&](YamlReader& r) {
+      r.Get("method", impl->method);
+      if (impl->method != "POST" && impl->method != "PUT" && impl->method != "PATCH") {
+        errors.push_back(StrCat(file, ": request.method: \"", impl->method,
+                                "\" is not one of POST, PUT, PATCH"));
+      }
+      std::string path;
+      r.Required("path", path);
+      if (std::string problem = CompilePathTemplate(path, impl->path); !problem.empty()) {
+        errors.push_back(StrCat(file, ": request.path: \"", path, "\": ", problem));
+      }
+    });
     top.Section("tables", [&](YamlReader& t) {
       t.ForEachKey([&](const std::string& name) {
         t.Section(name, [&](YamlReader& codes) {
@@ -1021,6 +1092,9 @@ absl::StatusOr<Mapping> Mapping::Parse(const std::string& yaml, const std::strin
       std::stable_partition(impl->fields.begin(), impl->fields.end(),
                             [](const Rule& r) { return r.field == "currency"; });
     }
+  }
+  if (!impl->path.empty() && impl->target != "partner" && errors.empty()) {
+    errors.push_back(StrCat(file, ": request: only a mapping to: partner sends requests"));
   }
   if (impl->version < 1 && errors.empty())
     errors.push_back(StrCat(file, ": version: must be at least 1"));
@@ -1086,6 +1160,8 @@ MappingResult Mapping::Apply(const json::value& payload, const MappingContext& c
     if (!result.errors.empty()) return result;
   }
   applier.Object(impl_->fields, scope, result.document.get_object());
+  result.method = impl_->method;
+  if (!impl_->path.empty()) result.path = applier.RequestPath(impl_->path, scope);
   return result;
 }
 

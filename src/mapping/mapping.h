@@ -91,7 +91,12 @@ struct MappingContext {
 
 struct MappingResult : ArenaDocument {
   // `document`: the canonical JSON object, as the API would take it.
-  std::vector<MappingError> errors;  // empty: every rule applied
+  std::vector<MappingError> errors;
+  // A `to: partner` mapping's request (its `request:`): the HTTP method ("POST" unless it
+  // says otherwise) and the path to add to the subscriber's url, each {POINTER} of its
+  // template replaced by that value as one percent-encoded segment ("" without one).
+  std::string method = "POST";
+  std::string path;  // empty: every rule applied
 
   bool ok() const { return errors.empty(); }
 };

@@ -1074,11 +1074,75 @@ TEST(OutboundMapping, AShippedStatusBecomesAShopifyFulfillment) {
   EXPECT_EQ(json::serialize(d.document),
             R"({"fulfillment":{"order_id":"5743916220473","tracking_number":"7489 2210",)"
             R"("tracking_company":"FedEx","notify_customer":true}})");
+  // Sent to the order's fulfillments, under the store's API url.
+  MappingResult r =
+      m.Apply(Envelope("order.status.shopify-ca",
+                       R"({"order_id":"ord_1","channel_ref":"5743916220473","status":"shipped",)"
+                       R"("shipments":[{"carrier":"ups","tracking":"1Z"}]})"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.method, "POST");
+  EXPECT_EQ(r.path, "/orders/5743916220473/fulfillments.json");
   MappedDocument released = MapDocument(
       m, Envelope("order.status.shopify-ca",
                   R"({"order_id":"ord_1","channel_ref":"1","status":"released","at":"x"})"));
   ASSERT_EQ(released.errors.size(), 1u);
   EXPECT_THAT(released.errors[0].message, ::testing::HasSubstr("\"released\" is not in table"));
+}
+
+// A status update is a PUT to the store's order: the request's path carries the order's id,
+// percent-encoded as one segment.
+TEST(OutboundMapping, AStatusBecomesAWooCommerceOrderUpdateAtTheOrdersPath) {
+  Mapping m = LoadBuiltIn("woocommerce-order-status-out.yaml");
+  auto status = [&](const std::string& ref, const std::string& state) {
+    return m.Apply(Envelope("order.status.woo",
+                            StrCat(R"({"order_id":"ord_1","channel_ref":)", ref, R"(,"status":")",
+                                   state, R"(","at":"2026-11-27T10:00:00.000Z"})")));
+  };
+  MappingResult shipped = status("\"727\"", "shipped");
+  ASSERT_TRUE(shipped.ok()) << shipped.errors[0].ToString(m.file());
+  EXPECT_EQ(json::serialize(shipped.document), R"({"status":"completed"})");
+  EXPECT_EQ(shipped.method, "PUT");
+  EXPECT_EQ(shipped.path, "/orders/727");
+  EXPECT_EQ(json::serialize(status("\"727\"", "released").document), R"({"status":"processing"})");
+  EXPECT_EQ(json::serialize(status("\"727\"", "backordered").document), R"({"status":"on-hold"})");
+  EXPECT_EQ(status("\"a/b c\"", "cancelled").path, "/orders/a%2Fb%20c");
+  EXPECT_EQ(status("9007199254740993", "shipped").path, "/orders/9007199254740993");
+
+  MappingResult invoiced = status("\"727\"", "invoiced");
+  ASSERT_EQ(invoiced.errors.size(), 1u);
+  EXPECT_THAT(invoiced.errors[0].message, HasSubstr("\"invoiced\" is not in table status"));
+  MappingResult nameless = m.Apply(Envelope("order.status.woo", R"({"status":"shipped"})"));
+  ASSERT_EQ(nameless.errors.size(), 1u);
+  EXPECT_EQ(nameless.errors[0].ToString("w.yaml"),
+            "w.yaml: rule request.path at /payload/channel_ref: is missing");
+}
+
+TEST(OutboundMapping, ARequestIsCheckedWhenTheMappingCompiles) {
+  const std::string head = "mapping: x\nversion: 1\nfrom: canonical\n";
+  const std::string fields = "fields: {status: {path: /status}}\n";
+  auto parse = [&](const std::string& to, const std::string& request) {
+    return Mapping::Parse(StrCat(head, "to: ", to, "\nrequest:\n", request, fields), "x.yaml");
+  };
+  EXPECT_TRUE(parse("partner", "  method: PATCH\n  path: /a/{/id}/b/{/c/d}\n").ok());
+  EXPECT_THAT(parse("order", "  path: /a\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("request: only a mapping to: partner sends requests")));
+  EXPECT_THAT(parse("partner", "  method: DELETE\n  path: /a\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("request.method: \"DELETE\" is not one of POST, PUT, PATCH")));
+  EXPECT_THAT(parse("partner", "  path: a/{/id}\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("must start with \"/\"")));
+  EXPECT_THAT(parse("partner", "  path: /a/{/id\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("without its \"}\"")));
+  EXPECT_THAT(parse("partner", "  path: /a/}\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("without its \"{\"")));
+  EXPECT_THAT(parse("partner", "  path: /a/{/lines/*/sku}\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("{/lines/*/sku} must be a JSON Pointer from the document")));
+  EXPECT_THAT(parse("partner", "  path: /a\n  verb: PUT\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("verb")));
+  EXPECT_THAT(parse("partner", "  method: PUT\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("request.path")));
 }
 
 TEST(OutboundMapping, AnAvailabilityFeedBecomesWalmartsInventoryFeedInItsOwnShape) {
