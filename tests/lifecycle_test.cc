@@ -310,6 +310,12 @@ TEST_F(LifecycleTest, ANewShopifyStoreIsOnboardedByConfigurationAlone) {
     events: ["order.status.shopify-ca"]
     mapping: )",
                   SourcePath("mappings/woocommerce-order-status-out.yaml"), R"(
+  - name: shipstation
+    url: )",
+                  channel_->url(), R"(/ss
+    events: ["fulfillment.release.wh-west"]
+    mapping: )",
+                  SourcePath("mappings/shipstation-order-out.yaml"), R"(
 )"));
   west_.Join(hub_->url(), {.location = "wh-west", .ship_delay_ms = 20});
   Stock("wh-west", "HS-10001", 50);
@@ -351,7 +357,8 @@ TEST_F(LifecycleTest, ANewShopifyStoreIsOnboardedByConfigurationAlone) {
     return shipped == 1;
   }));
   for (const PartnerMessage& m : channel_->Messages()) {
-    if (m.body.find(id) != std::string::npos) {
+    if (m.body.find(R"("type":"order.status.)") != std::string::npos &&
+        m.body.find(id) != std::string::npos) {
       EXPECT_EQ(m.path, "/shopify-ca") << m.body;
     }
   }
@@ -367,6 +374,18 @@ TEST_F(LifecycleTest, ANewShopifyStoreIsOnboardedByConfigurationAlone) {
   }
   EXPECT_EQ(woo,
             (std::vector<std::string>{R"({"status":"processing"})", R"({"status":"completed"})"}));
+  // The release, as ShipStation's CreateOrder keyed by the fulfillment order.
+  ASSERT_TRUE(
+      WaitFor([&] { return Count(*channel_, R"("orderStatus":"awaiting_shipment")") == 1; }));
+  for (const PartnerMessage& m : channel_->Messages()) {
+    if (!m.path.starts_with("/ss")) continue;
+    EXPECT_EQ(m.path, "/ss/orders/createorder");
+    json::object o = json::parse(m.body).as_object();
+    EXPECT_EQ(o.at("orderNumber"), ref.c_str());
+    EXPECT_TRUE(o.at("orderKey").as_string().starts_with("ful_")) << m.body;
+    EXPECT_EQ(o.at("items").as_array().size(), 2u) << m.body;
+    EXPECT_EQ(o.at("shipTo").at("state"), "CA") << m.body;
+  }
   // The fulfillment, in Shopify's format, once, at the order's fulfillments; the release had
   // none to send.
   ASSERT_TRUE(WaitFor([&] { return Count(*channel_, R"({"fulfillment":{"order_id":")") == 1; }));

@@ -152,7 +152,7 @@ struct Trail {
 };
 
 enum class Source { kPath, kFirst, kValue, kVar, kIndex, kSum, kJoin, kObject, kEach };
-enum class As { kString, kId, kInteger, kMoney, kTime, kBool, kDecimal };
+enum class As { kString, kId, kInteger, kMoney, kTime, kBool, kDecimal, kLocalTime };
 
 }  // namespace
 
@@ -326,14 +326,16 @@ class Compiler {
     if (!per.empty()) rule.per = parse(per);
     if (!paths_ok) return;
 
-    static const std::map<std::string, As> kAs = {{"string", As::kString},   {"id", As::kId},
-                                                  {"integer", As::kInteger}, {"money", As::kMoney},
-                                                  {"time", As::kTime},       {"bool", As::kBool},
-                                                  {"decimal", As::kDecimal}};
+    static const std::map<std::string, As> kAs = {
+        {"string", As::kString},   {"id", As::kId},
+        {"integer", As::kInteger}, {"money", As::kMoney},
+        {"time", As::kTime},       {"bool", As::kBool},
+        {"decimal", As::kDecimal}, {"local_time", As::kLocalTime}};
     auto a = kAs.find(as);
     if (a == kAs.end())
       return Fail(rule, StrCat("as: \"", as,
-                               "\" is not one of string, id, integer, money, time, bool, decimal"));
+                               "\" is not one of string, id, integer, money, time, bool, decimal, "
+                               "local_time"));
     rule.as = a->second;
     if (rule.per && rule.as != As::kMoney) return Fail(rule, "per: applies only with as: money");
     if (rule.source == Source::kSum && rule.as != As::kMoney && rule.as != As::kInteger) {
@@ -346,7 +348,9 @@ class Compiler {
       return Fail(rule, "when: applies only to fields and each");
     }
     if (!time.empty()) {
-      if (rule.as != As::kTime) return Fail(rule, "time: applies only with as: time");
+      if (rule.as != As::kTime && rule.as != As::kLocalTime) {
+        return Fail(rule, "time: applies only with as: time or local_time");
+      }
       absl::StatusOr<TimeFormat> f = ParseTimeFormat(time);
       if (!f.ok()) return Fail(rule, StrCat("time: ", f.status().message()));
       rule.time_format = *f;
@@ -356,6 +360,8 @@ class Compiler {
         return Fail(rule, StrCat("zone: \"", zone, "\" is not a known time zone"));
     } else if (rule.time_format == TimeFormat::kLocal) {
       return Fail(rule, "time: local needs zone (the IANA zone the partner's times are in)");
+    } else if (rule.as == As::kLocalTime) {
+      return Fail(rule, "as: local_time needs zone (the IANA zone the partner reads times in)");
     }
     if (!table.empty()) {
       auto t = m_.tables.find(table);
@@ -670,6 +676,12 @@ class Applier {
         absl::StatusOr<absl::Time> t = Time(v, rule.time_format, rule.zone);
         if (!t.ok()) return Error(rule, at(), std::string(t.status().message())), std::nullopt;
         return json::value(json::string(disthub::FormatTime(*t), sp_));
+      }
+      case As::kLocalTime: {  // a time out, as partners that read wall-clock times want it
+        absl::StatusOr<absl::Time> t = Time(v, rule.time_format, rule.zone);
+        if (!t.ok()) return Error(rule, at(), std::string(t.status().message())), std::nullopt;
+        return json::value(
+            json::string(absl::FormatTime("%Y-%m-%dT%H:%M:%E6S", *t, rule.zone), sp_));
       }
       case As::kDecimal: {  // canonical money out, as partners write it: "12.99"
         const json::object* m = v.if_object();

@@ -1117,6 +1117,58 @@ TEST(OutboundMapping, AStatusBecomesAWooCommerceOrderUpdateAtTheOrdersPath) {
             "w.yaml: rule request.path at /payload/channel_ref: is missing");
 }
 
+// Every member of `sent` (objects and lists' first elements, recursively) is where the
+// published document `model` has one: the names and the nesting are the partner's own.
+void ExpectShapeWithin(const json::value& sent, const json::value& model, const std::string& at) {
+  if (sent.is_object()) {
+    ASSERT_TRUE(model.is_object()) << at << " is not an object in the published document";
+    for (const auto& member : sent.get_object()) {
+      const std::string where = at + "/" + std::string(member.key());
+      const json::value* there = model.get_object().if_contains(member.key());
+      ASSERT_NE(there, nullptr) << where << " is not in the published document";
+      ExpectShapeWithin(member.value(), *there, where);
+    }
+  } else if (sent.is_array() && !sent.get_array().empty()) {
+    ASSERT_TRUE(model.is_array() && !model.get_array().empty()) << at << " is not a list there";
+    ExpectShapeWithin(sent.get_array()[0], model.get_array()[0], at + "/0");
+  }
+}
+
+// A release becomes ShipStation's CreateOrder in the shape of its published example, keyed
+// by the fulfillment order (ShipStation updates rather than adds an order with a known key)
+// and dated in Pacific wall-clock time.
+TEST(OutboundMapping, AReleaseBecomesAShipStationOrderInItsPublishedShape) {
+  Mapping m = LoadBuiltIn("shipstation-order-out.yaml");
+  const json::value release = Envelope(
+      "fulfillment.release.wh-west",
+      R"({"fulfillment_id":"ful_01","order_id":"ord_01","channel":"b2b-portal",)"
+      R"("channel_ref":"9007199254740993","location":"wh-west","attempt":1,)"
+      R"("lines":[{"line":1,"sku":"HS-10001","quantity":2},{"line":2,"sku":"HS-10002","quantity":1}],)"
+      R"("ship_to":{"name":"Ana Lima","line1":"1200 Harbor Way","line2":"Suite 4",)"
+      R"("city":"Oakland","region":"CA","postal_code":"94607","country":"US"},)"
+      R"("service_level":"express","carrier":"usps","service":"priority"})");
+  MappingResult r = m.Apply(release);
+  ASSERT_TRUE(r.ok()) << r.errors[0].ToString(m.file());
+  EXPECT_EQ(r.method, "POST");
+  EXPECT_EQ(r.path, "/orders/createorder");
+  const json::object& o = r.document.as_object();
+  EXPECT_EQ(o.at("orderNumber"), "9007199254740993");  // exact above 2^53
+  EXPECT_EQ(o.at("orderKey"), "ful_01");
+  EXPECT_EQ(o.at("orderDate"), "2026-11-27T02:00:00.000000");  // 10:00 UTC is 02:00 PST
+  EXPECT_EQ(o.at("orderStatus"), "awaiting_shipment");
+  EXPECT_EQ(o.at("shipTo").at("street1"), "1200 Harbor Way");
+  EXPECT_EQ(o.at("shipTo").at("state"), "CA");
+  EXPECT_EQ(o.at("items").as_array().size(), 2u);
+  EXPECT_EQ(o.at("items").at(1),
+            (json::value{{"lineItemKey", "2"}, {"sku", "HS-10002"}, {"quantity", 1}}));
+  EXPECT_EQ(o.at("carrierCode"), "stamps_com");
+  EXPECT_EQ(o.at("advancedOptions").at("customField1"), "ord_01");
+
+  const std::string published = FixturesDir() + "/threepl/shipstation_v1_Order.json";
+  if (!std::filesystem::exists(published)) GTEST_SKIP() << "no fixtures at " << FixturesDir();
+  ExpectShapeWithin(r.document, Fixture("threepl/shipstation_v1_Order.json"), "");
+}
+
 TEST(OutboundMapping, ARequestIsCheckedWhenTheMappingCompiles) {
   const std::string head = "mapping: x\nversion: 1\nfrom: canonical\n";
   const std::string fields = "fields: {status: {path: /status}}\n";
@@ -1143,6 +1195,10 @@ TEST(OutboundMapping, ARequestIsCheckedWhenTheMappingCompiles) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("verb")));
   EXPECT_THAT(parse("partner", "  method: PUT\n"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("request.path")));
+  EXPECT_THAT(
+      Mapping::Parse(StrCat(head, "to: partner\nfields: {d: {path: /at, as: local_time}}\n"),
+                     "x.yaml"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("as: local_time needs zone")));
 }
 
 TEST(OutboundMapping, AnAvailabilityFeedBecomesWalmartsInventoryFeedInItsOwnShape) {
