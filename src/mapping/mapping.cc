@@ -11,6 +11,7 @@
 #include <span>
 #include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "base/clock.h"
 #include "base/files.h"
 #include "base/money.h"
@@ -924,8 +925,8 @@ class Applier {
   std::vector<MappingError>& errors_;
   std::string currency_;
   // The first steps of absolute paths from the document's root, by Path::first_step.
-  std::vector<const json::value*> first_steps_;
-  std::vector<char> looked_up_;
+  absl::InlinedVector<const json::value*, 16> first_steps_;
+  absl::InlinedVector<char, 16> looked_up_;
   // XML has no lists of one: an element alone is read as a list of one where a list is
   // expected (`each`, "*", filters, index 0).
   bool lists_of_one_ = false;
@@ -934,7 +935,7 @@ class Applier {
 }  // namespace
 
 ArenaDocument::ArenaDocument()
-    : arena_(std::make_unique<json::monotonic_resource>(4096)),
+    : arena_(std::make_unique<json::monotonic_resource>(8192)),
       document(json::object(json::storage_ptr(arena_.get()))) {}
 
 // The moved document keeps its storage (the arena, which comes along); the source gets a
