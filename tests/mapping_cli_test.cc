@@ -116,7 +116,7 @@ TEST(MappingCli, MapsXmlPayloadsForMappingsThatReadXml) {
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr(R"("channel_order_ref":"4792982839777")"));
   EXPECT_THAT(r.err,
-              HasSubstr("walmart-order v2: ok, order 4792982839777 with 2 lines, grand total "
+              HasSubstr("walmart-order v3: ok, order 4792982839777 with 2 lines, grand total "
                         "49.21 USD"));
 }
 

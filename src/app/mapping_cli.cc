@@ -48,6 +48,12 @@ std::string Summary(const mapping::MappedDocument& d) {
                   " at ", disthub::FormatTime(t->status_at), ", ", t->events.size(),
                   t->events.size() == 1 ? " event" : " events");
   }
+  if (const mapping::Cancellation* c = d.get<mapping::Cancellation>()) {
+    return StrCat("cancellation of order ", c->channel_order_ref,
+                  c->whole_order() ? "" : StrCat(" (", Lines(c->lines.size()), ")"),
+                  c->reason.empty() ? "" : StrCat(", ", c->reason), " at ",
+                  disthub::FormatTime(c->cancelled_at));
+  }
   return "mapped";
 }
 
@@ -155,7 +161,8 @@ std::function<int()> AddMappingCommands(CLI::App& app) {
       "Map one payload: prints the canonical document (JSON) on stdout and a summary or\n"
       "every error (mapping file, rule, payload path) on stderr. The document is also\n"
       "decoded and checked: an order as the API checks orders (totals against the lines),\n"
-      "a shipment, return or inventory position by the model, tracking by its own checks.\n"
+      "a shipment, return or inventory position by the model, tracking and cancellations by\n"
+      "their own checks.\n"
       "Exit status: 0 mapped, 1 the payload does not map, 2 unusable mapping or payload file.");
   test->add_option("mapping", args->mapping_file,
                    "Mapping file (YAML), such as mappings/shopify-order.yaml")

@@ -8,6 +8,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "mapping/cancellation.h"
 #include "mapping/mapping.h"
 #include "mapping/mapping_testing.h"
 #include "mapping/tracking.h"
@@ -18,10 +19,10 @@ namespace {
 
 namespace json = boost::json;
 using ::disthub::testing::StatusIs;
-using test::Mangle;
 using test::Fixture;
 using test::FixturesDir;
 using test::LoadBuiltIn;
+using test::Mangle;
 using test::TestPayload;
 using test::Utc;
 using ::testing::AllOf;
@@ -57,7 +58,7 @@ TEST(Targets, AnUnknownTargetIsRefusedListingTheKnownOnes) {
                      "m.yaml"),
       StatusIs(absl::StatusCode::kInvalidArgument,
                HasSubstr("m.yaml: to: \"invoice\" is not a canonical document this build maps "
-                         "(order, shipment, return, inventory, tracking, partner)")));
+                         "(order, shipment, return, inventory, tracking, cancellation, partner)")));
   for (std::string_view target : Targets()) {
     EXPECT_TRUE(Mapping::Parse(StrCat("mapping: x\nversion: 1\nfrom: y\nto: ", target,
                                       "\nfields:\n  a: {path: /a}\n"),
@@ -286,6 +287,71 @@ TEST(Inventory, AShopifyInventoryLevelBecomesAPosition) {
   doc.at("inventory_level").as_object()["available"] = nullptr;  // not tracked
   EXPECT_EQ(Errors(MapDocument(m, doc), m),
             StrCat(m.file(), ": rule on_hand at /inventory_level/available: is missing\n"));
+}
+
+// ---- Cancellations ---------------------------------------------------------------------------
+
+// The orders/cancelled webhook is the order with cancelled_at and cancel_reason set.
+TEST(Cancellation, ACancelledShopifyOrderBecomesACancellationOfTheWholeOrder) {
+  Mapping m = LoadBuiltIn("shopify-cancellation.yaml");
+  EXPECT_EQ(m.target(), "cancellation");
+  json::value doc = TestPayload("shopify-order.json");
+  doc.as_object()["cancelled_at"] = "2026-11-27T09:15:00-05:00";
+  doc.as_object()["cancel_reason"] = "customer";
+  Cancellation c = MapOk<Cancellation>(m, doc);
+  EXPECT_EQ(c.channel, "c");
+  EXPECT_EQ(c.channel_order_ref, "9007199254740993");  // exact above 2^53
+  EXPECT_EQ(c.cancelled_at, Utc(2026, 11, 27, 14, 15, 0));
+  EXPECT_EQ(c.reason, "customer");
+  EXPECT_TRUE(c.whole_order());
+  doc.as_object()["cancel_reason"] = "declined";
+  EXPECT_EQ(MapOk<Cancellation>(m, doc).reason, "payment_declined");
+  doc.as_object()["cancel_reason"] = nullptr;  // Shopify sends null for "no reason given"
+  EXPECT_EQ(MapOk<Cancellation>(m, doc).reason, "other");
+  // The REST API's wrapper maps the same.
+  EXPECT_EQ(MapOk<Cancellation>(m, json::value{{"order", doc}}).channel_order_ref,
+            "9007199254740993");
+}
+
+TEST(Cancellation, AnOrderThatIsNotCancelledIsRefusedByTheCheck) {
+  Mapping m = LoadBuiltIn("shopify-cancellation.yaml");
+  MappedDocument r =
+      MapDocument(m, TestPayload("shopify-order.json"), {.vars = {{"channel", "c"}}});
+  EXPECT_EQ(Errors(r, m),
+            StrCat(m.file(), ": rule checks.cancelled_at at /cancelled_at: is missing\n"));
+}
+
+// Every published Shopify order is live (cancelled_at null): each is refused, none mapped.
+TEST(Cancellation, ThePublishedShopifyOrdersAreNotCancellations) {
+  SKIP_WITHOUT_FIXTURES("shopify");
+  Mapping m = LoadBuiltIn("shopify-cancellation.yaml");
+  for (const char* file : {"shopify/rbapi_order.json", "shopify/pyapi_order.json"}) {
+    MappedDocument r = MapDocument(m, Fixture(file), {.vars = {{"channel", "c"}}});
+    EXPECT_THAT(Errors(r, m),
+                HasSubstr("rule checks.cancelled_at at /order/cancelled_at: is missing"))
+        << file;
+  }
+}
+
+TEST(Cancellation, TheDocumentIsCheckedStrictly) {
+  auto decode = [](const char* text) { return DecodeCancellation(json::parse(text)); };
+  Decoded<Cancellation> ok = decode(
+      R"({"channel":"walmart-us","channel_order_ref":4792982839777,)"
+      R"("cancelled_at":"2026-11-27T10:00:00Z","reason":"CUSTOMER_REQUESTED_SELLER_TO_CANCEL",)"
+      R"("lines":[{"channel_line_ref":"1","quantity":1},{"channel_line_ref":2,"quantity":3}]})");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok.value->channel_order_ref, "4792982839777");
+  EXPECT_EQ(ok.value->lines, (std::vector<CancelledLine>{{"1", 1}, {"2", 3}}));
+  EXPECT_FALSE(ok.value->whole_order());
+  Decoded<Cancellation> bad = decode(
+      R"({"channel":"","cancelled_at":"yesterday","color":"red",)"
+      R"("lines":[{"channel_line_ref":"1","quantity":0},{"channel_line_ref":"1","quantity":1},7]})");
+  std::vector<std::string> pointers;
+  for (const FieldError& e : bad.errors) pointers.push_back(e.pointer);
+  EXPECT_THAT(pointers, ::testing::UnorderedElementsAre(
+                            "#/channel", "#/channel_order_ref", "#/cancelled_at", "#/color",
+                            "#/lines/0/quantity", "#/lines/1/channel_line_ref", "#/lines/2"));
+  EXPECT_FALSE(bad.ok());
 }
 
 // ---- Tracking --------------------------------------------------------------------------------

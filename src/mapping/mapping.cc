@@ -31,8 +31,8 @@ namespace {
 constexpr size_t kMaxErrors = 100;
 
 // Targets(), in the order docs/mappings.md lists them.
-constexpr std::array<std::string_view, 6> kTargets = {"order",     "shipment", "return",
-                                                      "inventory", "tracking", "partner"};
+constexpr std::array<std::string_view, 7> kTargets = {
+    "order", "shipment", "return", "inventory", "tracking", "cancellation", "partner"};
 
 // One step of a Path: an object member or a list index; "*", every element of a list; or a
 // filter, "*[key=value]" or "*[key!=value]": the elements of a list whose member `key` is
@@ -1235,6 +1235,8 @@ MappedDocument MapDocument(const Mapping& mapping, const json::value& payload,
     Take(Decode<InventoryPosition>(out.document, DecodeMode::kInbound), out);
   } else if (target == "tracking") {
     Take(DecodeTracking(out.document), out);
+  } else if (target == "cancellation") {
+    Take(DecodeCancellation(out.document), out);
   } else if (target == "partner") {
     // Canonical → partner: the document is the partner's, with no model to check it against.
   } else {

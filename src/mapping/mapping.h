@@ -20,7 +20,8 @@
 //   price: {path: "charges/*[type=PRODUCT]/amount", as: money}    # a list element by value
 //
 // `to:` names the canonical document (Targets()): order, shipment, return, inventory (model
-// entities, model/entities.h) or tracking (mapping/tracking.h, not in the model yet).
+// entities, model/entities.h), tracking or cancellation (mapping/tracking.h,
+// mapping/cancellation.h: not in the model yet), or partner (canonical → partner).
 // `checks:` holds rules whose values are dropped: when one fails, the payload is refused
 // before any field is mapped (a Shopify fulfillment that failed, an EasyPost Event that is
 // not about a Tracker).
@@ -41,6 +42,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "mapping/cancellation.h"
 #include "mapping/tracking.h"
 #include "model/entities.h"
 
@@ -160,20 +162,23 @@ MappedOrder MapOrder(const Mapping& mapping, const boost::json::value& payload,
                      const MappingContext& context = {});
 
 // The canonical documents `to:` may name: "order", "shipment", "return", "inventory" (an
-// InventoryPosition) and "tracking" (mapping/tracking.h). A mapping file naming another is
+// InventoryPosition), "tracking" (mapping/tracking.h), "cancellation"
+// (mapping/cancellation.h) and "partner" (outbound). A mapping file naming another is
 // refused by Mapping::Parse, listing these.
 std::span<const std::string_view> Targets();
 
 // Any target's document, mapped and then decoded and checked: model entities by the model
 // (Decode<T> of model/json.h, and ValidateOrder for orders, exactly as MapOrder), tracking
-// by DecodeTracking. Errors of the decoding name the canonical field ("canonical
+// by DecodeTracking, cancellations by DecodeCancellation. Errors of the decoding name the canonical
+// field ("canonical
 // #/lines/0/quantity"), like MapOrder's.
 struct MappedDocument : ArenaDocument {
   // `document`: the canonical JSON object, as in MappingResult.
   // The decoded document, of the mapping's target; engaged (not monostate) iff errors is
   // empty — except for `to: partner` (canonical → partner), whose result is `document`
   // itself and which stays monostate.
-  std::variant<std::monostate, Order, Shipment, Return, InventoryPosition, Tracking> value;
+  std::variant<std::monostate, Order, Shipment, Return, InventoryPosition, Tracking, Cancellation>
+      value;
   std::vector<MappingError> errors;
 
   bool ok() const { return errors.empty(); }

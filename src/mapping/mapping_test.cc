@@ -543,6 +543,7 @@ TEST(Dialects, AWalmartOrderBecomesACanonicalOrder) {
   EXPECT_EQ(o.lines[0].sku, "WM-HOSE-25");
   EXPECT_EQ(o.lines[0].channel_line_ref, "1");
   EXPECT_EQ(o.lines[0].quantity, 2);                       // "2"
+  EXPECT_EQ(o.lines[0].uom, "each");                       // "EACH", through the uom table
   EXPECT_EQ(o.lines[0].unit_price, (Money{1599, "USD"}));  // the PRODUCT charge 31.98 for 2
   EXPECT_EQ(o.lines[0].tax, (Money{313, "USD"}));          // 2.64 on the product, 0.49 on shipping
   EXPECT_EQ(o.lines[1].sku, "WM-NOZ-1");
@@ -557,6 +558,25 @@ TEST(Dialects, AWalmartOrderBecomesACanonicalOrder) {
 
 // Walmart's XML (Accept: application/xml) is its JSON's elements: the same mapping reads
 // it to the same canonical order, lone lines, charges and statuses read as lists of one.
+// Units of measure through the mapping's table: Walmart's codes become the catalog's units;
+// one the table does not know is refused, naming the codes it knows.
+TEST(Dialects, AWalmartLinesUnitOfMeasureGoesThroughItsTable) {
+  Mapping m = LoadBuiltIn("walmart-order.yaml");
+  json::value doc = TestPayload("walmart-order.json");
+  json::object& quantity =
+      doc.at("order").at("orderLines").at("orderLine").at(1).at("orderLineQuantity").as_object();
+  quantity["unitOfMeasurement"] = "CS";
+  MappedOrder r = MapOrder(m, doc, {.vars = {{"channel", "walmart-us"}}});
+  ASSERT_TRUE(r.order.has_value()) << json::serialize(r.document);
+  EXPECT_EQ(r.order->lines[1].uom, "case");
+  quantity["unitOfMeasurement"] = "PALLET";
+  r = MapOrder(m, doc, {.vars = {{"channel", "walmart-us"}}});
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_THAT(r.errors[0].ToString("w.yaml"),
+              HasSubstr("rule lines[].uom at /order/orderLines/orderLine/1/orderLineQuantity/"
+                        "unitOfMeasurement: \"PALLET\" is not in table uom"));
+}
+
 TEST(Dialects, AWalmartOrderInXmlMapsToTheSameOrderAsInJson) {
   Mapping m = LoadBuiltIn("walmart-order.yaml");
   EXPECT_TRUE(m.ReadsJson());
