@@ -1,0 +1,179 @@
+#include "formats/x12.h"
+
+#include "base/strings.h"
+
+namespace disthub::formats {
+namespace {
+
+constexpr std::string_view kBom = "\xEF\xBB\xBF";
+constexpr int kIsaSeparators = 16;  // ISA01..ISA16 each follow one
+
+bool IsAlnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+bool IsBreak(char c) { return c == '\r' || c == '\n'; }
+
+// A byte for messages: itself when printable, else its code.
+std::string Shown(char c) {
+  if (c == '\n') return "a line break";
+  if (c == '\r') return "a carriage return";
+  if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) {
+    return StrCat("byte ", static_cast<int>(static_cast<unsigned char>(c)));
+  }
+  return StrCat("'", std::string(1, c), "'");
+}
+
+}  // namespace
+
+X12Reader::X12Reader(std::string_view bytes) : bytes_(bytes) {
+  if (bytes_.starts_with(kBom)) at_ = kBom.size();
+}
+
+absl::StatusOr<bool> X12Reader::Next(X12Segment& out) {
+  // Between segments: line breaks after terminators, indentation, blank lines.
+  while (at_ < bytes_.size() &&
+         (bytes_[at_] == ' ' || bytes_[at_] == '\t' || IsBreak(bytes_[at_]))) {
+    if (bytes_[at_] == '\n') ++line_;
+    ++at_;
+  }
+  if (at_ >= bytes_.size()) {
+    if (!started_) return absl::InvalidArgumentError("the input is empty: no ISA segment");
+    return false;
+  }
+  const std::string_view rest = bytes_.substr(at_);
+  if (!started_ || (rest.starts_with("ISA") && (rest.size() == 3 || !IsAlnum(rest[3])))) {
+    if (absl::Status s = ReadIsa(out); !s.ok()) return s;
+    started_ = true;
+    return true;
+  }
+  const char terminator = delimiters_.segment;
+  size_t end = bytes_.find(terminator, at_);
+  if (end == std::string_view::npos) {
+    if (terminator != '\n') {
+      return absl::InvalidArgumentError(StrCat("segment ", position_ + 1, " at line ", line_,
+                                               ": the input ends before its terminator ",
+                                               Shown(terminator)));
+    }
+    end = bytes_.size();  // the last line without its line break
+  }
+  std::string_view text = bytes_.substr(at_, end - at_);
+  out.line = line_;
+  out.position = ++position_;
+  size_t breaks = 0;
+  for (char c : text) breaks += c == '\n';
+  if (terminator == '\n') {
+    if (text.ends_with('\r')) text.remove_suffix(1);
+    ++line_;
+  } else if (text.find_first_of("\r\n") != std::string_view::npos) {
+    // Hard-wrapped: the line breaks are not part of the data.
+    unwrapped_.clear();
+    for (char c : text) {
+      if (!IsBreak(c)) unwrapped_.push_back(c);
+    }
+    text = unwrapped_;
+  }
+  line_ += breaks;
+  at_ = end < bytes_.size() ? end + 1 : end;
+  Split(text, out);
+  if (out.id() == "ISA") {  // only a line break inside "ISA" gets one here
+    return absl::InvalidArgumentError(
+        StrCat("segment ", out.position, " at line ", out.line,
+               ": an ISA broken by a line break inside its id cannot start an interchange"));
+  }
+  if (out.id().empty() || out.id().size() > 3) {
+    return absl::InvalidArgumentError(StrCat("segment ", out.position, " at line ", out.line,
+                                             ": \"", std::string(out.id().substr(0, 20)),
+                                             "\" is not a segment id"));
+  }
+  for (char c : out.id()) {
+    if (!IsAlnum(c)) {
+      return absl::InvalidArgumentError(StrCat("segment ", out.position, " at line ", out.line,
+                                               ": \"", std::string(out.id()),
+                                               "\" is not a segment id"));
+    }
+  }
+  return true;
+}
+
+absl::Status X12Reader::ReadIsa(X12Segment& out) {
+  const size_t start = at_;
+  const size_t start_line = line_;
+  auto refuse = [&](std::string_view why) {
+    return absl::InvalidArgumentError(StrCat("the ISA at line ", start_line, ": ", why));
+  };
+  if (!bytes_.substr(start).starts_with("ISA")) {
+    return absl::InvalidArgumentError(StrCat("line ", line_,
+                                             ": an interchange starts with an ISA segment, not \"",
+                                             std::string(bytes_.substr(start, 3)), "\""));
+  }
+  if (start + 3 >= bytes_.size()) return refuse("the input ends inside it");
+  const char element = bytes_[start + 3];
+  if (IsAlnum(element) || element == ' ' || IsBreak(element)) {
+    return refuse(StrCat("the byte after ISA must be the element separator, not ", Shown(element)));
+  }
+  // Up to ISA16's separator, without the line breaks a wrapped ISA has.
+  unwrapped_.assign("ISA");
+  int separators = 0;
+  size_t breaks = 0;
+  size_t i = start + 3;
+  for (; i < bytes_.size() && separators < kIsaSeparators; ++i) {
+    const char c = bytes_[i];
+    if (IsBreak(c)) {
+      breaks += c == '\n';
+      continue;
+    }
+    separators += c == element;
+    unwrapped_.push_back(c);
+  }
+  if (separators < kIsaSeparators) {
+    return refuse(StrCat("the input ends after ", separators, " of its 16 elements"));
+  }
+  // i is just past ISA16's separator: ISA16 (the component separator), then the terminator.
+  if (i + 1 >= bytes_.size()) return refuse("the input ends before its segment terminator");
+  const char component = bytes_[i];
+  char segment = bytes_[i + 1];
+  size_t next = i + 2;
+  if (segment == '\r' && next < bytes_.size() && bytes_[next] == '\n') {
+    segment = '\n';
+    ++next;
+  }
+  if (segment == '\r') segment = '\n';
+  if (segment == '\n' && breaks > 0) {
+    return refuse(
+        "it is broken across lines, and its segments end with line breaks: it ends before its "
+        "16 elements");
+  }
+  if (IsAlnum(component) || component == element || IsBreak(component) || component == ' ') {
+    return refuse(StrCat("ISA16, the component separator, cannot be ", Shown(component)));
+  }
+  if (IsAlnum(segment) || segment == element || segment == component || segment == ' ') {
+    return refuse(StrCat("the segment terminator after ISA16 cannot be ", Shown(segment)));
+  }
+  unwrapped_.push_back(component);
+  delimiters_ = {.element = element, .component = component, .repetition = 0, .segment = segment};
+  Split(unwrapped_, out);
+  // ISA11: the repetition separator from 00402 on, else a standards id ("U").
+  if (const std::string_view isa11 = out.element(11);
+      isa11.size() == 1 && !IsAlnum(isa11[0]) && isa11[0] != element && isa11[0] != component) {
+    delimiters_.repetition = isa11[0];
+  }
+  position_ = 1;
+  out.position = 1;
+  out.line = start_line;
+  line_ += breaks + (segment == '\n' ? 1 : 0);
+  at_ = next;
+  return absl::OkStatus();
+}
+
+void X12Reader::Split(std::string_view text, X12Segment& out) {
+  out.elements.clear();
+  size_t from = 0;
+  while (true) {
+    const size_t sep = text.find(delimiters_.element, from);
+    out.elements.push_back(text.substr(from, sep == std::string_view::npos ? sep : sep - from));
+    if (sep == std::string_view::npos) break;
+    from = sep + 1;
+  }
+}
+
+}  // namespace disthub::formats
