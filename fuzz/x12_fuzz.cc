@@ -68,6 +68,5 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
     }
   }
-  if (!reader.Next(s).ok() && calls == 0) Fail("unreachable");
   return 0;
 }

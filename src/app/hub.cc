@@ -113,14 +113,10 @@ absl::StatusOr<std::vector<SubscriberConfig>> ResolveSubscribers(const Config& c
     if (const std::string& file = config.subscribers[i].mapping; !file.empty()) {
       const std::string at =
           StrCat(config.file, ": subscribers[", static_cast<int64_t>(i), "].mapping");
-      absl::StatusOr<mapping::Mapping> m =
-          mapping::Mapping::Load(ResolveRelative(config.file, file));
+      absl::StatusOr<mapping::Mapping> m = mapping::Mapping::Load(
+          ResolveRelative(config.file, file), "partner",
+          "a subscriber's mapping renders events for the partner (to: partner)");
       if (!m.ok()) return absl::FailedPreconditionError(StrCat(at, ": ", m.status().message()));
-      if (m->target() != "partner") {
-        return absl::FailedPreconditionError(
-            StrCat(at, ": ", m->file(), " maps to ", m->target(),
-                   "; a subscriber's mapping renders events for the partner (to: partner)"));
-      }
       s.render = RenderWith(std::make_shared<const mapping::Mapping>(*std::move(m)), s.name);
     }
     out.push_back(std::move(s));
@@ -340,21 +336,11 @@ class RunningHub final : public Hub {
       DISTHUB_RETURN_IF_ERROR(replayer_->Start());
     }
     DISTHUB_ASSIGN_OR_RETURN(auto webhooks, LoadWebhooks(config, env));
-    // Reprocessing maps the orders of mapped sources (webhook channels, order pollers)
-    // with the mapping in effect.
+    // Reprocessing maps the orders of mapped sources (webhook channels, and connectors'
+    // order_source(), added as they are made below) with the mapping in effect.
     auto sources = std::make_shared<std::map<std::string, SourceMapping>>();
     for (const auto& [name, w] : webhooks) {
       (*sources)[StrCat("webhook:", name)] = {.mapping = w.mapping, .channel = w.channel};
-    }
-    for (const ConnectorInstanceConfig& c : config.connectors) {
-      if (c.type != "rest-order-poller") continue;
-      absl::StatusOr<mapping::Mapping> m = mapping::Mapping::Load(c.settings.String("mapping"));
-      if (!m.ok()) {
-        return absl::InvalidArgumentError(
-            StrCat(config.file, ": connectors ", c.name, ": ", m.status().message()));
-      }
-      (*sources)[c.name] = {.mapping = std::make_shared<const mapping::Mapping>(*std::move(m)),
-                            .channel = c.settings.String("channel")};
     }
     SourceLookup lookup = [sources](const std::string& source) -> std::optional<SourceMapping> {
       auto it = sources->find(source);
@@ -460,9 +446,11 @@ class RunningHub final : public Hub {
         }
         LogWebhook(c.name, channel);
         webhooks.emplace(c.name, channel);
-        // Read only when a request reprocesses, once the hub serves.
-        (*sources)[StrCat("webhook:", c.name)] = {.mapping = channel.mapping,
-                                                  .channel = channel.channel};
+      }
+      // Read only when a request reprocesses, once the hub serves.
+      if (std::optional<connectors::Connector::OrderSource> s = (*made)->order_source()) {
+        (*sources)[s->source] = {.mapping = std::move(s->mapping),
+                                 .channel = std::move(s->channel)};
       }
       connectors_.push_back(*std::move(made));
     }

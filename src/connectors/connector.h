@@ -34,6 +34,9 @@ namespace disthub {
 class Registry;
 class YamlReader;  // base/yaml_reader.h
 }  // namespace disthub
+namespace disthub::mapping {
+class Mapping;  // mapping/mapping.h
+}  // namespace disthub::mapping
 
 namespace disthub::connectors {
 
@@ -167,6 +170,16 @@ class Connector {
   // What it has done, for GET /v1/connectors: counts, the last error, the time of the last
   // poll. Thread-safe.
   virtual boost::json::object Describe() const = 0;
+
+  // For a connector that takes orders in a partner's dialect: the inbound archive source
+  // its messages are kept under, and the mapping and channel that make them orders, so
+  // that reprocessing maps them again. nullopt for one that takes no orders.
+  struct OrderSource {
+    std::string source;
+    std::shared_ptr<const mapping::Mapping> mapping;
+    std::string channel;
+  };
+  virtual std::optional<OrderSource> order_source() const { return std::nullopt; }
 };
 
 struct ConnectorType {

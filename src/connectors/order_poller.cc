@@ -96,6 +96,10 @@ class RestOrderPoller final : public Connector {
 
   void Stop() override { loop_.Stop(); }
 
+  std::optional<OrderSource> order_source() const override {
+    return OrderSource{.source = name_, .mapping = mapping_, .channel = channel_};
+  }
+
   json::object Describe() const override {
     std::lock_guard lock(mu_);
     json::object o{{"name", name_},       {"type", "rest-order-poller"}, {"url", url_},
@@ -372,12 +376,9 @@ const ConnectorType& RestOrderPollerType() {
           },
       .create = [](const std::string& instance, const Settings& s,
                    ConnectorHost& host) -> absl::StatusOr<std::unique_ptr<Connector>> {
-        absl::StatusOr<mapping::Mapping> m = mapping::Mapping::Load(s.String("mapping"));
+        absl::StatusOr<mapping::Mapping> m =
+            mapping::Mapping::Load(s.String("mapping"), "order", "an order poller takes orders");
         if (!m.ok()) return m.status();
-        if (m->target() != "order") {
-          return absl::InvalidArgumentError(
-              StrCat("mapping ", s.String("mapping"), " maps to ", m->target(), ", not order"));
-        }
         std::string token;
         if (const std::string& env = s.String("token_env"); !env.empty()) {
           std::optional<std::string> v = host.Secret(env);

@@ -150,12 +150,9 @@ Decoded<Order> MapWebhookOrder(const mapping::Mapping& mapping, const std::strin
 absl::StatusOr<WebhookChannel> LoadWebhookChannel(
     const WebhookSettings& settings,
     const std::function<std::optional<std::string>(const std::string&)>& secret) {
-  absl::StatusOr<mapping::Mapping> m = mapping::Mapping::Load(settings.mapping);
+  absl::StatusOr<mapping::Mapping> m =
+      mapping::Mapping::Load(settings.mapping, "order", "a channel takes orders");
   if (!m.ok()) return absl::FailedPreconditionError(StrCat("mapping: ", m.status().message()));
-  if (m->target() != "order") {
-    return absl::FailedPreconditionError(
-        StrCat("mapping: ", m->file(), " maps to ", m->target(), "; a channel takes orders"));
-  }
   std::optional<std::string> value = secret(settings.secret_env);
   if (!value || value->empty()) {
     return absl::FailedPreconditionError(

@@ -120,6 +120,11 @@ class WebhookConnector final : public Connector {
   absl::Status Start() override { return absl::OkStatus(); }  // the API server listens
   void Stop() override {}
   boost::json::object Describe() const override;
+  // Archived as "webhook:INSTANCE", as a channel's own webhooks are "webhook:CHANNEL".
+  std::optional<OrderSource> order_source() const override {
+    return OrderSource{
+        .source = "webhook:" + instance_, .mapping = channel_.mapping, .channel = channel_.channel};
+  }
   const WebhookChannel& channel() const { return channel_; }
 
  private:

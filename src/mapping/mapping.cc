@@ -1127,6 +1127,15 @@ absl::StatusOr<Mapping> Mapping::Load(const std::string& file) {
   return Parse(text, file);
 }
 
+absl::StatusOr<Mapping> Mapping::Load(const std::string& file, std::string_view target,
+                                      std::string_view why) {
+  absl::StatusOr<Mapping> m = Load(file);
+  if (m.ok() && m->target() != target) {
+    return absl::FailedPreconditionError(StrCat(m->file(), " maps to ", m->target(), "; ", why));
+  }
+  return m;
+}
+
 MappingResult Mapping::Apply(const json::value& payload, const MappingContext& context) const {
   MappingResult result;
   const json::storage_ptr sp = result.document.storage();

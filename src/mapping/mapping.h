@@ -110,6 +110,10 @@ class Mapping {
   static absl::StatusOr<Mapping> Parse(const std::string& yaml, const std::string& file);
   // Reads and compiles `file`.
   static absl::StatusOr<Mapping> Load(const std::string& file);
+  // Load(file), refused unless its `to:` is `target`: kFailedPrecondition
+  // "FILE maps to X; WHY", where `why` says what the caller needs ("a channel takes orders").
+  static absl::StatusOr<Mapping> Load(const std::string& file, std::string_view target,
+                                      std::string_view why);
 
   Mapping(Mapping&&) noexcept;
   Mapping& operator=(Mapping&&) noexcept;
