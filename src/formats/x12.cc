@@ -66,14 +66,17 @@ absl::StatusOr<bool> X12Reader::Next(X12Segment& out) {
     ++line_;
   } else if (text.find_first_of("\r\n") != std::string_view::npos) {
     // Hard-wrapped: the line breaks are not part of the data.
-    unwrapped_.clear();
+    std::string& copy = unwrapped_.emplace_back();
     for (char c : text) {
-      if (!IsBreak(c)) unwrapped_.push_back(c);
+      if (!IsBreak(c)) copy.push_back(c);
     }
-    text = unwrapped_;
+    text = copy;
   }
   line_ += breaks;
   at_ = end < bytes_.size() ? end + 1 : end;
+  // A trailing component separator is an empty last component: partners that end lines
+  // with "~" after declaring '~' as ISA16 write one on every segment.
+  while (!text.empty() && text.back() == delimiters_.component) text.remove_suffix(1);
   Split(text, out);
   if (out.id() == "ISA") {  // only a line break inside "ISA" gets one here
     return absl::InvalidArgumentError(
@@ -112,7 +115,7 @@ absl::Status X12Reader::ReadIsa(X12Segment& out) {
     return refuse(StrCat("the byte after ISA must be the element separator, not ", Shown(element)));
   }
   // Up to ISA16's separator, without the line breaks a wrapped ISA has.
-  unwrapped_.assign("ISA");
+  std::string& isa = unwrapped_.emplace_back("ISA");
   int separators = 0;
   size_t breaks = 0;
   size_t i = start + 3;
@@ -123,7 +126,7 @@ absl::Status X12Reader::ReadIsa(X12Segment& out) {
       continue;
     }
     separators += c == element;
-    unwrapped_.push_back(c);
+    isa.push_back(c);
   }
   if (separators < kIsaSeparators) {
     return refuse(StrCat("the input ends after ", separators, " of its 16 elements"));
@@ -149,9 +152,9 @@ absl::Status X12Reader::ReadIsa(X12Segment& out) {
   if (IsAlnum(segment) || segment == element || segment == component || segment == ' ') {
     return refuse(StrCat("the segment terminator after ISA16 cannot be ", Shown(segment)));
   }
-  unwrapped_.push_back(component);
+  isa.push_back(component);
   delimiters_ = {.element = element, .component = component, .repetition = 0, .segment = segment};
-  Split(unwrapped_, out);
+  Split(isa, out);
   // ISA11: the repetition separator from 00402 on, else a standards id ("U").
   if (const std::string_view isa11 = out.element(11);
       isa11.size() == 1 && !IsAlnum(isa11[0]) && isa11[0] != element && isa11[0] != component) {

@@ -22,12 +22,16 @@
 // indentation (spaces, tabs) are skipped. Line breaks inside segments (interchanges
 // hard-wrapped at 80 columns, an ISA broken across two lines) are removed when the
 // segment terminator is not itself a line break; when it is, a line break inside the ISA
-// ends it early, and the ISA is refused.
+// ends it early, and the ISA is refused. Component separators ending a segment (an empty
+// last component, as partners that declare '~' in ISA16 and end lines with "~" write)
+// are dropped.
 //
 // Thread-compatible; `bytes` must outlive the reader and the segments it returns.
+// Streaming: the input is read in place (a file can be mapped), never copied whole.
 #pragma once
 
 #include <cstddef>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,7 +48,7 @@ struct X12Delimiters {
 };
 
 // One segment: its id and elements, as views into the input or, for a segment that had
-// line breaks removed, into the reader's own copy (valid until the next call).
+// line breaks removed, into the reader's own copy (valid until the reader's Recycle()).
 struct X12Segment {
   std::vector<std::string_view> elements;  // elements[0] is the id
   size_t position = 0;  // 1-based, in the input (ISA is 1), as a 997's AK3 counts in a set
@@ -71,6 +75,14 @@ class X12Reader {
 
   const X12Delimiters& delimiters() const { return delimiters_; }
 
+  // Segments returned so far are no longer needed: the copies made of wrapped ones are
+  // freed. Until then every segment returned stays valid, so a caller can hold a whole
+  // transaction set.
+  void Recycle() { unwrapped_.clear(); }
+
+  // Bytes consumed so far (for progress and throughput).
+  size_t offset() const { return at_; }
+
  private:
   absl::Status ReadIsa(X12Segment& out);
   void Split(std::string_view text, X12Segment& out);
@@ -81,7 +93,7 @@ class X12Reader {
   size_t position_ = 0;
   bool started_ = false;
   X12Delimiters delimiters_;
-  std::string unwrapped_;  // a segment with its line breaks removed
+  std::deque<std::string> unwrapped_;  // segments with their line breaks removed
 };
 
 }  // namespace disthub::formats
