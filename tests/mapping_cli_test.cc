@@ -1,12 +1,8 @@
 // `disthub mapping test` as users run it: the real binary on the built-in mappings and
 // their test payloads, with its output and exit statuses.
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 
+#include "cli_run.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -16,41 +12,8 @@ namespace {
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 
-std::string Source(const std::string& relative) {
-  const char* dir = std::getenv("DISTHUB_SOURCE_DIR");
-  return std::string(dir != nullptr && *dir ? dir : DISTHUB_DEFAULT_SOURCE_DIR) + "/" + relative;
-}
-
-// Runs `disthub mapping test ARGS` with `stdin_text` on its standard input; its exit
-// status, stdout and stderr (merged into `err`).
-struct CliRun {
-  int status;
-  std::string out, err;
-};
 CliRun Mapping(const std::string& args, const std::string& stdin_text = "") {
-  const char* env = std::getenv("DISTHUB_BINARY");
-  const std::string binary = env && *env ? env : DISTHUB_DEFAULT_BINARY;
-  char err_file[] = "/tmp/disthub-mapping-cli-XXXXXX";
-  const int fd = mkstemp(err_file);
-  if (fd < 0) return {-1, "", "mkstemp failed"};
-  close(fd);
-  std::string command = binary + " mapping test " + args + " 2>" + err_file;
-  if (!stdin_text.empty()) {
-    command = "printf '%s' '" + stdin_text + "' | " + command;
-  }
-  FILE* p = popen(command.c_str(), "r");
-  if (p == nullptr) return {-1, "", "popen failed"};
-  CliRun r;
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof buf, p)) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  if (FILE* f = std::fopen(err_file, "r")) {
-    while (size_t n = fread(buf, 1, sizeof buf, f)) r.err.append(buf, n);
-    std::fclose(f);
-  }
-  std::remove(err_file);
-  return r;
+  return RunDisthub("mapping test " + args, stdin_text);
 }
 
 TEST(MappingCli, PrintsTheCanonicalOrderAndASummary) {

@@ -11,6 +11,7 @@
 #include "app/connectors.h"
 #include "app/demo.h"
 #include "app/hub.h"
+#include "app/edi_cli.h"
 #include "app/mapping_cli.h"
 #include "app/ops_cli.h"
 #include "app/sim_cli.h"
@@ -133,6 +134,7 @@ int main(int argc, char** argv) {
   std::function<int()> run_sim = disthub::AddSimCommands(app);
   std::function<int()> run_ops = disthub::AddOpsCommands(app);
   std::function<int()> run_mapping = disthub::AddMappingCommands(app);
+  std::function<int()> run_edi = disthub::AddEdiCommands(app);
 
   CLI11_PARSE(app, argc, argv);
 
@@ -141,6 +143,7 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("sim")) return run_sim();
   if (int status = run_ops(); status >= 0) return status;
   if (int status = run_mapping(); status >= 0) return status;
+  if (int status = run_edi(); status >= 0) return status;
   if (app.got_subcommand("connectors")) {
     std::cout << disthub::DescribeConnectorTypes();
     return 0;

@@ -351,7 +351,12 @@ void CheckX12Segment(const X12SegmentSpec& spec, const X12Segment& segment, size
         break;
       case 'C':
         if (has(at[0]) && count < static_cast<int>(at.size())) {
-          missing(StrCat("if ", name(at[0]), " is present, ", names(), " are required"));
+          std::string others;
+          for (size_t i = 1; i < at.size(); ++i) {
+            others += StrCat(i == 1 ? "" : ", ", name(at[i]));
+          }
+          missing(StrCat("if ", name(at[0]), " is present, ", others,
+                         at.size() > 2 ? " are" : " is", " required"));
         }
         break;
       case 'L':

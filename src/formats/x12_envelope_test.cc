@@ -348,7 +348,7 @@ TEST(X12EnvelopeFixtures, GoodOnesHaveNoErrorsAndNegativeOnesExactlyThePredicted
       // "a deliberately empty N9 qualifier", in one of three 940s.
       {"ediengine_AckTest.edi", {"set 5", "element 1 N9@7.1"}},
       // "'$' is the segment terminator but some segments end with '~'": three segments
-      // read as one N1, so the set counts 23 where SE01 says 25, and that N1 has too many
+      // read as one N1, so the set counts 22 where SE01 says 25, and that N1 has too many
       // elements, and an N105 and N106 too long.
       {"stupidedi_004010_856_fail2_mixed_terminators.edi",
        {"set 4", "set 5", "element 3 N1@11.7", "element 5 N1@11.5", "element 5 N1@11.6"}},

@@ -184,7 +184,9 @@ X12OutSet FunctionalAcknowledgement(const X12Group& group, const X12Delimiters& 
         if (e.component > 0) where += StrCat(std::string(1, delimiters.component), e.component);
         // The bad data is copied only when it can be written back (no delimiters in it).
         std::string data = Echo(e.data, d, "");
-        s.push_back({is999 ? "IK4" : "AK4", where, "", e.code, data});
+        std::vector<std::string> ak4 = {is999 ? "IK4" : "AK4", where, "", e.code, data};
+        // Two syntax notes can fault the same element: one AK4 says it.
+        if (s.back() != ak4) s.push_back(std::move(ak4));
       }
     }
     const std::string code = set.accepted() && group.errors.empty() ? "A" : "R";
