@@ -206,9 +206,25 @@ class Compiler {
  public:
   Compiler(Mapping::Impl& m, std::vector<std::string>& errors) : m_(m), errors_(errors) {}
   static constexpr int64_t kMaxRules = 10'000;
+  // Objects in objects: real documents nest a handful deep; a file nesting hundreds is a
+  // mistake or an attack on the stack of the compiler and of every payload it maps.
+  static constexpr int kMaxDepth = 32;
 
   // Reads the rules under a `fields:` mapping into `out`.
   void Fields(YamlReader& r, const std::string& prefix, std::vector<Rule>& out) {
+    if (depth_ == kMaxDepth) {
+      errors_.push_back(StrCat(m_.file, ": ", prefix, ": fields nest more than ", kMaxDepth,
+                               " levels deep; refused"));
+      r.ForEachKey([&](const std::string& key) { r.Skip(key); });
+      return;
+    }
+    ++depth_;
+    Fields2(r, prefix, out);
+    --depth_;
+  }
+
+ private:
+  void Fields2(YamlReader& r, const std::string& prefix, std::vector<Rule>& out) {
     r.ForEachKey([&](const std::string& key) {
       // YAML aliases can make a short file name billions of rules: stop at a number no
       // real mapping comes near.
@@ -230,7 +246,6 @@ class Compiler {
     });
   }
 
- private:
   void One(YamlReader& r, Rule& rule) {
     std::string path, value, var, each, as = "string", time, zone, table, currency, when, per;
     std::vector<std::string> first, join, sum, minus;
@@ -390,6 +405,7 @@ class Compiler {
   Mapping::Impl& m_;
   std::vector<std::string>& errors_;
   int64_t rules_ = 0;
+  int depth_ = 0;
 };
 
 // ---- Applying ----------------------------------------------------------------------------------
