@@ -46,38 +46,55 @@ absl::StatusOr<bool> X12Reader::Next(X12Segment& out) {
     started_ = true;
     return true;
   }
+  // One pass to the terminator, splitting at element separators as it goes.
   const char terminator = delimiters_.segment;
-  size_t end = bytes_.find(terminator, at_);
-  if (end == std::string_view::npos) {
-    if (terminator != '\n') {
-      return absl::InvalidArgumentError(StrCat("segment ", position_ + 1, " at line ", line_,
-                                               ": the input ends before its terminator ",
-                                               Shown(terminator)));
-    }
-    end = bytes_.size();  // the last line without its line break
-  }
-  std::string_view text = bytes_.substr(at_, end - at_);
+  const char separator = delimiters_.element;
+  const char* const base = bytes_.data();
+  const size_t size = bytes_.size();
   out.line = line_;
   out.position = ++position_;
-  size_t breaks = 0;
-  for (char c : text) breaks += c == '\n';
+  std::vector<std::string_view>& elements = current_;
+  elements.clear();
+  size_t i = at_;
+  size_t from = at_;
+  bool breaks_inside = false;
+  for (; i < size; ++i) {
+    const char c = base[i];
+    if (c == terminator) break;
+    if (c == separator) {
+      elements.emplace_back(base + from, i - from);
+      from = i + 1;
+    } else if (c == '\n' || c == '\r') {
+      breaks_inside = true;
+    }
+  }
+  if (i == size && terminator != '\n') {
+    return absl::InvalidArgumentError(StrCat("segment ", out.position, " at line ", out.line,
+                                             ": the input ends before its terminator ",
+                                             Shown(terminator)));
+  }
+  elements.emplace_back(base + from, i - from);  // the last element; at the end of
+                                                 // the input, the last line's
   if (terminator == '\n') {
-    if (text.ends_with('\r')) text.remove_suffix(1);
+    std::string_view& last = elements.back();
+    if (last.ends_with('\r')) last.remove_suffix(1);  // CRLF
     ++line_;
-  } else if (text.find_first_of("\r\n") != std::string_view::npos) {
+  } else if (breaks_inside) {
     // Hard-wrapped: the line breaks are not part of the data.
+    const std::string_view text = bytes_.substr(at_, i - at_);
     std::string& copy = unwrapped_.emplace_back();
     for (char c : text) {
       if (!IsBreak(c)) copy.push_back(c);
+      line_ += c == '\n';
     }
-    text = copy;
+    Split(copy, out);
   }
-  line_ += breaks;
-  at_ = end < bytes_.size() ? end + 1 : end;
+  at_ = i < size ? i + 1 : i;
   // A trailing component separator is an empty last component: partners that end lines
   // with "~" after declaring '~' as ISA16 write one on every segment.
-  while (!text.empty() && text.back() == delimiters_.component) text.remove_suffix(1);
-  Split(text, out);
+  std::string_view& last = current_.back();
+  while (!last.empty() && last.back() == delimiters_.component) last.remove_suffix(1);
+  out.elements = current_;
   if (out.id() == "ISA") {  // only a line break inside "ISA" gets one here
     return absl::InvalidArgumentError(
         StrCat("segment ", out.position, " at line ", out.line,
@@ -169,14 +186,15 @@ absl::Status X12Reader::ReadIsa(X12Segment& out) {
 }
 
 void X12Reader::Split(std::string_view text, X12Segment& out) {
-  out.elements.clear();
+  current_.clear();
   size_t from = 0;
   while (true) {
     const size_t sep = text.find(delimiters_.element, from);
-    out.elements.push_back(text.substr(from, sep == std::string_view::npos ? sep : sep - from));
+    current_.push_back(text.substr(from, sep == std::string_view::npos ? sep : sep - from));
     if (sep == std::string_view::npos) break;
     from = sep + 1;
   }
+  out.elements = current_;
 }
 
 }  // namespace disthub::formats

@@ -32,6 +32,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,10 +48,12 @@ struct X12Delimiters {
   char segment = '~';   // '\n' for interchanges whose segments end with line breaks
 };
 
-// One segment: its id and elements, as views into the input or, for a segment that had
-// line breaks removed, into the reader's own copy (valid until the reader's Recycle()).
+// One segment: its id and elements. The element views point into the input or, for a
+// segment that had line breaks removed, into the reader's own copy (valid until the
+// reader's Recycle()); the span holding them is the reader's, valid until its next Next()
+// (a caller that keeps segments copies the views, as ReadX12 does for a set).
 struct X12Segment {
-  std::vector<std::string_view> elements;  // elements[0] is the id
+  std::span<const std::string_view> elements;  // elements[0] is the id
   size_t position = 0;  // 1-based, in the input (ISA is 1), as a 997's AK3 counts in a set
   size_t line = 0;      // 1-based line of the input where it starts
 
@@ -76,8 +79,8 @@ class X12Reader {
   const X12Delimiters& delimiters() const { return delimiters_; }
 
   // Segments returned so far are no longer needed: the copies made of wrapped ones are
-  // freed. Until then every segment returned stays valid, so a caller can hold a whole
-  // transaction set.
+  // freed. Until then the element views of every segment returned stay valid, so a caller
+  // can hold a whole transaction set.
   void Recycle() { unwrapped_.clear(); }
 
   // Bytes consumed so far (for progress and throughput).
@@ -93,7 +96,8 @@ class X12Reader {
   size_t position_ = 0;
   bool started_ = false;
   X12Delimiters delimiters_;
-  std::deque<std::string> unwrapped_;  // segments with their line breaks removed
+  std::deque<std::string> unwrapped_;      // segments with their line breaks removed
+  std::vector<std::string_view> current_;  // the last segment's elements
 };
 
 }  // namespace disthub::formats

@@ -1,8 +1,8 @@
 #include "formats/x12_dictionary.h"
 
+#include <algorithm>
 #include <cassert>
 #include <string>
-#include <unordered_map>
 
 #include "base/strings.h"
 
@@ -167,15 +167,41 @@ X12SegmentSpec Build(const Entry& entry) {
         .max = static_cast<uint8_t>(std::min(255, std::stoi(std::string(parts[3])))),
     });
   }
-  spec.notes = Words(entry.notes, ' ');
+  for (size_t i = 0; i < spec.elements.size(); ++i) {
+    if (spec.elements[i].requirement == 'M') spec.mandatory_through = i + 1;
+  }
+  for (std::string_view text : Words(entry.notes, ' ')) {
+    X12SyntaxNote& note = spec.notes.emplace_back();
+    note.text = text;
+    note.kind = text[0];
+    for (size_t i = 1; i + 1 < text.size(); i += 2) {
+      note.at.push_back(std::stoi(std::string(text.substr(i, 2))));
+    }
+    note.first = static_cast<size_t>(*std::min_element(note.at.begin(), note.at.end()));
+  }
   return spec;
 }
 
-const std::unordered_map<std::string_view, X12SegmentSpec>& Dictionary() {
+// Segment ids as numbers ("PO1" → 'P' << 16 | 'O' << 8 | '1'), for a sorted table.
+uint32_t Key(std::string_view id) {
+  uint32_t key = 0;
+  for (char c : id) key = key << 8 | static_cast<unsigned char>(c);
+  return key;
+}
+
+struct Dictionary {
+  std::vector<X12SegmentSpec> specs;
+  std::vector<std::pair<uint32_t, const X12SegmentSpec*>> by_key;  // sorted
+};
+
+const Dictionary& TheDictionary() {
   static const auto* dictionary = [] {
-    auto* map = new std::unordered_map<std::string_view, X12SegmentSpec>();
-    for (const Entry& entry : kEntries) map->emplace(entry.id, Build(entry));
-    return map;
+    auto* d = new Dictionary();
+    d->specs.reserve(std::size(kEntries));
+    for (const Entry& entry : kEntries) d->specs.push_back(Build(entry));
+    for (const X12SegmentSpec& spec : d->specs) d->by_key.emplace_back(Key(spec.id), &spec);
+    std::sort(d->by_key.begin(), d->by_key.end());
+    return d;
   }();
   return *dictionary;
 }
@@ -191,13 +217,6 @@ bool IsDigits(std::string_view s) {
 int Number(std::string_view digits) {
   int n = 0;
   for (char c : digits) n = n * 10 + (c - '0');
-  return n;
-}
-
-// Characters, not bytes: UTF-8 continuation bytes are not counted.
-size_t Characters(std::string_view s) {
-  size_t n = 0;
-  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
   return n;
 }
 
@@ -227,9 +246,12 @@ bool IsX12Time(std::string_view value) {
 }
 
 const X12SegmentSpec* FindX12Segment(std::string_view id) {
-  const auto& dictionary = Dictionary();
-  auto it = dictionary.find(id);
-  return it == dictionary.end() ? nullptr : &it->second;
+  if (id.empty() || id.size() > 3) return nullptr;
+  const auto& by_key = TheDictionary().by_key;
+  const uint32_t key = Key(id);
+  auto it = std::lower_bound(by_key.begin(), by_key.end(), key,
+                             [](const auto& entry, uint32_t k) { return entry.first < k; });
+  return it != by_key.end() && it->first == key ? it->second : nullptr;
 }
 
 void CheckX12Segment(const X12SegmentSpec& spec, const X12Segment& segment, size_t position,
@@ -253,7 +275,9 @@ void CheckX12Segment(const X12SegmentSpec& spec, const X12Segment& segment, size
         StrCat("too many data elements: ", spec.id, " has ", spec.elements.size(), ", this one ",
                present));
   }
-  for (size_t i = 0; i < spec.elements.size(); ++i) {
+  // Elements past the last present one can only be missing: only mandatory ones matter.
+  const size_t through = std::max(std::min(present, spec.elements.size()), spec.mandatory_through);
+  for (size_t i = 0; i < through; ++i) {
     const X12ElementSpec& e = spec.elements[i];
     const int n = static_cast<int>(i + 1);
     const std::string_view value = segment.element(i + 1);
@@ -274,15 +298,22 @@ void CheckX12Segment(const X12SegmentSpec& spec, const X12Segment& segment, size
         break;
       case X12Type::kR: {
         if (digits.starts_with('-')) digits.remove_prefix(1);
-        const size_t dot = digits.find('.');
-        std::string stripped(digits);
-        if (dot != std::string_view::npos) stripped.erase(dot, 1);
-        if (!IsDigits(stripped) || digits.find('.', dot == std::string_view::npos ? 0 : dot + 1) !=
-                                       std::string_view::npos) {
+        size_t count = 0, dots = 0;
+        bool other = false;
+        for (char c : digits) {
+          if (c == '.') {
+            ++dots;
+          } else if (c >= '0' && c <= '9') {
+            ++count;
+          } else {
+            other = true;
+          }
+        }
+        if (other || dots > 1 || count == 0) {
           add(n, "6", value, StrCat("\"", Shown(value), "\" is not a number"));
           continue;
         }
-        if (stripped.size() > e.max) {
+        if (count > e.max) {
           add(n, "5", value,
               StrCat("\"", Shown(value), "\" is longer than ", int{e.max}, " digits"));
         }
@@ -297,13 +328,18 @@ void CheckX12Segment(const X12SegmentSpec& spec, const X12Segment& segment, size
       default:
         break;
     }
+    // One pass: control characters, and characters (not UTF-8 continuation bytes).
     bool control = false;
-    for (char c : value) control |= static_cast<unsigned char>(c) < 0x20;
+    size_t length = 0;
+    for (char c : digits) {
+      const auto b = static_cast<unsigned char>(c);
+      control |= b < 0x20;
+      length += (b & 0xC0) != 0x80;
+    }
     if (control) {
       add(n, "6", value, "a control character in the data");
       continue;
     }
-    const size_t length = Characters(digits);
     if (length < e.min) {
       add(n, "4", value,
           StrCat("\"", Shown(value), "\" is shorter than its minimum of ", int{e.min}));
@@ -314,10 +350,12 @@ void CheckX12Segment(const X12SegmentSpec& spec, const X12Segment& segment, size
     }
   }
   // Syntax notes.
-  for (std::string_view note : spec.notes) {
-    const char kind = note[0];
-    std::vector<int> at;
-    for (size_t i = 1; i + 1 < note.size(); i += 2) at.push_back(Number(note.substr(i, 2)));
+  for (const X12SyntaxNote& syntax_note : spec.notes) {
+    // A note about elements none of which is there holds, unless it requires one.
+    if (syntax_note.first > present && syntax_note.kind != 'R') continue;
+    const std::string_view note = syntax_note.text;
+    const char kind = syntax_note.kind;
+    const std::vector<int>& at = syntax_note.at;
     auto has = [&](int n) { return !segment.element(static_cast<size_t>(n)).empty(); };
     auto name = [&](int n) { return StrCat(spec.id, n < 10 ? "0" : "", n); };
     auto names = [&] {

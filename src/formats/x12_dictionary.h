@@ -16,6 +16,7 @@
 // Thread-safe: the dictionary is built once and never changes.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -34,11 +35,19 @@ struct X12ElementSpec {
   uint8_t max = 80;
 };
 
+struct X12SyntaxNote {
+  std::string_view text;  // "P0607"
+  char kind = 'P';        // P, R, C, E or L
+  std::vector<int> at;    // the elements it names: {6, 7}
+  size_t first = 0;       // the smallest of them
+};
+
 struct X12SegmentSpec {
   std::string_view id;
   std::string_view name;
   std::vector<X12ElementSpec> elements;  // [0] is element 01
-  std::vector<std::string_view> notes;   // "P0607", "R0203", ...
+  std::vector<X12SyntaxNote> notes;
+  size_t mandatory_through = 0;  // the position of the last mandatory element
 };
 
 // The entry for a segment id, or null.

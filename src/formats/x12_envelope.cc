@@ -2,6 +2,9 @@
 
 #include <optional>
 #include <set>
+#include <span>
+#include <string_view>
+#include <vector>
 
 #include "base/strings.h"
 #include "formats/x12_dictionary.h"
@@ -38,17 +41,68 @@ std::string Count(std::string_view text) {
   return text.empty() ? "nothing" : StrCat("\"", text, "\"");
 }
 
+// The open set's segments, their element views copied into one array: a set of 100,000
+// segments costs a few growing arrays, not an allocation per segment.
+class SetStore {
+ public:
+  void Clear() {
+    segments_.clear();
+    views_.clear();
+    starts_.clear();
+  }
+  void Add(const X12Segment& s) {
+    starts_.push_back(views_.size());
+    views_.insert(views_.end(), s.elements.begin(), s.elements.end());
+    X12Segment& kept = segments_.emplace_back();
+    kept.position = s.position;
+    kept.line = s.line;
+  }
+  size_t size() const { return segments_.size(); }
+  size_t line(size_t i) const { return segments_[i].line; }
+  std::span<const std::string_view> Elements(size_t i) const {
+    const size_t end = i + 1 < starts_.size() ? starts_[i + 1] : views_.size();
+    return {views_.data() + starts_[i], end - starts_[i]};
+  }
+  // The segments with their element spans pointing into the array (which Add() may move).
+  std::span<const X12Segment> Segments() {
+    for (size_t i = 0; i < segments_.size(); ++i) segments_[i].elements = Elements(i);
+    return segments_;
+  }
+  // What a huge set grew the arrays to is not kept for the thread's life.
+  void Trim() {
+    constexpr size_t kKeptSegments = 4096, kKeptViews = 16 * kKeptSegments;
+    if (segments_.capacity() > kKeptSegments) std::vector<X12Segment>().swap(segments_);
+    if (starts_.capacity() > kKeptSegments) std::vector<size_t>().swap(starts_);
+    if (views_.capacity() > kKeptViews) std::vector<std::string_view>().swap(views_);
+  }
+
+ private:
+  std::vector<X12Segment> segments_;
+  std::vector<std::string_view> views_;
+  std::vector<size_t> starts_;  // of each segment's elements in views_
+};
+
 // Reads segments and keeps the envelope state. One per ReadX12 call.
 class Walker {
  public:
   Walker(const X12Handlers& handlers, const X12ReadOptions& options)
-      : handlers_(handlers), options_(options) {}
+      : handlers_(handlers), options_(options) {
+    if (shared_) Shared().in_use = true;
+    store_.Clear();
+  }
+  ~Walker() {
+    store_.Clear();
+    if (!shared_) return;
+    store_.Trim();
+    Shared().in_use = false;
+  }
+  Walker(const Walker&) = delete;
+  Walker& operator=(const Walker&) = delete;
 
   absl::Status Run(std::string_view bytes) {
     X12Reader reader(bytes);
+    X12Segment s;
     while (true) {
-      if (used_ == pool_.size()) pool_.emplace_back();
-      X12Segment& s = pool_[used_];
       absl::StatusOr<bool> more = reader.Next(s);
       if (!more.ok()) {
         // What was complete has been handed over; what was open is lost with the error.
@@ -79,14 +133,14 @@ class Walker {
       } else if (id == "GE") {
         EndGroup(s, &s);
       } else if (id == "ST") {
-        StartSet(used_);
+        StartSet(s);
       } else if (id == "SE") {
         EndSet(&s, reader);
       } else if (in_set_) {
-        ++used_;
+        store_.Add(s);
         if (options_.check_segments) {
           if (const X12SegmentSpec* spec = FindX12Segment(id)) {
-            CheckX12Segment(*spec, s, used_, set_errors_);
+            CheckX12Segment(*spec, s, store_.size(), set_errors_);
           }
         }
       } else if (id == "TA1" && !group_) {
@@ -99,10 +153,7 @@ class Walker {
                                 in_set_ ? "" : ", no open ST", ")"),
                          s.line);
       }
-      if (!in_set_) {
-        used_ = 0;
-        reader.Recycle();
-      }
+      if (!in_set_) reader.Recycle();
     }
     if (open_) EndInterchange(X12Segment{}, nullptr);
     return absl::OkStatus();
@@ -271,10 +322,8 @@ class Walker {
     group_ = false;
   }
 
-  // The ST read into pool_[at].
-  void StartSet(size_t at) {
+  void StartSet(const X12Segment& st) {
     if (!group_) {
-      const X12Segment& st = pool_[at];
       InterchangeError("024",
                        StrCat("segment ", st.position, " at line ", st.line,
                               ": an ST outside a functional group (no GS before it)"),
@@ -282,9 +331,9 @@ class Walker {
       orphan_ = true;
       return;
     }
-    if (in_set_) EndSet(nullptr, std::nullopt);
-    if (at != 0) std::swap(pool_[0], pool_[at]);  // after a set without its SE
-    const X12Segment& st = pool_[0];
+    if (in_set_) EndSet(nullptr, std::nullopt);  // the ST's views stay valid: no Recycle()
+    store_.Clear();
+    store_.Add(st);
     X12Set& set = open_->groups.back().sets.emplace_back();
     in_set_ = true;
     set.id = std::string(st.element(1));
@@ -292,7 +341,6 @@ class Walker {
     set.implementation = std::string(st.element(3));
     set.line = st.line;
     set_errors_.clear();
-    used_ = 1;  // ST is pool_[0]
     if (set.id.size() != 3 || !IsDigits(set.id)) {
       SetError("6", StrCat("ST01 ", Count(set.id), " is not a transaction set identifier"),
                st.line);
@@ -319,15 +367,16 @@ class Walker {
       return;
     }
     X12Set& set = CurrentSet();
-    if (se != nullptr) ++used_;
-    set.segments = used_;
+    if (se != nullptr) store_.Add(*se);
+    const size_t used = store_.size();
+    set.segments = used;
     if (se == nullptr) {
       SetError("2", StrCat("the set ", set.control, " from line ", set.line, " has no SE"),
                set.line);
     } else {
-      if (!IsDigits(se->element(1)) || !SameNumber(se->element(1), std::to_string(used_))) {
+      if (!IsDigits(se->element(1)) || !SameNumber(se->element(1), std::to_string(used))) {
         SetError("4",
-                 StrCat("SE01 says ", Count(se->element(1)), " segments, the set has ", used_,
+                 StrCat("SE01 says ", Count(se->element(1)), " segments, the set has ", used,
                         SuspectedTerminator()),
                  se->line);
       }
@@ -352,22 +401,22 @@ class Walker {
       set_errors_.clear();
     }
     if (handlers_.set) {
-      handlers_.set(*open_, open_->groups.back(), set,
-                    std::span<const X12Segment>(pool_.data(), used_));
+      handlers_.set(*open_, open_->groups.back(), set, store_.Segments());
     }
     in_set_ = false;
-    used_ = 0;
+    store_.Clear();
     if (reader) reader->get().Recycle();
   }
 
   // A segment holding a byte partners use as a terminator explains a short count.
   std::string SuspectedTerminator() const {
     const char terminator = open_->delimiters.segment;
-    for (size_t i = 0; i < used_; ++i) {
-      for (std::string_view element : pool_[i].elements) {
+    for (size_t i = 0; i < store_.size(); ++i) {
+      const std::span<const std::string_view> elements = store_.Elements(i);
+      for (std::string_view element : elements) {
         for (char c : std::string_view("~'$")) {
           if (c != terminator && element.find(c) != std::string_view::npos) {
-            return StrCat(" (segment ", i + 1, ", ", pool_[i].id(), " at line ", pool_[i].line,
+            return StrCat(" (segment ", i + 1, ", ", elements[0], " at line ", store_.line(i),
                           ", holds '", std::string(1, c),
                           "': are two segment terminators mixed in the file?)");
           }
@@ -382,8 +431,20 @@ class Walker {
   std::optional<X12Interchange> open_;
   bool group_ = false;
   bool in_set_ = false;
-  std::vector<X12Segment> pool_;  // the open set's segments, [0] its ST; reused
-  size_t used_ = 0;
+  // The open set's segments, [0] its ST: the thread's store, reused from call to call (a
+  // set of 100,000 segments is not allocated again for each file), or the walker's own
+  // when a handler reads X12 while its caller does.
+  struct ThreadStore {
+    SetStore store;
+    bool in_use = false;
+  };
+  static ThreadStore& Shared() {
+    thread_local ThreadStore shared;
+    return shared;
+  }
+  bool shared_ = !Shared().in_use;
+  SetStore own_;
+  SetStore& store_ = shared_ ? Shared().store : own_;
   std::vector<X12Error> set_errors_;    // the open set's segment errors
   std::set<std::string> set_controls_;  // ST02s of the open group
   bool outside_reported_ = false;       // one error for a run of stray segments
