@@ -8,6 +8,7 @@
 #include "connectors/file_drop.h"
 #include "connectors/order_poller.h"
 #include "connectors/webhook.h"
+#include "connectors/x12_file_drop.h"
 #include "inventory/service.h"
 #include "model/validate.h"
 #include "orchestration/order_checks.h"
@@ -172,6 +173,7 @@ const std::vector<const connectors::ConnectorType*>& ConnectorTypes() {
       &connectors::CsvInventoryCountType(),
       &connectors::RestOrderPollerType(),
       &connectors::SignedWebhookType(),
+      &connectors::X12FileDropType(),
   };
   return *types;
 }

@@ -67,7 +67,7 @@ connectors:
   ASSERT_FALSE(c.ok());
   const std::string errors(c.status().message());
   EXPECT_THAT(errors, HasSubstr("hub.yaml:4: connectors[0].type: \"csv-inventory-cuont\" is not a "
-                                "connector type (known: csv-inventory-count, rest-order-poller, signed-webhook)"));
+                                "connector type (known: csv-inventory-count, rest-order-poller, signed-webhook, x12-file-drop)"));
   EXPECT_THAT(errors, HasSubstr("hub.yaml:9: connectors[1].poll_interval_ms: must be whole "
                                 "milliseconds ≥ 0, not \"soon\""));
   EXPECT_THAT(errors, HasSubstr("hub.yaml:10: connectors[1].folder_typo: unknown key"));

@@ -154,36 +154,14 @@ int RunCheck(const CheckArgs& args) {
                }
                PrintInterchange(file, copy, tally);
                if (args.ack) {
-                 // The acknowledgements, from the receiver back to the sender, with the
-                 // partner's own delimiters; control number 1 (a real connector keeps its own).
-                 formats::X12Envelope back;
-                 back.sender_qualifier = x.receiver_qualifier;
-                 back.sender = x.receiver;
-                 back.receiver_qualifier = x.sender_qualifier;
-                 back.receiver = x.sender;
-                 back.version = x.version;
-                 back.group_version =
-                     x.groups.empty() ? "004010" : x.groups[0].version.substr(0, 6);
-                 back.delimiters = x.delimiters;
-                 if (back.delimiters.repetition == 0) back.delimiters.repetition = '^';
-                 std::vector<formats::X12OutGroup> acks(1);
-                 acks[0].functional_id = "FA";
-                 for (const X12Group& g : x.groups) {
-                   acks[0].sets.push_back(formats::FunctionalAcknowledgement(g, back.delimiters));
+                 // Control number 1: a real connector keeps its own per partner.
+                 absl::StatusOr<std::string> written =
+                     formats::WriteAcknowledgements(copy, {}, /*ta1=*/true, absl::Now());
+                 if (written.ok()) {
+                   std::cout << "  acknowledgement:\n" << *written;
+                 } else {
+                   std::cout << "  no acknowledgement: " << written.status().message() << "\n";
                  }
-                 if (!x.groups.empty()) {
-                   absl::StatusOr<std::string> written =
-                       formats::WriteX12Interchange(back, {}, acks, absl::Now());
-                   if (written.ok()) {
-                     std::cout << "  acknowledgement:\n" << *written;
-                   } else {
-                     std::cout << "  no acknowledgement: " << written.status().message() << "\n";
-                   }
-                 }
-                 const std::vector<std::string> ta1 = formats::InterchangeAcknowledgement(copy);
-                 std::string line;
-                 for (const std::string& e : ta1) line += StrCat(line.empty() ? "" : "*", e);
-                 std::cout << "  " << line << "\n";
                }
                size_t sets = 0;
                for (const X12Group& g : copy.groups) sets += g.sets.size();

@@ -16,6 +16,7 @@
 #include <boost/json/object.hpp>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <optional>
@@ -156,6 +157,17 @@ class ConnectorHost {
   virtual absl::StatusOr<std::string> LoadCursor(const std::string& connector) = 0;
   virtual void SaveCursor(const std::string& connector, std::string cursor, Done done) = 0;
 };
+
+// Calls `submit` with a callback and waits for what it is called with: for a connector's
+// worker thread, which hands the hub one message at a time.
+//   absl::Status s = AwaitHost<absl::Status>([&](auto done) { host.SaveCursor(n, c, done); });
+template <typename T, typename Submit>
+T AwaitHost(Submit submit) {
+  std::promise<T> answer;
+  std::future<T> result = answer.get_future();
+  submit([&answer](T value) mutable { answer.set_value(std::move(value)); });
+  return result.get();
+}
 
 // ---- Connectors and their types ----------------------------------------------------------
 

@@ -94,8 +94,8 @@ void X12Writer::AddViews(std::span<const std::string_view> elements) {
 
 absl::StatusOr<std::string> WriteX12Interchange(const X12Envelope& envelope,
                                                 X12ControlNumbers controls,
-                                                std::span<const X12OutGroup> groups,
-                                                absl::Time at) {
+                                                std::span<const X12OutGroup> groups, absl::Time at,
+                                                std::span<const std::vector<std::string>> ta1s) {
   if (controls.interchange < 1 || controls.interchange > kMaxControl) {
     return absl::InvalidArgumentError(
         StrCat("interchange control number ", controls.interchange, " is not 1..999999999"));
@@ -120,6 +120,7 @@ absl::StatusOr<std::string> WriteX12Interchange(const X12Envelope& envelope,
          absl::FormatTime("%H%M", at, utc), repetition ? std::string(1, d.repetition) : "U",
          envelope.version, isa_control, envelope.ack_requested ? "1" : "0", envelope.usage,
          std::string(1, d.component)});
+  for (const std::vector<std::string>& ta1 : ta1s) w.Add(ta1);
   uint64_t group_control = controls.group;
   for (const X12OutGroup& group : groups) {
     const std::string gs06 = std::to_string(group_control++);
@@ -218,6 +219,40 @@ std::vector<std::string> InterchangeAcknowledgement(const X12Interchange& interc
           interchange.time,
           interchange.accepted() ? "A" : "R",
           interchange.accepted() ? "000" : interchange.errors.front().code};
+}
+
+X12Envelope ReplyEnvelope(const X12Interchange& x) {
+  X12Envelope back;
+  back.sender_qualifier = x.receiver_qualifier;
+  back.sender = x.receiver;
+  back.receiver_qualifier = x.sender_qualifier;
+  back.receiver = x.sender;
+  back.version = x.version;
+  back.group_version = x.groups.empty() ? "004010" : x.groups[0].version.substr(0, 6);
+  back.delimiters = x.delimiters;
+  if (back.delimiters.repetition == 0) back.delimiters.repetition = '^';
+  return back;
+}
+
+absl::StatusOr<std::string> WriteAcknowledgements(const X12Interchange& x,
+                                                  X12ControlNumbers controls, bool ta1,
+                                                  absl::Time at) {
+  const X12Envelope back = ReplyEnvelope(x);
+  std::vector<X12OutGroup> acks;
+  // A refused interchange is not read further: its TA1 says why, and no group is answered.
+  if (x.accepted() && !x.groups.empty()) {
+    X12OutGroup& fa = acks.emplace_back();
+    fa.functional_id = "FA";
+    for (const X12Group& g : x.groups) {
+      // Acknowledgements are not acknowledged (X12.6): a group of 997s or 999s gets none.
+      if (g.functional_id != "FA") fa.sets.push_back(FunctionalAcknowledgement(g, back.delimiters));
+    }
+    if (fa.sets.empty()) acks.clear();
+  }
+  std::vector<std::vector<std::string>> ta1s;
+  if (ta1 || !x.accepted()) ta1s.push_back(InterchangeAcknowledgement(x));
+  if (acks.empty() && ta1s.empty()) return std::string();
+  return WriteX12Interchange(back, controls, acks, at, ta1s);
 }
 
 absl::StatusOr<std::vector<X12AckedGroup>> ReadFunctionalAcknowledgement(

@@ -86,11 +86,25 @@ struct X12ControlNumbers {
   uint64_t group = 1;        // GS06/GE02 of the first group; the next ones count up
 };
 
-// One interchange holding `groups`. kInvalidArgument for a control number out of range, a
-// sender or receiver longer than its field, or a value holding a delimiter.
-absl::StatusOr<std::string> WriteX12Interchange(const X12Envelope& envelope,
-                                                X12ControlNumbers controls,
-                                                std::span<const X12OutGroup> groups, absl::Time at);
+// One interchange holding `groups`, after the interchange-level segments `ta1s` (TA1s
+// come between ISA and the first GS). kInvalidArgument for a control number out of range,
+// a sender or receiver longer than its field, or a value holding a delimiter.
+absl::StatusOr<std::string> WriteX12Interchange(
+    const X12Envelope& envelope, X12ControlNumbers controls, std::span<const X12OutGroup> groups,
+    absl::Time at, std::span<const std::vector<std::string>> ta1s = {});
+
+// The envelope that answers `interchange`: from its receiver back to its sender, with its
+// version and delimiters (a repetition separator '^' where it declared none).
+X12Envelope ReplyEnvelope(const X12Interchange& interchange);
+
+// Everything `interchange` gets back, as one interchange in ReplyEnvelope(): its TA1 when
+// `ta1` (ISA14 asked for one, or the interchange is refused: then it is all there is), and
+// one FA group holding a 997 or 999 per functional group read (but groups of 997s and
+// 999s, which are never acknowledged). "" when there is nothing
+// to send (no TA1 wanted and no group read).
+absl::StatusOr<std::string> WriteAcknowledgements(const X12Interchange& interchange,
+                                                  X12ControlNumbers controls, bool ta1,
+                                                  absl::Time at);
 
 // The 997 (or 999 when `group.version` is 005010 or later) for a group that was read: AK1,
 // an AK2..AK5 per set with an AK3/AK4 (IK3/IK4) per segment and element error, and AK9.

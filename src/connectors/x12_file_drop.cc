@@ -1,0 +1,633 @@
+#include "connectors/x12_file_drop.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_split.h"
+#include "base/files.h"
+#include "base/strings.h"
+#include "connectors/drop_folder.h"
+#include "connectors/polling.h"
+#include "formats/x12_envelope.h"
+#include "formats/x12_writer.h"
+#include "mapping/x12_orders.h"
+#include "model/fields.h"
+#include "observe/metrics.h"
+
+namespace disthub::connectors {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using formats::X12Error;
+using formats::X12Group;
+using formats::X12Interchange;
+using formats::X12Level;
+using formats::X12Segment;
+using formats::X12Set;
+
+constexpr uint64_t kMaxControl = 999'999'999;
+
+X12Error InterchangeError(const X12Interchange& x, std::string code, int element, std::string data,
+                          std::string message) {
+  return {.level = X12Level::kInterchange,
+          .code = std::move(code),
+          .segment_id = "ISA",
+          .position = 1,
+          .line = x.line,
+          .element = element,
+          .component = 0,
+          .data = std::move(data),
+          .message = std::move(message)};
+}
+
+// A set as received, for the inbound archive: its segments with the interchange's
+// delimiters (line breaks of a wrapped file are not kept).
+std::string SetText(std::span<const X12Segment> segments, const formats::X12Delimiters& d) {
+  std::string out;
+  for (const X12Segment& s : segments) {
+    for (size_t i = 0; i < s.elements.size(); ++i) {
+      if (i > 0) out.push_back(d.element);
+      out.append(s.elements[i]);
+    }
+    out.push_back(d.segment);
+    if (d.segment != '\n') out.push_back('\n');
+  }
+  return out;
+}
+
+class X12FileDrop final : public Connector {
+ public:
+  X12FileDrop(std::string name, const Settings& s, ConnectorHost& host)
+      : name_(std::move(name)),
+        host_(host),
+        drop_(name_, DropFolder::Options::From(s), host.clock()),
+        claimed_(drop_.options().folder / ".claimed"),
+        outbound_(s.String("outbound_folder")),
+        partner_qualifier_(s.String("partner_qualifier")),
+        partner_id_(s.String("partner_id")),
+        our_qualifier_(s.String("our_qualifier")),
+        our_id_(s.String("our_id")),
+        acknowledge_(s.Bool("acknowledge")),
+        ta1_(s.String("ta1")),
+        remember_(static_cast<size_t>(s.Integer("remember_interchanges"))),
+        check_segments_(s.Bool("check_segments")),
+        loop_("dh-x12drop", s.Duration("poll_interval_ms")) {
+    dialect_.channel = s.String("channel");
+    dialect_.account_number = s.String("account_number");
+    dialect_.currency = s.String("currency");
+    for (absl::string_view set : absl::StrSplit(s.String("sets"), ',', absl::SkipWhitespace())) {
+      sets_.insert(std::string(absl::StripAsciiWhitespace(set)));
+    }
+    Registry& m = host_.metrics();
+    for (const char* outcome : {"processed", "rejected", "duplicate", "failed"}) {
+      files_[outcome] = m.Counter("disthub_connector_files_total",
+                                  "Files a file-drop connector took, by outcome.",
+                                  {{"connector", name_}, {"outcome", outcome}});
+    }
+    for (const char* outcome : {"taken", "duplicate", "refused", "rejected"}) {
+      sets_total_[outcome] =
+          m.Counter("disthub_edi_sets_total",
+                    "Transaction sets an EDI connector read, by outcome: taken (became a "
+                    "document of the hub), duplicate, refused (by the mapping or the hub's "
+                    "checks), rejected (by the envelope or segment checks).",
+                    {{"connector", name_}, {"outcome", outcome}});
+    }
+  }
+
+  ~X12FileDrop() override { Stop(); }
+
+  absl::Status Start() override {
+    if (absl::Status s = drop_.Prepare(); !s.ok()) return s;
+    std::error_code ec;
+    for (const fs::path& dir : {claimed_, outbound_}) {
+      fs::create_directories(dir, ec);
+      if (ec) {
+        return absl::FailedPreconditionError(
+            StrCat(name_, ": cannot create ", dir.string(), ": ", ec.message()));
+      }
+    }
+    if (absl::Status s = LoadState(); !s.ok()) {
+      return absl::FailedPreconditionError(StrCat(name_, ": cannot read its state: ", s.message()));
+    }
+    loop_.Start([this] { PollOnce(); });
+    return absl::OkStatus();
+  }
+
+  void Stop() override { loop_.Stop(); }
+
+  json::object Describe() const override {
+    std::lock_guard lock(mu_);
+    json::object o{{"name", name_},
+                   {"type", "x12-file-drop"},
+                   {"folder", drop_.options().folder.string()},
+                   {"outbound_folder", outbound_.string()},
+                   {"partner", StrCat(partner_qualifier_, ":", partner_id_)},
+                   {"polls", loop_.polls()},
+                   {"last_control_number", control_}};
+    json::object files, sets;
+    for (const auto& [outcome, counter] : files_) files[outcome] = counter->Value();
+    for (const auto& [outcome, counter] : sets_total_) sets[outcome] = counter->Value();
+    o["files"] = std::move(files);
+    o["sets"] = std::move(sets);
+    if (!last_file_.empty()) o["last_file"] = last_file_;
+    if (!last_error_.empty()) o["last_error"] = last_error_;
+    return o;
+  }
+
+ private:
+  // An 850 read from the file, waiting for its interchange to be accepted.
+  struct PendingOrder {
+    size_t interchange = 0, group = 0, set = 0;  // indexes in what ReadX12 returns
+    std::string key;
+    std::string text;
+    absl::StatusOr<Order> order;
+  };
+
+  // ---- Durable state: our last control number and the partner's recent ones ----
+
+  absl::Status LoadState() {
+    absl::StatusOr<std::string> cursor = host_.LoadCursor(name_);
+    if (!cursor.ok()) return cursor.status();
+    std::lock_guard lock(mu_);
+    control_ = 0;
+    seen_.clear();
+    seen_order_.clear();
+    if (cursor->empty()) return absl::OkStatus();
+    boost::system::error_code ec;
+    json::value v = json::parse(*cursor, ec);
+    if (ec || !v.is_object()) return absl::DataLossError(StrCat("not JSON: ", *cursor));
+    const json::object& o = v.as_object();
+    if (const json::value* c = o.if_contains("control"); c && c->is_int64()) {
+      control_ = static_cast<uint64_t>(c->as_int64());
+    }
+    if (const json::value* list = o.if_contains("seen"); list && list->is_array()) {
+      for (const json::value& k : list->as_array()) {
+        if (k.is_string()) Remember(std::string(k.as_string()));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  void Remember(std::string key) {  // mu_ held
+    if (!seen_.insert(key).second) return;
+    seen_order_.push_back(std::move(key));
+    while (seen_order_.size() > remember_) {
+      seen_.erase(seen_order_.front());
+      seen_order_.pop_front();
+    }
+  }
+
+  absl::Status SaveState() {
+    json::object o;
+    {
+      std::lock_guard lock(mu_);
+      o["control"] = static_cast<int64_t>(control_);
+      json::array seen;
+      for (const std::string& k : seen_order_) seen.emplace_back(k);
+      o["seen"] = std::move(seen);
+    }
+    return AwaitHost<absl::Status>(
+        [&](auto done) { host_.SaveCursor(name_, json::serialize(o), std::move(done)); });
+  }
+
+  // The next control number, saved before it is used: a crash loses one, never repeats it.
+  absl::StatusOr<uint64_t> NextControl() {
+    {
+      std::lock_guard lock(mu_);
+      control_ = control_ >= kMaxControl ? 1 : control_ + 1;
+    }
+    if (absl::Status s = SaveState(); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    return control_;
+  }
+
+  // ---- Files ----
+
+  void PollOnce() {
+    std::string error;
+    // Files claimed before a crash (or whose orders the hub could not take) first.
+    std::vector<fs::path> claimed;
+    std::error_code ec;
+    for (fs::directory_iterator it(claimed_, ec), end; !ec && it != end; it.increment(ec)) {
+      if (it->is_regular_file(ec) && !it->path().filename().string().starts_with(".")) {
+        claimed.push_back(it->path());
+      }
+    }
+    std::sort(claimed.begin(), claimed.end());
+    for (const fs::path& path : claimed) {
+      if (loop_.stopping()) return;
+      Handle(path, /*resumed=*/true);
+    }
+    for (const DropFolder::File& file : drop_.Ready(&error)) {
+      if (loop_.stopping()) return;
+      if (std::optional<std::string> large = drop_.TooLarge(file.path)) {
+        Reject(file.path, {*large}, "");
+        continue;
+      }
+      std::optional<fs::path> at = drop_.Move(file.path, claimed_, &error);
+      if (at) Handle(*at, /*resumed=*/false);
+    }
+    if (!error.empty()) Note(error);
+  }
+
+  // `resumed`: claimed before a crash, so its interchanges may be marked seen already by
+  // this very file; they are not duplicates (and its orders' keys double nothing).
+  void Handle(const fs::path& path, bool resumed) {
+    const std::string file = path.filename().string();
+    absl::StatusOr<std::string> bytes = ReadFile(path.string());
+    if (!bytes.ok()) return Note(StrCat(file, ": ", bytes.status().message()));
+
+    std::vector<PendingOrder> orders;
+    size_t interchange_index = 0;
+    absl::StatusOr<std::vector<X12Interchange>> read = formats::ReadX12(
+        *bytes,
+        {.set =
+             [&](const X12Interchange& x, const X12Group& g, const X12Set& set,
+                 std::span<const X12Segment> segments) {
+               if (set.id != "850" || !set.accepted()) return;
+               orders.push_back({.interchange = interchange_index,
+                                 .group = x.groups.size() - 1,
+                                 .set = g.sets.size() - 1,
+                                 .key = StrCat(x.sender_qualifier, ":", x.sender, ":", x.control,
+                                               ":", g.control, ":", set.control),
+                                 .text = SetText(segments, x.delimiters),
+                                 .order = mapping::OrderFrom850(segments, dialect_)});
+             },
+         .interchange = [&](const X12Interchange&) { ++interchange_index; }},
+        {.check_segments = check_segments_, .max_errors_per_set = 100});
+    if (!read.ok()) {
+      files_["rejected"]->Inc();
+      return Reject(path, {StrCat(file, ": not X12: ", read.status().message())}, "");
+    }
+    if (read->empty()) {
+      files_["rejected"]->Inc();
+      return Reject(path, {StrCat(file, ": holds no interchange")}, "");
+    }
+
+    // The partner's rules, then the sets: what is refused is marked where the
+    // acknowledgement reports it.
+    std::vector<std::string> report;
+    bool duplicate_only = true;
+    for (X12Interchange& x : *read) {
+      CheckPartner(x, resumed);
+      if (x.errors.empty() || x.errors.front().code != "025") duplicate_only = false;
+      for (X12Group& g : x.groups) {
+        for (X12Set& set : g.sets) {
+          if (!sets_.contains(set.id)) {
+            set.errors.push_back(
+                {.level = X12Level::kSet,
+                 .code = "1",
+                 .segment_id = "ST",
+                 .position = 1,
+                 .line = set.line,
+                 .element = 0,
+                 .component = 0,
+                 .data = "",
+                 .message = StrCat("transaction set ", set.id,
+                                   " is not one this partner trades (sets: ", JoinedSets(), ")")});
+          }
+        }
+      }
+    }
+
+    // The orders of accepted sets, each durable before anything is acknowledged.
+    size_t taken = 0, refused = 0;
+    for (PendingOrder& p : orders) {
+      X12Interchange& x = (*read)[p.interchange];
+      X12Set& set = x.groups[p.group].sets[p.set];
+      if (!x.accepted() || !x.groups[p.group].errors.empty() || !set.accepted()) continue;
+      absl::StatusOr<std::string> outcome = TakeOrder(p);
+      if (!outcome.ok()) {
+        files_["failed"]->Inc();
+        return Note(StrCat(file, ": the hub did not take PO set ", set.control, " (",
+                           outcome.status().message(), "); the file is finished at the next poll"));
+      }
+      if (!outcome->empty()) {
+        report.push_back(StrCat("850 ", set.control, " (line ", set.line, "): ", *outcome));
+        ++refused;
+      } else {
+        ++taken;
+      }
+    }
+    for (const X12Interchange& x : *read) Report(x, report);
+
+    // Acknowledgements: their control number saved first, then the file written.
+    std::string ack;
+    for (X12Interchange& x : *read) {
+      const bool ta1 = ta1_ == "always" || (ta1_ == "requested" && x.ack_requested == "1");
+      if (!acknowledge_ && !ta1 && x.accepted()) continue;
+      X12Interchange answered = x;
+      if (!acknowledge_) answered.groups.clear();
+      absl::StatusOr<uint64_t> control = NextControl();
+      if (!control.ok()) {
+        files_["failed"]->Inc();
+        return Note(StrCat(file, ": cannot save the control number (", control.status().message(),
+                           "); the file is finished at the next poll"));
+      }
+      absl::StatusOr<std::string> written = formats::WriteAcknowledgements(
+          answered, {.interchange = *control, .group = *control}, ta1, host_.clock().Now());
+      if (!written.ok()) {
+        report.push_back(StrCat("no acknowledgement for interchange ", x.control, ": ",
+                                written.status().message()));
+        continue;
+      }
+      if (written->empty()) continue;
+      const fs::path out =
+          outbound_ / StrCat("ack-", partner_id_, "-", ZeroPadded(*control), ".x12");
+      if (absl::Status s = WriteFileAtomically(out, *written); !s.ok()) {
+        files_["failed"]->Inc();
+        return Note(StrCat(file, ": ", s.message(), "; the file is finished at the next poll"));
+      }
+      ack += *written;
+    }
+    {
+      std::lock_guard lock(mu_);
+      // Only what was taken: a refused interchange sent again, corrected, is not a duplicate.
+      for (const X12Interchange& x : *read) {
+        if (x.accepted()) Remember(InterchangeKey(x));
+      }
+    }
+    if (absl::Status s = SaveState(); !s.ok()) {
+      files_["failed"]->Inc();
+      return Note(StrCat(file, ": cannot save the interchanges seen (", s.message(),
+                         "); the file is finished at the next poll"));
+    }
+
+    size_t accepted = 0;
+    for (const X12Interchange& x : *read) accepted += x.accepted_sets();
+    // Kept as rejected when nothing in it came to anything: every set refused, by the
+    // envelopes, the segment checks, the mapping or the hub.
+    if (accepted == refused) {
+      files_[duplicate_only ? "duplicate" : "rejected"]->Inc();
+      if (report.empty()) report.push_back(StrCat(file, ": no transaction set accepted"));
+      return Reject(path, report, ack);
+    }
+    files_["processed"]->Inc();
+    spdlog::info("{}: {}: {} set(s) accepted, {} order(s) taken{}", name_, file, accepted, taken,
+                 report.empty() ? "" : StrCat("; ", report.size(), " problem(s)"));
+    std::string error;
+    if (!drop_.Done(path, &error)) Note(error);
+    std::lock_guard lock(mu_);
+    last_file_ = file;
+    if (!report.empty()) last_error_ = report.front();
+  }
+
+  // Partner ids and duplicates, as TA1 errors of `x`.
+  void CheckPartner(X12Interchange& x, bool resumed) {
+    auto check = [&](bool ok, const char* code, int element, const std::string& value,
+                     const std::string& what, const std::string& expected) {
+      if (!ok) {
+        x.errors.push_back(
+            InterchangeError(x, code, element, value,
+                             StrCat("ISA", element < 10 ? "0" : "", element, " ", what, " \"",
+                                    value, "\" is not this partner's \"", expected, "\"")));
+      }
+    };
+    check(x.sender_qualifier == partner_qualifier_, "005", 5, x.sender_qualifier,
+          "sender qualifier", partner_qualifier_);
+    check(x.sender == partner_id_, "006", 6, x.sender, "sender", partner_id_);
+    check(x.receiver_qualifier == our_qualifier_, "007", 7, x.receiver_qualifier,
+          "receiver qualifier", our_qualifier_);
+    check(x.receiver == our_id_, "008", 8, x.receiver, "receiver", our_id_);
+    bool seen = false;
+    {
+      std::lock_guard lock(mu_);
+      seen = seen_.contains(InterchangeKey(x));
+    }
+    if (seen && !resumed) {
+      // Before the rest: a TA1 carries the first error's code.
+      x.errors.insert(
+          x.errors.begin(),
+          InterchangeError(x, "025", 13, x.control,
+                           StrCat("duplicate interchange: ", x.sender, " sent control number ",
+                                  x.control, " before; nothing in it is taken again")));
+    }
+  }
+
+  // "" when taken (or taken before), else why it was refused (and archived as such).
+  absl::StatusOr<std::string> TakeOrder(PendingOrder& p) {
+    if (!p.order.ok()) {
+      return Refuse(p, std::string(p.order.status().message()));
+    }
+    OrderMessage m{.source = name_, .key = p.key, .body = p.text, .order = *std::move(p.order)};
+    absl::StatusOr<OrderTaken> t = AwaitHost<absl::StatusOr<OrderTaken>>(
+        [&](auto done) { host_.SubmitOrder(std::move(m), std::move(done)); });
+    if (!t.ok()) return t.status();
+    if (!t->refused.empty()) {
+      return Refuse(p, std::string(ErrorsToStatus(t->refused).message()));
+    }
+    sets_total_[t->duplicate ? "duplicate" : "taken"]->Inc();
+    return std::string();
+  }
+
+  absl::StatusOr<std::string> Refuse(PendingOrder& p, std::string reason) {
+    sets_total_["refused"]->Inc();
+    absl::Status s = AwaitHost<absl::Status>(
+        [&](auto done) { host_.RecordRefused(name_, p.key, p.text, reason, std::move(done)); });
+    if (!s.ok()) return s;
+    return reason;
+  }
+
+  // Every envelope and segment error of `x`, one line each, for the errors file.
+  void Report(const X12Interchange& x, std::vector<std::string>& report) {
+    for (const X12Error& e : x.errors) {
+      report.push_back(StrCat("interchange ", x.control, ": TA1 ", e.code, ": ", e.message));
+    }
+    for (const X12Group& g : x.groups) {
+      for (const X12Error& e : g.errors) {
+        report.push_back(StrCat("group ", g.control, ": AK9 ", e.code, ": ", e.message));
+      }
+      for (const X12Set& s : g.sets) {
+        if (!s.accepted()) sets_total_["rejected"]->Inc();
+        for (const X12Error& e : s.errors) {
+          report.push_back(StrCat(s.id, " ", s.control, " line ", e.line, ": ",
+                                  formats::X12LevelName(e.level), " code ", e.code, ": ",
+                                  e.message));
+        }
+      }
+    }
+  }
+
+  void Reject(const fs::path& path, std::vector<std::string> report, const std::string& ack) {
+    spdlog::warn("{}: rejected {}: {}", name_, path.filename().string(), report.front());
+    std::string error;
+    std::vector<std::pair<std::string, std::string>> beside;
+    if (!ack.empty()) beside.emplace_back(".ack.x12", ack);
+    drop_.Reject(path, report, beside, &error);
+    if (!error.empty()) Note(error);
+    std::lock_guard lock(mu_);
+    last_file_ = path.filename().string();
+    last_error_ = report.front();
+  }
+
+  std::string InterchangeKey(const X12Interchange& x) const {
+    // Numerically: "000000007" and "7" are the same control number.
+    std::string_view control = x.control;
+    while (control.size() > 1 && control.front() == '0') control.remove_prefix(1);
+    return StrCat(x.sender_qualifier, ":", x.sender, "#", control);
+  }
+
+  std::string JoinedSets() const {
+    std::string out;
+    for (const std::string& s : sets_) out += StrCat(out.empty() ? "" : ", ", s);
+    return out;
+  }
+
+  static std::string ZeroPadded(uint64_t n) {
+    std::string s = std::to_string(n);
+    return std::string(s.size() < 9 ? 9 - s.size() : 0, '0') + s;
+  }
+
+  void Note(std::string error) {
+    spdlog::warn("{}: {}", name_, error);
+    std::lock_guard lock(mu_);
+    last_error_ = std::move(error);
+  }
+
+  const std::string name_;
+  ConnectorHost& host_;
+  DropFolder drop_;  // worker thread only, but for its options
+  const fs::path claimed_, outbound_;
+  const std::string partner_qualifier_, partner_id_, our_qualifier_, our_id_;
+  const bool acknowledge_;
+  const std::string ta1_;
+  const size_t remember_;
+  const bool check_segments_;
+  mapping::X12Dialect dialect_;
+  std::set<std::string> sets_;
+  std::map<std::string, Counter*> files_, sets_total_;
+
+  mutable std::mutex mu_;  // guards what follows
+  uint64_t control_ = 0;   // the last control number we used
+  std::set<std::string> seen_;
+  std::deque<std::string> seen_order_;  // oldest first
+  std::string last_file_, last_error_;
+  PollingLoop loop_;  // last: joined before the members its polls use go
+};
+
+}  // namespace
+
+const ConnectorType& X12FileDropType() {
+  static const ConnectorType* type = new ConnectorType{
+      .name = "x12-file-drop",
+      .summary =
+          "An EDI trading partner's folders: the X12 interchanges it drops are "
+          "checked and acknowledged (997/999, TA1), its purchase orders become orders",
+      .settings = DropFolder::Settings(
+          "the partner's X12 files", "*", "*.edi",
+          {
+              {.key = "outbound_folder",
+               .type = SettingType::kPath,
+               .doc = "Where the files for the partner are written (acknowledgements), each "
+                      "complete before it appears",
+               .example = "{scratch}/out"},
+              {.key = "partner_qualifier",
+               .type = SettingType::kString,
+               .doc = "The partner's interchange id qualifier (ISA05 of what it sends)",
+               .default_value = "ZZ",
+               .example = "01"},
+              {.key = "partner_id",
+               .type = SettingType::kString,
+               .doc = "The partner's interchange id (ISA06 of what it sends, up to 15 "
+                      "characters); interchanges from anyone else are refused",
+               .example = "RETAILER"},
+              {.key = "our_qualifier",
+               .type = SettingType::kString,
+               .doc = "Our interchange id qualifier (ISA07 of what it sends)",
+               .default_value = "ZZ",
+               .example = "ZZ"},
+              {.key = "our_id",
+               .type = SettingType::kString,
+               .doc = "Our interchange id (ISA08 of what it sends); interchanges addressed to "
+                      "anyone else are refused",
+               .example = "DISTHUB"},
+              {.key = "channel",
+               .type = SettingType::kString,
+               .doc = "The sales channel the partner's purchase orders belong to",
+               .example = "edi-retail"},
+              {.key = "account_number",
+               .type = SettingType::kString,
+               .doc = "The partner's ERP account, set as its orders' customer account",
+               .default_value = "",
+               .example = "C-RETAIL-1"},
+              {.key = "currency",
+               .type = SettingType::kString,
+               .doc = "The currency of purchase orders without a CUR segment",
+               .default_value = "USD",
+               .example = "CAD"},
+              {.key = "sets",
+               .type = SettingType::kString,
+               .doc = "The transaction sets taken from the partner, comma-separated; others "
+                      "are rejected in the 997 as not supported (code 1). 997s and 999s are "
+                      "always read",
+               .default_value = "850,997,999",
+               .example = "850"},
+              {.key = "acknowledge",
+               .type = SettingType::kBool,
+               .doc = "Send a 997 (999 for 005010 groups) for every functional group read",
+               .default_value = "true",
+               .example = "false"},
+              {.key = "ta1",
+               .type = SettingType::kString,
+               .doc = "When to send a TA1: requested (when ISA14 is 1, and for every refused "
+                      "interchange), always, or never (but for refused interchanges)",
+               .default_value = "requested",
+               .example = "always"},
+              {.key = "remember_interchanges",
+               .type = SettingType::kInteger,
+               .doc = "How many of the partner's interchange control numbers are kept to "
+                      "recognise a duplicate",
+               .default_value = "10000",
+               .example = "100"},
+              {.key = "check_segments",
+               .type = SettingType::kBool,
+               .doc = "Check every segment against the X12 dictionary (false: envelopes only, "
+                      "for a partner known to bend the standard)",
+               .default_value = "true",
+               .example = "false"},
+          }),
+      .create = [](const std::string& instance, const Settings& settings,
+                   ConnectorHost& host) -> absl::StatusOr<std::unique_ptr<Connector>> {
+        const std::string& ta1 = settings.String("ta1");
+        if (ta1 != "requested" && ta1 != "always" && ta1 != "never") {
+          return absl::InvalidArgumentError(
+              StrCat("ta1: \"", ta1, "\" is not one of requested, always, never"));
+        }
+        for (const char* key : {"partner_id", "our_id"}) {
+          const std::string& id = settings.String(key);
+          if (id.empty() || id.size() > 15) {
+            return absl::InvalidArgumentError(
+                StrCat(key, ": \"", id, "\" must be 1 to 15 characters"));
+          }
+        }
+        for (const char* key : {"partner_qualifier", "our_qualifier"}) {
+          if (settings.String(key).size() != 2) {
+            return absl::InvalidArgumentError(StrCat(key, ": must be 2 characters"));
+          }
+        }
+        if (settings.String("channel").empty()) {
+          return absl::InvalidArgumentError("channel: must not be empty");
+        }
+        if (settings.Integer("remember_interchanges") < 1) {
+          return absl::InvalidArgumentError("remember_interchanges: must be at least 1");
+        }
+        if (settings.String("pattern").empty()) {
+          return absl::InvalidArgumentError("pattern must not be empty");
+        }
+        return std::make_unique<X12FileDrop>(instance, settings, host);
+      }};
+  return *type;
+}
+
+}  // namespace disthub::connectors
