@@ -34,7 +34,7 @@ if [ ! -f "$build/build.ninja" ]; then
     || { cat "$build.configure.log" >&2; exit 1; }
   rm -f "$build.configure.log"
 fi
-targets=(mapping_fuzz mapping_file_fuzz csv_fuzz xml_fuzz x12_fuzz)
+targets=(mapping_fuzz mapping_file_fuzz csv_fuzz xml_fuzz x12_fuzz edifact_fuzz)
 if [ -n "${DISTHUB_FUZZ_TARGETS:-}" ]; then read -r -a targets <<<"$DISTHUB_FUZZ_TARGETS"; fi
 cmake --build "$build" -j "$jobs" --target "${targets[@]}"
 echo "fuzz: built ${targets[*]} in $((SECONDS - start)) s"
@@ -59,6 +59,7 @@ seeds_of() {
     csv_fuzz) [ -n "$fixtures" ] && dirs=("$fixtures/datasets" "$fixtures/shopify") ;;
     xml_fuzz) dirs=("$root/mappings/testdata") ;;
     x12_fuzz) [ -n "$fixtures" ] && dirs=("$fixtures/x12") ;;
+    edifact_fuzz) [ -n "$fixtures" ] && dirs=("$fixtures/edifact") ;;
   esac
   dirs+=("$root/fuzz/regressions/$1")
   for d in "${dirs[@]}"; do [ -d "$d" ] && echo "$d"; done
@@ -74,7 +75,7 @@ link_seeds() {
     mapping_file_fuzz) pattern='*.yaml' ;;
     csv_fuzz) pattern='*.csv' ;;
     xml_fuzz) pattern='*.xml' ;;
-    x12_fuzz) pattern='*.[eE][dD][iI]' ;;
+    x12_fuzz | edifact_fuzz) pattern='*.[eE][dD][iI]' ;;
   esac
   local n=0 d f
   while read -r d; do

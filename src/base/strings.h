@@ -41,6 +41,17 @@ std::string StrCat(const Args&... args) {
 // Converts between the two string views (absl::Status::message() is an absl one).
 inline absl::string_view ToAbsl(std::string_view s) { return {s.data(), s.size()}; }
 
+// A byte for messages about delimiters and bad input: 'c' when printable, else a name or
+// its code ("a line break", "byte 7").
+inline std::string ShownByte(char c) {
+  if (c == '\n') return "a line break";
+  if (c == '\r') return "a carriage return";
+  if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) {
+    return StrCat("byte ", static_cast<int>(static_cast<unsigned char>(c)));
+  }
+  return StrCat("'", std::string(1, c), "'");
+}
+
 // `s` as one URL path segment or query value (RFC 3986): every byte but the unreserved
 // ones (letters, digits, "-", "_", ".", "~") as %XX.
 inline std::string PercentEncode(std::string_view s) {

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "base/files.h"
+#include "fixtures.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "status_matchers.h"
@@ -137,10 +138,7 @@ TEST(FindColumns, MatchesWithoutCaseAndNamesWhatIsMissing) {
 
 // ---- Published fixtures ----------------------------------------------------------------------
 
-std::string FixturesDir() {
-  const char* dir = std::getenv("DISTHUB_FIXTURES");
-  return dir != nullptr ? dir : std::string(DISTHUB_DEFAULT_SOURCE_DIR) + "/../shared/fixtures";
-}
+using ::disthub::testing::FixturesDir;
 
 // Every CSV the fixtures hold reads without an error, every record as wide as its header.
 TEST(CsvFixtures, EveryPublishedCsvReadsWithEveryRecordAsWideAsItsHeader) {

@@ -13,16 +13,6 @@ bool IsAlnum(char c) {
 }
 bool IsBreak(char c) { return c == '\r' || c == '\n'; }
 
-// A byte for messages: itself when printable, else its code.
-std::string Shown(char c) {
-  if (c == '\n') return "a line break";
-  if (c == '\r') return "a carriage return";
-  if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) {
-    return StrCat("byte ", static_cast<int>(static_cast<unsigned char>(c)));
-  }
-  return StrCat("'", std::string(1, c), "'");
-}
-
 }  // namespace
 
 X12Reader::X12Reader(std::string_view bytes) : bytes_(bytes) {
@@ -71,7 +61,7 @@ absl::StatusOr<bool> X12Reader::Next(X12Segment& out) {
   if (i == size && terminator != '\n') {
     return absl::InvalidArgumentError(StrCat("segment ", out.position, " at line ", out.line,
                                              ": the input ends before its terminator ",
-                                             Shown(terminator)));
+                                             ShownByte(terminator)));
   }
   elements.emplace_back(base + from, i - from);  // the last element; at the end of
                                                  // the input, the last line's
@@ -129,7 +119,8 @@ absl::Status X12Reader::ReadIsa(X12Segment& out) {
   if (start + 3 >= bytes_.size()) return refuse("the input ends inside it");
   const char element = bytes_[start + 3];
   if (IsAlnum(element) || element == ' ' || IsBreak(element)) {
-    return refuse(StrCat("the byte after ISA must be the element separator, not ", Shown(element)));
+    return refuse(
+        StrCat("the byte after ISA must be the element separator, not ", ShownByte(element)));
   }
   // Up to ISA16's separator, without the line breaks a wrapped ISA has.
   std::string& isa = unwrapped_.emplace_back("ISA");
@@ -164,10 +155,10 @@ absl::Status X12Reader::ReadIsa(X12Segment& out) {
         "16 elements");
   }
   if (IsAlnum(component) || component == element || IsBreak(component) || component == ' ') {
-    return refuse(StrCat("ISA16, the component separator, cannot be ", Shown(component)));
+    return refuse(StrCat("ISA16, the component separator, cannot be ", ShownByte(component)));
   }
   if (IsAlnum(segment) || segment == element || segment == component || segment == ' ') {
-    return refuse(StrCat("the segment terminator after ISA16 cannot be ", Shown(segment)));
+    return refuse(StrCat("the segment terminator after ISA16 cannot be ", ShownByte(segment)));
   }
   isa.push_back(component);
   delimiters_ = {.element = element, .component = component, .repetition = 0, .segment = segment};

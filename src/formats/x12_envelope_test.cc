@@ -8,6 +8,7 @@
 
 #include "base/files.h"
 #include "base/strings.h"
+#include "fixtures.h"
 #include "formats/x12_dictionary.h"
 #include "formats/x12_writer.h"
 #include "gmock/gmock.h"
@@ -324,10 +325,7 @@ TEST(X12Acknowledgement, MalformedAcknowledgementsAreRefused) {
 
 // ---- Published fixtures ----------------------------------------------------------------------
 
-std::string FixturesDir() {
-  const char* dir = std::getenv("DISTHUB_FIXTURES");
-  return dir != nullptr ? dir : std::string(DISTHUB_DEFAULT_SOURCE_DIR) + "/../shared/fixtures";
-}
+using ::disthub::testing::FixturesDir;
 
 // Every published interchange, through the envelopes and the dictionary: the ones their
 // sources publish as good have no error; the negative cases have exactly the errors their

@@ -8,6 +8,7 @@
 
 #include "base/files.h"
 #include "base/strings.h"
+#include "fixtures.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "status_matchers.h"
@@ -153,10 +154,7 @@ TEST(X12Reader, WhatCannotBeReadIsRefusedSayingWhy) {
 
 // ---- Published fixtures ----------------------------------------------------------------------
 
-std::string FixturesDir() {
-  const char* dir = std::getenv("DISTHUB_FIXTURES");
-  return dir != nullptr ? dir : std::string(DISTHUB_DEFAULT_SOURCE_DIR) + "/../shared/fixtures";
-}
+using ::disthub::testing::FixturesDir;
 
 // Every interchange in the published fixtures reads to its end, with the interchanges and
 // segments counted by hand from the files (a segment terminator each; a line each for

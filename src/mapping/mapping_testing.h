@@ -11,24 +11,14 @@
 
 #include "absl/time/time.h"
 #include "base/files.h"
+#include "fixtures.h"
 #include "gtest/gtest.h"
 #include "mapping/mapping.h"
 
 namespace disthub::mapping::test {
 
-// The source tree: $DISTHUB_SOURCE_DIR, else the one this test was built from.
-inline std::string SourceDir() {
-  const char* dir = std::getenv("DISTHUB_SOURCE_DIR");
-  return dir != nullptr ? dir : DISTHUB_DEFAULT_SOURCE_DIR;
-}
-
-// The published fixtures: $DISTHUB_FIXTURES or $DISTHUB_FIXTURES_DIR (as scripts/fuzz.sh
-// names it), else ../shared/fixtures beside the source tree. They may be absent in a clone.
-inline std::string FixturesDir() {
-  const char* dir = std::getenv("DISTHUB_FIXTURES");
-  if (dir == nullptr) dir = std::getenv("DISTHUB_FIXTURES_DIR");
-  return dir != nullptr ? dir : SourceDir() + "/../shared/fixtures";
-}
+using ::disthub::testing::FixturesDir;
+using ::disthub::testing::SourceDir;
 
 // mappings/NAME, compiled (a test failure if it does not compile).
 inline Mapping LoadBuiltIn(const std::string& name) {
