@@ -69,6 +69,17 @@ constexpr Entry kEntries[] = {
     {"PER", "Administrative Communications Contact",
      "M ID 2 2,O AN 1 60,X ID 2 2,X AN 1 256,X ID 2 2,X AN 1 256,X ID 2 2,X AN 1 256,O AN 1 20",
      "P0304 P0506 P0708"},
+    // Carriers and packages (856, 945).
+    {"TD5", "Carrier Details (Routing Sequence/Transit Time)",
+     "O ID 1 2,X ID 1 2,X AN 2 80,X ID 1 2,X AN 1 35,X ID 2 2,O ID 1 2,X AN 1 30,O ID 2 2,"
+     "O ID 2 2,X R 1 4,X ID 2 2,X ID 2 2,O ID 2 2,O ID 2 3",
+     "R0204050612 C0203 C0708 C1011 C1312 C1413"},
+    {"W27", "Carrier Detail",
+     "M ID 1 2,X ID 2 4,X AN 1 35,O ID 2 2,O ID 2 2,O AN 1 4,O AN 1 10,O ID 2 2,O ID 2 3,"
+     "O ID 2 2",
+     "R0203"},
+    {"MAN", "Marks and Numbers", "M ID 1 2,M AN 1 48,O AN 1 48,X ID 1 2,X AN 1 48,O AN 1 48",
+     "P0405"},
     // Lines.
     {"PO1", "Baseline Item Data",
      "O AN 1 20,X R 1 15,X ID 2 2,X R 1 17,O ID 2 2," DISTHUB_X12_PAIRS5 "," DISTHUB_X12_PAIRS5,
@@ -112,6 +123,14 @@ constexpr Entry kEntries[] = {
      "P0304 P0506"},
     {"AMT", "Monetary Amount", "M ID 1 3,M R 1 18,O ID 1 1", ""},
     {"TDS", "Total Monetary Value Summary", "M N2 1 15,O N2 1 15,O N2 1 15,O N2 1 15", ""},
+    {"TXI", "Tax Information",
+     "M ID 2 2,X R 1 18,X R 1 10,X ID 2 2,X AN 1 10,X ID 1 1,O ID 1 1,O R 1 9,O AN 1 20,"
+     "O AN 1 20",
+     "R020306 P0405 C0803"},
+    {"SAC", "Service, Promotion, Allowance, or Charge Information",
+     "M ID 1 1,X ID 4 4,X ID 2 2,X AN 1 10,O N2 1 15,X ID 1 1,O R 1 6,O R 1 9,X ID 2 2,"
+     "X R 1 15,O R 1 15,O ID 2 2,X AN 1 30,O AN 1 30,X AN 1 80,O ID 2 3",
+     "R0203 P0304 P0607 P0910 C1110 C1413 C1615"},
     {"W76", "Total Shipping Order", "M R 1 7,O R 1 10,X ID 2 2,X R 1 8,X ID 2 2,X ID 2 2",
      "P0203 P0405"},
     {"W03", "Total Shipment Information", "M R 1 7,O R 1 10,X ID 2 2,X R 1 8,X ID 2 2,O R 1 7",

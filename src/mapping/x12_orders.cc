@@ -2,76 +2,21 @@
 
 #include <algorithm>
 
-#include "absl/time/civil_time.h"
 #include "base/money.h"
 #include "base/strings.h"
+#include "mapping/x12_common.h"
 
 namespace disthub::mapping {
 namespace {
 
 using formats::X12Segment;
+using x12_internal::Problems;
+using x12_internal::WholeQuantity;
 
 // Alpha-3 country codes partners put in N404, for the trading regions of the scenario.
 constexpr std::pair<std::string_view, std::string_view> kAlpha3[] = {
     {"USA", "US"}, {"CAN", "CA"}, {"MEX", "MX"}, {"GBR", "GB"}, {"DEU", "DE"},
     {"FRA", "FR"}, {"NLD", "NL"}, {"AUS", "AU"}, {"CHN", "CN"}, {"JPN", "JP"}};
-
-// The problems found, each naming where it is, for one kInvalidArgument.
-class Problems {
- public:
-  void Add(const X12Segment& s, size_t position, int element, std::string message) {
-    list_.push_back(StrCat(s.id(), element == 0 ? "" : (element < 10 ? "0" : ""),
-                           element == 0 ? "" : std::to_string(element), " (segment ", position,
-                           " of the set, line ", s.line, "): ", message));
-  }
-  void Add(std::string message) { list_.push_back(std::move(message)); }
-  bool empty() const { return list_.empty(); }
-  absl::Status ToStatus() const {
-    std::string joined;
-    for (const std::string& p : list_) joined += StrCat(joined.empty() ? "" : "; ", p);
-    return absl::InvalidArgumentError(StrCat("the 850 cannot become an order: ", joined));
-  }
-
- private:
-  std::vector<std::string> list_;
-};
-
-// "120", "120.0", "120.000" → 120; nullopt for fractions, signs and non-numbers.
-std::optional<int64_t> WholeQuantity(std::string_view text) {
-  const size_t dot = text.find('.');
-  std::string_view whole = text.substr(0, dot);
-  if (dot != std::string_view::npos) {
-    for (char c : text.substr(dot + 1)) {
-      if (c != '0') return std::nullopt;
-    }
-  }
-  if (whole.empty() || whole.size() > 15) return std::nullopt;
-  int64_t n = 0;
-  for (char c : whole) {
-    if (c < '0' || c > '9') return std::nullopt;
-    n = n * 10 + (c - '0');
-  }
-  return n;
-}
-
-std::optional<absl::Time> Date(std::string_view ccyymmdd) {
-  if (ccyymmdd.size() != 8) return std::nullopt;
-  int parts[3] = {0, 0, 0};
-  const size_t widths[3] = {4, 2, 2};
-  size_t at = 0;
-  for (int i = 0; i < 3; ++i) {
-    for (size_t k = 0; k < widths[i]; ++k, ++at) {
-      const char c = ccyymmdd[at];
-      if (c < '0' || c > '9') return std::nullopt;
-      parts[i] = parts[i] * 10 + (c - '0');
-    }
-  }
-  const absl::CivilDay day(parts[0], parts[1], parts[2]);
-  if (day.year() != parts[0] || day.month() != parts[1] || day.day() != parts[2]) {
-    return std::nullopt;
-  }
-  return absl::FromCivil(day, absl::UTCTimeZone());
-}
 
 // The party loop an N1 opened: where its N2/N3/N4 go.
 struct Party {
@@ -83,7 +28,7 @@ struct Party {
 }  // namespace
 
 absl::StatusOr<Order> OrderFrom850(std::span<const X12Segment> set, const X12Dialect& dialect) {
-  Problems problems;
+  Problems problems("the 850 cannot become an order");
   Order order;
   order.channel = dialect.channel;
   order.customer.account_number = dialect.account_number;
@@ -118,7 +63,7 @@ absl::StatusOr<Order> OrderFrom850(std::span<const X12Segment> set, const X12Dia
       }
       order.channel_order_ref = std::string(s.element(3));
       if (!s.element(2).empty()) order.attributes["x12.po_type"] = std::string(s.element(2));
-      if (std::optional<absl::Time> t = Date(s.element(5))) {
+      if (std::optional<absl::Time> t = x12_internal::X12DateTime(s.element(5))) {
         order.placed_at = *t;
       } else {
         problems.Add(s, position, 5, StrCat("\"", s.element(5), "\" is not a CCYYMMDD date"));
@@ -184,34 +129,15 @@ absl::StatusOr<Order> OrderFrom850(std::span<const X12Segment> set, const X12Dia
         problems.Add(s, position, 2,
                      StrCat("quantity \"", s.element(2), "\" is not a whole number above 0"));
       }
-      if (auto it = dialect.units.find(std::string(s.element(3))); it != dialect.units.end()) {
-        line.uom = it->second;
-      } else {
-        std::string known;
-        for (const auto& [code, unit] : dialect.units)
-          known += StrCat(known.empty() ? "" : ", ", code);
-        problems.Add(
-            s, position, 3,
-            StrCat("unit \"", s.element(3), "\" is not in the partner's unit table (", known, ")"));
+      if (std::optional<std::string> unit =
+              x12_internal::ModelUnit(s, position, 3, dialect, problems)) {
+        line.uom = *unit;
       }
       prices.push_back({order.lines.size() - 1, &s, position});
       // The SKU: the first preferred qualifier among the PO106/07 ... PO124/25 pairs.
-      for (const std::string& wanted : dialect.sku_qualifiers) {
-        for (size_t e = 6; e + 1 <= 25 && line.sku.empty(); e += 2) {
-          if (s.element(e) == wanted && !s.element(e + 1).empty()) {
-            line.sku = std::string(s.element(e + 1));
-          }
-        }
-        if (!line.sku.empty()) break;
-      }
-      if (line.sku.empty()) {
-        std::string wanted;
-        for (const std::string& q : dialect.sku_qualifiers)
-          wanted += StrCat(wanted.empty() ? "" : ", ", q);
-        problems.Add(
-            s, position, 6,
-            StrCat("no product id with a qualifier the partner's SKUs use (", wanted, ")"));
-      }
+      static constexpr int kPairs[] = {6, 8, 10, 12, 14, 16, 18, 20, 22, 24};
+      line.sku = std::string(x12_internal::PreferredProductId(s, kPairs, dialect));
+      if (line.sku.empty()) problems.Add(s, position, 6, x12_internal::NoSkuMessage(dialect));
     } else if (id == "PID" && in_lines && !order.lines.empty()) {
       if (s.element(1) == "F" && order.lines.back().description.empty()) {
         order.lines.back().description = std::string(s.element(5));

@@ -1,6 +1,7 @@
 // X12 transaction sets to and from the canonical model (issue 7), starting with the 850
 // purchase order in. The envelopes were checked already (formats/x12_envelope.h); this
-// layer knows what the segments mean.
+// layer knows what the segments mean. The documents after the 850 (855, 856, 810 out; 940
+// out, 945 and 846 in) are x12_documents.h's, with the same dialect.
 //
 //   ReadX12(bytes, {.set = [&](const X12Interchange&, const X12Group&, const X12Set& set,
 //                              std::span<const X12Segment> segments) {
@@ -51,6 +52,9 @@ struct X12Dialect {
   // X12 unit of measure codes (355) to the model's units.
   std::map<std::string, std::string> units = {{"EA", "each"}, {"CA", "case"},   {"BX", "box"},
                                               {"PK", "pack"}, {"PL", "pallet"}, {"DZ", "dozen"}};
+  // Standard Carrier Alpha Codes (SCAC, as TD5 and W27 carry them) to the model's carriers:
+  // {"UPSN", "ups"}. A carrier without one is named in words (TD505) on the way out.
+  std::map<std::string, std::string> carriers;
   std::string currency = "USD";  // when the document has no CUR
   std::string country = "US";    // when an N4 has no country
 };
