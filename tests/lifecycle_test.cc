@@ -7,6 +7,8 @@
 #include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <thread>
@@ -859,6 +861,94 @@ delivery:
   EXPECT_THAT(metrics.body,
               ::testing::HasSubstr("disthub_carrier_rate_fetches_total{carrier=\"parcel-ground\","
                                    "result=\"updated\"} 2"));
+}
+
+// The retailer trading X12 files through its x12-file-drop connector, the order run by
+// the lifecycle against the warehouse simulators: 850 in → 997 out → 855 once allocated
+// → release, acknowledgement and shipment by the WMS → 856 → 810 after it.
+TEST_F(LifecycleTest, AnEdiRetailersPurchaseOrderIsAcknowledgedShippedAndInvoicedInX12) {
+  char tmpl[] = "/tmp/disthub-edi-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::filesystem::path edi = tmpl;
+  std::filesystem::create_directories(edi / "in");
+  // The connectors section rides after the subscribers (a top-level key of its own).
+  StartHub(30, R"(
+  - name: edi-retail
+    currencies: [USD]
+    fulfillment: {status_updates: [allocated, backordered, partially_shipped, shipped]}
+)",
+           StrCat(R"(
+connectors:
+  - name: edi-retail-x12
+    type: x12-file-drop
+    folder: )",
+                  (edi / "in").string(), R"(
+    outbound_folder: )",
+                  (edi / "out").string(), R"(
+    partner_id: RETAILER
+    our_id: DISTHUB
+    channel: edi-retail
+    account_number: C-RETAIL-1
+    poll_interval_ms: 20
+    settle_ms: 0
+)"));
+  east_.Join(hub_->url(), {.location = "wh-east", .ship_delay_ms = 20});
+  west_.Join(hub_->url(), {.location = "wh-west", .ship_delay_ms = 20});
+  Stock("wh-east", "HS-10001", 480);  // 20 cases of 24
+  Stock("wh-east", "HS-10002", 50);
+  const std::string po =
+      "ISA*00*          *00*          *ZZ*RETAILER       *ZZ*DISTHUB        *261127*1000*U*"
+      "00401*000000077*0*P*>~\nGS*PO*RETAILER*DISTHUB*20261127*1000*77*X*004010~\n"
+      "ST*850*0001~\nBEG*00*SA*PO-EDI-1**20261120~\nN1*BY*Harbor Retail*92*HR-1~\n"
+      "N1*ST*Harbor Retail NY*92*NY1~\nN3*1 Pier Rd~\nN4*Brooklyn*NY*11201*US~\n"
+      "PO1*1*2*CA*110.40**VN*HS-10001~\nPO1*2*5*EA*8.25**VN*HS-10002~\nCTT*2*7~\n"
+      "SE*10*0001~\nGE*1*77~\nIEA*1*000000077~\n";
+  {
+    std::ofstream(edi / "in" / ".po.edi") << po;
+    std::filesystem::rename(edi / "in" / ".po.edi", edi / "in" / "po.edi");
+  }
+  std::string id;
+  ASSERT_TRUE(WaitFor([&] {
+    json::error_code ec;
+    json::value v = json::parse(Send("GET", "/v1/orders?channel=edi-retail").body, ec);
+    if (ec || !v.is_object() || v.at("orders").as_array().empty()) return false;
+    id = std::string(v.at("orders").as_array()[0].at("id").as_string());
+    return true;
+  })) << hub_->Stderr();
+  ASSERT_TRUE(Reaches(id, "invoiced"));
+  // Files by kind; control numbers count up in the order they were written.
+  std::map<std::string, std::pair<std::string, std::string>> by_kind;  // kind → (name, text)
+  ASSERT_TRUE(WaitFor([&] {
+    by_kind.clear();
+    for (const auto& e : std::filesystem::directory_iterator(edi / "out")) {
+      const std::string name = e.path().filename().string();
+      if (name.starts_with(".")) continue;
+      by_kind[name.substr(0, name.find('-'))] = {name, *ReadFile(e.path().string())};
+    }
+    return by_kind.size() == 4;
+  })) << "files: "
+      << by_kind.size() << "\n"
+      << hub_->Stderr();
+  EXPECT_THAT(by_kind["ack"].second, ::testing::HasSubstr("AK2*850*0001~\nAK5*A~"));
+  EXPECT_THAT(by_kind["855"].second,
+              ::testing::AllOf(::testing::HasSubstr("PO-EDI-1"), ::testing::HasSubstr("ACK*IA")));
+  EXPECT_THAT(
+      by_kind["856"].second,
+      ::testing::AllOf(::testing::HasSubstr("BSN*00*"), ::testing::HasSubstr("PO-EDI-1"),
+                       ::testing::HasSubstr("SN1**2*CA"), ::testing::HasSubstr("SN1**5*EA")));
+  EXPECT_THAT(
+      by_kind["810"].second,
+      ::testing::AllOf(::testing::HasSubstr("BIG*"), ::testing::HasSubstr("IT1*1*2*CA*110.4"),
+                       ::testing::HasSubstr("TDS*26205~")));  // 2 × 110.40 + 5 × 8.25
+  // Written in the flow's order, the invoice after the ship notice: control numbers rise.
+  auto control = [&](const std::string& kind) {
+    const std::string& name = by_kind[kind].first;
+    return name.substr(name.rfind('-') + 1);
+  };
+  EXPECT_LT(control("ack"), control("855"));
+  EXPECT_LT(control("855"), control("856"));
+  EXPECT_LT(control("856"), control("810"));
+  std::filesystem::remove_all(edi);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "connectors/webhook.h"
 #include "connectors/x12_file_drop.h"
 #include "inventory/service.h"
+#include "model/json.h"
 #include "model/validate.h"
 #include "orchestration/order_checks.h"
 #include "orchestration/order_intake.h"
@@ -95,6 +96,34 @@ class HubConnectorHost final : public connectors::ConnectorHost {
           return txn.InsertDeadLetter(dead).status();
         },
         std::move(done));
+  }
+
+  absl::StatusOr<std::vector<connectors::HubEvent>> EventsAfter(int64_t after_seq,
+                                                                int limit) override {
+    absl::StatusOr<std::vector<EventRecord>> rows = store_->ListEvents(after_seq, limit);
+    if (!rows.ok()) return rows.status();
+    std::vector<connectors::HubEvent> out;
+    out.reserve(rows->size());
+    for (EventRecord& r : *rows) {
+      out.push_back({.seq = r.seq,
+                     .type = std::move(r.type),
+                     .subject = std::move(r.subject),
+                     .payload = std::move(r.payload),
+                     .occurred_at = r.occurred_at});
+    }
+    return out;
+  }
+  absl::StatusOr<int64_t> LastEventSeq() override { return store_->LastEventSeq(); }
+  absl::StatusOr<std::optional<Order>> GetOrder(const std::string& order_id) override {
+    absl::StatusOr<std::optional<OrderRecord>> r = store_->GetOrder(order_id);
+    if (!r.ok()) return r.status();
+    if (!*r) return std::optional<Order>();
+    Decoded<Order> d = DecodeOrderText((*r)->body, DecodeMode::kStored);
+    if (!d.ok()) {
+      return absl::DataLossError(StrCat("order ", order_id, " as stored does not decode: ",
+                                        ErrorsToStatus(d.errors).message()));
+    }
+    return std::optional<Order>(*std::move(d.value));
   }
 
   absl::StatusOr<std::string> LoadCursor(const std::string& connector) override {

@@ -119,6 +119,15 @@ struct OrderMessage {
   Order order;
 };
 
+// One entry of the hub's event log, as connectors that send partners documents read it.
+struct HubEvent {
+  int64_t seq = 0;       // the log's order: 1, 2, 3 ...
+  std::string type;      // "order.status.edi-retail", "invoice.posted", ...
+  std::string subject;   // the order id
+  std::string payload;   // JSON (docs/api.md lists each type's)
+  absl::Time occurred_at;
+};
+
 // What the hub made of an OrderMessage.
 struct OrderTaken {
   std::string order_id;             // the order it is, new or taken before; "" if refused
@@ -153,6 +162,13 @@ class ConnectorHost {
   using Done = absl::AnyInvocable<void(absl::Status) &&>;
   virtual void RecordRefused(std::string source, std::string key, std::string body,
                              std::string reason, Done done) = 0;
+  // The event log after `after_seq`, in order, at most `limit`; and the last seq (where a
+  // connector that has read none starts: it sends documents for what happens from then on).
+  virtual absl::StatusOr<std::vector<HubEvent>> EventsAfter(int64_t after_seq, int limit) = 0;
+  virtual absl::StatusOr<int64_t> LastEventSeq() = 0;
+  // An order as the hub holds it now (ids, status and all); nullopt when there is none.
+  virtual absl::StatusOr<std::optional<Order>> GetOrder(const std::string& order_id) = 0;
+
   // A polling connector's cursor ("" when it has none yet), and saving it durably.
   virtual absl::StatusOr<std::string> LoadCursor(const std::string& connector) = 0;
   virtual void SaveCursor(const std::string& connector, std::string cursor, Done done) = 0;

@@ -72,6 +72,42 @@ class FakeConnectorHost final : public connectors::ConnectorHost {
     (void)body;
     std::move(done)(absl::OkStatus());
   }
+  absl::StatusOr<std::vector<connectors::HubEvent>> EventsAfter(int64_t after_seq,
+                                                                int limit) override {
+    std::lock_guard lock(mu_);
+    if (!fail_with.ok()) return fail_with;
+    std::vector<connectors::HubEvent> out;
+    for (const connectors::HubEvent& e : events_) {
+      if (e.seq > after_seq && static_cast<int>(out.size()) < limit) out.push_back(e);
+    }
+    return out;
+  }
+  absl::StatusOr<int64_t> LastEventSeq() override {
+    std::lock_guard lock(mu_);
+    return events_.empty() ? 0 : events_.back().seq;
+  }
+  absl::StatusOr<std::optional<Order>> GetOrder(const std::string& order_id) override {
+    std::lock_guard lock(mu_);
+    if (!fail_with.ok()) return fail_with;
+    auto it = stored_orders_.find(order_id);
+    return it == stored_orders_.end() ? std::optional<Order>() : std::optional<Order>(it->second);
+  }
+  // Appends an event to the log EventsAfter() reads (its seq the next one), and holds
+  // `orders` for GetOrder().
+  void AddEvent(std::string type, std::string subject, std::string payload) {
+    std::lock_guard lock(mu_);
+    const int64_t seq = events_.empty() ? 1 : events_.back().seq + 1;
+    events_.push_back({.seq = seq,
+                       .type = std::move(type),
+                       .subject = std::move(subject),
+                       .payload = std::move(payload),
+                       .occurred_at = absl::Now()});
+  }
+  void PutOrder(const Order& order) {
+    std::lock_guard lock(mu_);
+    stored_orders_[order.id] = order;
+  }
+
   absl::StatusOr<std::string> LoadCursor(const std::string& connector) override {
     std::lock_guard lock(mu_);
     return cursors_[connector];
@@ -117,6 +153,8 @@ class FakeConnectorHost final : public connectors::ConnectorHost {
   std::vector<connectors::OrderMessage> orders_;
   std::vector<std::vector<std::string>> refused_;
   std::map<std::string, std::string> cursors_;
+  std::vector<connectors::HubEvent> events_;
+  std::map<std::string, Order> stored_orders_;
   Registry metrics_;
 };
 

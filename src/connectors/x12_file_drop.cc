@@ -2,9 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -20,6 +22,7 @@
 #include "connectors/polling.h"
 #include "formats/x12_envelope.h"
 #include "formats/x12_writer.h"
+#include "mapping/x12_documents.h"
 #include "mapping/x12_orders.h"
 #include "model/fields.h"
 #include "observe/metrics.h"
@@ -66,6 +69,42 @@ std::string SetText(std::span<const X12Segment> segments, const formats::X12Deli
   return out;
 }
 
+// The last `capacity` keys added, for "seen before?": the partner's interchanges, the
+// shipments whose ship notice went out.
+class RecentKeys {
+ public:
+  explicit RecentKeys(size_t capacity) : capacity_(capacity) {}
+  bool contains(const std::string& key) const { return set_.contains(key); }
+  void Add(std::string key) {
+    if (!set_.insert(key).second) return;
+    order_.push_back(std::move(key));
+    while (order_.size() > capacity_) {
+      set_.erase(order_.front());
+      order_.pop_front();
+    }
+  }
+  void Clear() {
+    set_.clear();
+    order_.clear();
+  }
+  json::array ToJson() const {
+    json::array out;
+    for (const std::string& k : order_) out.emplace_back(k);
+    return out;
+  }
+  void FromJson(const json::value* list) {
+    if (list == nullptr || !list->is_array()) return;
+    for (const json::value& k : list->as_array()) {
+      if (k.is_string()) Add(std::string(k.as_string()));
+    }
+  }
+
+ private:
+  const size_t capacity_;
+  std::set<std::string> set_;
+  std::deque<std::string> order_;  // oldest first
+};
+
 class X12FileDrop final : public Connector {
  public:
   X12FileDrop(std::string name, const Settings& s, ConnectorHost& host)
@@ -80,9 +119,25 @@ class X12FileDrop final : public Connector {
         our_id_(s.String("our_id")),
         acknowledge_(s.Bool("acknowledge")),
         ta1_(s.String("ta1")),
-        remember_(static_cast<size_t>(s.Integer("remember_interchanges"))),
         check_segments_(s.Bool("check_segments")),
+        seen_(static_cast<size_t>(s.Integer("remember_interchanges"))),
+        sent_shipments_(static_cast<size_t>(s.Integer("remember_interchanges"))),
         loop_("dh-x12drop", s.Duration("poll_interval_ms")) {
+    for (absl::string_view doc : absl::StrSplit(s.String("send"), ',', absl::SkipWhitespace())) {
+      send_.insert(std::string(absl::StripAsciiWhitespace(doc)));
+    }
+    envelope_.sender_qualifier = our_qualifier_;
+    envelope_.sender = our_id_;
+    envelope_.receiver_qualifier = partner_qualifier_;
+    envelope_.receiver = partner_id_;
+    envelope_.version = s.String("version");
+    envelope_.group_version = s.String("group_version");
+    envelope_.usage = s.String("usage");
+    envelope_.delimiters = {.element = s.Char("element_separator"),
+                            .component = s.Char("component_separator"),
+                            .repetition = s.Char("repetition_separator"),
+                            .segment = s.Char("segment_terminator")};
+    envelope_.line_breaks = s.Bool("line_breaks");
     dialect_.channel = s.String("channel");
     dialect_.account_number = s.String("account_number");
     dialect_.currency = s.String("currency");
@@ -94,6 +149,14 @@ class X12FileDrop final : public Connector {
       files_[outcome] = m.Counter("disthub_connector_files_total",
                                   "Files a file-drop connector took, by outcome.",
                                   {{"connector", name_}, {"outcome", outcome}});
+    }
+    for (const char* outcome : {"sent", "refused"}) {
+      documents_[outcome] = m.Counter(
+          "disthub_edi_documents_total",
+          "Documents an EDI connector wrote for its partner (855, 856, 810), by outcome: sent, "
+          "or refused (what the hub holds cannot be said in X12: see the connector's last "
+          "error).",
+          {{"connector", name_}, {"outcome", outcome}});
     }
     for (const char* outcome : {"taken", "duplicate", "refused", "rejected"}) {
       sets_total_[outcome] =
@@ -120,6 +183,22 @@ class X12FileDrop final : public Connector {
     if (absl::Status s = LoadState(); !s.ok()) {
       return absl::FailedPreconditionError(StrCat(name_, ": cannot read its state: ", s.message()));
     }
+    if (!send_.empty() && events_after_ < 0) {
+      // A new partner hears of what happens from now on, not of the hub's history.
+      absl::StatusOr<int64_t> last = host_.LastEventSeq();
+      if (!last.ok()) {
+        return absl::FailedPreconditionError(
+            StrCat(name_, ": cannot read the event log: ", last.status().message()));
+      }
+      {
+        std::lock_guard lock(mu_);
+        events_after_ = *last;
+      }
+      if (absl::Status s = SaveState(); !s.ok()) {
+        return absl::FailedPreconditionError(
+            StrCat(name_, ": cannot save its state: ", s.message()));
+      }
+    }
     loop_.Start([this] { PollOnce(); });
     return absl::OkStatus();
   }
@@ -134,12 +213,15 @@ class X12FileDrop final : public Connector {
                    {"outbound_folder", outbound_.string()},
                    {"partner", StrCat(partner_qualifier_, ":", partner_id_)},
                    {"polls", loop_.polls()},
-                   {"last_control_number", control_}};
-    json::object files, sets;
+                   {"last_control_number", control_},
+                   {"events_after", events_after_}};
+    json::object files, sets, documents;
     for (const auto& [outcome, counter] : files_) files[outcome] = counter->Value();
     for (const auto& [outcome, counter] : sets_total_) sets[outcome] = counter->Value();
+    for (const auto& [outcome, counter] : documents_) documents[outcome] = counter->Value();
     o["files"] = std::move(files);
     o["sets"] = std::move(sets);
+    o["documents"] = std::move(documents);
     if (!last_file_.empty()) o["last_file"] = last_file_;
     if (!last_error_.empty()) o["last_error"] = last_error_;
     return o;
@@ -161,8 +243,9 @@ class X12FileDrop final : public Connector {
     if (!cursor.ok()) return cursor.status();
     std::lock_guard lock(mu_);
     control_ = 0;
-    seen_.clear();
-    seen_order_.clear();
+    events_after_ = -1;
+    seen_.Clear();
+    sent_shipments_.Clear();
     if (cursor->empty()) return absl::OkStatus();
     boost::system::error_code ec;
     json::value v = json::parse(*cursor, ec);
@@ -171,21 +254,12 @@ class X12FileDrop final : public Connector {
     if (const json::value* c = o.if_contains("control"); c && c->is_int64()) {
       control_ = static_cast<uint64_t>(c->as_int64());
     }
-    if (const json::value* list = o.if_contains("seen"); list && list->is_array()) {
-      for (const json::value& k : list->as_array()) {
-        if (k.is_string()) Remember(std::string(k.as_string()));
-      }
+    if (const json::value* e = o.if_contains("events_after"); e && e->is_int64()) {
+      events_after_ = e->as_int64();
     }
+    seen_.FromJson(o.if_contains("seen"));
+    sent_shipments_.FromJson(o.if_contains("shipments_sent"));
     return absl::OkStatus();
-  }
-
-  void Remember(std::string key) {  // mu_ held
-    if (!seen_.insert(key).second) return;
-    seen_order_.push_back(std::move(key));
-    while (seen_order_.size() > remember_) {
-      seen_.erase(seen_order_.front());
-      seen_order_.pop_front();
-    }
   }
 
   absl::Status SaveState() {
@@ -193,9 +267,9 @@ class X12FileDrop final : public Connector {
     {
       std::lock_guard lock(mu_);
       o["control"] = static_cast<int64_t>(control_);
-      json::array seen;
-      for (const std::string& k : seen_order_) seen.emplace_back(k);
-      o["seen"] = std::move(seen);
+      o["events_after"] = events_after_;
+      o["seen"] = seen_.ToJson();
+      o["shipments_sent"] = sent_shipments_.ToJson();
     }
     return AwaitHost<absl::Status>(
         [&](auto done) { host_.SaveCursor(name_, json::serialize(o), std::move(done)); });
@@ -239,6 +313,7 @@ class X12FileDrop final : public Connector {
       if (at) Handle(*at, /*resumed=*/false);
     }
     if (!error.empty()) Note(error);
+    SendDocuments();
   }
 
   // `resumed`: claimed before a crash, so its interchanges may be marked seen already by
@@ -355,7 +430,7 @@ class X12FileDrop final : public Connector {
       std::lock_guard lock(mu_);
       // Only what was taken: a refused interchange sent again, corrected, is not a duplicate.
       for (const X12Interchange& x : *read) {
-        if (x.accepted()) Remember(InterchangeKey(x));
+        if (x.accepted()) seen_.Add(InterchangeKey(x));
       }
     }
     if (absl::Status s = SaveState(); !s.ok()) {
@@ -381,6 +456,258 @@ class X12FileDrop final : public Connector {
     std::lock_guard lock(mu_);
     last_file_ = file;
     if (!report.empty()) last_error_ = report.front();
+  }
+
+  // ---- Documents to the partner, as its orders move ----
+
+  // Reads the event log after the last event handled, writes the documents the events
+  // call for, and saves where it got to. At least once: a crash before the save writes
+  // the documents since again (the partner sees the same BAK03/BSN02/BIG02 under a new
+  // control number).
+  void SendDocuments() {
+    if (send_.empty()) return;
+    constexpr int kPage = 500;
+    while (!loop_.stopping()) {
+      int64_t after;
+      {
+        std::lock_guard lock(mu_);
+        after = events_after_;
+      }
+      absl::StatusOr<std::vector<HubEvent>> events = host_.EventsAfter(after, kPage);
+      if (!events.ok()) {
+        return Note(StrCat("cannot read the event log: ", events.status().message()));
+      }
+      if (events->empty()) return;
+      for (const HubEvent& e : *events) {
+        if (loop_.stopping()) break;
+        if (absl::Status s = Send(e); !s.ok()) {
+          if (s.code() != absl::StatusCode::kInvalidArgument) {
+            SaveState().IgnoreError();  // what was handled so far; this one again next poll
+            return Note(StrCat("event ", e.seq, " (", e.type, " of ", e.subject, "): ", s.message(),
+                               "; tried again at the next poll"));
+          }
+          // What the hub holds cannot be said in X12 (a unit with no code, a value holding
+          // a delimiter): waiting would not change it, and the documents after it must go.
+          documents_["refused"]->Inc();
+          Note(StrCat("no document for event ", e.seq, " (", e.type, " of ", e.subject,
+                      "): ", s.message()));
+        }
+        std::lock_guard lock(mu_);
+        events_after_ = e.seq;
+      }
+      if (absl::Status s = SaveState(); !s.ok()) {
+        return Note(StrCat("cannot save where the events got to: ", s.message()));
+      }
+      if (static_cast<int>(events->size()) < kPage) return;
+    }
+  }
+
+  // One document to write: the set, its group's functional id, what it is about.
+  struct Outbound {
+    formats::X12OutSet set;
+    std::string functional_id;
+    std::string shipment_id;  // an 856's
+  };
+
+  absl::Status Send(const HubEvent& e) {
+    const bool status = e.type == StrCat("order.status.", dialect_.channel);
+    const bool invoice = e.type == "invoice.posted";
+    if (!status && !invoice) return absl::OkStatus();
+    boost::system::error_code ec;
+    json::value v = json::parse(e.payload, ec);
+    if (ec || !v.is_object()) return absl::InvalidArgumentError("its payload is not JSON");
+    const json::object& o = v.as_object();
+    if (invoice && Str(o, "channel") != dialect_.channel) return absl::OkStatus();
+    const std::string what = status ? Str(o, "status") : "invoiced";
+    const bool acknowledged = what == "allocated" || what == "backordered";
+    const bool shipped = what == "shipped" || what == "partially_shipped";
+    if (!(send_.contains("855") && acknowledged) && !(send_.contains("856") && shipped) &&
+        !(send_.contains("810") && invoice)) {
+      return absl::OkStatus();
+    }
+    absl::StatusOr<std::optional<Order>> order = host_.GetOrder(e.subject);
+    if (!order.ok()) return order.status();
+    if (!*order) {
+      return absl::InvalidArgumentError(StrCat("order ", e.subject, " is not in the store"));
+    }
+
+    std::vector<Outbound> out;
+    if (acknowledged) {
+      absl::StatusOr<Outbound> ack = Acknowledgement(**order, what, Str(o, "from"), e.occurred_at);
+      if (!ack.ok()) return ack.status();
+      out.push_back(*std::move(ack));
+    } else if (shipped) {
+      const json::value* shipments = o.if_contains("shipments");
+      if (shipments == nullptr || !shipments->is_array()) {
+        return absl::InvalidArgumentError("a shipped status without its shipments");
+      }
+      for (const json::value& sv : shipments->as_array()) {
+        if (!sv.is_object()) continue;
+        bool sent = false;
+        {
+          std::lock_guard lock(mu_);
+          sent = sent_shipments_.contains(Str(sv.as_object(), "shipment_id"));
+        }
+        if (sent) continue;  // an earlier partial shipment's notice went out already
+        absl::StatusOr<Outbound> asn = ShipNotice(**order, sv.as_object());
+        if (!asn.ok()) return asn.status();
+        out.push_back(*std::move(asn));
+      }
+    } else {
+      absl::StatusOr<Outbound> inv = InvoiceOf(**order, o);
+      if (!inv.ok()) return inv.status();
+      out.push_back(*std::move(inv));
+    }
+
+    for (Outbound& doc : out) {
+      absl::StatusOr<uint64_t> control = NextControl();
+      if (!control.ok()) return control.status();
+      const std::vector<formats::X12OutGroup> groups = {
+          {.functional_id = doc.functional_id, .sets = {doc.set}}};
+      absl::StatusOr<std::string> text = formats::WriteX12Interchange(
+          envelope_, {.interchange = *control, .group = *control}, groups, host_.clock().Now());
+      if (!text.ok()) return absl::InvalidArgumentError(text.status().message());
+      const fs::path file =
+          outbound_ / StrCat(doc.set.id, "-", partner_id_, "-", ZeroPadded(*control), ".x12");
+      if (absl::Status s = WriteFileAtomically(file, *text); !s.ok()) return s;
+      documents_["sent"]->Inc();
+      spdlog::info("{}: {} for order {} → {}", name_, doc.set.id, e.subject,
+                   file.filename().string());
+      if (!doc.shipment_id.empty()) {
+        std::lock_guard lock(mu_);
+        sent_shipments_.Add(doc.shipment_id);
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // The 855: every line accepted once allocated; all backordered when stock is short (the
+  // hub backorders the order, not single lines); a change (BAK01 04) when a backordered
+  // order is allocated after all.
+  absl::StatusOr<Outbound> Acknowledgement(const Order& order, const std::string& status,
+                                           const std::string& from, absl::Time at) {
+    std::vector<LineQuantity> accepted;
+    if (status == "allocated") {
+      for (const OrderLine& l : order.lines) {
+        accepted.push_back({.line_no = l.line_no, .sku = l.sku, .quantity = l.quantity});
+      }
+    }
+    absl::StatusOr<formats::X12OutSet> set =
+        mapping::Ack855(order, accepted, mapping::X12Unaccepted::kBackordered, at, dialect_);
+    if (!set.ok()) return set.status();
+    if (from == "backordered" && !set->segments.empty() && set->segments[0].size() > 1) {
+      set->segments[0][1] = "04";
+    }
+    return Outbound{.set = *std::move(set), .functional_id = "PR", .shipment_id = ""};
+  }
+
+  // The 856 of one shipment of a status event. Quantities go in the order line's unit
+  // where whole units of it shipped; a line shipped in eaches says EA.
+  absl::StatusOr<Outbound> ShipNotice(Order order, const json::object& s) {
+    Shipment shipment{.id = Reference(Str(s, "shipment_id"), kBsn02),
+                      .order_id = order.id,
+                      .fulfillment_order_id = "",
+                      .carrier = Str(s, "carrier"),
+                      .service = "",
+                      .tracking_number = Str(s, "tracking"),
+                      .shipped_at = host_.clock().Now(),
+                      .lines = {}};
+    if (absl::Time t; absl::ParseTime(absl::RFC3339_full, Str(s, "shipped_at"), &t, nullptr)) {
+      shipment.shipped_at = t;
+    }
+    absl::Status lines = EachLine(
+        order, s, StrCat("shipment ", shipment.id), [&](OrderLine& line, const json::object& l) {
+          if (const std::string uom = Str(l, "uom"); !uom.empty()) line.uom = uom;
+          shipment.lines.push_back({.line_no = line.line_no,
+                                    .sku = line.sku,
+                                    .quantity = l.contains("unit_quantity")
+                                                    ? Int(l, "unit_quantity")
+                                                    : Int(l, "quantity")});
+        });
+    if (!lines.ok()) return lines;
+    absl::StatusOr<formats::X12OutSet> set = mapping::ShipNotice856(order, shipment, dialect_);
+    if (!set.ok()) return set.status();
+    return Outbound{.set = *std::move(set), .functional_id = "SH", .shipment_id = shipment.id};
+  }
+
+  // The 810 of an invoice.posted event, in the units it gives per line.
+  absl::StatusOr<Outbound> InvoiceOf(Order order, const json::object& o) {
+    const std::string currency = Str(o, "currency");
+    auto money = [&](int64_t minor) { return Money{.minor = minor, .currency = currency}; };
+    Invoice invoice{.id = Str(o, "invoice_id"),
+                    .order_id = order.id,
+                    .number = Reference(Str(o, "invoice_id"), kBig02),
+                    .currency = currency,
+                    .lines = {},
+                    .totals = {.subtotal = money(Int(o, "subtotal_minor")),
+                               .tax = money(Int(o, "tax_minor")),
+                               .shipping = money(0),
+                               .grand_total = money(Int(o, "total_minor"))},
+                    .issued_at = host_.clock().Now(),
+                    .due_at = std::nullopt};
+    absl::Status lines = EachLine(
+        order, o, StrCat("invoice ", invoice.id), [&](OrderLine& line, const json::object& l) {
+          const int64_t quantity =
+              l.contains("quantity") ? Int(l, "quantity") : Int(l, "quantity_each");
+          const std::string uom = l.contains("uom") ? Str(l, "uom") : "each";
+          const int64_t amount = Int(l, "amount_minor");
+          Money unit_price = line.unit_price;
+          if (uom != line.uom) {
+            // Invoiced in eaches: the price of one, as the amount gives it.
+            line.uom = uom;
+            unit_price.minor = quantity > 0 ? amount / quantity : 0;
+          }
+          invoice.lines.push_back({.line_no = line.line_no,
+                                   .sku = line.sku,
+                                   .quantity = quantity,
+                                   .unit_price = unit_price,
+                                   .tax = money(Int(l, "tax_minor")),
+                                   .total = money(amount)});
+        });
+    if (!lines.ok()) return lines;
+    absl::StatusOr<formats::X12OutSet> set = mapping::Invoice810(order, invoice, dialect_);
+    if (!set.ok()) return set.status();
+    return Outbound{.set = *std::move(set), .functional_id = "IN", .shipment_id = ""};
+  }
+
+  // The hub's ids are longer than some X12 document numbers allow: BSN02 (the ship
+  // notice) takes 30 characters, BIG02 (the invoice) 22. An id that does not fit keeps its
+  // last characters, the random part of its ULID, so the reference stays unique and the
+  // same every time the document is written.
+  static constexpr size_t kBsn02 = 30, kBig02 = 22;
+  static std::string Reference(std::string_view id, size_t max) {
+    return std::string(id.size() <= max ? id : id.substr(id.size() - max));
+  }
+
+  // Calls `fn` with the order line each entry of `o`'s "lines" names (the copy of the
+  // order a document is written from, which `fn` may adjust) and the entry.
+  static absl::Status EachLine(Order& order, const json::object& o, const std::string& what,
+                               const std::function<void(OrderLine&, const json::object&)>& fn) {
+    const json::value* lines = o.if_contains("lines");
+    if (lines == nullptr || !lines->is_array() || lines->as_array().empty()) {
+      return absl::InvalidArgumentError(StrCat(what, " has no lines"));
+    }
+    for (const json::value& entry : lines->as_array()) {
+      if (!entry.is_object())
+        return absl::InvalidArgumentError(StrCat(what, ": a line is not an object"));
+      const json::object& l = entry.as_object();
+      auto line = std::find_if(order.lines.begin(), order.lines.end(),
+                               [&](const OrderLine& ol) { return ol.line_no == Int(l, "line"); });
+      if (line == order.lines.end()) {
+        return absl::InvalidArgumentError(
+            StrCat(what, " names line ", Int(l, "line"), ", which the order lacks"));
+      }
+      fn(*line, l);
+    }
+    return absl::OkStatus();
+  }
+  static std::string Str(const json::object& o, std::string_view key) {
+    const json::value* v = o.if_contains(key);
+    return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+  }
+  static int64_t Int(const json::object& o, std::string_view key) {
+    const json::value* v = o.if_contains(key);
+    return v != nullptr && v->is_int64() ? v->as_int64() : 0;
   }
 
   // Partner ids and duplicates, as TA1 errors of `x`.
@@ -502,16 +829,18 @@ class X12FileDrop final : public Connector {
   const std::string partner_qualifier_, partner_id_, our_qualifier_, our_id_;
   const bool acknowledge_;
   const std::string ta1_;
-  const size_t remember_;
   const bool check_segments_;
   mapping::X12Dialect dialect_;
   std::set<std::string> sets_;
-  std::map<std::string, Counter*> files_, sets_total_;
+  std::set<std::string> send_;     // documents written for the partner: 855, 856, 810
+  formats::X12Envelope envelope_;  // ours to the partner
+  std::map<std::string, Counter*> files_, sets_total_, documents_;
 
-  mutable std::mutex mu_;  // guards what follows
-  uint64_t control_ = 0;   // the last control number we used
-  std::set<std::string> seen_;
-  std::deque<std::string> seen_order_;  // oldest first
+  mutable std::mutex mu_;      // guards what follows
+  uint64_t control_ = 0;       // the last control number we used
+  RecentKeys seen_;            // the partner's interchanges taken
+  RecentKeys sent_shipments_;  // shipments whose 856 went out
+  int64_t events_after_ = -1;  // the last event handled (-1: none read yet)
   std::string last_file_, last_error_;
   PollingLoop loop_;  // last: joined before the members its polls use go
 };
@@ -590,6 +919,55 @@ const ConnectorType& X12FileDropType() {
                       "recognise a duplicate",
                .default_value = "10000",
                .example = "100"},
+              {.key = "send",
+               .type = SettingType::kString,
+               .doc = "The documents written for the partner as its orders move, "
+                      "comma-separated: 855 (acknowledgement, when an order is allocated or "
+                      "backordered), 856 (ship notice, per shipment), 810 (invoice, after the "
+                      "ship notices); empty sends none. The channel's status_updates must "
+                      "include allocated, backordered, shipped and partially_shipped",
+               .default_value = "855,856,810",
+               .example = "856,810"},
+              {.key = "version",
+               .type = SettingType::kString,
+               .doc = "ISA12 of what we send: 00401, 00501, ...",
+               .default_value = "00401",
+               .example = "00501"},
+              {.key = "group_version",
+               .type = SettingType::kString,
+               .doc = "GS08 of what we send: 004010, 005010, ...",
+               .default_value = "004010",
+               .example = "005010"},
+              {.key = "usage",
+               .type = SettingType::kString,
+               .doc = "ISA15 of what we send: P (production) or T (test)",
+               .default_value = "P",
+               .example = "T"},
+              {.key = "element_separator",
+               .type = SettingType::kChar,
+               .doc = "The element separator of what we send",
+               .default_value = "*",
+               .example = "|"},
+              {.key = "component_separator",
+               .type = SettingType::kChar,
+               .doc = "The component separator of what we send (ISA16)",
+               .default_value = ">",
+               .example = ":"},
+              {.key = "repetition_separator",
+               .type = SettingType::kChar,
+               .doc = "The repetition separator of what we send (ISA11, 00402 and later)",
+               .default_value = "^",
+               .example = "!"},
+              {.key = "segment_terminator",
+               .type = SettingType::kChar,
+               .doc = "The segment terminator of what we send",
+               .default_value = "~",
+               .example = "'"},
+              {.key = "line_breaks",
+               .type = SettingType::kBool,
+               .doc = "A line break after each segment terminator of what we send",
+               .default_value = "true",
+               .example = "false"},
               {.key = "check_segments",
                .type = SettingType::kBool,
                .doc = "Check every segment against the X12 dictionary (false: envelopes only, "
@@ -614,6 +992,38 @@ const ConnectorType& X12FileDropType() {
         for (const char* key : {"partner_qualifier", "our_qualifier"}) {
           if (settings.String(key).size() != 2) {
             return absl::InvalidArgumentError(StrCat(key, ": must be 2 characters"));
+          }
+        }
+        for (absl::string_view doc :
+             absl::StrSplit(settings.String("send"), ',', absl::SkipWhitespace())) {
+          const absl::string_view d = absl::StripAsciiWhitespace(doc);
+          if (d != "855" && d != "856" && d != "810") {
+            return absl::InvalidArgumentError(
+                StrCat("send: \"", d, "\" is not a document it writes (855, 856, 810)"));
+          }
+        }
+        const std::string& version = settings.String("version");
+        const std::string& group_version = settings.String("group_version");
+        if (version.size() != 5 || group_version.size() < 6 ||
+            group_version.substr(0, 3) != version.substr(0, 3) ||
+            !std::all_of(version.begin(), version.end(), absl::ascii_isdigit)) {
+          return absl::InvalidArgumentError(
+              StrCat("version \"", version, "\" and group_version \"", group_version,
+                     "\" must be an ISA12 (00401) and a GS08 of the same release (004010)"));
+        }
+        if (settings.String("usage") != "P" && settings.String("usage") != "T") {
+          return absl::InvalidArgumentError("usage: must be P or T");
+        }
+        const std::string delimiters = {
+            settings.Char("element_separator"), settings.Char("component_separator"),
+            settings.Char("repetition_separator"), settings.Char("segment_terminator")};
+        for (size_t i = 0; i < delimiters.size(); ++i) {
+          if (absl::ascii_isalnum(delimiters[i]) || delimiters[i] == ' ' ||
+              delimiters.find(delimiters[i], i + 1) != std::string::npos) {
+            return absl::InvalidArgumentError(
+                "element_separator, component_separator, repetition_separator and "
+                "segment_terminator must be four different characters, none a letter, digit "
+                "or space");
           }
         }
         if (settings.String("channel").empty()) {

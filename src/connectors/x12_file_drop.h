@@ -1,6 +1,7 @@
 // The EDI trading partner's file drop (connector type `x12-file-drop`, issue 7): one
 // instance per partner, reading the X12 interchanges it drops into `folder` and writing
-// what goes back to it into `outbound_folder`.
+// what goes back to it (acknowledgements, and 855/856/810 as its orders move) into
+// `outbound_folder`.
 //
 //   connectors:
 //     - name: edi-retail                # the partner: archive source, metrics, state
@@ -36,6 +37,23 @@
 //      and the acknowledgement beside it (NAME.ack.x12) when nothing in it was accepted.
 // If the hub cannot take an order (store unavailable), the file stays claimed and is
 // finished at the next poll.
+//
+// What goes to the partner as its orders move (`send`), read from the hub's event log
+// after the last event handled (kept with the connector's state; a new connector starts
+// at the log's end), each document its own interchange (SET-PARTNER-CONTROL.x12) with
+// the partner's version and delimiters:
+//   855  when an order of its channel is allocated (every line accepted, IA) or
+//        backordered (IB); BAK01 04, a change, when a backordered order is allocated;
+//   856  for each shipment of a shipped or partially shipped status, once per shipment;
+//   810  for each invoice.posted of its channel (the lifecycle invoices after shipping,
+//        so the invoice follows the ship notices).
+// Document numbers are the hub's: BAK08 the order id, BSN02 the shipment id, BIG02 the
+// invoice id, shortened to what the element takes (30 and 22 characters) by keeping their
+// last characters. The channel's status_updates must include the states these follow. At least once: a
+// crash between writing a document and saving the position writes it again (same
+// BAK03/BSN02/BIG02, a new control number). A document the hub's data cannot make (a
+// unit with no X12 code) is counted and reported as the last error, and the next events
+// go on.
 //
 // Thread-safety: one worker thread per instance; Describe() from any thread.
 #pragma once

@@ -11,6 +11,7 @@
 #include "base/files.h"
 #include "base/strings.h"
 #include "connectors/testing.h"
+#include "formats/x12_envelope.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -264,7 +265,129 @@ TEST_F(X12Drop, AFileClaimedBeforeACrashIsFinishedNotTakenForADuplicate) {
   EXPECT_TRUE(Acks().contains("ack-RETAILER-000000002.x12"));
 }
 
+// An order of the partner's channel as the hub holds it: 2 cases and 5 eaches.
+Order HeldOrder() {
+  Order o;
+  o.id = "ord_1";
+  o.channel = "edi-retail";
+  o.channel_order_ref = "PO-7731";
+  o.currency = "USD";
+  o.customer.name = "Harbor Retail";
+  o.customer.account_number = "C-RETAIL-1";
+  o.ship_to = {.name = "Receiving",
+               .company = "Harbor Retail DC 4",
+               .line1 = "31875 Solon Rd",
+               .city = "Solon",
+               .region = "OH",
+               .postal_code = "44139",
+               .country = "US"};
+  o.placed_at = absl::FromUnixSeconds(1795132800);  // 2026-11-20
+  o.lines = {{.line_no = 1,
+              .sku = "HS-10001",
+              .channel_line_ref = "1",
+              .quantity = 2,
+              .uom = "case",
+              .unit_price = {.minor = 11040, .currency = "USD"}},
+             {.line_no = 2,
+              .sku = "HS-10002",
+              .channel_line_ref = "2",
+              .quantity = 5,
+              .uom = "each",
+              .unit_price = {.minor = 825, .currency = "USD"}}};
+  return o;
+}
+
+// Every interchange of `text` read back with its segments checked: none may have an error.
+void ExpectClean(const std::string& text) {
+  absl::StatusOr<std::vector<formats::X12Interchange>> read = formats::ReadX12(text);
+  ASSERT_TRUE(read.ok()) << read.status();
+  for (const formats::X12Interchange& x : *read) {
+    EXPECT_TRUE(x.errors.empty()) << x.errors.front().message;
+    for (const formats::X12Group& g : x.groups) {
+      EXPECT_TRUE(g.errors.empty()) << g.errors.front().message;
+      for (const formats::X12Set& set : g.sets) {
+        EXPECT_TRUE(set.errors.empty()) << set.id << ": " << set.errors.front().message;
+      }
+    }
+  }
+}
+
+TEST_F(X12Drop, AsItsOrdersMoveThePartnerGetsThe855EachShipNoticeOnceAndThe810) {
+  host_.AddEvent("order.status.edi-retail", "ord_0", R"({"status":"allocated"})");  // before
+  ASSERT_TRUE(Make().ok());
+  host_.PutOrder(HeldOrder());
+  host_.AddEvent("order.status.edi-retail", "ord_1",
+                 R"({"order_id":"ord_1","status":"allocated","from":"accepted"})");
+  host_.AddEvent("order.status.dtc-web", "ord_1", R"({"status":"allocated"})");  // not ours
+  ASSERT_TRUE(Eventually([&] { return Acks().size() == 1; }));
+  const std::string ack = Acks().begin()->second;
+  EXPECT_EQ(Acks().begin()->first, "855-RETAILER-000000001.x12") << "history is not sent";
+  ExpectClean(ack);
+  EXPECT_THAT(
+      ack, AllOf(HasSubstr("*ZZ*DISTHUB        *ZZ*RETAILER       *"),
+                 HasSubstr("GS*PR*DISTHUB*RETAILER*"), HasSubstr("BAK*00*"), HasSubstr("*PO-7731*"),
+                 HasSubstr("ACK*IA*2*CA"), HasSubstr("ACK*IA*5*EA")));
+
+  // A partial shipment, then the rest: each shipment's notice goes once.
+  constexpr char kFirst[] =
+      R"({"shipment_id":"SH-1","carrier":"UPS","tracking":"1Z999","shipped_at":"2026-11-27T15:00:00Z",)"
+      R"("lines":[{"line":1,"quantity":24,"unit_quantity":2,"uom":"case"}]})";
+  host_.AddEvent("order.status.edi-retail", "ord_1",
+                 StrCat(R"({"status":"partially_shipped","shipments":[)", kFirst, "]}"));
+  host_.AddEvent(
+      "order.status.edi-retail", "ord_1",
+      StrCat(
+          R"({"status":"shipped","shipments":[)", kFirst,
+          R"(,{"shipment_id":"SH-2","carrier":"UPS","tracking":"1Z998","lines":[{"line":2,"quantity":3,"unit_quantity":3,"uom":"each"}]}]})"));
+  host_.AddEvent(
+      "invoice.posted", "ord_1",
+      R"({"invoice_id":"inv_1","order_id":"ord_1","channel":"edi-retail","currency":"USD",)"
+      R"("lines":[{"line":1,"sku":"HS-10001","quantity":2,"uom":"case","quantity_each":24,"amount_minor":22080,"tax_minor":0},)"
+      R"({"line":2,"sku":"HS-10002","quantity":3,"uom":"each","quantity_each":3,"amount_minor":2475,"tax_minor":0}],)"
+      R"("subtotal_minor":24555,"tax_minor":0,"total_minor":24555})");
+  ASSERT_TRUE(Eventually([&] { return Acks().size() == 4; }));
+  std::map<std::string, std::string> files = Acks();
+  ASSERT_TRUE(files.contains("856-RETAILER-000000002.x12"));
+  ASSERT_TRUE(files.contains("856-RETAILER-000000003.x12"));
+  ASSERT_TRUE(files.contains("810-RETAILER-000000004.x12"));
+  const std::string asn1 = files["856-RETAILER-000000002.x12"];
+  const std::string asn2 = files["856-RETAILER-000000003.x12"];
+  const std::string invoice = files["810-RETAILER-000000004.x12"];
+  for (const std::string& text : {asn1, asn2, invoice}) ExpectClean(text);
+  EXPECT_THAT(asn1, AllOf(HasSubstr("BSN*00*SH-1*20261127*"), HasSubstr("1Z999"),
+                          HasSubstr("SN1**2*CA"), HasSubstr("PO-7731"), Not(HasSubstr("SH-2"))));
+  EXPECT_THAT(asn2, AllOf(HasSubstr("BSN*00*SH-2*"), HasSubstr("SN1**3*EA")));
+  EXPECT_THAT(invoice, AllOf(HasSubstr("BIG*"), HasSubstr("*inv_1*"), HasSubstr("*PO-7731"),
+                             HasSubstr("IT1*1*2*CA*110.4"), HasSubstr("IT1*2*3*EA*8.25"),
+                             HasSubstr("TDS*24555~")));
+  EXPECT_THAT(host_.cursor("edi-retail"), HasSubstr("\"events_after\":6"));
+}
+
+TEST_F(X12Drop, ADocumentTheHubsDataCannotMakeIsReportedAndTheNextOnesStillGo) {
+  ASSERT_TRUE(Make().ok());
+  Order odd = HeldOrder();
+  odd.lines[0].uom = "pallet-of-9";  // no X12 code in the partner's unit table
+  host_.PutOrder(odd);
+  Order fine = HeldOrder();
+  fine.id = "ord_2";
+  fine.channel_order_ref = "PO-7732";
+  host_.PutOrder(fine);
+  host_.AddEvent("order.status.edi-retail", "ord_1", R"({"status":"allocated"})");
+  host_.AddEvent("order.status.edi-retail", "ord_2", R"({"status":"backordered"})");
+  ASSERT_TRUE(Eventually([&] { return Acks().size() == 1; }));
+  EXPECT_THAT(Acks().begin()->second, AllOf(HasSubstr("PO-7732"), HasSubstr("ACK*IB*")));
+  const std::string described = json::serialize(connector_->Describe());
+  EXPECT_THAT(described, AllOf(HasSubstr("\"refused\":1"), HasSubstr("pallet-of-9"),
+                               HasSubstr("no document for event 1")));
+}
+
 TEST_F(X12Drop, SettingsThatCannotWorkAreRefusedAtCreation) {
+  EXPECT_THAT(Make({{"send", "855,940"}}).message(),
+              HasSubstr("send: \"940\" is not a document it writes"));
+  EXPECT_THAT(Make({{"version", "00501"}}).message(),
+              HasSubstr("must be an ISA12 (00401) and a GS08 of the same release"));
+  EXPECT_THAT(Make({{"segment_terminator", "*"}}).message(),
+              HasSubstr("must be four different characters"));
   EXPECT_THAT(Make({{"ta1", "sometimes"}}).message(), HasSubstr("ta1: \"sometimes\""));
   EXPECT_THAT(Make({{"partner_id", "A-PARTNER-ID-OVER-15"}}).message(),
               HasSubstr("partner_id: \"A-PARTNER-ID-OVER-15\" must be 1 to 15 characters"));

@@ -383,6 +383,7 @@ class Flow {
                         {"channel", J(rec_.channel)},
                         {"channel_ref", J(rec_.channel_ref)},
                         {"status", J(name)},
+                        {"from", J(from)},
                         {"at", J(disthub::FormatTime(now_))}};
     DISTHUB_RETURN_IF_ERROR(Emit(StrCat("order.", name), std::move(detail)));
     const ChannelPolicy& policy = lc_->PolicyFor(rec_.channel);
@@ -1559,8 +1560,11 @@ class Flow {
       int64_t line_tax = l.tax.minor * units / each;
       subtotal += amount;
       tax += line_tax;
+      const auto [quantity, uom] = InLineUnits(l, units);
       lines.push_back(json::object{{"line", l.line_no},
                                    {"sku", J(l.sku)},
+                                   {"quantity", quantity},
+                                   {"uom", J(uom)},
                                    {"quantity_each", units},
                                    {"amount_minor", amount},
                                    {"tax_minor", line_tax}});
@@ -1580,18 +1584,37 @@ class Flow {
     return SetTimer(StrCat("close:", rec_.id), kTimerClose, now_ + lc_->options_.close_after);
   }
 
+  // `eaches` of line `l` in the line's own unit where they are whole units of it (EDI
+  // documents speak the purchase order's units: 2 cases, not 24 eaches), else in eaches.
+  std::pair<int64_t, std::string> InLineUnits(const OrderLine& l, int64_t eaches) const {
+    const int64_t each = Eaches(l);
+    const int64_t per_unit = l.quantity > 0 ? each / l.quantity : 0;
+    if (per_unit > 0 && each % l.quantity == 0 && eaches % per_unit == 0) {
+      return {eaches / per_unit, l.uom};
+    }
+    return {eaches, "each"};
+  }
+
   json::array ShipmentsJson() const {
     json::array out;
     for (const Fo& fo : fos_) {
       for (const FoShipment& s : fo.doc.shipments) {
         json::array lines;
         for (const ShipmentLine& l : s.lines) {
-          lines.push_back(json::object{{"line", l.line}, {"quantity", l.quantity}});
+          json::object line{{"line", l.line}, {"quantity", l.quantity}};
+          for (const OrderLine& ol : order_.lines) {
+            if (ol.line_no != l.line) continue;
+            const auto [quantity, uom] = InLineUnits(ol, l.quantity);
+            line["unit_quantity"] = quantity;
+            line["uom"] = J(uom);
+          }
+          lines.push_back(std::move(line));
         }
         out.push_back(json::object{{"shipment_id", J(s.id)},
                                    {"location", J(fo.rec.location)},
                                    {"carrier", J(s.carrier)},
                                    {"tracking", J(s.tracking)},
+                                   {"shipped_at", J(disthub::FormatTime(s.at))},
                                    {"lines", std::move(lines)}});
       }
     }
