@@ -26,6 +26,7 @@
 #include "sim/partner_sim.h"
 #include "sim/scenario_orders.h"
 #include "sim/wms_sim.h"
+#include "sim/x12_3pl_sim.h"
 
 namespace disthub::testing {
 namespace {
@@ -93,9 +94,11 @@ class LifecycleTest : public ::testing::Test {
 
   // Starts the hub with both warehouses as subscribers; `east_ack_seconds` is wh-east's
   // acknowledgement deadline.
-  // `extra_channels` and `extra_subscribers` are entries appended to those lists.
+  // `extra_channels`, `extra_subscribers` and `extra_locations` are entries appended to
+  // those lists (`extra_subscribers` may also bring top-level sections after them).
   void StartHub(int east_ack_seconds = 30, const std::string& extra_channels = "",
-                const std::string& extra_subscribers = "") {
+                const std::string& extra_subscribers = "",
+                const std::string& extra_locations = "") {
     hub_ = std::make_unique<HubProcess>(StrCat(R"(
 fulfillment:
   locations:
@@ -107,6 +110,8 @@ fulfillment:
     - name: wh-west
       ack_deadline_seconds: 30
       regions: [CA, OR]
+)",
+                                               extra_locations, R"(
   backorder_recheck_seconds: 1
   timer_tick_ms: 50
 subscribers:
@@ -948,6 +953,174 @@ connectors:
   EXPECT_LT(control("ack"), control("855"));
   EXPECT_LT(control("855"), control("856"));
   EXPECT_LT(control("856"), control("810"));
+  std::filesystem::remove_all(edi);
+}
+
+// Both EDI partners as files: the retailer's 850 becomes an order, stocked only at the
+// 3PL; the release goes out as a 940, the 3PL simulator answers with a 997 (the
+// acknowledgement) and a 945 one unit short (a partial shipment, the rest open at the
+// 3PL), then a second 945 for the rest. The retailer gets its 997, 855, an 856 per
+// shipment and the 810 after them.
+TEST_F(LifecycleTest, ARetailersPurchaseOrderShipsThroughTheThreePlInX12FilesOneShortFirst) {
+  char tmpl[] = "/tmp/disthub-edi-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::filesystem::path edi = tmpl;
+  std::filesystem::create_directories(edi / "retail-in");
+  std::filesystem::create_directories(edi / "3pl-in");
+  auto tpl = X12ThreePlSim::Start({.from_hub = edi / "3pl-out",
+                                   .to_hub = edi / "3pl-in",
+                                   .short_first = true,
+                                   .rest_after = absl::Milliseconds(200)});
+  ASSERT_TRUE(tpl.ok()) << tpl.status();
+  StartHub(30, R"(
+  - name: edi-retail
+    currencies: [USD]
+    fulfillment: {status_updates: [allocated, backordered, partially_shipped, shipped]}
+)",
+           StrCat(R"(
+connectors:
+  - name: edi-retail-x12
+    type: x12-file-drop
+    folder: )",
+                  (edi / "retail-in").string(), R"(
+    outbound_folder: )",
+                  (edi / "retail-out").string(), R"(
+    partner_id: RETAILER
+    our_id: DISTHUB
+    channel: edi-retail
+    poll_interval_ms: 20
+    settle_ms: 0
+  - name: 3pl-central-x12
+    type: x12-file-drop
+    folder: )",
+                  (edi / "3pl-in").string(), R"(
+    outbound_folder: )",
+                  (edi / "3pl-out").string(), R"(
+    partner_id: 3PLCENTRAL
+    our_id: DISTHUB
+    location: 3pl-central
+    sets: "945,846,997,999"
+    send: "940"
+    poll_interval_ms: 20
+    settle_ms: 0
+)"),
+           R"(
+    - name: 3pl-central
+      ack_deadline_seconds: 30
+      regions: [OH, KS]
+)");
+  Stock("3pl-central", "HS-10001", 480);
+  Stock("3pl-central", "HS-10002", 50);
+  const std::string po =
+      "ISA*00*          *00*          *ZZ*RETAILER       *ZZ*DISTHUB        *261127*1000*U*"
+      "00401*000000078*0*P*>~\nGS*PO*RETAILER*DISTHUB*20261127*1000*78*X*004010~\n"
+      "ST*850*0001~\nBEG*00*SA*PO-EDI-2**20261120~\nN1*ST*Harbor Retail OH*92*OH1~\n"
+      "N3*31875 Solon Rd~\nN4*Solon*OH*44139*US~\n"
+      "PO1*1*2*CA*110.40**VN*HS-10001~\nPO1*2*5*EA*8.25**VN*HS-10002~\nCTT*2*7~\n"
+      "SE*9*0001~\nGE*1*78~\nIEA*1*000000078~\n";
+  std::ofstream(edi / "retail-in" / ".po.edi") << po;
+  std::filesystem::rename(edi / "retail-in" / ".po.edi", edi / "retail-in" / "po.edi");
+
+  std::string id;
+  ASSERT_TRUE(WaitFor([&] {
+    json::error_code ec;
+    json::value v = json::parse(Send("GET", "/v1/orders?channel=edi-retail").body, ec);
+    if (ec || !v.is_object() || v.at("orders").as_array().empty()) return false;
+    id = std::string(v.at("orders").as_array()[0].at("id").as_string());
+    return true;
+  })) << hub_->Stderr();
+  ASSERT_TRUE(Reaches(id, "invoiced")) << hub_->Stderr();
+  const X12ThreePlStats stats = (*tpl)->Stats();
+  EXPECT_EQ(stats.orders_received, 1);
+  EXPECT_EQ(stats.acknowledged, 1);
+  EXPECT_EQ(stats.shipments, 2);
+  EXPECT_EQ(stats.units_shipped, 53);  // 2 cases of 24 and 5 eaches
+
+  // The retailer's files, by kind, in the order written.
+  std::map<std::string, std::vector<std::string>> files;
+  ASSERT_TRUE(WaitFor([&] {
+    files.clear();
+    std::vector<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(edi / "retail-out")) {
+      if (!e.path().filename().string().starts_with(".")) names.push_back(e.path().string());
+    }
+    std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
+      return a.substr(a.rfind('-')) < b.substr(b.rfind('-'));
+    });
+    for (const std::string& n : names) {
+      const std::string base = std::filesystem::path(n).filename().string();
+      files[base.substr(0, base.find('-'))].push_back(*ReadFile(n));
+    }
+    return files["810"].size() == 1;
+  })) << hub_->Stderr();
+  ASSERT_EQ(files["ack"].size(), 1u);
+  ASSERT_EQ(files["855"].size(), 1u);
+  ASSERT_EQ(files["856"].size(), 2u);
+  EXPECT_THAT(files["856"][0], ::testing::AllOf(::testing::HasSubstr("SN1**2*CA"),
+                                                ::testing::HasSubstr("SN1**4*EA")));
+  EXPECT_THAT(files["856"][1], ::testing::AllOf(::testing::HasSubstr("SN1**1*EA"),
+                                                ::testing::Not(::testing::HasSubstr("*CA~"))));
+  EXPECT_THAT(files["810"][0], ::testing::HasSubstr("TDS*26205~"));
+  // The 3PL side: the 940 it took, in eaches.
+  bool found = false;
+  for (const auto& e : std::filesystem::directory_iterator(edi / "3pl-out" / "taken")) {
+    const std::string text = *ReadFile(e.path().string());
+    found |= text.find("W01*48*EA**VN*HS-10001~") != std::string::npos;
+  }
+  EXPECT_TRUE(found);
+  (*tpl)->Stop();
+  std::filesystem::remove_all(edi);
+}
+
+// A 3PL that never answers its 940s: no 997 comes, the acknowledgement deadline sends the
+// release again (a second 940, a new control number), then reroutes the order to a
+// warehouse that answers.
+TEST_F(LifecycleTest, AThreePlThatSendsNo997IsReleasedToAgainThenReroutedAround) {
+  char tmpl[] = "/tmp/disthub-edi-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::filesystem::path edi = tmpl;
+  std::filesystem::create_directories(edi / "3pl-in");
+  auto tpl =
+      X12ThreePlSim::Start({.from_hub = edi / "3pl-out", .to_hub = edi / "3pl-in", .silent = true});
+  ASSERT_TRUE(tpl.ok()) << tpl.status();
+  StartHub(30, R"(
+  - name: edi-retail
+    currencies: [USD]
+)",
+           StrCat(R"(
+connectors:
+  - name: 3pl-central-x12
+    type: x12-file-drop
+    folder: )",
+                  (edi / "3pl-in").string(), R"(
+    outbound_folder: )",
+                  (edi / "3pl-out").string(), R"(
+    partner_id: 3PLCENTRAL
+    our_id: DISTHUB
+    location: 3pl-central
+    sets: "945,846,997,999"
+    send: "940"
+    poll_interval_ms: 20
+    settle_ms: 0
+)"),
+           R"(
+    - name: 3pl-central
+      ack_deadline_seconds: 1
+      release_attempts: 2
+      regions: [OH, KS]
+)");
+  east_.Join(hub_->url(), {.location = "wh-east", .ship_delay_ms = 20});
+  Stock("3pl-central", "HS-10005", 40);
+  Stock("wh-east", "HS-10005", 40);
+  const std::string id = PlaceFor("edi-retail", "", {{"HS-10005", 3}}, "OH");
+  ASSERT_TRUE(Reaches(id, "invoiced", absl::Seconds(20))) << hub_->Stderr();
+  EXPECT_EQ((*tpl)->Stats().orders_received, 2) << "the release and its second attempt";
+  EXPECT_EQ((*tpl)->Stats().acknowledged, 0);
+  EXPECT_EQ(east_->Stats().units_shipped, 3);
+  const std::string timeline = Send("GET", "/v1/orders/" + id + "/timeline").body;
+  EXPECT_THAT(timeline, ::testing::AllOf(::testing::HasSubstr("fulfillment.ack_overdue"),
+                                         ::testing::HasSubstr("rerouted")));
+  (*tpl)->Stop();
   std::filesystem::remove_all(edi);
 }
 

@@ -12,6 +12,7 @@
 #include "inventory/service.h"
 #include "model/json.h"
 #include "model/validate.h"
+#include "orchestration/lifecycle.h"
 #include "orchestration/order_checks.h"
 #include "orchestration/order_intake.h"
 #include "store/commit_queue.h"
@@ -31,6 +32,7 @@ class HubConnectorHost final : public connectors::ConnectorHost {
         ids_(deps.ids),
         clock_(deps.clock),
         metrics_(deps.metrics),
+        lifecycle_(deps.lifecycle),
         env_(std::move(deps.env)) {}
 
   const Clock& clock() const override { return *clock_; }
@@ -98,6 +100,38 @@ class HubConnectorHost final : public connectors::ConnectorHost {
         std::move(done));
   }
 
+  void SubmitFulfillment(connectors::FulfillmentMessage m, FulfillmentDone done) override {
+    if (lifecycle_ == nullptr) {
+      return std::move(done)(absl::FailedPreconditionError(
+          "the hub runs no order lifecycle (no fulfillment configuration)"));
+    }
+    const bool shipped = m.kind == connectors::FulfillmentMessage::Kind::kShipped;
+    orchestration::Cause cause{
+        .id = m.key,
+        .inbound =
+            InboundRecord{.received_at = clock_->Now(),
+                          .source = m.source,
+                          .kind = shipped ? "fulfillment.shipment" : "fulfillment.acknowledgement",
+                          .key = m.key,
+                          .headers = "{}",
+                          .body = std::move(m.body)}};
+    auto answer = [done = std::move(done)](absl::StatusOr<orchestration::Answer> a) mutable {
+      if (!a.ok()) return std::move(done)(a.status());
+      std::move(done)(connectors::FulfillmentTaken{
+          .verdict = std::string(orchestration::VerdictName(a->verdict)), .reason = a->reason});
+    };
+    if (!shipped)
+      return lifecycle_->Acknowledge(m.fulfillment_id, std::move(cause), std::move(answer));
+    orchestration::ShipmentInput in{.shipment_id = m.shipment_id,
+                                    .lines = {},
+                                    .carrier = m.carrier,
+                                    .tracking = m.tracking,
+                                    .final = m.final};
+    for (const LineQuantity& l : m.lines)
+      in.lines.push_back({.line = l.line_no, .quantity = l.quantity});
+    lifecycle_->Ship(m.fulfillment_id, std::move(in), std::move(cause), std::move(answer));
+  }
+
   absl::StatusOr<std::vector<connectors::HubEvent>> EventsAfter(int64_t after_seq,
                                                                 int limit) override {
     absl::StatusOr<std::vector<EventRecord>> rows = store_->ListEvents(after_seq, limit);
@@ -120,8 +154,8 @@ class HubConnectorHost final : public connectors::ConnectorHost {
     if (!*r) return std::optional<Order>();
     Decoded<Order> d = DecodeOrderText((*r)->body, DecodeMode::kStored);
     if (!d.ok()) {
-      return absl::DataLossError(StrCat("order ", order_id, " as stored does not decode: ",
-                                        ErrorsToStatus(d.errors).message()));
+      return absl::DataLossError(StrCat(
+          "order ", order_id, " as stored does not decode: ", ErrorsToStatus(d.errors).message()));
     }
     return std::optional<Order>(*std::move(d.value));
   }
@@ -192,6 +226,7 @@ class HubConnectorHost final : public connectors::ConnectorHost {
   IdGenerator* ids_;
   const Clock* clock_;
   Registry* metrics_;
+  orchestration::Lifecycle* lifecycle_;
   std::function<std::optional<std::string>(const std::string&)> env_;
 };
 

@@ -22,6 +22,9 @@ class Store;
 namespace inventory {
 class InventoryService;
 }
+namespace orchestration {
+class Lifecycle;
+}
 
 // What the hub's side of connectors uses; all outlive it.
 struct ConnectorHostDeps {
@@ -33,6 +36,8 @@ struct ConnectorHostDeps {
   IdGenerator* ids;
   const Clock* clock;
   Registry* metrics;
+  // Where warehouses' reports go; null when the hub runs no order lifecycle.
+  orchestration::Lifecycle* lifecycle = nullptr;
   // Secrets by environment variable name (the hub's environment; tests give their own).
   std::function<std::optional<std::string>(const std::string& name)> env;
 };

@@ -422,6 +422,7 @@ class RunningHub final : public Hub {
                                          .ids = &ids_,
                                          .clock = Clock::Real(),
                                          .metrics = &metrics_,
+                                         .lifecycle = lifecycle_.get(),
                                          .env = env});
     for (const ConnectorInstanceConfig& c : config.connectors) {
       const connectors::ConnectorType* type = FindConnectorType(c.type);

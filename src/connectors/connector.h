@@ -119,12 +119,37 @@ struct OrderMessage {
   Order order;
 };
 
+// What a warehouse or 3PL reports of a fulfillment order released to it, taken as the
+// fulfillment API takes it (POST /v1/fulfillments/{id}/acknowledgement, .../shipments).
+struct FulfillmentMessage {
+  enum class Kind { kAcknowledged, kShipped };
+  std::string source;  // the connector instance
+  std::string key;     // its idempotency key (the lifecycle is idempotent by state as well)
+  std::string body;    // the document as received, for the inbound archive
+  Kind kind = Kind::kAcknowledged;
+  std::string fulfillment_id;
+  // kShipped: the shipment, its lines as (order line, eaches), and whether it is the
+  // last (what it leaves out is short) or more will follow (the rest stays open).
+  std::string shipment_id;
+  std::string carrier;
+  std::string tracking;
+  std::vector<LineQuantity> lines;  // quantity in eaches
+  bool final = true;
+};
+
+// What the hub made of a FulfillmentMessage: "applied", "unchanged" (a repeat, or a state
+// it no longer applies to), "refused" or "not_found", and why.
+struct FulfillmentTaken {
+  std::string verdict;
+  std::string reason;
+};
+
 // One entry of the hub's event log, as connectors that send partners documents read it.
 struct HubEvent {
-  int64_t seq = 0;       // the log's order: 1, 2, 3 ...
-  std::string type;      // "order.status.edi-retail", "invoice.posted", ...
-  std::string subject;   // the order id
-  std::string payload;   // JSON (docs/api.md lists each type's)
+  int64_t seq = 0;      // the log's order: 1, 2, 3 ...
+  std::string type;     // "order.status.edi-retail", "invoice.posted", ...
+  std::string subject;  // the order id
+  std::string payload;  // JSON (docs/api.md lists each type's)
   absl::Time occurred_at;
 };
 
@@ -162,6 +187,12 @@ class ConnectorHost {
   using Done = absl::AnyInvocable<void(absl::Status) &&>;
   virtual void RecordRefused(std::string source, std::string key, std::string body,
                              std::string reason, Done done) = 0;
+  // Takes a warehouse's report on a fulfillment order to the order lifecycle; `done` runs
+  // once it is durable (kFailedPrecondition when the hub runs no order lifecycle,
+  // kUnavailable when it could not be stored).
+  using FulfillmentDone = absl::AnyInvocable<void(absl::StatusOr<FulfillmentTaken>) &&>;
+  virtual void SubmitFulfillment(FulfillmentMessage message, FulfillmentDone done) = 0;
+
   // The event log after `after_seq`, in order, at most `limit`; and the last seq (where a
   // connector that has read none starts: it sends documents for what happens from then on).
   virtual absl::StatusOr<std::vector<HubEvent>> EventsAfter(int64_t after_seq, int limit) = 0;

@@ -92,6 +92,28 @@ class FakeConnectorHost final : public connectors::ConnectorHost {
     auto it = stored_orders_.find(order_id);
     return it == stored_orders_.end() ? std::optional<Order>() : std::optional<Order>(it->second);
   }
+  void SubmitFulfillment(connectors::FulfillmentMessage m, FulfillmentDone done) override {
+    absl::Status failure;
+    connectors::FulfillmentTaken taken{.verdict = "applied", .reason = ""};
+    {
+      std::lock_guard lock(mu_);
+      failure = fail_with;
+      if (failure.ok()) {
+        if (!fulfillment_keys_.insert(m.source + "\n" + m.key).second) {
+          taken = {.verdict = "unchanged", .reason = "taken before"};
+        } else {
+          fulfillments_.push_back(std::move(m));
+        }
+      }
+    }
+    if (!failure.ok()) return std::move(done)(failure);
+    std::move(done)(std::move(taken));
+  }
+  std::vector<connectors::FulfillmentMessage> fulfillments() const {
+    std::lock_guard lock(mu_);
+    return fulfillments_;
+  }
+
   // Appends an event to the log EventsAfter() reads (its seq the next one), and holds
   // `orders` for GetOrder().
   void AddEvent(std::string type, std::string subject, std::string payload) {
@@ -154,6 +176,8 @@ class FakeConnectorHost final : public connectors::ConnectorHost {
   std::vector<std::vector<std::string>> refused_;
   std::map<std::string, std::string> cursors_;
   std::vector<connectors::HubEvent> events_;
+  std::set<std::string> fulfillment_keys_;
+  std::vector<connectors::FulfillmentMessage> fulfillments_;
   std::map<std::string, Order> stored_orders_;
   Registry metrics_;
 };

@@ -41,6 +41,9 @@ using formats::X12Set;
 
 constexpr uint64_t kMaxControl = 999'999'999;
 
+// The sets that mean something to the hub when the partner's `sets` list them.
+const std::set<std::string> kTaken = {"850", "945", "846", "997", "999"};
+
 X12Error InterchangeError(const X12Interchange& x, std::string code, int element, std::string data,
                           std::string message) {
   return {.level = X12Level::kInterchange,
@@ -74,34 +77,52 @@ std::string SetText(std::span<const X12Segment> segments, const formats::X12Deli
 class RecentKeys {
  public:
   explicit RecentKeys(size_t capacity) : capacity_(capacity) {}
-  bool contains(const std::string& key) const { return set_.contains(key); }
-  void Add(std::string key) {
-    if (!set_.insert(key).second) return;
+  bool contains(const std::string& key) const { return map_.contains(key); }
+  // The value kept with `key`, nullopt when it is not (or no longer) kept.
+  std::optional<std::string> Find(const std::string& key) const {
+    auto it = map_.find(key);
+    return it == map_.end() ? std::nullopt : std::optional<std::string>(it->second);
+  }
+  void Add(std::string key, std::string value = "") {
+    auto [it, fresh] = map_.insert_or_assign(key, std::move(value));
+    if (!fresh) return;
     order_.push_back(std::move(key));
     while (order_.size() > capacity_) {
-      set_.erase(order_.front());
+      map_.erase(order_.front());
       order_.pop_front();
     }
   }
   void Clear() {
-    set_.clear();
+    map_.clear();
     order_.clear();
   }
+  // Oldest first: a key alone, or [key, value].
   json::array ToJson() const {
     json::array out;
-    for (const std::string& k : order_) out.emplace_back(k);
+    for (const std::string& k : order_) {
+      const std::string& v = map_.at(k);
+      if (v.empty()) {
+        out.emplace_back(k);
+      } else {
+        out.emplace_back(json::array{json::string(k), json::string(v)});
+      }
+    }
     return out;
   }
   void FromJson(const json::value* list) {
     if (list == nullptr || !list->is_array()) return;
     for (const json::value& k : list->as_array()) {
       if (k.is_string()) Add(std::string(k.as_string()));
+      if (k.is_array() && k.as_array().size() == 2 && k.as_array()[0].is_string() &&
+          k.as_array()[1].is_string()) {
+        Add(std::string(k.as_array()[0].as_string()), std::string(k.as_array()[1].as_string()));
+      }
     }
   }
 
  private:
   const size_t capacity_;
-  std::set<std::string> set_;
+  std::map<std::string, std::string> map_;
   std::deque<std::string> order_;  // oldest first
 };
 
@@ -120,8 +141,11 @@ class X12FileDrop final : public Connector {
         acknowledge_(s.Bool("acknowledge")),
         ta1_(s.String("ta1")),
         check_segments_(s.Bool("check_segments")),
+        location_(s.String("location")),
         seen_(static_cast<size_t>(s.Integer("remember_interchanges"))),
         sent_shipments_(static_cast<size_t>(s.Integer("remember_interchanges"))),
+        released_(static_cast<size_t>(s.Integer("remember_interchanges"))),
+        sent_groups_(static_cast<size_t>(s.Integer("remember_interchanges"))),
         loop_("dh-x12drop", s.Duration("poll_interval_ms")) {
     for (absl::string_view doc : absl::StrSplit(s.String("send"), ',', absl::SkipWhitespace())) {
       send_.insert(std::string(absl::StripAsciiWhitespace(doc)));
@@ -149,6 +173,13 @@ class X12FileDrop final : public Connector {
       files_[outcome] = m.Counter("disthub_connector_files_total",
                                   "Files a file-drop connector took, by outcome.",
                                   {{"connector", name_}, {"outcome", outcome}});
+    }
+    for (const char* outcome : {"accepted", "rejected", "unmatched"}) {
+      acknowledged_[outcome] =
+          m.Counter("disthub_edi_acknowledgements_total",
+                    "The partner's 997/999 answers to our groups, by outcome: accepted (A or E), "
+                    "rejected (R, P), unmatched (a group we do not know, or no longer remember).",
+                    {{"connector", name_}, {"outcome", outcome}});
     }
     for (const char* outcome : {"sent", "refused"}) {
       documents_[outcome] = m.Counter(
@@ -212,6 +243,8 @@ class X12FileDrop final : public Connector {
                    {"folder", drop_.options().folder.string()},
                    {"outbound_folder", outbound_.string()},
                    {"partner", StrCat(partner_qualifier_, ":", partner_id_)},
+                   {"channel", dialect_.channel},
+                   {"location", location_},
                    {"polls", loop_.polls()},
                    {"last_control_number", control_},
                    {"events_after", events_after_}};
@@ -219,6 +252,9 @@ class X12FileDrop final : public Connector {
     for (const auto& [outcome, counter] : files_) files[outcome] = counter->Value();
     for (const auto& [outcome, counter] : sets_total_) sets[outcome] = counter->Value();
     for (const auto& [outcome, counter] : documents_) documents[outcome] = counter->Value();
+    json::object acks;
+    for (const auto& [outcome, counter] : acknowledged_) acks[outcome] = counter->Value();
+    o["acknowledgements"] = std::move(acks);
     o["files"] = std::move(files);
     o["sets"] = std::move(sets);
     o["documents"] = std::move(documents);
@@ -228,13 +264,36 @@ class X12FileDrop final : public Connector {
   }
 
  private:
-  // An 850 read from the file, waiting for its interchange to be accepted.
-  struct PendingOrder {
+  // A set read from the file that means something to the hub (850, 945, 846, 997, 999),
+  // mapped, waiting for its interchange to be accepted.
+  struct PendingSet {
     size_t interchange = 0, group = 0, set = 0;  // indexes in what ReadX12 returns
+    std::string id;                              // ST01
     std::string key;
     std::string text;
-    absl::StatusOr<Order> order;
+    absl::Status mapped;  // why it does not map, when it does not
+    std::optional<Order> order;
+    std::optional<mapping::X12ShippingAdvice> advice;
+    std::optional<mapping::X12InventoryAdvice> inventory;
+    std::vector<formats::X12AckedGroup> acks;
   };
+
+  // Maps the set `id` into `p` (the caller checks the envelopes).
+  void Map(PendingSet& p, std::span<const X12Segment> segments) {
+    auto keep = [&](auto result, auto& into) {
+      if (result.ok()) {
+        into = *std::move(result);
+      } else {
+        p.mapped = result.status();
+      }
+    };
+    if (p.id == "850") keep(mapping::OrderFrom850(segments, dialect_), p.order);
+    if (p.id == "945") keep(mapping::ShippingAdviceFrom945(segments, dialect_), p.advice);
+    if (p.id == "846") keep(mapping::InventoryAdviceFrom846(segments, dialect_), p.inventory);
+    if (p.id == "997" || p.id == "999") {
+      keep(formats::ReadFunctionalAcknowledgement(segments), p.acks);
+    }
+  }
 
   // ---- Durable state: our last control number and the partner's recent ones ----
 
@@ -246,6 +305,8 @@ class X12FileDrop final : public Connector {
     events_after_ = -1;
     seen_.Clear();
     sent_shipments_.Clear();
+    released_.Clear();
+    sent_groups_.Clear();
     if (cursor->empty()) return absl::OkStatus();
     boost::system::error_code ec;
     json::value v = json::parse(*cursor, ec);
@@ -259,6 +320,8 @@ class X12FileDrop final : public Connector {
     }
     seen_.FromJson(o.if_contains("seen"));
     sent_shipments_.FromJson(o.if_contains("shipments_sent"));
+    released_.FromJson(o.if_contains("released"));
+    sent_groups_.FromJson(o.if_contains("groups_sent"));
     return absl::OkStatus();
   }
 
@@ -270,6 +333,8 @@ class X12FileDrop final : public Connector {
       o["events_after"] = events_after_;
       o["seen"] = seen_.ToJson();
       o["shipments_sent"] = sent_shipments_.ToJson();
+      o["released"] = released_.ToJson();
+      o["groups_sent"] = sent_groups_.ToJson();
     }
     return AwaitHost<absl::Status>(
         [&](auto done) { host_.SaveCursor(name_, json::serialize(o), std::move(done)); });
@@ -323,21 +388,23 @@ class X12FileDrop final : public Connector {
     absl::StatusOr<std::string> bytes = ReadFile(path.string());
     if (!bytes.ok()) return Note(StrCat(file, ": ", bytes.status().message()));
 
-    std::vector<PendingOrder> orders;
+    std::vector<PendingSet> pending;
     size_t interchange_index = 0;
     absl::StatusOr<std::vector<X12Interchange>> read = formats::ReadX12(
         *bytes,
         {.set =
              [&](const X12Interchange& x, const X12Group& g, const X12Set& set,
                  std::span<const X12Segment> segments) {
-               if (set.id != "850" || !set.accepted()) return;
-               orders.push_back({.interchange = interchange_index,
-                                 .group = x.groups.size() - 1,
-                                 .set = g.sets.size() - 1,
-                                 .key = StrCat(x.sender_qualifier, ":", x.sender, ":", x.control,
-                                               ":", g.control, ":", set.control),
-                                 .text = SetText(segments, x.delimiters),
-                                 .order = mapping::OrderFrom850(segments, dialect_)});
+               if (!set.accepted() || !kTaken.contains(set.id) || !sets_.contains(set.id)) return;
+               PendingSet& p = pending.emplace_back();
+               p.interchange = interchange_index;
+               p.group = x.groups.size() - 1;
+               p.set = g.sets.size() - 1;
+               p.id = set.id;
+               p.key = StrCat(x.sender_qualifier, ":", x.sender, ":", x.control, ":", g.control,
+                              ":", set.control);
+               p.text = SetText(segments, x.delimiters);
+               Map(p, segments);
              },
          .interchange = [&](const X12Interchange&) { ++interchange_index; }},
         {.check_segments = check_segments_, .max_errors_per_set = 100});
@@ -376,20 +443,20 @@ class X12FileDrop final : public Connector {
       }
     }
 
-    // The orders of accepted sets, each durable before anything is acknowledged.
+    // What accepted sets say, each durable before anything is acknowledged.
     size_t taken = 0, refused = 0;
-    for (PendingOrder& p : orders) {
+    for (PendingSet& p : pending) {
       X12Interchange& x = (*read)[p.interchange];
       X12Set& set = x.groups[p.group].sets[p.set];
       if (!x.accepted() || !x.groups[p.group].errors.empty() || !set.accepted()) continue;
-      absl::StatusOr<std::string> outcome = TakeOrder(p);
+      absl::StatusOr<std::string> outcome = Take(p, file);
       if (!outcome.ok()) {
         files_["failed"]->Inc();
-        return Note(StrCat(file, ": the hub did not take PO set ", set.control, " (",
+        return Note(StrCat(file, ": the hub did not take ", p.id, " set ", set.control, " (",
                            outcome.status().message(), "); the file is finished at the next poll"));
       }
       if (!outcome->empty()) {
-        report.push_back(StrCat("850 ", set.control, " (line ", set.line, "): ", *outcome));
+        report.push_back(StrCat(p.id, " ", set.control, " (line ", set.line, "): ", *outcome));
         ++refused;
       } else {
         ++taken;
@@ -506,23 +573,27 @@ class X12FileDrop final : public Connector {
   struct Outbound {
     formats::X12OutSet set;
     std::string functional_id;
-    std::string shipment_id;  // an 856's
+    std::string shipment_id;     // an 856's
+    std::string fulfillment_id;  // a 940's
   };
 
   absl::Status Send(const HubEvent& e) {
-    const bool status = e.type == StrCat("order.status.", dialect_.channel);
-    const bool invoice = e.type == "invoice.posted";
-    if (!status && !invoice) return absl::OkStatus();
+    const bool status =
+        !dialect_.channel.empty() && e.type == StrCat("order.status.", dialect_.channel);
+    const bool invoice = !dialect_.channel.empty() && e.type == "invoice.posted";
+    const bool release = !location_.empty() && send_.contains("940") &&
+                         e.type == StrCat("fulfillment.release.", location_);
+    if (!status && !invoice && !release) return absl::OkStatus();
     boost::system::error_code ec;
     json::value v = json::parse(e.payload, ec);
     if (ec || !v.is_object()) return absl::InvalidArgumentError("its payload is not JSON");
     const json::object& o = v.as_object();
     if (invoice && Str(o, "channel") != dialect_.channel) return absl::OkStatus();
-    const std::string what = status ? Str(o, "status") : "invoiced";
+    const std::string what = status ? Str(o, "status") : invoice ? "invoiced" : "released";
     const bool acknowledged = what == "allocated" || what == "backordered";
     const bool shipped = what == "shipped" || what == "partially_shipped";
     if (!(send_.contains("855") && acknowledged) && !(send_.contains("856") && shipped) &&
-        !(send_.contains("810") && invoice)) {
+        !(send_.contains("810") && invoice) && !release) {
       return absl::OkStatus();
     }
     absl::StatusOr<std::optional<Order>> order = host_.GetOrder(e.subject);
@@ -532,7 +603,11 @@ class X12FileDrop final : public Connector {
     }
 
     std::vector<Outbound> out;
-    if (acknowledged) {
+    if (release) {
+      absl::StatusOr<Outbound> order940 = ShippingOrder(**order, o);
+      if (!order940.ok()) return order940.status();
+      out.push_back(*std::move(order940));
+    } else if (acknowledged) {
       absl::StatusOr<Outbound> ack = Acknowledgement(**order, what, Str(o, "from"), e.occurred_at);
       if (!ack.ok()) return ack.status();
       out.push_back(*std::move(ack));
@@ -573,10 +648,14 @@ class X12FileDrop final : public Connector {
       documents_["sent"]->Inc();
       spdlog::info("{}: {} for order {} → {}", name_, doc.set.id, e.subject,
                    file.filename().string());
-      if (!doc.shipment_id.empty()) {
-        std::lock_guard lock(mu_);
-        sent_shipments_.Add(doc.shipment_id);
+      std::lock_guard lock(mu_);
+      if (!doc.shipment_id.empty()) sent_shipments_.Add(doc.shipment_id);
+      if (!doc.fulfillment_id.empty()) {
+        released_.Add(Reference(doc.fulfillment_id, kW0502), doc.fulfillment_id);
       }
+      sent_groups_.Add(
+          std::to_string(*control),
+          StrCat(doc.set.id, " ", doc.fulfillment_id.empty() ? e.subject : doc.fulfillment_id));
     }
     return absl::OkStatus();
   }
@@ -598,7 +677,7 @@ class X12FileDrop final : public Connector {
     if (from == "backordered" && !set->segments.empty() && set->segments[0].size() > 1) {
       set->segments[0][1] = "04";
     }
-    return Outbound{.set = *std::move(set), .functional_id = "PR", .shipment_id = ""};
+    return Outbound{.set = *std::move(set), .functional_id = "PR"};
   }
 
   // The 856 of one shipment of a status event. Quantities go in the order line's unit
@@ -628,6 +707,29 @@ class X12FileDrop final : public Connector {
     absl::StatusOr<formats::X12OutSet> set = mapping::ShipNotice856(order, shipment, dialect_);
     if (!set.ok()) return set.status();
     return Outbound{.set = *std::move(set), .functional_id = "SH", .shipment_id = shipment.id};
+  }
+
+  // The 940 of a release to the 3PL, in eaches (the release's own quantities; the 945
+  // answers in them). W0502 is the fulfillment order's id, shortened to its 22 characters.
+  absl::StatusOr<Outbound> ShippingOrder(Order order, const json::object& o) {
+    const std::string id = Str(o, "fulfillment_id");
+    FulfillmentOrder fo{.id = Reference(id, kW0502),
+                        .order_id = order.id,
+                        .location = location_,
+                        .status = FulfillmentStatus::kReleased,
+                        .lines = {},
+                        .created_at = host_.clock().Now(),
+                        .updated_at = std::nullopt};
+    absl::Status lines =
+        EachLine(order, o, StrCat("release ", id), [&](OrderLine& line, const json::object& l) {
+          line.uom = "each";
+          fo.lines.push_back(
+              {.line_no = line.line_no, .sku = line.sku, .quantity = Int(l, "quantity")});
+        });
+    if (!lines.ok()) return lines;
+    absl::StatusOr<formats::X12OutSet> set = mapping::ShippingOrder940(order, fo, dialect_);
+    if (!set.ok()) return set.status();
+    return Outbound{.set = *std::move(set), .functional_id = "OW", .fulfillment_id = id};
   }
 
   // The 810 of an invoice.posted event, in the units it gives per line.
@@ -667,14 +769,14 @@ class X12FileDrop final : public Connector {
     if (!lines.ok()) return lines;
     absl::StatusOr<formats::X12OutSet> set = mapping::Invoice810(order, invoice, dialect_);
     if (!set.ok()) return set.status();
-    return Outbound{.set = *std::move(set), .functional_id = "IN", .shipment_id = ""};
+    return Outbound{.set = *std::move(set), .functional_id = "IN"};
   }
 
   // The hub's ids are longer than some X12 document numbers allow: BSN02 (the ship
   // notice) takes 30 characters, BIG02 (the invoice) 22. An id that does not fit keeps its
   // last characters, the random part of its ULID, so the reference stays unique and the
   // same every time the document is written.
-  static constexpr size_t kBsn02 = 30, kBig02 = 22;
+  static constexpr size_t kBsn02 = 30, kBig02 = 22, kW0502 = 22;
   static std::string Reference(std::string_view id, size_t max) {
     return std::string(id.size() <= max ? id : id.substr(id.size() - max));
   }
@@ -742,11 +844,23 @@ class X12FileDrop final : public Connector {
     }
   }
 
-  // "" when taken (or taken before), else why it was refused (and archived as such).
-  absl::StatusOr<std::string> TakeOrder(PendingOrder& p) {
-    if (!p.order.ok()) {
-      return Refuse(p, std::string(p.order.status().message()));
+  // "" when taken (or taken before), else why it was refused.
+  absl::StatusOr<std::string> Take(PendingSet& p, const std::string& file) {
+    if (p.id == "850") return TakeOrder(p);
+    if (!p.mapped.ok()) {
+      sets_total_["refused"]->Inc();
+      return std::string(p.mapped.message());
     }
+    if (p.advice) return TakeShipment(p);
+    if (p.inventory) return TakeCount(p, file);
+    MatchAcknowledgements(p.acks);
+    sets_total_["taken"]->Inc();
+    return std::string();
+  }
+
+  // An 850: an order, or refused and archived as such.
+  absl::StatusOr<std::string> TakeOrder(PendingSet& p) {
+    if (!p.mapped.ok()) return Refuse(p, std::string(p.mapped.message()));
     OrderMessage m{.source = name_, .key = p.key, .body = p.text, .order = *std::move(p.order)};
     absl::StatusOr<OrderTaken> t = AwaitHost<absl::StatusOr<OrderTaken>>(
         [&](auto done) { host_.SubmitOrder(std::move(m), std::move(done)); });
@@ -758,7 +872,127 @@ class X12FileDrop final : public Connector {
     return std::string();
   }
 
-  absl::StatusOr<std::string> Refuse(PendingOrder& p, std::string reason) {
+  // A 945: the shipment of a fulfillment order we released by 940, in eaches as the 940
+  // was. Short lines leave the rest open (the 3PL's backorder); a complete one is final.
+  absl::StatusOr<std::string> TakeShipment(PendingSet& p) {
+    const mapping::X12ShippingAdvice& a = *p.advice;
+    std::optional<std::string> fulfillment;
+    {
+      std::lock_guard lock(mu_);
+      fulfillment = released_.Find(a.fulfillment_order_id);
+    }
+    if (!fulfillment) {
+      sets_total_["refused"]->Inc();
+      return StrCat("W0602 \"", a.fulfillment_order_id,
+                    "\" is no shipping order this connector sent (or one too old to remember)");
+    }
+    FulfillmentMessage m{.source = name_,
+                         .key = p.key,
+                         .body = p.text,
+                         .kind = FulfillmentMessage::Kind::kShipped,
+                         .fulfillment_id = *fulfillment,
+                         .shipment_id = a.shipment.id,
+                         .carrier = a.shipment.carrier,
+                         .tracking = a.shipment.tracking_number,
+                         .lines = {},
+                         .final = a.short_lines.empty()};
+    for (const mapping::X12AdvisedLine& l : a.lines) {
+      if (l.uom != "each") {
+        sets_total_["refused"]->Inc();
+        return StrCat("W12 of line ", l.line_no, " ships in \"", l.uom,
+                      "\": the 940s went out in eaches, and shipments are taken in eaches");
+      }
+      if (l.shipped > 0)
+        m.lines.push_back({.line_no = l.line_no, .sku = l.sku, .quantity = l.shipped});
+    }
+    absl::StatusOr<FulfillmentTaken> t = AwaitHost<absl::StatusOr<FulfillmentTaken>>(
+        [&](auto done) { host_.SubmitFulfillment(std::move(m), std::move(done)); });
+    if (!t.ok()) return t.status();
+    if (t->verdict == "refused" || t->verdict == "not_found") {
+      sets_total_["refused"]->Inc();
+      return StrCat("the shipment of ", *fulfillment, " was ", t->verdict, ": ", t->reason);
+    }
+    sets_total_[t->verdict == "unchanged" ? "duplicate" : "taken"]->Inc();
+    return std::string();
+  }
+
+  // An 846: a full count of the 3PL's stock, reconciled (its items without a warehouse
+  // count at the connector's location).
+  absl::StatusOr<std::string> TakeCount(PendingSet& p, const std::string& file) {
+    const mapping::X12InventoryAdvice& a = *p.inventory;
+    InventoryCountMessage m{.source = name_,
+                            .key = p.key,
+                            .name = file,
+                            .body = p.text,
+                            .items = {},
+                            .as_of = a.as_of,
+                            .apply = true};
+    for (const mapping::X12InventoryItem& item : a.items) {
+      if (item.uom != "each") {
+        sets_total_["refused"]->Inc();
+        return StrCat("QTY of ", item.sku, " counts in \"", item.uom,
+                      "\": stock is counted in eaches");
+      }
+      m.items.push_back({.sku = item.sku,
+                         .location = item.location.empty() ? location_ : item.location,
+                         .on_hand = item.on_hand});
+    }
+    absl::StatusOr<bool> seen = host_.AlreadyReceived(name_, p.key);
+    if (!seen.ok()) return seen.status();
+    if (*seen) {
+      sets_total_["duplicate"]->Inc();
+      return std::string();
+    }
+    absl::StatusOr<std::string> id = AwaitHost<absl::StatusOr<std::string>>(
+        [&](auto done) { host_.SubmitInventoryCount(std::move(m), std::move(done)); });
+    if (!id.ok()) return id.status();
+    spdlog::info("{}: 846 {} → reconciliation {}", name_, p.key, *id);
+    sets_total_["taken"]->Inc();
+    return std::string();
+  }
+
+  // The partner's 997/999s: each group it answers matched to a group we sent. A 3PL's
+  // acceptance of a 940 acknowledges the release to the lifecycle.
+  void MatchAcknowledgements(const std::vector<formats::X12AckedGroup>& groups) {
+    for (const formats::X12AckedGroup& g : groups) {
+      std::string control(g.control);
+      while (control.size() > 1 && control.front() == '0') control.erase(0, 1);
+      std::optional<std::string> sent;
+      {
+        std::lock_guard lock(mu_);
+        sent = sent_groups_.Find(control);
+      }
+      if (!sent) {
+        acknowledged_["unmatched"]->Inc();
+        Note(StrCat("a ", g.functional_id, " acknowledgement of group ", g.control,
+                    ", which this connector did not send or no longer remembers"));
+        continue;
+      }
+      const bool accepted = g.code == "A" || g.code == "E";
+      acknowledged_[accepted ? "accepted" : "rejected"]->Inc();
+      const std::string set = sent->substr(0, sent->find(' '));
+      const std::string subject = sent->substr(sent->find(' ') + 1);
+      if (!accepted) {
+        Note(StrCat("the partner rejected our ", set, " for ", subject, " (group ", control,
+                    ", AK9 ", g.code, g.errors.empty() ? "" : StrCat(" ", g.errors.front()), ")"));
+        continue;
+      }
+      if (set != "940") continue;
+      FulfillmentMessage m{.source = name_,
+                           .key = StrCat("997:", control),
+                           .body = "",
+                           .kind = FulfillmentMessage::Kind::kAcknowledged,
+                           .fulfillment_id = subject};
+      absl::StatusOr<FulfillmentTaken> t = AwaitHost<absl::StatusOr<FulfillmentTaken>>(
+          [&](auto done) { host_.SubmitFulfillment(std::move(m), std::move(done)); });
+      if (!t.ok() || t->verdict == "refused" || t->verdict == "not_found") {
+        Note(StrCat("the 997 for the 940 of ", subject, " did not acknowledge it: ",
+                    t.ok() ? t->reason : std::string(t.status().message())));
+      }
+    }
+  }
+
+  absl::StatusOr<std::string> Refuse(PendingSet& p, std::string reason) {
     sets_total_["refused"]->Inc();
     absl::Status s = AwaitHost<absl::Status>(
         [&](auto done) { host_.RecordRefused(name_, p.key, p.text, reason, std::move(done)); });
@@ -830,16 +1064,19 @@ class X12FileDrop final : public Connector {
   const bool acknowledge_;
   const std::string ta1_;
   const bool check_segments_;
+  const std::string location_;  // the 3PL's location name; "" for a retailer
   mapping::X12Dialect dialect_;
   std::set<std::string> sets_;
   std::set<std::string> send_;     // documents written for the partner: 855, 856, 810
   formats::X12Envelope envelope_;  // ours to the partner
-  std::map<std::string, Counter*> files_, sets_total_, documents_;
+  std::map<std::string, Counter*> files_, sets_total_, documents_, acknowledged_;
 
   mutable std::mutex mu_;      // guards what follows
   uint64_t control_ = 0;       // the last control number we used
   RecentKeys seen_;            // the partner's interchanges taken
   RecentKeys sent_shipments_;  // shipments whose 856 went out
+  RecentKeys released_;        // a 940's W0502 (the 3PL's W0602) → the fulfillment order
+  RecentKeys sent_groups_;     // our GS06 → "SET SUBJECT", to match the partner's 997s
   int64_t events_after_ = -1;  // the last event handled (-1: none read yet)
   std::string last_file_, last_error_;
   PollingLoop loop_;  // last: joined before the members its polls use go
@@ -883,8 +1120,17 @@ const ConnectorType& X12FileDropType() {
                .example = "DISTHUB"},
               {.key = "channel",
                .type = SettingType::kString,
-               .doc = "The sales channel the partner's purchase orders belong to",
+               .doc = "For a retailer: the sales channel its purchase orders belong to, and "
+                      "whose orders it hears of (855, 856, 810)",
+               .default_value = "",
                .example = "edi-retail"},
+              {.key = "location",
+               .type = SettingType::kString,
+               .doc = "For a 3PL: the shipping location it is. Its releases go out as 940s "
+                      "(with send: 940), its 997s acknowledge them, its 945s record "
+                      "shipments and its 846s are full counts of its stock",
+               .default_value = "",
+               .example = "3pl-central"},
               {.key = "account_number",
                .type = SettingType::kString,
                .doc = "The partner's ERP account, set as its orders' customer account",
@@ -897,9 +1143,9 @@ const ConnectorType& X12FileDropType() {
                .example = "CAD"},
               {.key = "sets",
                .type = SettingType::kString,
-               .doc = "The transaction sets taken from the partner, comma-separated; others "
-                      "are rejected in the 997 as not supported (code 1). 997s and 999s are "
-                      "always read",
+               .doc = "The transaction sets taken from the partner, comma-separated: 850 from "
+                      "a retailer, 945 and 846 from a 3PL, 997 and 999 from both; others are "
+                      "rejected in the 997 as not supported (code 1)",
                .default_value = "850,997,999",
                .example = "850"},
               {.key = "acknowledge",
@@ -921,11 +1167,12 @@ const ConnectorType& X12FileDropType() {
                .example = "100"},
               {.key = "send",
                .type = SettingType::kString,
-               .doc = "The documents written for the partner as its orders move, "
-                      "comma-separated: 855 (acknowledgement, when an order is allocated or "
-                      "backordered), 856 (ship notice, per shipment), 810 (invoice, after the "
-                      "ship notices); empty sends none. The channel's status_updates must "
-                      "include allocated, backordered, shipped and partially_shipped",
+               .doc = "The documents written for the partner as orders move, "
+                      "comma-separated: for a retailer 855 (acknowledgement, when an order is "
+                      "allocated or backordered), 856 (ship notice, per shipment), 810 "
+                      "(invoice, after the ship notices), whose channel's status_updates must "
+                      "include allocated, backordered, shipped and partially_shipped; for a "
+                      "3PL 940 (each release to its location); empty sends none",
                .default_value = "855,856,810",
                .example = "856,810"},
               {.key = "version",
@@ -994,13 +1241,31 @@ const ConnectorType& X12FileDropType() {
             return absl::InvalidArgumentError(StrCat(key, ": must be 2 characters"));
           }
         }
+        bool retail = false, logistics = false;
         for (absl::string_view doc :
              absl::StrSplit(settings.String("send"), ',', absl::SkipWhitespace())) {
           const absl::string_view d = absl::StripAsciiWhitespace(doc);
-          if (d != "855" && d != "856" && d != "810") {
+          if (d != "855" && d != "856" && d != "810" && d != "940") {
             return absl::InvalidArgumentError(
-                StrCat("send: \"", d, "\" is not a document it writes (855, 856, 810)"));
+                StrCat("send: \"", d, "\" is not a document it writes (855, 856, 810, 940)"));
           }
+          (d == "940" ? logistics : retail) = true;
+        }
+        for (absl::string_view set :
+             absl::StrSplit(settings.String("sets"), ',', absl::SkipWhitespace())) {
+          const absl::string_view d = absl::StripAsciiWhitespace(set);
+          if (d == "850") retail = true;
+          if (d == "945" || d == "846") logistics = true;
+        }
+        if (retail && settings.String("channel").empty()) {
+          return absl::InvalidArgumentError(
+              "channel: is required for a partner that sends 850s or gets 855, 856 or 810 "
+              "(a retailer)");
+        }
+        if (logistics && settings.String("location").empty()) {
+          return absl::InvalidArgumentError(
+              "location: is required for a partner that gets 940s or sends 945s or 846s (a "
+              "3PL)");
         }
         const std::string& version = settings.String("version");
         const std::string& group_version = settings.String("group_version");
@@ -1025,9 +1290,6 @@ const ConnectorType& X12FileDropType() {
                 "segment_terminator must be four different characters, none a letter, digit "
                 "or space");
           }
-        }
-        if (settings.String("channel").empty()) {
-          return absl::InvalidArgumentError("channel: must not be empty");
         }
         if (settings.Integer("remember_interchanges") < 1) {
           return absl::InvalidArgumentError("remember_interchanges: must be at least 1");

@@ -381,9 +381,89 @@ TEST_F(X12Drop, ADocumentTheHubsDataCannotMakeIsReportedAndTheNextOnesStillGo) {
                                HasSubstr("no document for event 1")));
 }
 
+// The 3PL's side: a release goes out as a 940 in eaches, its 997 acknowledges it, its 945
+// ships it (short: the rest stays open), its 846 is a count of its stock.
+TEST_F(X12Drop, AThreePlGetsItsReleasesAs940sAndIts997945And846ReachTheHub) {
+  ASSERT_TRUE(Make({{"channel", ""},
+                    {"location", "3pl-central"},
+                    {"sets", "945,846,997,999"},
+                    {"send", "940"}})
+                  .ok());
+  host_.PutOrder(HeldOrder());
+  const std::string fulfillment = "ful_01M8GNYVWM2X4XYR2FWDH2AB";  // 30 characters
+  host_.AddEvent("fulfillment.release.3pl-central", "ord_1",
+                 StrCat(R"({"fulfillment_id":")", fulfillment,
+                        R"(","order_id":"ord_1","location":"3pl-central","attempt":1,)"
+                        R"("lines":[{"line":1,"sku":"HS-10001","quantity":48},)"
+                        R"({"line":2,"sku":"HS-10002","quantity":5}]})"));
+  host_.AddEvent("fulfillment.release.wh-east", "ord_1", R"({"fulfillment_id":"ful_x"})");
+  ASSERT_TRUE(Eventually([&] { return Acks().size() == 1; }));
+  const std::string order940 = Acks()["940-RETAILER-000000001.x12"];
+  ExpectClean(order940);
+  const std::string ref = fulfillment.substr(fulfillment.size() - 22);
+  EXPECT_THAT(order940, AllOf(HasSubstr("GS*OW*DISTHUB*RETAILER*"),
+                              HasSubstr(StrCat("W05*N*", ref, "*PO-7731~")), HasSubstr("LX*1~"),
+                              HasSubstr("W01*48*EA**VN*HS-10001~"), HasSubstr("W76*53~")));
+
+  // Its 997 for our group 1 acknowledges the release.
+  Drop("997.edi", Interchange(21, {"AK1*OW*1~\nAK2*940*0001~\nAK5*A~\nAK9*A*1*1*1~\n"}, "RETAILER",
+                              "0", "997"));
+  ASSERT_TRUE(Eventually([&] { return host_.fulfillments().size() == 1; }));
+  EXPECT_EQ(host_.fulfillments()[0].kind, FulfillmentMessage::Kind::kAcknowledged);
+  EXPECT_EQ(host_.fulfillments()[0].fulfillment_id, fulfillment);
+
+  // A 945 shipping line 1 in full and 3 of line 2's 5: a partial shipment, the rest open.
+  Drop("945.edi",
+       Interchange(22,
+                   {StrCat("W06*N*", ref,
+                           "*20261127*SHIP-9**PO-7731~\nN1*ST*Harbor Retail DC 4~\n"
+                           "W27*M*UPSN~\nN9*2I*1Z945~\nLX*1~\nW12*CC*48*48**EA**VN*HS-10001~\n"
+                           "LX*2~\nW12*CP*5*3*2*EA**VN*HS-10002~\nW03*51~\n")},
+                   "RETAILER", "0", "945"));
+  ASSERT_TRUE(Eventually([&] { return host_.fulfillments().size() == 2; }));
+  const FulfillmentMessage shipped = host_.fulfillments()[1];
+  EXPECT_EQ(shipped.kind, FulfillmentMessage::Kind::kShipped);
+  EXPECT_EQ(shipped.fulfillment_id, fulfillment);
+  EXPECT_EQ(shipped.shipment_id, "SHIP-9");
+  EXPECT_EQ(shipped.tracking, "1Z945");
+  EXPECT_FALSE(shipped.final) << "a short 945 leaves the rest open";
+  ASSERT_EQ(shipped.lines.size(), 2u);
+  EXPECT_EQ(shipped.lines[0].line_no, 1);
+  EXPECT_EQ(shipped.lines[0].quantity, 48);
+  EXPECT_EQ(shipped.lines[1].quantity, 3);
+  EXPECT_THAT(shipped.body, HasSubstr("W06*N*"));
+
+  // An 846: a count of its stock, at the warehouse it names.
+  Drop("846.edi",
+       Interchange(23,
+                   {"BIA*00*MM*INV-1*20261127*1200~\nN1*WH*3PL Central*91*3pl-central~\n"
+                    "LIN**VN*HS-10001~\nQTY*17*100*EA~\nLIN**VN*HS-10002~\nQTY*17*7*EA~\n"},
+                   "RETAILER", "0", "846"));
+  ASSERT_TRUE(Eventually([&] { return host_.counts().size() == 1; }));
+  const InventoryCountMessage count = host_.counts()[0];
+  ASSERT_EQ(count.items.size(), 2u);
+  EXPECT_EQ(count.items[0].sku, "HS-10001");
+  EXPECT_EQ(count.items[0].location, "3pl-central");
+  EXPECT_EQ(count.items[0].on_hand, 100);
+  EXPECT_EQ(count.name, "846.edi");
+
+  // A 945 for a shipping order we never sent is refused with the reason.
+  Drop("stray-945.edi",
+       Interchange(24, {"W06*N*NOT-OURS*20261127*SHIP-10~\nLX*1~\nW12*CC*1*1**EA**VN*X~\n"},
+                   "RETAILER", "0", "945"));
+  const fs::path rejected = dir_ / "in" / "rejected" / "stray-945.edi";
+  ASSERT_TRUE(Eventually([&] { return fs::exists(rejected.string() + ".errors.txt"); }));
+  EXPECT_THAT(Text(rejected.string() + ".errors.txt"),
+              HasSubstr("W0602 \"NOT-OURS\" is no shipping order this connector sent"));
+  EXPECT_EQ(host_.fulfillments().size(), 2u);
+  EXPECT_THAT(json::serialize(connector_->Describe()), HasSubstr("\"accepted\":1"));
+}
+
 TEST_F(X12Drop, SettingsThatCannotWorkAreRefusedAtCreation) {
-  EXPECT_THAT(Make({{"send", "855,940"}}).message(),
-              HasSubstr("send: \"940\" is not a document it writes"));
+  EXPECT_THAT(Make({{"send", "855,997"}}).message(),
+              HasSubstr("send: \"997\" is not a document it writes (855, 856, 810, 940)"));
+  EXPECT_THAT(Make({{"send", "940"}}).message(), HasSubstr("location: is required"));
+  EXPECT_THAT(Make({{"channel", ""}}).message(), HasSubstr("channel: is required"));
   EXPECT_THAT(Make({{"version", "00501"}}).message(),
               HasSubstr("must be an ISA12 (00401) and a GS08 of the same release"));
   EXPECT_THAT(Make({{"segment_terminator", "*"}}).message(),
