@@ -38,7 +38,7 @@
 // If the hub cannot take an order (store unavailable), the file stays claimed and is
 // finished at the next poll.
 //
-// What goes to the partner as its orders move (`send`), read from the hub's event log
+// What goes to a retailer as its orders move (`send`), read from the hub's event log
 // after the last event handled (kept with the connector's state; a new connector starts
 // at the log's end), each document its own interchange (SET-PARTNER-CONTROL.x12) with
 // the partner's version and delimiters:
@@ -47,6 +47,11 @@
 //   856  for each shipment of a shipped or partially shipped status, once per shipment;
 //   810  for each invoice.posted of its channel (the lifecycle invoices after shipping,
 //        so the invoice follows the ship notices).
+// A 3PL (`location` set): each release to that location goes out as a 940 in eaches
+// (with `send: 940`); its 997s are matched to the groups we sent, and accepting a 940
+// acknowledges the release to the lifecycle; its 945s record shipments (short lines leave
+// the rest open: the 3PL's backorder); its 846s are full stock counts, reconciled.
+//
 // Document numbers are the hub's: BAK08 the order id, BSN02 the shipment id, BIG02 the
 // invoice id, shortened to what the element takes (30 and 22 characters) by keeping their
 // last characters. The channel's status_updates must include the states these follow. At least once: a
