@@ -132,6 +132,21 @@ class HubConnectorHost final : public connectors::ConnectorHost {
     lifecycle_->Ship(m.fulfillment_id, std::move(in), std::move(cause), std::move(answer));
   }
 
+  void RaiseAlert(std::string type, std::string subject, std::string payload, Done done) override {
+    const absl::Time now = clock_->Now();
+    EventRecord event{.type = std::move(type),
+                      .subject = subject,
+                      .correlation_id = subject,
+                      .causation_id = ids_->Next("msg"),
+                      .occurred_at = now,
+                      .recorded_at = now,
+                      .payload = std::move(payload)};
+    SubmitFn(
+        queue_,
+        [event = std::move(event)](WriteTxn& txn) { return txn.AppendEvent(event).status(); },
+        std::move(done));
+  }
+
   absl::StatusOr<std::vector<connectors::HubEvent>> EventsAfter(int64_t after_seq,
                                                                 int limit) override {
     absl::StatusOr<std::vector<EventRecord>> rows = store_->ListEvents(after_seq, limit);

@@ -193,6 +193,11 @@ class ConnectorHost {
   using FulfillmentDone = absl::AnyInvocable<void(absl::StatusOr<FulfillmentTaken>) &&>;
   virtual void SubmitFulfillment(FulfillmentMessage message, FulfillmentDone done) = 0;
 
+  // Appends an alert event (`type` "alert.…", about the order `subject`, its JSON
+  // `payload`) to the event log, routed like the lifecycle's alerts (the alert webhook).
+  virtual void RaiseAlert(std::string type, std::string subject, std::string payload,
+                          Done done) = 0;
+
   // The event log after `after_seq`, in order, at most `limit`; and the last seq (where a
   // connector that has read none starts: it sends documents for what happens from then on).
   virtual absl::StatusOr<std::vector<HubEvent>> EventsAfter(int64_t after_seq, int limit) = 0;

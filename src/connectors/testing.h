@@ -109,6 +109,18 @@ class FakeConnectorHost final : public connectors::ConnectorHost {
     if (!failure.ok()) return std::move(done)(failure);
     std::move(done)(std::move(taken));
   }
+  void RaiseAlert(std::string type, std::string subject, std::string payload, Done done) override {
+    {
+      std::lock_guard lock(mu_);
+      alerts_.push_back({std::move(type), std::move(subject), std::move(payload)});
+    }
+    std::move(done)(absl::OkStatus());
+  }
+  // (type, subject, payload) of each alert raised.
+  std::vector<std::vector<std::string>> alerts() const {
+    std::lock_guard lock(mu_);
+    return alerts_;
+  }
   std::vector<connectors::FulfillmentMessage> fulfillments() const {
     std::lock_guard lock(mu_);
     return fulfillments_;
@@ -178,6 +190,7 @@ class FakeConnectorHost final : public connectors::ConnectorHost {
   std::vector<connectors::HubEvent> events_;
   std::set<std::string> fulfillment_keys_;
   std::vector<connectors::FulfillmentMessage> fulfillments_;
+  std::vector<std::vector<std::string>> alerts_;
   std::map<std::string, Order> stored_orders_;
   Registry metrics_;
 };

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "base/files.h"
 #include "base/strings.h"
@@ -96,6 +97,11 @@ class RecentKeys {
     map_.clear();
     order_.clear();
   }
+  // Oldest first.
+  template <typename Fn>
+  void ForEach(Fn fn) const {
+    for (const std::string& k : order_) fn(k, map_.at(k));
+  }
   // Oldest first: a key alone, or [key, value].
   json::array ToJson() const {
     json::array out;
@@ -126,6 +132,30 @@ class RecentKeys {
   std::deque<std::string> order_;  // oldest first
 };
 
+// A group we sent, as kept until the partner's 997 answers it: "SET ORDER FULFILLMENT
+// SENT STATE" (ids hold no spaces; "-" for none), STATE one of awaiting, overdue,
+// accepted, rejected.
+struct SentGroup {
+  std::string set, order_id, fulfillment_id, state = "awaiting";
+  int64_t sent = 0;  // unix milliseconds
+
+  std::string Encode() const {
+    return StrCat(set, " ", order_id.empty() ? "-" : order_id, " ",
+                  fulfillment_id.empty() ? "-" : fulfillment_id, " ", sent, " ", state);
+  }
+  static SentGroup Decode(const std::string& text) {
+    std::vector<std::string> f = absl::StrSplit(text, ' ');
+    SentGroup g;
+    if (f.size() < 5) return g;
+    g.set = f[0];
+    g.order_id = f[1] == "-" ? "" : f[1];
+    g.fulfillment_id = f[2] == "-" ? "" : f[2];
+    (void)absl::SimpleAtoi(f[3], &g.sent);
+    g.state = f[4];
+    return g;
+  }
+};
+
 class X12FileDrop final : public Connector {
  public:
   X12FileDrop(std::string name, const Settings& s, ConnectorHost& host)
@@ -142,6 +172,7 @@ class X12FileDrop final : public Connector {
         ta1_(s.String("ta1")),
         check_segments_(s.Bool("check_segments")),
         location_(s.String("location")),
+        ack_overdue_(s.Duration("ack_overdue_ms")),
         seen_(static_cast<size_t>(s.Integer("remember_interchanges"))),
         sent_shipments_(static_cast<size_t>(s.Integer("remember_interchanges"))),
         released_(static_cast<size_t>(s.Integer("remember_interchanges"))),
@@ -174,12 +205,13 @@ class X12FileDrop final : public Connector {
                                   "Files a file-drop connector took, by outcome.",
                                   {{"connector", name_}, {"outcome", outcome}});
     }
-    for (const char* outcome : {"accepted", "rejected", "unmatched"}) {
-      acknowledged_[outcome] =
-          m.Counter("disthub_edi_acknowledgements_total",
-                    "The partner's 997/999 answers to our groups, by outcome: accepted (A or E), "
-                    "rejected (R, P), unmatched (a group we do not know, or no longer remember).",
-                    {{"connector", name_}, {"outcome", outcome}});
+    for (const char* outcome : {"accepted", "rejected", "unmatched", "overdue"}) {
+      acknowledged_[outcome] = m.Counter(
+          "disthub_edi_acknowledgements_total",
+          "The partner's 997/999 answers to our groups, by outcome: accepted (A or E), "
+          "rejected (R, P), unmatched (a group we do not know, or no longer remember), overdue "
+          "(none within ack_overdue_ms: alerted).",
+          {{"connector", name_}, {"outcome", outcome}});
     }
     for (const char* outcome : {"sent", "refused"}) {
       documents_[outcome] = m.Counter(
@@ -379,6 +411,48 @@ class X12FileDrop final : public Connector {
     }
     if (!error.empty()) Note(error);
     SendDocuments();
+    AlertOverdue();
+  }
+
+  // Groups we sent whose 997 has not come within ack_overdue_ms: one alert each
+  // (alert.edi_ack_overdue, to the alert webhook), and the group marked overdue. A 997
+  // that comes later still counts.
+  void AlertOverdue() {
+    if (ack_overdue_ == absl::ZeroDuration()) return;
+    const absl::Time now = host_.clock().Now();
+    std::vector<std::pair<std::string, SentGroup>> due;
+    {
+      std::lock_guard lock(mu_);
+      sent_groups_.ForEach([&](const std::string& control, const std::string& value) {
+        SentGroup g = SentGroup::Decode(value);
+        if (g.state == "awaiting" && absl::FromUnixMillis(g.sent) + ack_overdue_ <= now) {
+          due.emplace_back(control, std::move(g));
+        }
+      });
+    }
+    if (due.empty()) return;
+    for (auto& [control, g] : due) {
+      json::object payload{{"connector", name_},
+                           {"partner", partner_id_},
+                           {"set", g.set},
+                           {"group_control", control},
+                           {"order_id", g.order_id},
+                           {"sent_at", disthub::FormatTime(absl::FromUnixMillis(g.sent))},
+                           {"overdue_after_ms", absl::ToInt64Milliseconds(ack_overdue_)}};
+      if (!g.fulfillment_id.empty()) payload["fulfillment_id"] = g.fulfillment_id;
+      absl::Status s = AwaitHost<absl::Status>([&](auto done) {
+        host_.RaiseAlert("alert.edi_ack_overdue", g.order_id, json::serialize(payload),
+                         std::move(done));
+      });
+      if (!s.ok()) return Note(StrCat("cannot raise an overdue-997 alert: ", s.message()));
+      acknowledged_["overdue"]->Inc();
+      Note(StrCat("no 997 for our ", g.set, " of ", g.order_id, " (group ", control, ") after ",
+                  absl::FormatDuration(ack_overdue_)));
+      g.state = "overdue";
+      std::lock_guard lock(mu_);
+      sent_groups_.Add(control, g.Encode());
+    }
+    if (absl::Status s = SaveState(); !s.ok()) Note(StrCat("cannot save its state: ", s.message()));
   }
 
   // `resumed`: claimed before a crash, so its interchanges may be marked seen already by
@@ -516,7 +590,7 @@ class X12FileDrop final : public Connector {
       return Reject(path, report, ack);
     }
     files_["processed"]->Inc();
-    spdlog::info("{}: {}: {} set(s) accepted, {} order(s) taken{}", name_, file, accepted, taken,
+    spdlog::info("{}: {}: {} set(s) accepted, {} taken{}", name_, file, accepted, taken,
                  report.empty() ? "" : StrCat("; ", report.size(), " problem(s)"));
     std::string error;
     if (!drop_.Done(path, &error)) Note(error);
@@ -653,9 +727,12 @@ class X12FileDrop final : public Connector {
       if (!doc.fulfillment_id.empty()) {
         released_.Add(Reference(doc.fulfillment_id, kW0502), doc.fulfillment_id);
       }
-      sent_groups_.Add(
-          std::to_string(*control),
-          StrCat(doc.set.id, " ", doc.fulfillment_id.empty() ? e.subject : doc.fulfillment_id));
+      sent_groups_.Add(std::to_string(*control),
+                       SentGroup{.set = doc.set.id,
+                                 .order_id = e.subject,
+                                 .fulfillment_id = doc.fulfillment_id,
+                                 .sent = absl::ToUnixMillis(host_.clock().Now())}
+                           .Encode());
     }
     return absl::OkStatus();
   }
@@ -970,8 +1047,15 @@ class X12FileDrop final : public Connector {
       }
       const bool accepted = g.code == "A" || g.code == "E";
       acknowledged_[accepted ? "accepted" : "rejected"]->Inc();
-      const std::string set = sent->substr(0, sent->find(' '));
-      const std::string subject = sent->substr(sent->find(' ') + 1);
+      SentGroup group = SentGroup::Decode(*sent);
+      group.state = accepted ? "accepted" : "rejected";
+      {
+        std::lock_guard lock(mu_);
+        sent_groups_.Add(control, group.Encode());
+      }
+      const std::string& set = group.set;
+      const std::string& subject =
+          group.fulfillment_id.empty() ? group.order_id : group.fulfillment_id;
       if (!accepted) {
         Note(StrCat("the partner rejected our ", set, " for ", subject, " (group ", control,
                     ", AK9 ", g.code, g.errors.empty() ? "" : StrCat(" ", g.errors.front()), ")"));
@@ -1065,6 +1149,7 @@ class X12FileDrop final : public Connector {
   const std::string ta1_;
   const bool check_segments_;
   const std::string location_;  // the 3PL's location name; "" for a retailer
+  const absl::Duration ack_overdue_;
   mapping::X12Dialect dialect_;
   std::set<std::string> sets_;
   std::set<std::string> send_;     // documents written for the partner: 855, 856, 810
@@ -1215,6 +1300,12 @@ const ConnectorType& X12FileDropType() {
                .doc = "A line break after each segment terminator of what we send",
                .default_value = "true",
                .example = "false"},
+              {.key = "ack_overdue_ms",
+               .type = SettingType::kDuration,
+               .doc = "A group we send whose 997 has not come within this raises "
+                      "alert.edi_ack_overdue (once); 0: never",
+               .default_value = "3600000",
+               .example = "60000"},
               {.key = "check_segments",
                .type = SettingType::kBool,
                .doc = "Check every segment against the X12 dictionary (false: envelopes only, "

@@ -459,6 +459,28 @@ TEST_F(X12Drop, AThreePlGetsItsReleasesAs940sAndIts997945And846ReachTheHub) {
   EXPECT_THAT(json::serialize(connector_->Describe()), HasSubstr("\"accepted\":1"));
 }
 
+TEST_F(X12Drop, AGroupWhose997DoesNotComeInTimeRaisesOneAlertAndALate997StillCounts) {
+  ASSERT_TRUE(Make({{"ack_overdue_ms", "100"}}).ok());
+  host_.PutOrder(HeldOrder());
+  host_.AddEvent("order.status.edi-retail", "ord_1", R"({"status":"allocated"})");
+  ASSERT_TRUE(Eventually([&] { return !host_.alerts().empty(); }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const std::vector<std::vector<std::string>> alerts = host_.alerts();
+  ASSERT_EQ(alerts.size(), 1u) << "one alert per group";
+  EXPECT_EQ(alerts[0][0], "alert.edi_ack_overdue");
+  EXPECT_EQ(alerts[0][1], "ord_1");
+  EXPECT_THAT(alerts[0][2],
+              AllOf(HasSubstr("\"set\":\"855\""), HasSubstr("\"group_control\":\"1\""),
+                    HasSubstr("\"partner\":\"RETAILER\"")));
+  Drop("late-997.edi", Interchange(30, {"AK1*PR*1~\nAK2*855*0001~\nAK5*A~\nAK9*A*1*1*1~\n"},
+                                   "RETAILER", "0", "997"));
+  ASSERT_TRUE(Eventually([&] {
+    return json::serialize(connector_->Describe()).find("\"accepted\":1") != std::string::npos;
+  }));
+  EXPECT_THAT(json::serialize(connector_->Describe()), HasSubstr("\"overdue\":1"));
+  EXPECT_EQ(host_.alerts().size(), 1u);
+}
+
 TEST_F(X12Drop, SettingsThatCannotWorkAreRefusedAtCreation) {
   EXPECT_THAT(Make({{"send", "855,997"}}).message(),
               HasSubstr("send: \"997\" is not a document it writes (855, 856, 810, 940)"));
