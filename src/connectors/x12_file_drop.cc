@@ -97,6 +97,11 @@ class RecentKeys {
     map_.clear();
     order_.clear();
   }
+  void Remove(const std::string& key) {
+    if (map_.erase(key) == 0) return;
+    order_.erase(std::find(order_.begin(), order_.end(), key));
+  }
+  size_t size() const { return map_.size(); }
   // Oldest first.
   template <typename Fn>
   void ForEach(Fn fn) const {
@@ -173,10 +178,12 @@ class X12FileDrop final : public Connector {
         check_segments_(s.Bool("check_segments")),
         location_(s.String("location")),
         ack_overdue_(s.Duration("ack_overdue_ms")),
+        hold_invoices_(s.Bool("hold_invoice_until_asn_accepted")),
         seen_(static_cast<size_t>(s.Integer("remember_interchanges"))),
         sent_shipments_(static_cast<size_t>(s.Integer("remember_interchanges"))),
         released_(static_cast<size_t>(s.Integer("remember_interchanges"))),
         sent_groups_(static_cast<size_t>(s.Integer("remember_interchanges"))),
+        held_(static_cast<size_t>(s.Integer("remember_interchanges"))),
         loop_("dh-x12drop", s.Duration("poll_interval_ms")) {
     for (absl::string_view doc : absl::StrSplit(s.String("send"), ',', absl::SkipWhitespace())) {
       send_.insert(std::string(absl::StripAsciiWhitespace(doc)));
@@ -279,7 +286,8 @@ class X12FileDrop final : public Connector {
                    {"location", location_},
                    {"polls", loop_.polls()},
                    {"last_control_number", control_},
-                   {"events_after", events_after_}};
+                   {"events_after", events_after_},
+                   {"invoices_held", static_cast<int64_t>(held_.size())}};
     json::object files, sets, documents;
     for (const auto& [outcome, counter] : files_) files[outcome] = counter->Value();
     for (const auto& [outcome, counter] : sets_total_) sets[outcome] = counter->Value();
@@ -339,6 +347,7 @@ class X12FileDrop final : public Connector {
     sent_shipments_.Clear();
     released_.Clear();
     sent_groups_.Clear();
+    held_.Clear();
     if (cursor->empty()) return absl::OkStatus();
     boost::system::error_code ec;
     json::value v = json::parse(*cursor, ec);
@@ -354,6 +363,7 @@ class X12FileDrop final : public Connector {
     sent_shipments_.FromJson(o.if_contains("shipments_sent"));
     released_.FromJson(o.if_contains("released"));
     sent_groups_.FromJson(o.if_contains("groups_sent"));
+    held_.FromJson(o.if_contains("held_invoices"));
     return absl::OkStatus();
   }
 
@@ -367,6 +377,7 @@ class X12FileDrop final : public Connector {
       o["shipments_sent"] = sent_shipments_.ToJson();
       o["released"] = released_.ToJson();
       o["groups_sent"] = sent_groups_.ToJson();
+      o["held_invoices"] = held_.ToJson();
     }
     return AwaitHost<absl::Status>(
         [&](auto done) { host_.SaveCursor(name_, json::serialize(o), std::move(done)); });
@@ -411,6 +422,7 @@ class X12FileDrop final : public Connector {
     }
     if (!error.empty()) Note(error);
     SendDocuments();
+    ReleaseHeldInvoices();
     AlertOverdue();
   }
 
@@ -542,7 +554,12 @@ class X12FileDrop final : public Connector {
     std::string ack;
     for (X12Interchange& x : *read) {
       const bool ta1 = ta1_ == "always" || (ta1_ == "requested" && x.ack_requested == "1");
-      if (!acknowledge_ && !ta1 && x.accepted()) continue;
+      // Groups of 997s are not acknowledged: an interchange of only those gets nothing
+      // (and uses no control number) unless a TA1 is due.
+      const bool groups =
+          acknowledge_ && std::any_of(x.groups.begin(), x.groups.end(),
+                                      [](const X12Group& g) { return g.functional_id != "FA"; });
+      if (!groups && !ta1 && x.accepted()) continue;
       X12Interchange answered = x;
       if (!acknowledge_) answered.groups.clear();
       absl::StatusOr<uint64_t> control = NextControl();
@@ -651,7 +668,59 @@ class X12FileDrop final : public Connector {
     std::string fulfillment_id;  // a 940's
   };
 
-  absl::Status Send(const HubEvent& e) {
+  // Whether an 856 of `order_id` we sent is not yet accepted by the partner's 997.
+  bool ShipNoticesUnanswered(const std::string& order_id) {
+    bool waiting = false;
+    std::lock_guard lock(mu_);
+    sent_groups_.ForEach([&](const std::string&, const std::string& value) {
+      const SentGroup g = SentGroup::Decode(value);
+      waiting |= g.set == "856" && g.order_id == order_id && g.state != "accepted";
+    });
+    return waiting;
+  }
+
+  // Invoices held for their ship notices' 997s: each whose 856s are all accepted now is
+  // written.
+  void ReleaseHeldInvoices() {
+    std::vector<std::pair<std::string, HubEvent>> ready;
+    {
+      std::lock_guard lock(mu_);
+      held_.ForEach([&](const std::string& key, const std::string& value) {
+        boost::system::error_code ec;
+        json::value v = json::parse(value, ec);
+        if (ec || !v.is_object()) return;
+        const json::object& o = v.as_object();
+        ready.push_back({key, HubEvent{.seq = Int(o, "seq"),
+                                       .type = Str(o, "type"),
+                                       .subject = Str(o, "subject"),
+                                       .payload = Str(o, "payload"),
+                                       .occurred_at = host_.clock().Now()}});
+      });
+    }
+    bool changed = false;
+    for (auto& [key, e] : ready) {
+      if (ShipNoticesUnanswered(e.subject)) continue;
+      absl::Status s = Send(e, /*held_release=*/true);
+      if (!s.ok() && s.code() != absl::StatusCode::kInvalidArgument) {
+        Note(StrCat("the held invoice of ", e.subject, ": ", s.message(),
+                    "; tried again at the next poll"));
+        break;
+      }
+      if (!s.ok()) {
+        documents_["refused"]->Inc();
+        Note(StrCat("no document for the held invoice of ", e.subject, ": ", s.message()));
+      }
+      std::lock_guard lock(mu_);
+      held_.Remove(key);
+      changed = true;
+    }
+    if (changed) {
+      if (absl::Status s = SaveState(); !s.ok())
+        Note(StrCat("cannot save its state: ", s.message()));
+    }
+  }
+
+  absl::Status Send(const HubEvent& e, bool held_release = false) {
     const bool status =
         !dialect_.channel.empty() && e.type == StrCat("order.status.", dialect_.channel);
     const bool invoice = !dialect_.channel.empty() && e.type == "invoice.posted";
@@ -663,6 +732,15 @@ class X12FileDrop final : public Connector {
     if (ec || !v.is_object()) return absl::InvalidArgumentError("its payload is not JSON");
     const json::object& o = v.as_object();
     if (invoice && Str(o, "channel") != dialect_.channel) return absl::OkStatus();
+    if (invoice && send_.contains("810") && hold_invoices_ && !held_release &&
+        ShipNoticesUnanswered(e.subject)) {
+      // The partner's rule: no invoice before it has accepted the ship notices.
+      json::object held{
+          {"seq", e.seq}, {"type", e.type}, {"subject", e.subject}, {"payload", e.payload}};
+      std::lock_guard lock(mu_);
+      held_.Add(std::to_string(e.seq), json::serialize(held));
+      return absl::OkStatus();
+    }
     const std::string what = status ? Str(o, "status") : invoice ? "invoiced" : "released";
     const bool acknowledged = what == "allocated" || what == "backordered";
     const bool shipped = what == "shipped" || what == "partially_shipped";
@@ -1150,6 +1228,7 @@ class X12FileDrop final : public Connector {
   const bool check_segments_;
   const std::string location_;  // the 3PL's location name; "" for a retailer
   const absl::Duration ack_overdue_;
+  const bool hold_invoices_;
   mapping::X12Dialect dialect_;
   std::set<std::string> sets_;
   std::set<std::string> send_;     // documents written for the partner: 855, 856, 810
@@ -1161,7 +1240,8 @@ class X12FileDrop final : public Connector {
   RecentKeys seen_;            // the partner's interchanges taken
   RecentKeys sent_shipments_;  // shipments whose 856 went out
   RecentKeys released_;        // a 940's W0502 (the 3PL's W0602) → the fulfillment order
-  RecentKeys sent_groups_;     // our GS06 → "SET SUBJECT", to match the partner's 997s
+  RecentKeys sent_groups_;     // our GS06 → SentGroup, to match the partner's 997s
+  RecentKeys held_;            // invoice events held for their 856s' 997s: seq → event
   int64_t events_after_ = -1;  // the last event handled (-1: none read yet)
   std::string last_file_, last_error_;
   PollingLoop loop_;  // last: joined before the members its polls use go
@@ -1306,6 +1386,13 @@ const ConnectorType& X12FileDropType() {
                       "alert.edi_ack_overdue (once); 0: never",
                .default_value = "3600000",
                .example = "60000"},
+              {.key = "hold_invoice_until_asn_accepted",
+               .type = SettingType::kBool,
+               .doc = "The partner's rule that an invoice follows only ship notices it has "
+                      "accepted: each 810 waits until the 997s for the order's 856s accept "
+                      "them",
+               .default_value = "false",
+               .example = "true"},
               {.key = "check_segments",
                .type = SettingType::kBool,
                .doc = "Check every segment against the X12 dictionary (false: envelopes only, "

@@ -28,15 +28,25 @@ using ::testing::Not;
 
 // An interchange from RETAILER to DISTHUB with control number `control` holding `sets`
 // (each a body without ST/SE) in one PO group.
+// GS01 of a group of `set_id`s.
+std::string FunctionalId(std::string_view set_id) {
+  if (set_id == "997") return "FA";
+  if (set_id == "945") return "SW";
+  if (set_id == "846") return "IB";
+  if (set_id == "810") return "IN";
+  return "PO";
+}
+
 std::string Interchange(int control, const std::vector<std::string>& sets,
                         std::string_view sender = "RETAILER", std::string_view ack = "0",
                         std::string_view set_id = "850") {
   const std::string isa13 = StrCat(std::string(9 - std::to_string(control).size(), '0'), control);
   std::string sender_field(sender);
   sender_field.resize(15, ' ');
-  std::string out = StrCat("ISA*00*          *00*          *ZZ*", sender_field,
-                           "*ZZ*DISTHUB        *261127*1000*U*00401*", isa13, "*", ack, "*P*>~\n",
-                           "GS*PO*RETAILER*DISTHUB*20261127*1000*", control, "*X*004010~\n");
+  std::string out =
+      StrCat("ISA*00*          *00*          *ZZ*", sender_field,
+             "*ZZ*DISTHUB        *261127*1000*U*00401*", isa13, "*", ack, "*P*>~\n", "GS*",
+             FunctionalId(set_id), "*RETAILER*DISTHUB*20261127*1000*", control, "*X*004010~\n");
   int n = 0;
   for (const std::string& body : sets) {
     const std::string st02 = StrCat("000", ++n);
@@ -479,6 +489,31 @@ TEST_F(X12Drop, AGroupWhose997DoesNotComeInTimeRaisesOneAlertAndALate997StillCou
   }));
   EXPECT_THAT(json::serialize(connector_->Describe()), HasSubstr("\"overdue\":1"));
   EXPECT_EQ(host_.alerts().size(), 1u);
+}
+
+TEST_F(X12Drop, WithThePartnersRuleTheInvoiceWaitsForItsShipNoticeToBeAccepted) {
+  ASSERT_TRUE(Make({{"hold_invoice_until_asn_accepted", "true"}}).ok());
+  host_.PutOrder(HeldOrder());
+  host_.AddEvent(
+      "order.status.edi-retail", "ord_1",
+      R"({"status":"shipped","shipments":[{"shipment_id":"SH-1","carrier":"UPS","tracking":"1Z1",)"
+      R"("lines":[{"line":1,"quantity":48,"unit_quantity":2,"uom":"case"}]}]})");
+  host_.AddEvent(
+      "invoice.posted", "ord_1",
+      R"({"invoice_id":"inv_1","channel":"edi-retail","currency":"USD",)"
+      R"("lines":[{"line":1,"quantity":2,"uom":"case","amount_minor":22080,"tax_minor":0}],)"
+      R"("subtotal_minor":22080,"tax_minor":0,"total_minor":22080})");
+  ASSERT_TRUE(Eventually([&] {
+    return json::serialize(connector_->Describe()).find("\"invoices_held\":1") != std::string::npos;
+  }));
+  EXPECT_EQ(Acks().size(), 1u) << "the 856 only";
+  EXPECT_TRUE(Acks().contains("856-RETAILER-000000001.x12"));
+  // The 997 accepting the 856's group lets the invoice go.
+  Drop("997.edi", Interchange(40, {"AK1*SH*1~\nAK2*856*0001~\nAK5*A~\nAK9*A*1*1*1~\n"}, "RETAILER",
+                              "0", "997"));
+  ASSERT_TRUE(Eventually([&] { return Acks().contains("810-RETAILER-000000002.x12"); }))
+      << "a 997 is not acknowledged, so it takes no control number";
+  EXPECT_THAT(json::serialize(connector_->Describe()), HasSubstr("\"invoices_held\":0"));
 }
 
 TEST_F(X12Drop, SettingsThatCannotWorkAreRefusedAtCreation) {
