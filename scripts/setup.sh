@@ -11,6 +11,8 @@ PACKAGES=(
   libssl-dev libcurl4-openssl-dev libexpat1-dev
   # scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes, llvm-symbolizer
   clang-14 libclang-rt-14-dev llvm-14
+  # the independent check of the X12 we write (tests/x12/check.pl)
+  libx12-parser-perl
 )
 
 missing=()

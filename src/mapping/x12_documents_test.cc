@@ -1,6 +1,10 @@
 #include "mapping/x12_documents.h"
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -673,6 +677,83 @@ TEST(X12DocumentsFixtures, TheLayoutsWrittenHoldInPublishedDocuments) {
       EachSet(text("staedi_simple810.edi"), "810", tds, false);
   ASSERT_EQ(staedi.size(), 2u);
   EXPECT_EQ(staedi[0], std::make_pair(int64_t{255438}, int64_t{255438}));
+}
+
+// ---- An independent check --------------------------------------------------------------------
+
+// What our writers write, read by a parser that shares no code with ours: Debian's
+// X12::Parser (libx12-parser-perl, which scripts/setup.sh installs) splits it, and
+// tests/x12/check.pl checks every envelope count and control number. One interchange of
+// each document, with other delimiters and a 005010 997 with errors among them.
+TEST(IndependentCheck, WhatTheWritersWriteReadsRightInDebiansX12Parser) {
+  if (std::system("perl -MX12::Parser -e1 2>/dev/null") != 0) {
+    GTEST_SKIP() << "perl's X12::Parser is not installed (apt-get install libx12-parser-perl; "
+                    "scripts/setup.sh does)";
+  }
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / StrCat("disthub-x12-check-", ::getpid());
+  std::filesystem::create_directories(dir);
+  const Order o = Po7731();
+  const std::vector<LineQuantity> accepted = {{1, "HB-100", 10}};
+  struct Doc {
+    std::string name, functional_id;
+    absl::StatusOr<formats::X12OutSet> set;
+  };
+  std::vector<Doc> docs;
+  docs.push_back(
+      {"855", "PR",
+       Ack855(o, accepted, X12Unaccepted::kBackordered, Utc(2026, 11, 21, 9, 0, 0), Retail())});
+  docs.push_back({"856", "SH", ShipNotice856(o, Parcel(), Retail())});
+  docs.push_back({"810", "IN", Invoice810(o, Inv(), Retail())});
+  docs.push_back({"940", "OW", ShippingOrder940(o, Release(), Retail())});
+  std::string files;
+  uint64_t control = 100;
+  for (const formats::X12Delimiters& d :
+       {formats::X12Delimiters{.element = '*', .component = '>', .repetition = '^', .segment = '~'},
+        formats::X12Delimiters{
+            .element = '|', .component = ':', .repetition = '!', .segment = '\''}}) {
+    for (const Doc& doc : docs) {
+      ASSERT_TRUE(doc.set.ok()) << doc.name << ": " << doc.set.status();
+      formats::X12Envelope envelope{.sender = "DISTHUB", .receiver = "RETAILER"};
+      envelope.delimiters = d;
+      envelope.line_breaks = d.element == '*';
+      const std::vector<formats::X12OutGroup> groups = {
+          {.functional_id = doc.functional_id, .sets = {*doc.set, *doc.set}}};
+      absl::StatusOr<std::string> text =
+          formats::WriteX12Interchange(envelope, {.interchange = ++control, .group = control},
+                                       groups, Utc(2026, 11, 27, 10, 0, 0));
+      ASSERT_TRUE(text.ok()) << text.status();
+      const std::filesystem::path file = dir / StrCat(doc.name, "-", control, ".x12");
+      std::ofstream(file) << *text;
+      files += " " + file.string();
+    }
+  }
+  // Acknowledgements of a partner's interchange with errors: a 999 with IK3/IK4, a TA1.
+  const std::string broken =
+      "ISA*00*          *00*          *ZZ*RETAILER       *ZZ*DISTHUB        *261127*1000*^*00501*"
+      "000000009*1*P*>~GS*PO*RETAILER*DISTHUB*20261127*1000*9*X*005010~ST*850*0001~"
+      "BEG*00*SA*PO-1**2026112~PO1*1*2*CA*1.00**VN~SE*4*0001~GE*1*9~IEA*1*000000009~";
+  absl::StatusOr<std::vector<formats::X12Interchange>> read = formats::ReadX12(broken);
+  ASSERT_TRUE(read.ok() && read->size() == 1) << read.status();
+  ASSERT_FALSE((*read)[0].groups[0].sets[0].errors.empty());
+  absl::StatusOr<std::string> acks = formats::WriteAcknowledgements(
+      (*read)[0], {.interchange = 500, .group = 500}, true, Utc(2026, 11, 27, 10, 0, 0));
+  ASSERT_TRUE(acks.ok()) << acks.status();
+  EXPECT_THAT(*acks, AllOf(HasSubstr("ST*999*0001*005010X231A1~"), HasSubstr("IK3*"),
+                           HasSubstr("TA1*000000009*")));
+  std::ofstream(dir / "999-500.x12") << *acks;
+  files += " " + (dir / "999-500.x12").string();
+
+  const std::string check =
+      StrCat("perl ", test::SourceDir(), "/tests/x12/check.pl ", test::SourceDir(),
+             "/tests/x12/envelope.cf", files, " > ", (dir / "out.txt").string(), " 2>&1");
+  const int status = std::system(check.c_str());
+  const std::string out = ReadFile((dir / "out.txt").string()).value_or("");
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_THAT(out, AllOf(HasSubstr("856-102.x12: ok, 1 groups, 2 sets"),
+                         HasSubstr("940-108.x12: ok, 1 groups, 2 sets"),
+                         HasSubstr("999-500.x12: ok, 1 groups, 1 sets")));
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
