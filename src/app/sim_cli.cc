@@ -7,9 +7,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
-#include <optional>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "app/config.h"
@@ -20,6 +20,7 @@
 #include "sim/partner_sim.h"
 #include "sim/tls_cert.h"
 #include "sim/wms_sim.h"
+#include "sim/x12_3pl_sim.h"
 
 namespace disthub {
 namespace {
@@ -97,7 +98,8 @@ int RunPartner(const PartnerArgs& args) {
   absl::StatusOr<std::unique_ptr<PartnerSim>> sim = StartPartnerSim(*options);
   if (!sim.ok()) return StartFailed("disthub sim partner", sim.status());
   PartnerSim& s = **sim;
-  return Serve(stop, "partner-sim", s.url(), [&s] { s.Stop(); }, [&s] { return s.Stats().ToJson(); });
+  return Serve(
+      stop, "partner-sim", s.url(), [&s] { s.Stop(); }, [&s] { return s.Stats().ToJson(); });
 }
 
 struct WarehouseArgs {
@@ -128,10 +130,12 @@ int RunWarehouse(const WarehouseArgs& args) {
       StartWarehouseSim(config->partner, config->warehouse);
   if (!sim.ok()) return StartFailed("disthub sim warehouse", sim.status());
   WarehousePartner& s = **sim;
-  return Serve(stop, "warehouse-sim", s.url(), [&s] { s.Stop(); }, [&s] {
-    return StrCat("{\"partner\":", s.partner().Stats().ToJson(),
-                  ",\"warehouse\":", s.warehouse().Stats().ToJson(), "}");
-  });
+  return Serve(
+      stop, "warehouse-sim", s.url(), [&s] { s.Stop(); },
+      [&s] {
+        return StrCat("{\"partner\":", s.partner().Stats().ToJson(),
+                      ",\"warehouse\":", s.warehouse().Stats().ToJson(), "}");
+      });
 }
 
 struct ErpArgs {
@@ -152,10 +156,40 @@ int RunErp(const ErpArgs& args) {
   absl::StatusOr<std::unique_ptr<ErpPartner>> sim = StartErpSim(config->partner, config->erp);
   if (!sim.ok()) return StartFailed("disthub sim erp", sim.status());
   ErpPartner& s = **sim;
-  return Serve(stop, "erp-sim", s.url(), [&s] { s.Stop(); }, [&s] {
-    return StrCat("{\"partner\":", s.partner().Stats().ToJson(), ",\"erp\":",
-                  s.erp().Stats().ToJson(), "}");
-  });
+  return Serve(
+      stop, "erp-sim", s.url(), [&s] { s.Stop(); },
+      [&s] {
+        return StrCat("{\"partner\":", s.partner().Stats().ToJson(),
+                      ",\"erp\":", s.erp().Stats().ToJson(), "}");
+      });
+}
+
+struct ThreePlArgs {
+  std::string from_hub, to_hub;  // required: the connector's outbound_folder and folder
+  std::string id = "3PLCENTRAL", hub_id = "DISTHUB";
+  bool silent = false, short_first = false;
+};
+
+int RunThreePl(const ThreePlArgs& args) {
+  const sigset_t stop = BlockStopSignals();
+  absl::StatusOr<std::unique_ptr<X12ThreePlSim>> sim =
+      X12ThreePlSim::Start({.from_hub = args.from_hub,
+                            .to_hub = args.to_hub,
+                            .id = args.id,
+                            .hub_id = args.hub_id,
+                            .silent = args.silent,
+                            .short_first = args.short_first});
+  if (!sim.ok()) return StartFailed("disthub sim 3pl-x12", sim.status());
+  X12ThreePlSim& s = **sim;
+  return Serve(
+      stop, "3pl-x12-sim", StrCat(args.from_hub, " -> ", args.to_hub), [&s] { s.Stop(); },
+      [&s] {
+        const X12ThreePlStats st = s.Stats();
+        return StrCat("{\"orders_received\":", st.orders_received,
+                      ",\"acknowledged\":", st.acknowledged, ",\"shipments\":", st.shipments,
+                      ",\"units_shipped\":", st.units_shipped, ",\"unreadable\":", st.unreadable,
+                      "}");
+      });
 }
 
 struct CarrierArgs {
@@ -173,10 +207,12 @@ int RunCarrier(const CarrierArgs& args) {
   }
   std::vector<orchestration::RateCard> cards;
   for (const CarrierConfig& c : hub->carriers) {
-    if (!c.services.empty()) cards.push_back({.carrier = c.name, .version = "1", .services = c.services});
+    if (!c.services.empty())
+      cards.push_back({.carrier = c.name, .version = "1", .services = c.services});
   }
   if (cards.empty()) {
-    std::cerr << args.from_config << ": no carrier lists its services: there is no rate card to serve\n";
+    std::cerr << args.from_config
+              << ": no carrier lists its services: there is no rate card to serve\n";
     return 2;
   }
   std::optional<PartnerSimOptions> options = PartnerOptions(args.config_file, args.listen);
@@ -187,10 +223,12 @@ int RunCarrier(const CarrierArgs& args) {
   for (const CarrierConfig& c : hub->carriers) {
     if (!c.services.empty()) std::printf("  %s: %s\n", c.name.c_str(), s.RatesUrl(c.name).c_str());
   }
-  return Serve(stop, "carrier-sim", s.url(), [&s] { s.Stop(); }, [&s] {
-    return StrCat("{\"partner\":", s.partner().Stats().ToJson(), ",\"carriers\":",
-                  s.carriers().Stats().ToJson(), "}");
-  });
+  return Serve(
+      stop, "carrier-sim", s.url(), [&s] { s.Stop(); },
+      [&s] {
+        return StrCat("{\"partner\":", s.partner().Stats().ToJson(),
+                      ",\"carriers\":", s.carriers().Stats().ToJson(), "}");
+      });
 }
 
 struct TlsCertArgs {
@@ -204,17 +242,19 @@ int RunTlsCert(const TlsCertArgs& args) {
   std::error_code ec;
   std::filesystem::create_directories(args.out_dir, ec);
   if (ec) {
-    std::cerr << "disthub sim tls-cert: cannot create " << args.out_dir << ": " << ec.message() << "\n";
+    std::cerr << "disthub sim tls-cert: cannot create " << args.out_dir << ": " << ec.message()
+              << "\n";
     return 1;
   }
   if (absl::Status s = WriteSelfSignedCertificate(cert, key, args.days); !s.ok()) {
     return StartFailed("disthub sim tls-cert", s);
   }
-  std::printf("wrote %s (certificate: the simulator's tls.cert_file, the hub's tls.ca_file)\n"
-              "wrote %s (its private key: the simulator's tls.key_file; mode 0600)\n"
-              "self-signed for 127.0.0.1, ::1 and localhost, valid %d days; for tests and "
-              "trials only\n",
-              cert.c_str(), key.c_str(), args.days);
+  std::printf(
+      "wrote %s (certificate: the simulator's tls.cert_file, the hub's tls.ca_file)\n"
+      "wrote %s (its private key: the simulator's tls.key_file; mode 0600)\n"
+      "self-signed for 127.0.0.1, ::1 and localhost, valid %d days; for tests and "
+      "trials only\n",
+      cert.c_str(), key.c_str(), args.days);
   return 0;
 }
 
@@ -292,6 +332,23 @@ std::function<int()> AddSimCommands(CLI::App& app) {
   carrier->add_option("--listen", carrier_args->listen,
                       "Override listen, HOST:PORT on a loopback address (port 0 picks a free "
                       "port; the bound address is printed)");
+  auto tpl_args = std::make_shared<ThreePlArgs>();
+  CLI::App* tpl = sim->add_subcommand(
+      "3pl-x12",
+      "A 3PL trading X12 files with an x12-file-drop connector (docs/simulators.md): reads\n"
+      "each 940 the hub writes into FROM_HUB, answers in TO_HUB with a 997 and a 945.\n"
+      "Prints \"3pl-x12-sim listening on FROM_HUB -> TO_HUB\", then final stats as JSON on\n"
+      "SIGINT/SIGTERM.");
+  tpl->add_option("--from-hub", tpl_args->from_hub, "The connector's outbound_folder")->required();
+  tpl->add_option("--to-hub", tpl_args->to_hub, "The connector's folder")->required();
+  tpl->add_option("--id", tpl_args->id, "Our ISA06 (the connector's partner_id)")
+      ->capture_default_str();
+  tpl->add_option("--hub-id", tpl_args->hub_id, "The hub's ISA08 (the connector's our_id)")
+      ->capture_default_str();
+  tpl->add_flag("--silent", tpl_args->silent,
+                "Answer nothing (no 997, no 945): the hub's acknowledgement deadline must act");
+  tpl->add_flag("--short-first", tpl_args->short_first,
+                "Ship each order's last line one unit short first, the rest in a second 945");
   auto cert_args = std::make_shared<TlsCertArgs>();
   CLI::App* cert = sim->add_subcommand(
       "tls-cert",
@@ -303,8 +360,9 @@ std::function<int()> AddSimCommands(CLI::App& app) {
       ->default_val(30)
       ->check(CLI::Range(1, 3650));
   return [partner, partner_args, warehouse, warehouse_args, erp, erp_args, carrier, carrier_args,
-          cert, cert_args]() -> int {
+          tpl, tpl_args, cert, cert_args]() -> int {
     if (cert->parsed()) return RunTlsCert(*cert_args);
+    if (tpl->parsed()) return RunThreePl(*tpl_args);
     if (partner->parsed()) return RunPartner(*partner_args);
     if (warehouse->parsed()) return RunWarehouse(*warehouse_args);
     if (erp->parsed()) return RunErp(*erp_args);
