@@ -1072,9 +1072,9 @@ connectors:
   std::filesystem::remove_all(edi);
 }
 
-// A 3PL that never answers its 940s: no 997 comes, the acknowledgement deadline sends the
-// release again (a second 940, a new control number), then reroutes the order to a
-// warehouse that answers.
+// A 3PL that never answers its 940s: no 997 comes, so the connector alerts
+// (alert.edi_ack_overdue) and the acknowledgement deadline sends the release again (a
+// second 940, a new control number), then reroutes the order to a warehouse that answers.
 TEST_F(LifecycleTest, AThreePlThatSendsNo997IsReleasedToAgainThenReroutedAround) {
   char tmpl[] = "/tmp/disthub-edi-XXXXXX";
   ASSERT_NE(mkdtemp(tmpl), nullptr);
@@ -1100,6 +1100,7 @@ connectors:
     location: 3pl-central
     sets: "945,846,997,999"
     send: "940"
+    ack_overdue_ms: 300
     poll_interval_ms: 20
     settle_ms: 0
 )"),
@@ -1118,8 +1119,10 @@ connectors:
   EXPECT_EQ((*tpl)->Stats().acknowledged, 0);
   EXPECT_EQ(east_->Stats().units_shipped, 3);
   const std::string timeline = Send("GET", "/v1/orders/" + id + "/timeline").body;
+  // The connector's own alert for each 940 whose 997 did not come, beside the lifecycle's.
   EXPECT_THAT(timeline, ::testing::AllOf(::testing::HasSubstr("fulfillment.ack_overdue"),
-                                         ::testing::HasSubstr("rerouted")));
+                                         ::testing::HasSubstr("rerouted"),
+                                         ::testing::HasSubstr("alert.edi_ack_overdue")));
   (*tpl)->Stop();
   std::filesystem::remove_all(edi);
 }
