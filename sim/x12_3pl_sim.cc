@@ -48,7 +48,8 @@ formats::X12OutSet Advice945(const Order940& order, const std::string& shipment,
   int64_t total = 0;
   for (const auto& [line, shipped] : lines) {
     s.push_back({"LX", line.line_no});
-    s.push_back({"W12", shipped < line.quantity ? "CP" : "CC", std::to_string(line.quantity),
+    // BP: shipment partial, the rest back ordered to ship later (element 368).
+    s.push_back({"W12", shipped < line.quantity ? "BP" : "CC", std::to_string(line.quantity),
                  std::to_string(shipped), std::to_string(line.quantity - shipped), "EA", "", "VN",
                  line.sku});
     total += shipped;

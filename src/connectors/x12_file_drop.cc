@@ -1027,8 +1027,23 @@ class X12FileDrop final : public Connector {
     return std::string();
   }
 
+  // Whether a 945 is the last word on its shipping order. Complete, it is. Short, W1201
+  // says what becomes of the shortfall (element 368): "considered no backorder" (CP), out of
+  // stock (DS), cancelled or discontinued lines (IC, CU, CK, DI, DE) will not ship, so the
+  // shipment is final and the lifecycle releases the short units to stock; any other code
+  // (BP shipment partial, back order to ship later; BO, BK, BM back ordered; PR partial)
+  // leaves the rest open at the 3PL, its backorder, for a later 945. One open line keeps
+  // the whole shipping order open.
+  static bool Final(const mapping::X12ShippingAdvice& a) {
+    static const std::set<std::string> kNoBackorder = {"CP", "DS", "IC", "CU", "CK", "DI", "DE"};
+    for (const mapping::X12AdvisedLine& l : a.lines) {
+      if (l.shipped < l.ordered && !kNoBackorder.contains(l.status)) return false;
+    }
+    return true;
+  }
+
   // A 945: the shipment of a fulfillment order we released by 940, in eaches as the 940
-  // was. Short lines leave the rest open (the 3PL's backorder); a complete one is final.
+  // was; final or not as Final() reads it.
   absl::StatusOr<std::string> TakeShipment(PendingSet& p) {
     const mapping::X12ShippingAdvice& a = *p.advice;
     std::optional<std::string> fulfillment;
@@ -1050,7 +1065,7 @@ class X12FileDrop final : public Connector {
                          .carrier = a.shipment.carrier,
                          .tracking = a.shipment.tracking_number,
                          .lines = {},
-                         .final = a.short_lines.empty()};
+                         .final = Final(a)};
     for (const mapping::X12AdvisedLine& l : a.lines) {
       if (l.uom != "each") {
         sets_total_["refused"]->Inc();

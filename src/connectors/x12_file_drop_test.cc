@@ -428,7 +428,7 @@ TEST_F(X12Drop, AThreePlGetsItsReleasesAs940sAndIts997945And846ReachTheHub) {
                    {StrCat("W06*N*", ref,
                            "*20261127*SHIP-9**PO-7731~\nN1*ST*Harbor Retail DC 4~\n"
                            "W27*M*UPSN~\nN9*2I*1Z945~\nLX*1~\nW12*CC*48*48**EA**VN*HS-10001~\n"
-                           "LX*2~\nW12*CP*5*3*2*EA**VN*HS-10002~\nW03*51~\n")},
+                           "LX*2~\nW12*BP*5*3*2*EA**VN*HS-10002~\nW03*51~\n")},
                    "RETAILER", "0", "945"));
   ASSERT_TRUE(Eventually([&] { return host_.fulfillments().size() == 2; }));
   const FulfillmentMessage shipped = host_.fulfillments()[1];
@@ -436,12 +436,22 @@ TEST_F(X12Drop, AThreePlGetsItsReleasesAs940sAndIts997945And846ReachTheHub) {
   EXPECT_EQ(shipped.fulfillment_id, fulfillment);
   EXPECT_EQ(shipped.shipment_id, "SHIP-9");
   EXPECT_EQ(shipped.tracking, "1Z945");
-  EXPECT_FALSE(shipped.final) << "a short 945 leaves the rest open";
+  EXPECT_FALSE(shipped.final) << "BP: the rest is back ordered, to ship later";
   ASSERT_EQ(shipped.lines.size(), 2u);
   EXPECT_EQ(shipped.lines[0].line_no, 1);
   EXPECT_EQ(shipped.lines[0].quantity, 48);
   EXPECT_EQ(shipped.lines[1].quantity, 3);
   EXPECT_THAT(shipped.body, HasSubstr("W06*N*"));
+
+  // CP: partial, considered no backorder: the shipping order is done, the rest short.
+  Drop("945-cp.edi",
+       Interchange(25,
+                   {StrCat("W06*N*", ref,
+                           "*20261127*SHIP-11**PO-7731~\nLX*2~\nW12*CP*2*1*1*EA**VN*HS-10002~\n")},
+                   "RETAILER", "0", "945"));
+  ASSERT_TRUE(Eventually([&] { return host_.fulfillments().size() == 3; }));
+  EXPECT_TRUE(host_.fulfillments()[2].final);
+  EXPECT_EQ(host_.fulfillments()[2].shipment_id, "SHIP-11");
 
   // An 846: a count of its stock, at the warehouse it names.
   Drop("846.edi",
@@ -465,7 +475,7 @@ TEST_F(X12Drop, AThreePlGetsItsReleasesAs940sAndIts997945And846ReachTheHub) {
   ASSERT_TRUE(Eventually([&] { return fs::exists(rejected.string() + ".errors.txt"); }));
   EXPECT_THAT(Text(rejected.string() + ".errors.txt"),
               HasSubstr("W0602 \"NOT-OURS\" is no shipping order this connector sent"));
-  EXPECT_EQ(host_.fulfillments().size(), 2u);
+  EXPECT_EQ(host_.fulfillments().size(), 3u);
   EXPECT_THAT(json::serialize(connector_->Describe()), HasSubstr("\"accepted\":1"));
 }
 
