@@ -42,6 +42,27 @@ using formats::X12Set;
 
 constexpr uint64_t kMaxControl = 999'999'999;
 
+// `sets` or `send` as they apply: "auto" by the partner's role (a retailer has a
+// channel, a 3PL a location), "none" nothing, else the list as written.
+std::string Effective(const Settings& s, std::string_view key) {
+  const std::string& value = s.String(key);
+  if (value == "none") return "";
+  if (value != "auto") return value;
+  const bool retailer = !s.String("channel").empty(), logistics = !s.String("location").empty();
+  std::vector<std::string> out;
+  if (key == "sets") {
+    if (retailer) out.push_back("850");
+    if (logistics) out.insert(out.end(), {"945", "846"});
+    out.insert(out.end(), {"997", "999"});
+  } else {
+    if (retailer) out.insert(out.end(), {"855", "856", "810"});
+    if (logistics) out.push_back("940");
+  }
+  std::string joined;
+  for (const std::string& v : out) joined += StrCat(joined.empty() ? "" : ",", v);
+  return joined;
+}
+
 // The sets that mean something to the hub when the partner's `sets` list them.
 const std::set<std::string> kTaken = {"850", "945", "846", "997", "999"};
 
@@ -185,7 +206,8 @@ class X12FileDrop final : public Connector {
         sent_groups_(static_cast<size_t>(s.Integer("remember_interchanges"))),
         held_(static_cast<size_t>(s.Integer("remember_interchanges"))),
         loop_("dh-x12drop", s.Duration("poll_interval_ms")) {
-    for (absl::string_view doc : absl::StrSplit(s.String("send"), ',', absl::SkipWhitespace())) {
+    for (absl::string_view doc :
+         absl::StrSplit(Effective(s, "send"), ',', absl::SkipWhitespace())) {
       send_.insert(std::string(absl::StripAsciiWhitespace(doc)));
     }
     envelope_.sender_qualifier = our_qualifier_;
@@ -203,7 +225,8 @@ class X12FileDrop final : public Connector {
     dialect_.channel = s.String("channel");
     dialect_.account_number = s.String("account_number");
     dialect_.currency = s.String("currency");
-    for (absl::string_view set : absl::StrSplit(s.String("sets"), ',', absl::SkipWhitespace())) {
+    for (absl::string_view set :
+         absl::StrSplit(Effective(s, "sets"), ',', absl::SkipWhitespace())) {
       sets_.insert(std::string(absl::StripAsciiWhitespace(set)));
     }
     Registry& m = host_.metrics();
@@ -1268,15 +1291,16 @@ const ConnectorType& X12FileDropType() {
   static const ConnectorType* type = new ConnectorType{
       .name = "x12-file-drop",
       .summary =
-          "An EDI trading partner's folders: the X12 interchanges it drops are "
-          "checked and acknowledged (997/999, TA1), its purchase orders become orders",
+          "An EDI trading partner's folders: its X12 interchanges checked and acknowledged "
+          "(997/999, TA1); a retailer's 850s become orders and it gets 855, 856, 810; a 3PL "
+          "gets 940s and its 945s and 846s come back",
       .settings = DropFolder::Settings(
           "the partner's X12 files", "*", "*.edi",
           {
               {.key = "outbound_folder",
                .type = SettingType::kPath,
-               .doc = "Where the files for the partner are written (acknowledgements), each "
-                      "complete before it appears",
+               .doc = "Where the files for the partner are written (acknowledgements and the "
+                      "documents of send), each complete before it appears",
                .example = "{scratch}/out"},
               {.key = "partner_qualifier",
                .type = SettingType::kString,
@@ -1325,9 +1349,10 @@ const ConnectorType& X12FileDropType() {
                .type = SettingType::kString,
                .doc = "The transaction sets taken from the partner, comma-separated: 850 from "
                       "a retailer, 945 and 846 from a 3PL, 997 and 999 from both; others are "
-                      "rejected in the 997 as not supported (code 1)",
-               .default_value = "850,997,999",
-               .example = "850"},
+                      "rejected in the 997 as not supported (code 1). auto: by its role (850 "
+                      "with a channel, 945 and 846 with a location, and 997 and 999)",
+               .default_value = "auto",
+               .example = "850,997"},
               {.key = "acknowledge",
                .type = SettingType::kBool,
                .doc = "Send a 997 (999 for 005010 groups) for every functional group read",
@@ -1352,8 +1377,9 @@ const ConnectorType& X12FileDropType() {
                       "allocated or backordered), 856 (ship notice, per shipment), 810 "
                       "(invoice, after the ship notices), whose channel's status_updates must "
                       "include allocated, backordered, shipped and partially_shipped; for a "
-                      "3PL 940 (each release to its location); empty sends none",
-               .default_value = "855,856,810",
+                      "3PL 940 (each release to its location). auto: by its role (855, 856, "
+                      "810 with a channel, 940 with a location); none: nothing",
+               .default_value = "auto",
                .example = "856,810"},
               {.key = "version",
                .type = SettingType::kString,
@@ -1434,9 +1460,14 @@ const ConnectorType& X12FileDropType() {
             return absl::InvalidArgumentError(StrCat(key, ": must be 2 characters"));
           }
         }
+        if (settings.String("channel").empty() && settings.String("location").empty()) {
+          return absl::InvalidArgumentError(
+              "give the partner a channel (a retailer: its 850s become orders of it) or a "
+              "location (a 3PL: the releases to it go out as 940s)");
+        }
         bool retail = false, logistics = false;
         for (absl::string_view doc :
-             absl::StrSplit(settings.String("send"), ',', absl::SkipWhitespace())) {
+             absl::StrSplit(Effective(settings, "send"), ',', absl::SkipWhitespace())) {
           const absl::string_view d = absl::StripAsciiWhitespace(doc);
           if (d != "855" && d != "856" && d != "810" && d != "940") {
             return absl::InvalidArgumentError(
@@ -1445,7 +1476,7 @@ const ConnectorType& X12FileDropType() {
           (d == "940" ? logistics : retail) = true;
         }
         for (absl::string_view set :
-             absl::StrSplit(settings.String("sets"), ',', absl::SkipWhitespace())) {
+             absl::StrSplit(Effective(settings, "sets"), ',', absl::SkipWhitespace())) {
           const absl::string_view d = absl::StripAsciiWhitespace(set);
           if (d == "850") retail = true;
           if (d == "945" || d == "846") logistics = true;

@@ -394,11 +394,8 @@ TEST_F(X12Drop, ADocumentTheHubsDataCannotMakeIsReportedAndTheNextOnesStillGo) {
 // The 3PL's side: a release goes out as a 940 in eaches, its 997 acknowledges it, its 945
 // ships it (short: the rest stays open), its 846 is a count of its stock.
 TEST_F(X12Drop, AThreePlGetsItsReleasesAs940sAndIts997945And846ReachTheHub) {
-  ASSERT_TRUE(Make({{"channel", ""},
-                    {"location", "3pl-central"},
-                    {"sets", "945,846,997,999"},
-                    {"send", "940"}})
-                  .ok());
+  // sets and send by its role (auto): 945, 846, 997, 999 in, 940 out.
+  ASSERT_TRUE(Make({{"channel", ""}, {"location", "3pl-central"}}).ok());
   host_.PutOrder(HeldOrder());
   const std::string fulfillment = "ful_01M8GNYVWM2X4XYR2FWDH2AB";  // 30 characters
   host_.AddEvent("fulfillment.release.3pl-central", "ord_1",
@@ -530,7 +527,10 @@ TEST_F(X12Drop, SettingsThatCannotWorkAreRefusedAtCreation) {
   EXPECT_THAT(Make({{"send", "855,997"}}).message(),
               HasSubstr("send: \"997\" is not a document it writes (855, 856, 810, 940)"));
   EXPECT_THAT(Make({{"send", "940"}}).message(), HasSubstr("location: is required"));
-  EXPECT_THAT(Make({{"channel", ""}}).message(), HasSubstr("channel: is required"));
+  EXPECT_THAT(Make({{"channel", ""}}).message(),
+              HasSubstr("give the partner a channel (a retailer"));
+  EXPECT_THAT(Make({{"sets", "850"}, {"channel", ""}, {"location", "3pl-central"}}).message(),
+              HasSubstr("channel: is required"));
   EXPECT_THAT(Make({{"version", "00501"}}).message(),
               HasSubstr("must be an ISA12 (00401) and a GS08 of the same release"));
   EXPECT_THAT(Make({{"segment_terminator", "*"}}).message(),
