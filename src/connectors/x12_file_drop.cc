@@ -246,7 +246,8 @@ class X12FileDrop final : public Connector {
     for (const char* outcome : {"sent", "refused"}) {
       documents_[outcome] = m.Counter(
           "disthub_edi_documents_total",
-          "Documents an EDI connector wrote for its partner (855, 856, 810), by outcome: sent, "
+          "Documents an EDI connector wrote for its partner (855, 856, 810, 940), by outcome: "
+          "sent, "
           "or refused (what the hub holds cannot be said in X12: see the connector's last "
           "error).",
           {{"connector", name_}, {"outcome", outcome}});
