@@ -208,6 +208,18 @@ delivery:
     if (ec || !v.is_object() || !v.as_object().contains("status")) return "";
     return std::string(v.as_object().at("status").as_string());
   }
+  // The id of the first order of `channel`, once there is one ("" after 15 s).
+  std::string FirstOrderOf(const std::string& channel) {
+    std::string id;
+    WaitFor([&] {
+      json::error_code ec;
+      json::value v = json::parse(Send("GET", "/v1/orders?channel=" + channel).body, ec);
+      if (ec || !v.is_object() || v.at("orders").as_array().empty()) return false;
+      id = std::string(v.at("orders").as_array()[0].at("id").as_string());
+      return true;
+    });
+    return id;
+  }
   bool Reaches(const std::string& id, const std::string& status,
                absl::Duration timeout = absl::Seconds(15)) {
     bool ok = WaitFor([&] { return Status(id) == status; }, timeout);
@@ -868,6 +880,47 @@ delivery:
                                    "result=\"updated\"} 2"));
 }
 
+// ---- EDI partners trading X12 files ----------------------------------------------------------
+
+// The edi-retail channel, hearing of the states its 855 and 856 follow.
+constexpr char kEdiRetailChannel[] = R"(
+  - name: edi-retail
+    currencies: [USD]
+    fulfillment: {status_updates: [allocated, backordered, partially_shipped, shipped]}
+)";
+
+// An x12-file-drop connector entry reading `in` and writing `out`; `role` adds its own
+// keys (partner_id, channel or location, ...), each line indented four spaces.
+std::string X12Connector(const std::string& name, const std::filesystem::path& in,
+                         const std::filesystem::path& out, const std::string& role) {
+  return StrCat("  - name: ", name, "\n    type: x12-file-drop\n    folder: ", in.string(),
+                "\n    outbound_folder: ", out.string(),
+                "\n    our_id: DISTHUB\n    poll_interval_ms: 20\n    settle_ms: 0\n", role);
+}
+
+// The retailer's 850 for 2 cases of HS-10001 at 110.40 and 5 eaches of HS-10002 at 8.25,
+// shipping to `city, region postal`, in an interchange with control number `control`.
+std::string RetailPo(int control, const std::string& po, const std::string& city,
+                     const std::string& region, const std::string& postal) {
+  const std::string isa13 = StrCat("0000000", control);
+  return StrCat(
+      "ISA*00*          *00*          *ZZ*RETAILER       *ZZ*DISTHUB        *261127*1000*U*"
+      "00401*",
+      isa13, "*0*P*>~\nGS*PO*RETAILER*DISTHUB*20261127*1000*", control,
+      "*X*004010~\nST*850*0001~\nBEG*00*SA*", po,
+      "**20261120~\nN1*ST*Harbor Retail*92*DC1~\nN3*1 Pier Rd~\nN4*", city, "*", region, "*",
+      postal,
+      "*US~\nPO1*1*2*CA*110.40**VN*HS-10001~\nPO1*2*5*EA*8.25**VN*HS-10002~\nCTT*2*7~\n"
+      "SE*9*0001~\nGE*1*",
+      control, "~\nIEA*1*", isa13, "~\n");
+}
+
+// Writes `text` into `dir` as NAME, complete before it appears (as partners should).
+void DropX12(const std::filesystem::path& dir, const std::string& name, const std::string& text) {
+  std::ofstream(dir / ("." + name)) << text;
+  std::filesystem::rename(dir / ("." + name), dir / name);
+}
+
 // The retailer trading X12 files through its x12-file-drop connector, the order run by
 // the lifecycle against the warehouse simulators: 850 in → 997 out → 855 once allocated
 // → release, acknowledgement and shipment by the WMS → 856 → 810 after it.
@@ -877,49 +930,18 @@ TEST_F(LifecycleTest, AnEdiRetailersPurchaseOrderIsAcknowledgedShippedAndInvoice
   const std::filesystem::path edi = tmpl;
   std::filesystem::create_directories(edi / "in");
   // The connectors section rides after the subscribers (a top-level key of its own).
-  StartHub(30, R"(
-  - name: edi-retail
-    currencies: [USD]
-    fulfillment: {status_updates: [allocated, backordered, partially_shipped, shipped]}
-)",
-           StrCat(R"(
-connectors:
-  - name: edi-retail-x12
-    type: x12-file-drop
-    folder: )",
-                  (edi / "in").string(), R"(
-    outbound_folder: )",
-                  (edi / "out").string(), R"(
-    partner_id: RETAILER
-    our_id: DISTHUB
-    channel: edi-retail
-    account_number: C-RETAIL-1
-    poll_interval_ms: 20
-    settle_ms: 0
-)"));
+  StartHub(
+      30, kEdiRetailChannel,
+      StrCat("connectors:\n", X12Connector("edi-retail-x12", edi / "in", edi / "out",
+                                           "    partner_id: RETAILER\n    channel: edi-retail\n"
+                                           "    account_number: C-RETAIL-1\n")));
   east_.Join(hub_->url(), {.location = "wh-east", .ship_delay_ms = 20});
   west_.Join(hub_->url(), {.location = "wh-west", .ship_delay_ms = 20});
   Stock("wh-east", "HS-10001", 480);  // 20 cases of 24
   Stock("wh-east", "HS-10002", 50);
-  const std::string po =
-      "ISA*00*          *00*          *ZZ*RETAILER       *ZZ*DISTHUB        *261127*1000*U*"
-      "00401*000000077*0*P*>~\nGS*PO*RETAILER*DISTHUB*20261127*1000*77*X*004010~\n"
-      "ST*850*0001~\nBEG*00*SA*PO-EDI-1**20261120~\nN1*BY*Harbor Retail*92*HR-1~\n"
-      "N1*ST*Harbor Retail NY*92*NY1~\nN3*1 Pier Rd~\nN4*Brooklyn*NY*11201*US~\n"
-      "PO1*1*2*CA*110.40**VN*HS-10001~\nPO1*2*5*EA*8.25**VN*HS-10002~\nCTT*2*7~\n"
-      "SE*10*0001~\nGE*1*77~\nIEA*1*000000077~\n";
-  {
-    std::ofstream(edi / "in" / ".po.edi") << po;
-    std::filesystem::rename(edi / "in" / ".po.edi", edi / "in" / "po.edi");
-  }
-  std::string id;
-  ASSERT_TRUE(WaitFor([&] {
-    json::error_code ec;
-    json::value v = json::parse(Send("GET", "/v1/orders?channel=edi-retail").body, ec);
-    if (ec || !v.is_object() || v.at("orders").as_array().empty()) return false;
-    id = std::string(v.at("orders").as_array()[0].at("id").as_string());
-    return true;
-  })) << hub_->Stderr();
+  DropX12(edi / "in", "po.edi", RetailPo(77, "PO-EDI-1", "Brooklyn", "NY", "11201"));
+  const std::string id = FirstOrderOf("edi-retail");
+  ASSERT_FALSE(id.empty()) << hub_->Stderr();
   ASSERT_TRUE(Reaches(id, "invoiced"));
   // Files by kind; control numbers count up in the order they were written.
   std::map<std::string, std::pair<std::string, std::string>> by_kind;  // kind → (name, text)
@@ -972,38 +994,12 @@ TEST_F(LifecycleTest, ARetailersPurchaseOrderShipsThroughTheThreePlInX12FilesOne
                                    .short_first = true,
                                    .rest_after = absl::Milliseconds(200)});
   ASSERT_TRUE(tpl.ok()) << tpl.status();
-  StartHub(30, R"(
-  - name: edi-retail
-    currencies: [USD]
-    fulfillment: {status_updates: [allocated, backordered, partially_shipped, shipped]}
-)",
-           StrCat(R"(
-connectors:
-  - name: edi-retail-x12
-    type: x12-file-drop
-    folder: )",
-                  (edi / "retail-in").string(), R"(
-    outbound_folder: )",
-                  (edi / "retail-out").string(), R"(
-    partner_id: RETAILER
-    our_id: DISTHUB
-    channel: edi-retail
-    poll_interval_ms: 20
-    settle_ms: 0
-  - name: 3pl-central-x12
-    type: x12-file-drop
-    folder: )",
-                  (edi / "3pl-in").string(), R"(
-    outbound_folder: )",
-                  (edi / "3pl-out").string(), R"(
-    partner_id: 3PLCENTRAL
-    our_id: DISTHUB
-    location: 3pl-central
-    sets: "945,846,997,999"
-    send: "940"
-    poll_interval_ms: 20
-    settle_ms: 0
-)"),
+  StartHub(30, kEdiRetailChannel,
+           StrCat("connectors:\n",
+                  X12Connector("edi-retail-x12", edi / "retail-in", edi / "retail-out",
+                               "    partner_id: RETAILER\n    channel: edi-retail\n"),
+                  X12Connector("3pl-central-x12", edi / "3pl-in", edi / "3pl-out",
+                               "    partner_id: 3PLCENTRAL\n    location: 3pl-central\n")),
            R"(
     - name: 3pl-central
       ack_deadline_seconds: 30
@@ -1011,24 +1007,9 @@ connectors:
 )");
   Stock("3pl-central", "HS-10001", 480);
   Stock("3pl-central", "HS-10002", 50);
-  const std::string po =
-      "ISA*00*          *00*          *ZZ*RETAILER       *ZZ*DISTHUB        *261127*1000*U*"
-      "00401*000000078*0*P*>~\nGS*PO*RETAILER*DISTHUB*20261127*1000*78*X*004010~\n"
-      "ST*850*0001~\nBEG*00*SA*PO-EDI-2**20261120~\nN1*ST*Harbor Retail OH*92*OH1~\n"
-      "N3*31875 Solon Rd~\nN4*Solon*OH*44139*US~\n"
-      "PO1*1*2*CA*110.40**VN*HS-10001~\nPO1*2*5*EA*8.25**VN*HS-10002~\nCTT*2*7~\n"
-      "SE*9*0001~\nGE*1*78~\nIEA*1*000000078~\n";
-  std::ofstream(edi / "retail-in" / ".po.edi") << po;
-  std::filesystem::rename(edi / "retail-in" / ".po.edi", edi / "retail-in" / "po.edi");
-
-  std::string id;
-  ASSERT_TRUE(WaitFor([&] {
-    json::error_code ec;
-    json::value v = json::parse(Send("GET", "/v1/orders?channel=edi-retail").body, ec);
-    if (ec || !v.is_object() || v.at("orders").as_array().empty()) return false;
-    id = std::string(v.at("orders").as_array()[0].at("id").as_string());
-    return true;
-  })) << hub_->Stderr();
+  DropX12(edi / "retail-in", "po.edi", RetailPo(78, "PO-EDI-2", "Solon", "OH", "44139"));
+  const std::string id = FirstOrderOf("edi-retail");
+  ASSERT_FALSE(id.empty()) << hub_->Stderr();
   ASSERT_TRUE(Reaches(id, "invoiced")) << hub_->Stderr();
   const X12ThreePlStats stats = (*tpl)->Stats();
   EXPECT_EQ(stats.orders_received, 1);
@@ -1083,28 +1064,12 @@ TEST_F(LifecycleTest, AThreePlThatSendsNo997IsReleasedToAgainThenReroutedAround)
   auto tpl =
       X12ThreePlSim::Start({.from_hub = edi / "3pl-out", .to_hub = edi / "3pl-in", .silent = true});
   ASSERT_TRUE(tpl.ok()) << tpl.status();
-  StartHub(30, R"(
-  - name: edi-retail
-    currencies: [USD]
-)",
-           StrCat(R"(
-connectors:
-  - name: 3pl-central-x12
-    type: x12-file-drop
-    folder: )",
-                  (edi / "3pl-in").string(), R"(
-    outbound_folder: )",
-                  (edi / "3pl-out").string(), R"(
-    partner_id: 3PLCENTRAL
-    our_id: DISTHUB
-    location: 3pl-central
-    sets: "945,846,997,999"
-    send: "940"
-    ack_overdue_ms: 300
-    poll_interval_ms: 20
-    settle_ms: 0
-)"),
-           R"(
+  StartHub(
+      30, kEdiRetailChannel,
+      StrCat("connectors:\n", X12Connector("3pl-central-x12", edi / "3pl-in", edi / "3pl-out",
+                                           "    partner_id: 3PLCENTRAL\n    location: 3pl-central\n"
+                                           "    ack_overdue_ms: 300\n")),
+      R"(
     - name: 3pl-central
       ack_deadline_seconds: 1
       release_attempts: 2
