@@ -134,6 +134,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   std::string only;
   app.add_option("--only", only, "Only the inputs whose name holds this text (for profiling)");
+  std::string steps = "reader,envelope,checked,orders";
+  app.add_option("--steps", steps,
+                 "The steps to time, comma-separated (for profiling one): reader, envelope, "
+                 "checked, orders; the ceiling is always timed")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   std::vector<Input> inputs;
@@ -181,7 +186,8 @@ int main(int argc, char** argv) {
     const double ceiling = Rate(seconds, [&] {
       each([&](const Piece& p) { sink += Scan(p.bytes, p.terminator, p.separator); });
     });
-    const double reader = Rate(seconds, [&] {
+    auto wanted = [&](std::string_view step) { return steps.find(step) != std::string::npos; };
+    const double reader = !wanted("reader") ? 0 : Rate(seconds, [&] {
       each([&](const Piece& p) {
         formats::X12Reader r(p.bytes);
         formats::X12Segment s;
@@ -193,15 +199,16 @@ int main(int argc, char** argv) {
         }
       });
     });
-    const double envelopes = Rate(seconds, [&] {
+    const double envelopes = !wanted("envelope") ? 0 : Rate(seconds, [&] {
       each([&](const Piece& p) {
         sink += formats::ReadX12(p.bytes, {}, {.check_segments = false})->size();
       });
     });
-    const double checked = Rate(
-        seconds, [&] { each([&](const Piece& p) { sink += formats::ReadX12(p.bytes)->size(); }); });
+    const double checked = !wanted("checked") ? 0 : Rate(seconds, [&] {
+      each([&](const Piece& p) { sink += formats::ReadX12(p.bytes)->size(); });
+    });
     double translated = 0;
-    if (in.orders) {
+    if (in.orders && wanted("orders")) {
       size_t failed = 0;
       translated = Rate(seconds, [&] {
         each([&](const Piece& p) {

@@ -17,6 +17,7 @@ bool IsBreak(char c) { return c == '\r' || c == '\n'; }
 
 X12Reader::X12Reader(std::string_view bytes) : bytes_(bytes) {
   if (bytes_.starts_with(kBom)) at_ = kBom.size();
+  current_.reserve(32);  // one allocation for all but the widest segments
 }
 
 absl::StatusOr<bool> X12Reader::Next(X12Segment& out) {
@@ -72,7 +73,7 @@ absl::StatusOr<bool> X12Reader::Next(X12Segment& out) {
   } else if (breaks_inside) {
     // Hard-wrapped: the line breaks are not part of the data.
     const std::string_view text = bytes_.substr(at_, i - at_);
-    std::string& copy = unwrapped_.emplace_back();
+    std::string& copy = unwrapped_.emplace_front();
     for (char c : text) {
       if (!IsBreak(c)) copy.push_back(c);
       line_ += c == '\n';
@@ -122,19 +123,19 @@ absl::Status X12Reader::ReadIsa(X12Segment& out) {
     return refuse(
         StrCat("the byte after ISA must be the element separator, not ", ShownByte(element)));
   }
-  // Up to ISA16's separator, without the line breaks a wrapped ISA has.
-  std::string& isa = unwrapped_.emplace_back("ISA");
+  // Up to ISA16's separator; a wrapped ISA is copied without its line breaks.
   int separators = 0;
   size_t breaks = 0;
+  bool wrapped = false;
   size_t i = start + 3;
   for (; i < bytes_.size() && separators < kIsaSeparators; ++i) {
     const char c = bytes_[i];
     if (IsBreak(c)) {
       breaks += c == '\n';
+      wrapped = true;
       continue;
     }
     separators += c == element;
-    isa.push_back(c);
   }
   if (separators < kIsaSeparators) {
     return refuse(StrCat("the input ends after ", separators, " of its 16 elements"));
@@ -160,9 +161,16 @@ absl::Status X12Reader::ReadIsa(X12Segment& out) {
   if (IsAlnum(segment) || segment == element || segment == component || segment == ' ') {
     return refuse(StrCat("the segment terminator after ISA16 cannot be ", ShownByte(segment)));
   }
-  isa.push_back(component);
   delimiters_ = {.element = element, .component = component, .repetition = 0, .segment = segment};
-  Split(isa, out);
+  if (!wrapped) {
+    Split(bytes_.substr(start, i + 1 - start), out);  // up to and with ISA16
+  } else {
+    std::string& isa = unwrapped_.emplace_front();
+    for (size_t k = start; k <= i; ++k) {
+      if (!IsBreak(bytes_[k])) isa.push_back(bytes_[k]);
+    }
+    Split(isa, out);
+  }
   // ISA11: the repetition separator from 00402 on, else a standards id ("U").
   if (const std::string_view isa11 = out.element(11);
       isa11.size() == 1 && !IsAlnum(isa11[0]) && isa11[0] != element && isa11[0] != component) {

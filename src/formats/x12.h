@@ -31,7 +31,7 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
+#include <forward_list>
 #include <span>
 #include <string>
 #include <string_view>
@@ -96,7 +96,9 @@ class X12Reader {
   size_t position_ = 0;
   bool started_ = false;
   X12Delimiters delimiters_;
-  std::deque<std::string> unwrapped_;      // segments with their line breaks removed
+  // Segments with their line breaks removed: a list, so that no copy moves while views
+  // into it are out, and nothing is allocated for inputs that need none.
+  std::forward_list<std::string> unwrapped_;
   std::vector<std::string_view> current_;  // the last segment's elements
 };
 
