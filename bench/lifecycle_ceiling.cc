@@ -13,6 +13,7 @@
 
 #include "fmt/core.h"
 #include "store/sqlite/sqlite_migrations.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace disthub {
 namespace {
@@ -43,12 +44,13 @@ class Db {
   Db(std::string dir, bool synchronous_normal) : dir_(std::move(dir)) {
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
+    ConfigureSqliteLibrary();  // the library as the store configures it
     Check(sqlite3_open((dir_ + "/ceiling.db").c_str(), &db_), db_, "open");
     for (const char* pragma :
          {"PRAGMA journal_mode = WAL",
           synchronous_normal ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL",
           "PRAGMA cache_size = -65536", "PRAGMA wal_autocheckpoint = 0",
-          "PRAGMA journal_size_limit = 67108864"}) {
+          "PRAGMA journal_size_limit = 67108864", "PRAGMA secure_delete = OFF"}) {
       Check(sqlite3_exec(db_, pragma, nullptr, nullptr, nullptr), db_, pragma);
     }
     for (const Migration& m : SqliteMigrations()) {

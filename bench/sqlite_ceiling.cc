@@ -12,6 +12,7 @@
 #include "base/ids.h"
 #include "fmt/core.h"
 #include "store/sqlite/sqlite_migrations.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace disthub {
 namespace {
@@ -43,10 +44,12 @@ class CeilingDb {
   explicit CeilingDb(std::string dir) : dir_(std::move(dir)) {
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
+    ConfigureSqliteLibrary();  // the library as the store configures it
     Check(sqlite3_open((dir_ + "/ceiling.db").c_str(), &db_), db_, "open");
     for (const char* pragma :
          {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA cache_size = -65536",
-          "PRAGMA wal_autocheckpoint = 0", "PRAGMA journal_size_limit = 67108864"}) {
+          "PRAGMA wal_autocheckpoint = 0", "PRAGMA journal_size_limit = 67108864",
+          "PRAGMA secure_delete = OFF"}) {
       Check(sqlite3_exec(db_, pragma, nullptr, nullptr, nullptr), db_, pragma);
     }
     for (const Migration& m : SqliteMigrations()) {

@@ -143,6 +143,21 @@ class Stmt {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
+}  // namespace
+
+void ConfigureSqliteLibrary() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    // Without memory statistics SQLite's allocator takes no process-wide mutex per call.
+    // Debian's build has no lookaside, so every small allocation of every connection went
+    // through that one mutex. sqlite3_config() only works before sqlite3_initialize();
+    // if something else already initialized the library it refuses, and that is harmless.
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  });
+}
+
+namespace {
+
 absl::Status Exec(sqlite3* db, const std::string& sql) {
   char* err = nullptr;
   int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
@@ -156,6 +171,7 @@ absl::Status Exec(sqlite3* db, const std::string& sql) {
 }
 
 absl::StatusOr<sqlite3*> OpenConnection(const SqliteOptions& options, bool read_only) {
+  ConfigureSqliteLibrary();
   sqlite3* db = nullptr;
   int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
               SQLITE_OPEN_NOMUTEX;
@@ -167,6 +183,10 @@ absl::StatusOr<sqlite3*> OpenConnection(const SqliteOptions& options, bool read_
   }
   sqlite3_busy_timeout(db, options.busy_timeout_ms);
   sqlite3_extended_result_codes(db, 1);
+  // Debian builds SQLite with SECURE_DELETE, which zero-fills every byte a row update or
+  // delete frees (outbox states, order versions, timers): a memset on the writer's path
+  // for forensic hygiene the store does not promise. Upstream's default is off.
+  if (!read_only) DISTHUB_RETURN_IF_ERROR(Exec(db, "PRAGMA secure_delete = OFF"));
   return db;
 }
 
@@ -996,7 +1016,8 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::vector<FeedStateRecord>> ListFeedState() override {
     Lease r(this);
     return QueryAll<FeedStateRecord>(
-        r->db, "SELECT channel, sku, sellable, pushed_at FROM availability_feed ORDER BY channel, sku",
+        r->db,
+        "SELECT channel, sku, sellable, pushed_at FROM availability_feed ORDER BY channel, sku",
         [](const Stmt& s) {
           return FeedStateRecord{.channel = s.Text(0),
                                  .sku = s.Text(1),
@@ -1054,7 +1075,8 @@ class SqliteStore final : public Store {
     Lease r(this);
     return QueryAll<ReturnRecord>(
         r->db,
-        StrCat("SELECT ", kReturnColumns, " FROM returns WHERE order_id = ? ORDER BY created_at, id"),
+        StrCat("SELECT ", kReturnColumns,
+               " FROM returns WHERE order_id = ? ORDER BY created_at, id"),
         ReadReturn, order_id);
   }
 
@@ -1074,7 +1096,8 @@ class SqliteStore final : public Store {
     Lease r(this);
     return QueryAll<TimerRecord>(
         r->db,
-        StrCat("SELECT ", kTimerColumns, " FROM timers WHERE due_at <= ? ORDER BY due_at, id LIMIT ?"),
+        StrCat("SELECT ", kTimerColumns,
+               " FROM timers WHERE due_at <= ? ORDER BY due_at, id LIMIT ?"),
         ReadTimer, Micros(now), int64_t{limit});
   }
 
@@ -1137,8 +1160,8 @@ class SqliteStore final : public Store {
     Stmt insert_outbox, update_outbox, insert_attempt, insert_inbound;
     Stmt put_position, put_reservation, find_stock_update, insert_stock_update, put_feed;
     Stmt put_connector_state;
-    Stmt put_fulfillment, find_fulfillment, find_fulfillments, put_timer, find_timer,
-        delete_timer, put_return, find_return, find_returns;
+    Stmt put_fulfillment, find_fulfillment, find_fulfillments, put_timer, find_timer, delete_timer,
+        put_return, find_return, find_returns;
     int64_t next_seq = 1;
   };
 
@@ -1238,10 +1261,10 @@ class SqliteStore final : public Store {
         writer_,
         "INSERT INTO idempotency_keys (scope, key, request_hash, resource_id, status_code, "
         "created_at) VALUES (?, ?, ?, ?, ?, ?)"));
-    DISTHUB_RETURN_IF_ERROR(
-        w.update_order.Prepare(writer_,
-                               "UPDATE orders SET status = ?, version = ?, updated_at = ?, body = ? "
-                               "WHERE id = ? AND version = ?"));
+    DISTHUB_RETURN_IF_ERROR(w.update_order.Prepare(
+        writer_,
+        "UPDATE orders SET status = ?, version = ?, updated_at = ?, body = ? "
+        "WHERE id = ? AND version = ?"));
     DISTHUB_RETURN_IF_ERROR(w.append_event.Prepare(
         writer_,
         "INSERT INTO events (seq, type, subject, correlation_id, causation_id, occurred_at, "
@@ -1273,11 +1296,13 @@ class SqliteStore final : public Store {
         writer_, StrCat("SELECT ", kStockUpdateColumns,
                         " FROM stock_updates WHERE source = ? AND message_id = ?")));
     DISTHUB_RETURN_IF_ERROR(w.put_connector_state.Prepare(
-        writer_, "INSERT OR REPLACE INTO connector_state (connector, cursor, updated_at) "
-                 "VALUES (?, ?, ?)"));
+        writer_,
+        "INSERT OR REPLACE INTO connector_state (connector, cursor, updated_at) "
+        "VALUES (?, ?, ?)"));
     DISTHUB_RETURN_IF_ERROR(w.put_feed.Prepare(
-        writer_, "INSERT OR REPLACE INTO availability_feed (channel, sku, sellable, pushed_at) "
-                 "VALUES (?, ?, ?, ?)"));
+        writer_,
+        "INSERT OR REPLACE INTO availability_feed (channel, sku, sellable, pushed_at) "
+        "VALUES (?, ?, ?, ?)"));
     DISTHUB_RETURN_IF_ERROR(w.put_fulfillment.Prepare(
         writer_, StrCat("INSERT OR REPLACE INTO fulfillment_orders (", kFulfillmentColumns,
                         ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")));
@@ -1287,13 +1312,14 @@ class SqliteStore final : public Store {
         writer_, StrCat("SELECT ", kFulfillmentColumns,
                         " FROM fulfillment_orders WHERE order_id = ? ORDER BY created_at, id")));
     DISTHUB_RETURN_IF_ERROR(w.put_timer.Prepare(
-        writer_, StrCat("INSERT OR REPLACE INTO timers (", kTimerColumns, ") VALUES (?, ?, ?, ?, ?)")));
+        writer_,
+        StrCat("INSERT OR REPLACE INTO timers (", kTimerColumns, ") VALUES (?, ?, ?, ?, ?)")));
     DISTHUB_RETURN_IF_ERROR(w.find_timer.Prepare(
         writer_, StrCat("SELECT ", kTimerColumns, " FROM timers WHERE id = ?")));
     DISTHUB_RETURN_IF_ERROR(w.delete_timer.Prepare(writer_, "DELETE FROM timers WHERE id = ?"));
-    DISTHUB_RETURN_IF_ERROR(w.put_return.Prepare(
-        writer_, StrCat("INSERT OR REPLACE INTO returns (", kReturnColumns,
-                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)")));
+    DISTHUB_RETURN_IF_ERROR(
+        w.put_return.Prepare(writer_, StrCat("INSERT OR REPLACE INTO returns (", kReturnColumns,
+                                             ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)")));
     DISTHUB_RETURN_IF_ERROR(w.find_return.Prepare(
         writer_, StrCat("SELECT ", kReturnColumns, " FROM returns WHERE id = ?")));
     DISTHUB_RETURN_IF_ERROR(w.find_returns.Prepare(
@@ -1368,10 +1394,10 @@ absl::Status SqliteWriteTxn::InsertOrder(const OrderRecord& o) {
 }
 
 absl::Status SqliteWriteTxn::UpdateOrder(const OrderRecord& o) {
-  DISTHUB_RETURN_IF_ERROR(store_->w_.update_order
-                              .Bind(o.status, o.version, Micros(o.updated_at), o.body, o.id,
-                                    o.version - 1)
-                              .Exec());
+  DISTHUB_RETURN_IF_ERROR(
+      store_->w_.update_order
+          .Bind(o.status, o.version, Micros(o.updated_at), o.body, o.id, o.version - 1)
+          .Exec());
   if (sqlite3_changes(store_->writer_) > 0) return absl::OkStatus();
   DISTHUB_ASSIGN_OR_RETURN(std::optional<OrderRecord> current, FindOrder(o.id));
   if (!current) return absl::NotFoundError(StrCat("order ", o.id, " not found"));
@@ -1550,8 +1576,9 @@ absl::StatusOr<std::optional<StockUpdateRecord>> SqliteWriteTxn::FindStockUpdate
 absl::Status SqliteWriteTxn::PutReconciliation(const ReconciliationRecord& r) {
   Stmt stmt;
   DISTHUB_RETURN_IF_ERROR(stmt.Prepare(
-      store_->writer_, StrCat("INSERT OR REPLACE INTO inventory_reconciliations (",
-                              kReconciliationColumns, ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")));
+      store_->writer_,
+      StrCat("INSERT OR REPLACE INTO inventory_reconciliations (", kReconciliationColumns,
+             ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")));
   return stmt
       .Bind(r.id, r.state, int64_t{r.apply ? 1 : 0}, r.total, r.checked, r.drifts, r.corrected,
             r.actor, r.report, r.error, Micros(r.created_at), Micros(r.updated_at))
@@ -1569,8 +1596,8 @@ absl::Status SqliteWriteTxn::PutFeedState(const FeedStateRecord& r) {
 absl::StatusOr<int64_t> SqliteWriteTxn::InsertStockUpdate(const StockUpdateRecord& r) {
   DISTHUB_RETURN_IF_ERROR(store_->w_.insert_stock_update
                               .Bind(r.source, r.message_id, r.kind, r.sku, r.location, r.delta,
-                                    r.on_hand, r.sequence, AsOfMicros(r.as_of), r.outcome,
-                                    r.reason, Micros(r.received_at))
+                                    r.on_hand, r.sequence, AsOfMicros(r.as_of), r.outcome, r.reason,
+                                    Micros(r.received_at))
                               .Exec());
   return sqlite3_last_insert_rowid(store_->writer_);
 }

@@ -28,6 +28,11 @@ struct SqliteOptions {
   int busy_timeout_ms = 5000;
 };
 
+// Process-wide SQLite settings the store wants (no allocator statistics). Called by
+// OpenSqliteStore; benchmarks that open SQLite directly call it first so they measure the
+// same library. Idempotent and thread-safe.
+void ConfigureSqliteLibrary();
+
 // Opens (creating if needed) and migrates the database. kFailedPrecondition if the file
 // was written by a newer disthub (a schema version this build does not know).
 absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options);
