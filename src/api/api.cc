@@ -516,6 +516,9 @@ HttpResponse Api::Ready() {
   if (absl::Status s = deps_.store->Check(); !s.ok()) {
     return Problem(503, "not-ready", "Not ready", StrCat("store: ", s.message()), "/readyz");
   }
+  if (absl::Status s = deps_.queue->broken(); !s.ok()) {
+    return Problem(503, "not-ready", "Not ready", StrCat("store: ", s.message()), "/readyz");
+  }
   int64_t pending = deps_.queue->pending();
   if (pending * 10 >= static_cast<int64_t>(deps_.max_pending) * 9) {
     return Problem(

@@ -286,10 +286,11 @@ class RunningHub final : public Hub {
     Histogram* batch_sizes =
         metrics_.Histogram("disthub_commit_batch_size",
                            "Writes committed together in one transaction.", {}, SizeBuckets());
-    Histogram* commit_seconds =
-        metrics_.Histogram("disthub_store_commit_duration_seconds",
-                           "Time to apply and durably commit one batch (BEGIN to fsynced COMMIT).",
-                           {}, LatencyBuckets());
+    Histogram* commit_seconds = metrics_.Histogram(
+        "disthub_store_commit_duration_seconds",
+        "Time from BEGIN of one batch to its commit flushed to disk (the flush of one batch "
+        "overlaps the next batch's work).",
+        {}, LatencyBuckets());
     Counter* failed_commits = metrics_.Counter("disthub_store_commit_failures_total",
                                                "Batches whose commit failed (nothing kept).");
 

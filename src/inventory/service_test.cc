@@ -25,16 +25,16 @@ using ::testing::HasSubstr;
 class FailingStore : public ForwardingStore {
  public:
   using ForwardingStore::ForwardingStore;
-  absl::Status Write(absl::FunctionRef<absl::Status(WriteTxn&)> fn) override {
+  absl::Status WriteUnsynced(absl::FunctionRef<absl::Status(WriteTxn&)> fn) override {
     if (fail_next > 0) {
       --fail_next;
-      absl::Status s = ForwardingStore::Write([&](WriteTxn& txn) -> absl::Status {
+      absl::Status s = ForwardingStore::WriteUnsynced([&](WriteTxn& txn) -> absl::Status {
         DISTHUB_RETURN_IF_ERROR(fn(txn));
         return absl::UnavailableError("disk full (injected)");
       });
       return s;
     }
-    return ForwardingStore::Write(fn);
+    return ForwardingStore::WriteUnsynced(fn);
   }
   std::atomic<int> fail_next{0};
 };

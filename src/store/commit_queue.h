@@ -1,22 +1,27 @@
 // The single-writer core: one thread owns the write side of the store and applies
 // queued operations in batches, one transaction per batch (group commit). Every
-// operation in a batch learns its outcome only after the batch committed, so an
-// acknowledgement sent from Done() is always for durable data.
+// operation in a batch learns its outcome only after the batch committed and was flushed
+// to disk, so an acknowledgement sent from Done() is always for durable data.
+//
+// The flush is pipelined: the writer commits a batch (Store::WriteUnsynced) and goes on
+// to the next while a second thread flushes (Store::SyncCommitted), one flush covering
+// every batch committed before it began. Done() of a batch therefore runs after Apply() of
+// the batch that followed it; a batch whose commit failed is answered at once.
 //
 // Thread-safety: Submit() may be called from any thread. Apply() and Done() run on
 // the writer thread, so they must be quick and must not block on other submitters.
 #pragma once
 
-#include <cstdint>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
 
-#include "absl/status/status.h"
 #include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "store/store.h"
 
@@ -39,8 +44,8 @@ struct CommitQueueOptions {
   // Submit() refuses new operations (kUnavailable) while this many wait: back-pressure
   // instead of unbounded memory when the disk cannot keep up.
   int max_pending = 20'000;
-  // Called on the writer thread after every batch: its size, how long the transaction
-  // took from BEGIN to durable COMMIT, and whether it committed.
+  // Called on the writer thread after every batch: its size, how long it took from BEGIN
+  // to durable (committed and flushed), and whether it committed and was flushed.
   std::function<void(int size, absl::Duration elapsed, bool committed)> on_batch;
 };
 
@@ -64,9 +69,21 @@ class CommitQueue {
 
   // Operations waiting for the writer.
   int64_t pending() const;
+  // OK, or why the queue takes no more writes (a flush to disk failed).
+  absl::Status broken() const;
 
  private:
+  // A committed batch on its way to the disk.
+  struct Batch {
+    std::vector<std::unique_ptr<WriteOp>> ops;
+    std::vector<absl::Status> results;
+    absl::Time started;
+    absl::Status synced;  // the flush's outcome, once flushed
+  };
+
   void Run();
+  void Sync();
+  void Finish(Batch& batch, const absl::Status& outcome);
 
   Store* const store_;
   const CommitQueueOptions options_;
@@ -76,7 +93,16 @@ class CommitQueue {
   std::condition_variable work_;  // signalled when queue_ gains an op or stopping_ is set
   std::deque<std::unique_ptr<WriteOp>> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::condition_variable sync_work_;  // signalled when unsynced_ gains a batch or at the end
+  std::deque<Batch> unsynced_ ABSL_GUARDED_BY(mu_);  // committed, not yet flushed
+  std::deque<Batch> synced_ ABSL_GUARDED_BY(mu_);    // flushed (or failed), not yet answered
+  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;           // batches committed and not answered
+  bool syncer_stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // Set by a failed flush: what was committed since may be lost, so the queue takes no
+  // more writes (the process must restart and recover from what is on disk).
+  absl::Status broken_ ABSL_GUARDED_BY(mu_);
   std::thread writer_;
+  std::thread syncer_;
 };
 
 // A write operation from two callables: `apply(WriteTxn&) -> absl::Status` in the batch's

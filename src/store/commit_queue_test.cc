@@ -1,14 +1,16 @@
 #include "store/commit_queue.h"
-#include "store/forwarding_store.h"
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <latch>
+#include <thread>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "status_matchers.h"
+#include "store/forwarding_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace disthub {
@@ -21,13 +23,21 @@ class InsertOp : public WriteOp {
  public:
   InsertOp(Store* store, std::string id, std::latch* done, std::atomic<int>* visible_at_done,
            std::atomic<int>* failed, bool fail = false)
-      : store_(store), id_(std::move(id)), done_(done), visible_(visible_at_done),
-        failed_(failed), fail_(fail) {}
+      : store_(store),
+        id_(std::move(id)),
+        done_(done),
+        visible_(visible_at_done),
+        failed_(failed),
+        fail_(fail) {}
 
   absl::Status Apply(WriteTxn& txn) override {
     absl::Time t = absl::Now();
-    absl::Status s = txn.InsertOrder({.id = id_, .channel = "c", .channel_ref = id_,
-                                      .status = "received", .created_at = t, .updated_at = t,
+    absl::Status s = txn.InsertOrder({.id = id_,
+                                      .channel = "c",
+                                      .channel_ref = id_,
+                                      .status = "received",
+                                      .created_at = t,
+                                      .updated_at = t,
                                       .body = "{}"});
     if (!s.ok()) return s;
     if (fail_) return absl::InvalidArgumentError("refused after writing");
@@ -76,8 +86,7 @@ TEST_F(CommitQueueTest, EveryOpIsAcknowledgedOnlyAfterItsBatchCommitted) {
   constexpr int kOps = 2000;
   std::latch done(kOps);
   {
-    CommitQueue q(store_.get(), {.max_batch = 64,
-                                 .on_batch = [&](int n, absl::Duration, bool ok) {
+    CommitQueue q(store_.get(), {.max_batch = 64, .on_batch = [&](int n, absl::Duration, bool ok) {
                                    EXPECT_TRUE(ok);
                                    sizes.push_back(n);
                                  }});
@@ -86,8 +95,8 @@ TEST_F(CommitQueueTest, EveryOpIsAcknowledgedOnlyAfterItsBatchCommitted) {
       submitters.emplace_back([&, t] {
         for (int i = 0; i < kOps / 4; ++i) {
           ASSERT_OK(q.Submit(std::make_unique<InsertOp>(
-              store_.get(), "ord_" + std::to_string(t) + "_" + std::to_string(i), &done,
-              &visible, &failed)));
+              store_.get(), "ord_" + std::to_string(t) + "_" + std::to_string(i), &done, &visible,
+              &failed)));
         }
       });
     }
@@ -130,8 +139,8 @@ TEST_F(CommitQueueTest, AFailingOpLeavesTheRestOfItsBatchIntact) {
 class FailingCommitStore : public ForwardingStore {
  public:
   using ForwardingStore::ForwardingStore;
-  absl::Status Write(absl::FunctionRef<absl::Status(WriteTxn&)> fn) override {
-    return inner()->Write([&](WriteTxn& t) -> absl::Status {
+  absl::Status WriteUnsynced(absl::FunctionRef<absl::Status(WriteTxn&)> fn) override {
+    return inner()->WriteUnsynced([&](WriteTxn& t) -> absl::Status {
       DISTHUB_RETURN_IF_ERROR(fn(t));
       return absl::UnavailableError("disk I/O error");
     });
@@ -158,10 +167,11 @@ TEST_F(CommitQueueTest, RefusesWorkBeyondItsPendingLimit) {
   std::latch release(1);
   class BlockingStore : public FailingCommitStore {
    public:
-    BlockingStore(Store* inner, std::latch* release) : FailingCommitStore(inner), release_(release) {}
-    absl::Status Write(absl::FunctionRef<absl::Status(WriteTxn&)> fn) override {
+    BlockingStore(Store* inner, std::latch* release)
+        : FailingCommitStore(inner), release_(release) {}
+    absl::Status WriteUnsynced(absl::FunctionRef<absl::Status(WriteTxn&)> fn) override {
       release_->wait();
-      return inner_store_->Write(fn);
+      return inner_store_->WriteUnsynced(fn);
     }
     Store* inner_store_ = nullptr;
     std::latch* release_;
@@ -185,6 +195,69 @@ TEST_F(CommitQueueTest, RefusesWorkBeyondItsPendingLimit) {
   }
   EXPECT_EQ(visible.load(), 3);
   EXPECT_THAT(store_->GetOrder("d"), ::disthub::testing::IsOkAndHolds(std::nullopt));
+}
+
+// Holds every flush until `release`, then flushes, or fails as a dying disk would.
+class HeldFlushStore : public ForwardingStore {
+ public:
+  using ForwardingStore::ForwardingStore;
+  absl::Status WriteUnsynced(absl::FunctionRef<absl::Status(WriteTxn&)> fn) override {
+    absl::Status s = ForwardingStore::WriteUnsynced(fn);
+    ++commits;
+    return s;
+  }
+  absl::Status SyncCommitted() override {
+    release.wait();
+    if (fail) return absl::UnavailableError("fdatasync: Input/output error (injected)");
+    return ForwardingStore::SyncCommitted();
+  }
+  std::atomic<int> commits{0};
+  std::latch release{1};
+  bool fail = false;
+};
+
+TEST_F(CommitQueueTest, AnswersOnlyAfterTheFlushWhileTheNextBatchGoesOn) {
+  HeldFlushStore held(store_.get());
+  std::atomic<int> visible{0}, failed{0};
+  std::latch done(2);
+  {
+    CommitQueue q(&held, {});
+    ASSERT_OK(q.Submit(std::make_unique<InsertOp>(store_.get(), "a", &done, &visible, &failed)));
+    while (held.commits.load() < 1) std::this_thread::yield();
+    // "a" is committed and its flush is held: "b" is still applied and committed.
+    ASSERT_OK(q.Submit(std::make_unique<InsertOp>(store_.get(), "b", &done, &visible, &failed)));
+    while (held.commits.load() < 2) std::this_thread::yield();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    EXPECT_FALSE(done.try_wait());  // neither was answered before its flush
+    EXPECT_EQ(visible.load() + failed.load(), 0);
+    held.release.count_down();
+    done.wait();
+  }
+  EXPECT_EQ(visible.load(), 2);
+  EXPECT_EQ(failed.load(), 0);
+}
+
+TEST_F(CommitQueueTest, AFailedFlushLeavesTheOutcomeUnknownAndTakesNoMoreWrites) {
+  HeldFlushStore dying(store_.get());
+  dying.fail = true;
+  dying.release.count_down();
+  std::atomic<int> visible{0}, failed{0};
+  std::latch done(1), refused(1);
+  std::vector<absl::Status> outcomes;
+  {
+    CommitQueue q(&dying, {});
+    ASSERT_OK(q.Submit(std::make_unique<InsertOp>(store_.get(), "a", &done, &visible, &failed)));
+    done.wait();
+    EXPECT_EQ(failed.load(), 1);  // committed, but not known to be on disk: not acknowledged
+    EXPECT_THAT(
+        q.Submit(std::make_unique<InsertOp>(store_.get(), "b", &refused, &visible, &failed)),
+        StatusIs(absl::StatusCode::kUnavailable,
+                 ::testing::AllOf(::testing::HasSubstr("outcome of this write is unknown"),
+                                  ::testing::HasSubstr("Input/output error"))));
+    EXPECT_THAT(q.broken(), StatusIs(absl::StatusCode::kUnavailable));
+  }
+  EXPECT_EQ(failed.load(), 2);
+  EXPECT_THAT(store_->GetOrder("b"), ::disthub::testing::IsOkAndHolds(std::nullopt));
 }
 
 }  // namespace

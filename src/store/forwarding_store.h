@@ -16,9 +16,16 @@ class ForwardingStore : public Store {
  public:
   explicit ForwardingStore(Store* inner) : inner_(inner) {}
 
+  // Through WriteUnsynced and SyncCommitted, so that a subclass changing those changes
+  // every write.
   absl::Status Write(absl::FunctionRef<absl::Status(WriteTxn&)> fn) override {
-    return inner_->Write(fn);
+    if (absl::Status s = WriteUnsynced(fn); !s.ok()) return s;
+    return SyncCommitted();
   }
+  absl::Status WriteUnsynced(absl::FunctionRef<absl::Status(WriteTxn&)> fn) override {
+    return inner_->WriteUnsynced(fn);
+  }
+  absl::Status SyncCommitted() override { return inner_->SyncCommitted(); }
   absl::StatusOr<std::optional<OrderRecord>> GetOrder(const std::string& id) override {
     return inner_->GetOrder(id);
   }
@@ -44,8 +51,8 @@ class ForwardingStore : public Store {
     return inner_->GetOutbox(id);
   }
   absl::StatusOr<std::vector<OutboxRecord>> ListOutbox(const std::string& subscriber,
-                                                       const std::string& state,
-                                                       int64_t before_id, int limit) override {
+                                                       const std::string& state, int64_t before_id,
+                                                       int limit) override {
     return inner_->ListOutbox(subscriber, state, before_id, limit);
   }
   absl::StatusOr<std::vector<DeliveryAttemptRecord>> ListDeliveryAttempts(
@@ -58,8 +65,7 @@ class ForwardingStore : public Store {
   absl::StatusOr<std::optional<DeadLetterRecord>> GetDeadLetter(int64_t id) override {
     return inner_->GetDeadLetter(id);
   }
-  absl::StatusOr<std::vector<DeadLetterRecord>> ListDeadLetters(
-      const DeadLetterQuery& q) override {
+  absl::StatusOr<std::vector<DeadLetterRecord>> ListDeadLetters(const DeadLetterQuery& q) override {
     return inner_->ListDeadLetters(q);
   }
   absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> ParkedDeadLetters() override {
@@ -85,9 +91,7 @@ class ForwardingStore : public Store {
   absl::StatusOr<std::optional<ReplayRecord>> GetReplay(const std::string& id) override {
     return inner_->GetReplay(id);
   }
-  absl::StatusOr<std::vector<ReplayRecord>> ListReplays() override {
-    return inner_->ListReplays();
-  }
+  absl::StatusOr<std::vector<ReplayRecord>> ListReplays() override { return inner_->ListReplays(); }
   absl::StatusOr<std::vector<InventoryPositionRecord>> ListPositions(
       const std::string& sku) override {
     return inner_->ListPositions(sku);

@@ -54,20 +54,20 @@ struct EventRecord {
 // One message waiting in, or gone through, the transactional outbox: written in the same
 // transaction as the change that caused it, then delivered by the events layer.
 struct OutboxRecord {
-  int64_t id = 0;               // delivery order, assigned by the store
-  std::string subscriber;       // the partner endpoint it goes to (configuration name)
-  int64_t event_seq = 0;        // the event it carries
-  std::string message_type;     // the event type ("order.received")
-  std::string subject;          // the order (or other subject) it is about: ordering unit
-  std::string key;              // stable idempotency key sent with every attempt
-  std::string body;             // the bytes to send; empty: the event's standard envelope
+  int64_t id = 0;                 // delivery order, assigned by the store
+  std::string subscriber;         // the partner endpoint it goes to (configuration name)
+  int64_t event_seq = 0;          // the event it carries
+  std::string message_type;       // the event type ("order.received")
+  std::string subject;            // the order (or other subject) it is about: ordering unit
+  std::string key;                // stable idempotency key sent with every attempt
+  std::string body;               // the bytes to send; empty: the event's standard envelope
   std::string state = "pending";  // "pending", "delivered" or "dead"
-  int attempts = 0;             // delivery attempts so far
+  int attempts = 0;               // delivery attempts so far
   absl::Time created_at;
-  absl::Time next_attempt_at;   // not tried again before this
+  absl::Time next_attempt_at;  // not tried again before this
   absl::Time updated_at;
-  std::string last_error;       // why the last attempt failed ("" when none did)
-  std::string replay_id;        // the replay that queued it, "" for the original delivery
+  std::string last_error;  // why the last attempt failed ("" when none did)
+  std::string replay_id;   // the replay that queued it, "" for the original delivery
 
   friend bool operator==(const OutboxRecord&, const OutboxRecord&) = default;
 };
@@ -91,34 +91,34 @@ struct OutboxUpdate {
 // One delivery attempt that did not succeed at once, or the one that did after others.
 struct DeliveryAttemptRecord {
   int64_t outbox_id = 0;
-  int attempt = 0;          // 1, 2, 3 …
+  int attempt = 0;  // 1, 2, 3 …
   absl::Time started_at;
   int64_t duration_us = 0;
-  std::string outcome;      // "delivered", "retry" or "dead"
-  std::string cause;        // "ok", "http_5xx", "http_4xx", "quota", "timeout", "reset",
-                            // "connect", "circuit_open", "expired", …
-  int http_status = 0;      // 0 when no answer came
-  std::string detail;       // a readable line: what happened
+  std::string outcome;  // "delivered", "retry" or "dead"
+  std::string cause;    // "ok", "http_5xx", "http_4xx", "quota", "timeout", "reset",
+                        // "connect", "circuit_open", "expired", …
+  int http_status = 0;  // 0 when no answer came
+  std::string detail;   // a readable line: what happened
 
   friend bool operator==(const DeliveryAttemptRecord&, const DeliveryAttemptRecord&) = default;
 };
 
 // A message that could not be processed or delivered, parked for an operator.
 struct DeadLetterRecord {
-  int64_t id = 0;             // assigned by the store
-  std::string kind;           // "delivery" (outbound) or "inbound"
-  std::string partner;        // the subscriber (delivery) or the sender (inbound)
-  std::string message_type;   // event type, or inbound document kind
-  std::string subject;        // order id or partner reference
-  int64_t ref = 0;            // the outbox id (delivery) or inbound archive id (inbound)
-  std::string cause;          // machine-readable cause ("http_4xx", "max_attempts", …)
-  std::string reason;         // what went wrong, for people
+  int64_t id = 0;            // assigned by the store
+  std::string kind;          // "delivery" (outbound) or "inbound"
+  std::string partner;       // the subscriber (delivery) or the sender (inbound)
+  std::string message_type;  // event type, or inbound document kind
+  std::string subject;       // order id or partner reference
+  int64_t ref = 0;           // the outbox id (delivery) or inbound archive id (inbound)
+  std::string cause;         // machine-readable cause ("http_4xx", "max_attempts", …)
+  std::string reason;        // what went wrong, for people
   int attempts = 0;
-  std::string bytes;          // the original bytes
+  std::string bytes;             // the original bytes
   std::string state = "parked";  // "parked", "retried" or "discarded"
   absl::Time created_at;
-  absl::Time resolved_at;     // when retried or discarded (Unix epoch while parked)
-  std::string resolution;     // who did what and why
+  absl::Time resolved_at;  // when retried or discarded (Unix epoch while parked)
+  std::string resolution;  // who did what and why
 
   friend bool operator==(const DeadLetterRecord&, const DeadLetterRecord&) = default;
 };
@@ -136,12 +136,12 @@ struct DeadLetterQuery {
 
 // One operator action (or automatic one) recorded for audit.
 struct AuditRecord {
-  int64_t id = 0;       // assigned by the store
+  int64_t id = 0;  // assigned by the store
   absl::Time at;
-  std::string actor;    // partner/key id of the caller, or "system"
-  std::string action;   // "dead_letter.retry", "dead_letter.discard", "replay.start", …
-  std::string target;   // what it acted on ("dead_letter:17")
-  std::string detail;   // JSON or text: the reason, the filter
+  std::string actor;   // partner/key id of the caller, or "system"
+  std::string action;  // "dead_letter.retry", "dead_letter.discard", "replay.start", …
+  std::string target;  // what it acted on ("dead_letter:17")
+  std::string detail;  // JSON or text: the reason, the filter
 
   friend bool operator==(const AuditRecord&, const AuditRecord&) = default;
 };
@@ -149,8 +149,8 @@ struct AuditRecord {
 // A named pull subscription: a consumer's durable cursor into the event log.
 struct SubscriptionRecord {
   std::string name;
-  int64_t cursor = 0;        // the last event seq the consumer acknowledged
-  std::string types;         // comma-separated event type patterns ("order.*"); "" = all
+  int64_t cursor = 0;  // the last event seq the consumer acknowledged
+  std::string types;   // comma-separated event type patterns ("order.*"); "" = all
   absl::Time created_at;
   absl::Time updated_at;
 
@@ -159,15 +159,15 @@ struct SubscriptionRecord {
 
 // One inbound message exactly as received, and what became of it.
 struct InboundRecord {
-  int64_t id = 0;           // assigned by the store
+  int64_t id = 0;  // assigned by the store
   absl::Time received_at;
-  std::string source;       // the sending partner
-  std::string kind;         // "order", …
-  std::string key;          // its idempotency key
-  std::string headers;      // JSON object of the headers kept (never credentials)
-  std::string body;         // the bytes as received
-  std::string outcome;      // "accepted", "duplicate", "rejected"
-  std::string result;       // the resource it became (order id) or the error
+  std::string source;   // the sending partner
+  std::string kind;     // "order", …
+  std::string key;      // its idempotency key
+  std::string headers;  // JSON object of the headers kept (never credentials)
+  std::string body;     // the bytes as received
+  std::string outcome;  // "accepted", "duplicate", "rejected"
+  std::string result;   // the resource it became (order id) or the error
 
   friend bool operator==(const InboundRecord&, const InboundRecord&) = default;
 };
@@ -176,11 +176,11 @@ struct InboundRecord {
 struct ReplayRecord {
   std::string id;
   std::string subscriber;
-  std::string filter;       // JSON: from_seq, to_seq, from_time, to_time, subject, types
-  std::string state;        // "running", "done", "cancelled", "failed"
-  int64_t cursor = 0;       // last event seq examined
-  int64_t end_seq = 0;      // the last seq it will examine
-  int64_t matched = 0;      // events queued for redelivery so far
+  std::string filter;   // JSON: from_seq, to_seq, from_time, to_time, subject, types
+  std::string state;    // "running", "done", "cancelled", "failed"
+  int64_t cursor = 0;   // last event seq examined
+  int64_t end_seq = 0;  // the last seq it will examine
+  int64_t matched = 0;  // events queued for redelivery so far
   std::string actor;
   std::string error;
   absl::Time created_at;
@@ -243,9 +243,9 @@ struct StockUpdateRecord {
 // One reconciliation of the hub's stock against the system of record's count.
 struct ReconciliationRecord {
   std::string id;
-  std::string state;  // "running", "done", "failed", "interrupted"
-  bool apply = false; // corrects the drift (false: a report only)
-  int64_t total = 0;  // positions to compare
+  std::string state;   // "running", "done", "failed", "interrupted"
+  bool apply = false;  // corrects the drift (false: a report only)
+  int64_t total = 0;   // positions to compare
   int64_t checked = 0;
   int64_t drifts = 0;
   int64_t corrected = 0;
@@ -281,15 +281,15 @@ struct ConnectorStateRecord {
 // One fulfillment order: the part of an order one location ships (src/orchestration
 // gives the state and the body their meaning).
 struct FulfillmentRecord {
-  std::string id;        // "ful_01J..."
+  std::string id;  // "ful_01J..."
   std::string order_id;
   std::string location;
-  std::string state;     // "released", "acknowledged", "shipped", "cancel_requested", …
-  int attempt = 0;       // release messages sent to the location so far
-  int64_t version = 1;   // bumped by every change
+  std::string state;    // "released", "acknowledged", "shipped", "cancel_requested", …
+  int attempt = 0;      // release messages sent to the location so far
+  int64_t version = 1;  // bumped by every change
   absl::Time created_at;
   absl::Time updated_at;
-  std::string body;      // JSON: lines, shipments, times
+  std::string body;  // JSON: lines, shipments, times
 
   friend bool operator==(const FulfillmentRecord&, const FulfillmentRecord&) = default;
 };
@@ -297,7 +297,7 @@ struct FulfillmentRecord {
 // One return of goods from an order (src/orchestration gives the state and the body
 // their meaning).
 struct ReturnRecord {
-  std::string id;        // "ret_01J..."
+  std::string id;  // "ret_01J..."
   std::string order_id;
   std::string location;  // where the goods come back to
   std::string state;     // "requested", "authorized", "received", "inspected", "credited",
@@ -324,10 +324,10 @@ struct TimerRecord {
 
 // Selects events for pull feeds and replays. Empty fields match everything.
 struct EventQuery {
-  int64_t after = 0;          // seq > after
-  int64_t to_seq = 0;         // seq <= to_seq; 0: no bound
+  int64_t after = 0;   // seq > after
+  int64_t to_seq = 0;  // seq <= to_seq; 0: no bound
   std::string subject;
-  std::vector<std::string> types;  // exact types or prefixes ending in '*'
+  std::vector<std::string> types;               // exact types or prefixes ending in '*'
   absl::Time from_time = absl::InfinitePast();  // recorded_at >= from_time
   absl::Time to_time = absl::InfiniteFuture();  // recorded_at < to_time
   int limit = 100;
@@ -406,8 +406,7 @@ class WriteTxn {
   virtual absl::StatusOr<std::optional<DeadLetterRecord>> FindDeadLetter(int64_t id) = 0;
   // Sets state, resolved_at and resolution. kNotFound when the id is unknown.
   virtual absl::Status ResolveDeadLetter(int64_t id, const std::string& state,
-                                         absl::Time resolved_at,
-                                         const std::string& resolution) = 0;
+                                         absl::Time resolved_at, const std::string& resolution) = 0;
 
   virtual absl::StatusOr<int64_t> AppendAudit(const AuditRecord& record) = 0;
 
@@ -466,6 +465,21 @@ class Store {
   // says) before returning. If `fn` fails or the commit fails, nothing of it is kept.
   virtual absl::Status Write(absl::FunctionRef<absl::Status(WriteTxn&)> fn) = 0;
 
+  // Group commit with the flush to disk off the writer's path (CommitQueue). Like Write(),
+  // but may return once the transaction is committed and before it is durable; a later
+  // SyncCommitted() makes every commit returned so far durable. SyncCommitted() may run on
+  // another thread while the next WriteUnsynced() runs. What could leave the hub before it
+  // is durable is held back until it is: ListEvents(), QueryEvents(), LastEventSeq() and
+  // PendingOutbox() stop at the last synced commit. A backend without that split commits durably
+  // here and has nothing left to sync.
+  virtual absl::Status WriteUnsynced(absl::FunctionRef<absl::Status(WriteTxn&)> fn) {
+    return Write(fn);
+  }
+  // After an error, commits made since the last successful sync may be lost: the caller
+  // must treat their outcome as unknown (and the backend's later syncs cannot vouch for
+  // them either, since the kernel may have dropped the pages it failed to write).
+  virtual absl::Status SyncCommitted() { return absl::OkStatus(); }
+
   virtual absl::StatusOr<std::optional<OrderRecord>> GetOrder(const std::string& id) = 0;
   // The order a channel knows by `channel_ref`, if any.
   virtual absl::StatusOr<std::optional<OrderRecord>> GetOrderByChannelRef(
@@ -480,14 +494,12 @@ class Store {
   virtual absl::StatusOr<std::vector<EventRecord>> QueryEvents(const EventQuery& query) = 0;
 
   // Pending outbox messages with id > after_id, in id order, with their events.
-  virtual absl::StatusOr<std::vector<OutboxMessage>> PendingOutbox(int64_t after_id,
-                                                                   int limit) = 0;
+  virtual absl::StatusOr<std::vector<OutboxMessage>> PendingOutbox(int64_t after_id, int limit) = 0;
   virtual absl::StatusOr<std::optional<OutboxRecord>> GetOutbox(int64_t id) = 0;
   // Outbox messages of one subscriber (all if ""), newest first, in one state (all if "").
   virtual absl::StatusOr<std::vector<OutboxRecord>> ListOutbox(const std::string& subscriber,
                                                                const std::string& state,
-                                                               int64_t before_id,
-                                                               int limit) = 0;
+                                                               int64_t before_id, int limit) = 0;
   virtual absl::StatusOr<std::vector<DeliveryAttemptRecord>> ListDeliveryAttempts(
       int64_t outbox_id) = 0;
   virtual absl::StatusOr<std::vector<OutboxDepth>> OutboxDepths() = 0;
@@ -508,8 +520,7 @@ class Store {
   virtual absl::StatusOr<std::optional<InboundRecord>> GetInbound(int64_t id) = 0;
   // Newest first; `source` "" for every source.
   virtual absl::StatusOr<std::vector<InboundRecord>> ListInbound(const std::string& source,
-                                                                 int64_t before_id,
-                                                                 int limit) = 0;
+                                                                 int64_t before_id, int limit) = 0;
 
   virtual absl::StatusOr<std::optional<ReplayRecord>> GetReplay(const std::string& id) = 0;
   virtual absl::StatusOr<std::vector<ReplayRecord>> ListReplays() = 0;
@@ -537,8 +548,9 @@ class Store {
   virtual absl::StatusOr<std::vector<ReservationRecord>> ListReservations(
       const std::string& order_id) = 0;
   // Stock updates for `sku` ("" any), newest first, with ids below `before_id` (0: any).
-  virtual absl::StatusOr<std::vector<StockUpdateRecord>> ListStockUpdates(
-      const std::string& sku, int64_t before_id, int limit) = 0;
+  virtual absl::StatusOr<std::vector<StockUpdateRecord>> ListStockUpdates(const std::string& sku,
+                                                                          int64_t before_id,
+                                                                          int limit) = 0;
 
   // Orchestration. A fulfillment order by id; those of one order, oldest first.
   virtual absl::StatusOr<std::optional<FulfillmentRecord>> GetFulfillment(

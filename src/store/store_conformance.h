@@ -274,27 +274,91 @@ TEST_P(StoreConformance, ObserverOutboxRowsCommitAndRollBackWithTheirEvent) {
   store_->SetEventObserver(nullptr);
 }
 
+// WriteUnsynced + SyncCommitted (the commit queue's pipelined flush): a commit is readable
+// at once; the event feed, its last seq and the outbox to deliver reach it at the latest
+// once it is synced, never before (a backend that syncs inside WriteUnsynced shows them at
+// once). A savepoint rolled back inside an unsynced commit gives its outbox id back
+// without letting a later, unsynced row slip under the mark.
+TEST_P(StoreConformance, WhatCanLeaveTheHubWaitsForTheSync) {
+  OutboxOnEvent observer;
+  store_->SetEventObserver(&observer);
+  ASSERT_OK(store_->Write([&](WriteTxn& t) { return t.AppendEvent(Event("ord_0")).status(); }));
+  ASSERT_OK(store_->WriteUnsynced([&](WriteTxn& t) -> absl::Status {
+    DISTHUB_RETURN_IF_ERROR(t.InsertOrder(Order("ord_1")));
+    DISTHUB_RETURN_IF_ERROR(t.AppendEvent(Event("ord_1")).status());
+    EXPECT_THAT(t.Isolated([&]() -> absl::Status {
+      DISTHUB_RETURN_IF_ERROR(t.AppendEvent(Event("ord_x")).status());
+      return absl::AbortedError("undo ord_x");
+    }),
+                StatusIs(absl::StatusCode::kAborted));
+    return absl::OkStatus();
+  }));
+  EXPECT_THAT(store_->GetOrder("ord_1"), IsOkAndHolds(Optional(Field(&OrderRecord::id, "ord_1"))));
+  ASSERT_OK_AND_ASSIGN(auto events, store_->ListEvents(0, 10));
+  ASSERT_OK_AND_ASSIGN(int64_t last, store_->LastEventSeq());
+  ASSERT_OK_AND_ASSIGN(auto pending, store_->PendingOutbox(0, 10));
+  ASSERT_OK_AND_ASSIGN(auto queried, store_->QueryEvents({.subject = "ord_1"}));
+  const bool synced_at_once = events.size() == 2;
+  EXPECT_EQ(events.size(), synced_at_once ? 2u : 1u);
+  EXPECT_EQ(queried.size(), synced_at_once ? 1u : 0u);
+  EXPECT_EQ(last, synced_at_once ? 2 : 1);
+  EXPECT_EQ(pending.size(), synced_at_once ? 2u : 1u);
+  ASSERT_OK(store_->SyncCommitted());
+  EXPECT_THAT(store_->ListEvents(0, 10), IsOkAndHolds(::testing::SizeIs(2)));
+  EXPECT_THAT(store_->ListEvents(1, 10), IsOkAndHolds(ElementsAre(Field(&EventRecord::seq, 2))));
+  EXPECT_THAT(store_->LastEventSeq(), IsOkAndHolds(2));
+  EXPECT_THAT(store_->QueryEvents({.subject = "ord_1"}), IsOkAndHolds(::testing::SizeIs(1)));
+  ASSERT_OK_AND_ASSIGN(pending, store_->PendingOutbox(0, 10));
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_EQ(pending[1].record.subject, "ord_1");
+  // A failed unsynced write keeps nothing, and the next one reuses its seq and outbox id.
+  EXPECT_THAT(store_->WriteUnsynced([&](WriteTxn& t) -> absl::Status {
+    DISTHUB_RETURN_IF_ERROR(t.AppendEvent(Event("ord_2")).status());
+    return absl::AbortedError("rolled back");
+  }),
+              StatusIs(absl::StatusCode::kAborted));
+  ASSERT_OK(
+      store_->WriteUnsynced([&](WriteTxn& t) { return t.AppendEvent(Event("ord_3")).status(); }));
+  ASSERT_OK(store_->SyncCommitted());
+  ASSERT_OK_AND_ASSIGN(pending, store_->PendingOutbox(0, 10));
+  ASSERT_EQ(pending.size(), 3u);
+  EXPECT_EQ(pending[2].record.subject, "ord_3");
+  EXPECT_EQ(pending[2].event.seq, 3);
+  store_->SetEventObserver(nullptr);
+  EXPECT_OK(store_->Check());
+}
+
 TEST_P(StoreConformance, OutboxUpdatesAttemptsAndDepths) {
   OutboxOnEvent observer;
   store_->SetEventObserver(&observer);
   ASSERT_OK(store_->Write([&](WriteTxn& t) -> absl::Status {
-    for (int i = 1; i <= 3; ++i) DISTHUB_RETURN_IF_ERROR(t.AppendEvent(Event("ord_" + std::to_string(i))).status());
+    for (int i = 1; i <= 3; ++i)
+      DISTHUB_RETURN_IF_ERROR(t.AppendEvent(Event("ord_" + std::to_string(i))).status());
     return absl::OkStatus();
   }));
   store_->SetEventObserver(nullptr);
   absl::Time later = absl::FromUnixSeconds(1'767'300'000);
   ASSERT_OK(store_->Write([&](WriteTxn& t) -> absl::Status {
-    DISTHUB_RETURN_IF_ERROR(t.UpdateOutbox({.id = 1, .state = "delivered", .attempts = 1,
-                                            .next_attempt_at = later, .updated_at = later}));
-    DISTHUB_RETURN_IF_ERROR(t.UpdateOutbox({.id = 2, .state = "dead", .attempts = 3,
-                                            .next_attempt_at = later, .updated_at = later,
+    DISTHUB_RETURN_IF_ERROR(t.UpdateOutbox({.id = 1,
+                                            .state = "delivered",
+                                            .attempts = 1,
+                                            .next_attempt_at = later,
+                                            .updated_at = later}));
+    DISTHUB_RETURN_IF_ERROR(t.UpdateOutbox({.id = 2,
+                                            .state = "dead",
+                                            .attempts = 3,
+                                            .next_attempt_at = later,
+                                            .updated_at = later,
                                             .last_error = "HTTP 422"}));
-    DISTHUB_RETURN_IF_ERROR(t.InsertDeliveryAttempt({.outbox_id = 2, .attempt = 1,
-                                                     .started_at = later, .duration_us = 1500,
-                                                     .outcome = "retry", .cause = "http_5xx",
-                                                     .http_status = 503, .detail = "HTTP 503"}));
-    EXPECT_THAT(t.UpdateOutbox({.id = 99, .state = "dead"}),
-                StatusIs(absl::StatusCode::kNotFound));
+    DISTHUB_RETURN_IF_ERROR(t.InsertDeliveryAttempt({.outbox_id = 2,
+                                                     .attempt = 1,
+                                                     .started_at = later,
+                                                     .duration_us = 1500,
+                                                     .outcome = "retry",
+                                                     .cause = "http_5xx",
+                                                     .http_status = 503,
+                                                     .detail = "HTTP 503"}));
+    EXPECT_THAT(t.UpdateOutbox({.id = 99, .state = "dead"}), StatusIs(absl::StatusCode::kNotFound));
     EXPECT_THAT(t.FindOutbox(2), IsOkAndHolds(Optional(Field(&OutboxRecord::attempts, 3))));
     return absl::OkStatus();
   }));
@@ -312,15 +376,23 @@ TEST_P(StoreConformance, OutboxUpdatesAttemptsAndDepths) {
   EXPECT_EQ(attempts[0].http_status, 503);
   EXPECT_THAT(store_->ListOutbox("erp", "dead", 0, 10),
               IsOkAndHolds(ElementsAre(Field(&OutboxRecord::last_error, "HTTP 422"))));
-  EXPECT_THAT(store_->GetOutbox(1), IsOkAndHolds(Optional(Field(&OutboxRecord::state, "delivered"))));
+  EXPECT_THAT(store_->GetOutbox(1),
+              IsOkAndHolds(Optional(Field(&OutboxRecord::state, "delivered"))));
 }
 
 TEST_P(StoreConformance, DeadLettersFilterResolveAndAudit) {
   absl::Time t = absl::FromUnixSeconds(1'767'225'600);
-  DeadLetterRecord d{.kind = "delivery", .partner = "erp", .message_type = "order.received",
-                     .subject = "ord_1", .ref = 7, .cause = "http_4xx",
-                     .reason = "HTTP 422: unknown customer", .attempts = 1, .bytes = "{}",
-                     .created_at = t, .resolved_at = absl::UnixEpoch()};
+  DeadLetterRecord d{.kind = "delivery",
+                     .partner = "erp",
+                     .message_type = "order.received",
+                     .subject = "ord_1",
+                     .ref = 7,
+                     .cause = "http_4xx",
+                     .reason = "HTTP 422: unknown customer",
+                     .attempts = 1,
+                     .bytes = "{}",
+                     .created_at = t,
+                     .resolved_at = absl::UnixEpoch()};
   ASSERT_OK(store_->Write([&](WriteTxn& txn) -> absl::Status {
     EXPECT_THAT(txn.InsertDeadLetter(d), IsOkAndHolds(1));
     DeadLetterRecord other = d;
@@ -330,8 +402,11 @@ TEST_P(StoreConformance, DeadLettersFilterResolveAndAudit) {
     DISTHUB_RETURN_IF_ERROR(txn.ResolveDeadLetter(1, "discarded", t, "ops: duplicate order"));
     EXPECT_THAT(txn.ResolveDeadLetter(9, "discarded", t, ""),
                 StatusIs(absl::StatusCode::kNotFound));
-    EXPECT_THAT(txn.AppendAudit({.at = t, .actor = "ops", .action = "dead_letter.discard",
-                                 .target = "dead_letter:1", .detail = "duplicate order"}),
+    EXPECT_THAT(txn.AppendAudit({.at = t,
+                                 .actor = "ops",
+                                 .action = "dead_letter.discard",
+                                 .target = "dead_letter:1",
+                                 .detail = "duplicate order"}),
                 IsOkAndHolds(1));
     return absl::OkStatus();
   }));
@@ -353,14 +428,26 @@ TEST_P(StoreConformance, DeadLettersFilterResolveAndAudit) {
 
 TEST_P(StoreConformance, SubscriptionsInboundAndReplaysReadBack) {
   absl::Time t = absl::FromUnixSeconds(1'767'225'600);
-  SubscriptionRecord sub{.name = "bi", .cursor = 5, .types = "order.*", .created_at = t,
-                         .updated_at = t};
-  InboundRecord in{.received_at = t, .source = "b2b-portal", .kind = "order", .key = "k1",
-                   .headers = R"({"content-type":"application/json"})", .body = "{\"a\":1}",
-                   .outcome = "accepted", .result = "ord_1"};
-  ReplayRecord replay{.id = "rpl_1", .subscriber = "erp", .filter = "{}", .state = "running",
-                      .cursor = 10, .end_seq = 100, .matched = 3, .actor = "ops",
-                      .created_at = t, .updated_at = t};
+  SubscriptionRecord sub{
+      .name = "bi", .cursor = 5, .types = "order.*", .created_at = t, .updated_at = t};
+  InboundRecord in{.received_at = t,
+                   .source = "b2b-portal",
+                   .kind = "order",
+                   .key = "k1",
+                   .headers = R"({"content-type":"application/json"})",
+                   .body = "{\"a\":1}",
+                   .outcome = "accepted",
+                   .result = "ord_1"};
+  ReplayRecord replay{.id = "rpl_1",
+                      .subscriber = "erp",
+                      .filter = "{}",
+                      .state = "running",
+                      .cursor = 10,
+                      .end_seq = 100,
+                      .matched = 3,
+                      .actor = "ops",
+                      .created_at = t,
+                      .updated_at = t};
   ASSERT_OK(store_->Write([&](WriteTxn& txn) -> absl::Status {
     DISTHUB_RETURN_IF_ERROR(txn.PutSubscription(sub));
     EXPECT_THAT(txn.InsertInbound(in), IsOkAndHolds(1));
@@ -387,22 +474,49 @@ TEST_P(StoreConformance, SubscriptionsInboundAndReplaysReadBack) {
 
 TEST_P(StoreConformance, InventoryPositionsReservationsAndStockUpdatesReadBack) {
   absl::Time t = absl::FromUnixSeconds(1'767'225'600);
-  InventoryPositionRecord east{.sku = "HS-1", .location = "wh-east", .on_hand = 10,
-                               .reserved = 4, .safety_stock = 2, .inbound = 5,
-                               .last_sequence = 7, .updated_at = t};
-  InventoryPositionRecord west{.sku = "HS-1", .location = "wh-west", .on_hand = 3,
-                               .last_as_of = t - absl::Hours(1), .updated_at = t};
-  InventoryPositionRecord other{.sku = "HS-2", .location = "wh-east", .on_hand = 1,
-                                .updated_at = t};
-  ReservationRecord res{.order_id = "ord_1", .line = 1, .location = "wh-east", .sku = "HS-1",
-                        .channel = "b2b-portal", .quantity = 4, .state = "active",
-                        .created_at = t, .updated_at = t};
-  StockUpdateRecord delta{.source = "wms", .message_id = "m1", .kind = "adjustment",
-                          .sku = "HS-1", .location = "wh-east", .delta = -2, .sequence = 7,
-                          .outcome = "applied", .received_at = t};
-  StockUpdateRecord snap{.source = "wms", .message_id = "m2", .kind = "snapshot",
-                         .sku = "HS-2", .location = "wh-east", .on_hand = 1, .as_of = t,
-                         .outcome = "unchanged", .reason = "stale", .received_at = t};
+  InventoryPositionRecord east{.sku = "HS-1",
+                               .location = "wh-east",
+                               .on_hand = 10,
+                               .reserved = 4,
+                               .safety_stock = 2,
+                               .inbound = 5,
+                               .last_sequence = 7,
+                               .updated_at = t};
+  InventoryPositionRecord west{.sku = "HS-1",
+                               .location = "wh-west",
+                               .on_hand = 3,
+                               .last_as_of = t - absl::Hours(1),
+                               .updated_at = t};
+  InventoryPositionRecord other{
+      .sku = "HS-2", .location = "wh-east", .on_hand = 1, .updated_at = t};
+  ReservationRecord res{.order_id = "ord_1",
+                        .line = 1,
+                        .location = "wh-east",
+                        .sku = "HS-1",
+                        .channel = "b2b-portal",
+                        .quantity = 4,
+                        .state = "active",
+                        .created_at = t,
+                        .updated_at = t};
+  StockUpdateRecord delta{.source = "wms",
+                          .message_id = "m1",
+                          .kind = "adjustment",
+                          .sku = "HS-1",
+                          .location = "wh-east",
+                          .delta = -2,
+                          .sequence = 7,
+                          .outcome = "applied",
+                          .received_at = t};
+  StockUpdateRecord snap{.source = "wms",
+                         .message_id = "m2",
+                         .kind = "snapshot",
+                         .sku = "HS-2",
+                         .location = "wh-east",
+                         .on_hand = 1,
+                         .as_of = t,
+                         .outcome = "unchanged",
+                         .reason = "stale",
+                         .received_at = t};
   ASSERT_OK(store_->Write([&](WriteTxn& txn) -> absl::Status {
     for (const auto& p : {east, west, other}) DISTHUB_RETURN_IF_ERROR(txn.PutPosition(p));
     DISTHUB_RETURN_IF_ERROR(txn.PutReservation(res));
@@ -432,9 +546,8 @@ TEST_P(StoreConformance, InventoryPositionsReservationsAndStockUpdatesReadBack) 
   EXPECT_THAT(store_->ListReservations("ord_1"), IsOkAndHolds(ElementsAre(released)));
   std::vector<InventoryPositionRecord> positions;
   std::vector<ReservationRecord> reservations;
-  ASSERT_OK(store_->ScanInventory(
-      [&](const InventoryPositionRecord& p) { positions.push_back(p); },
-      [&](const ReservationRecord& r) { reservations.push_back(r); }));
+  ASSERT_OK(store_->ScanInventory([&](const InventoryPositionRecord& p) { positions.push_back(p); },
+                                  [&](const ReservationRecord& r) { reservations.push_back(r); }));
   EXPECT_EQ(positions.size(), 3u);
   EXPECT_THAT(reservations, ElementsAre(released));
   snap.id = 2;
@@ -452,9 +565,16 @@ TEST_P(StoreConformance, InventoryPositionsReservationsAndStockUpdatesReadBack) 
   ASSERT_OK(store_->Write([&](WriteTxn& txn) { return txn.PutFeedState(fa); }));
   EXPECT_THAT(store_->ListFeedState(), IsOkAndHolds(ElementsAre(fa, fb)));
 
-  ReconciliationRecord rec{.id = "rcn_1", .state = "running", .apply = true, .total = 10,
-                           .checked = 5, .drifts = 1, .actor = "ops", .report = "[]",
-                           .created_at = t, .updated_at = t};
+  ReconciliationRecord rec{.id = "rcn_1",
+                           .state = "running",
+                           .apply = true,
+                           .total = 10,
+                           .checked = 5,
+                           .drifts = 1,
+                           .actor = "ops",
+                           .report = "[]",
+                           .created_at = t,
+                           .updated_at = t};
   ASSERT_OK(store_->Write([&](WriteTxn& txn) { return txn.PutReconciliation(rec); }));
   rec.state = "done";
   rec.checked = 10;
@@ -467,7 +587,8 @@ TEST_P(StoreConformance, InventoryPositionsReservationsAndStockUpdatesReadBack) 
 TEST_P(StoreConformance, QueriesEventsBySeqRangeSubjectTypeAndTime) {
   ASSERT_OK(store_->Write([&](WriteTxn& t) -> absl::Status {
     for (int i = 1; i <= 6; ++i) {
-      EventRecord e = Event(i % 2 ? "ord_a" : "ord_b", i <= 3 ? "order.received" : "shipment.created");
+      EventRecord e =
+          Event(i % 2 ? "ord_a" : "ord_b", i <= 3 ? "order.received" : "shipment.created");
       e.recorded_at = absl::FromUnixSeconds(1'767'225'600 + i);
       DISTHUB_RETURN_IF_ERROR(t.AppendEvent(e).status());
     }
@@ -477,7 +598,8 @@ TEST_P(StoreConformance, QueriesEventsBySeqRangeSubjectTypeAndTime) {
     std::vector<int64_t> out;
     auto events = store_->QueryEvents(q);
     EXPECT_OK(events.status());
-    if (events.ok()) for (const auto& e : *events) out.push_back(e.seq);
+    if (events.ok())
+      for (const auto& e : *events) out.push_back(e.seq);
     return out;
   };
   EXPECT_THAT(seqs({.after = 1, .to_seq = 4}), ElementsAre(2, 3, 4));
@@ -502,10 +624,11 @@ TEST_P(StoreConformance, TimeQueriesFindTheirRangeInALongLog) {
     }
     return absl::OkStatus();
   }));
-  ASSERT_OK_AND_ASSIGN(auto events,
-                       store_->QueryEvents({.from_time = absl::FromUnixMillis(1'767'225'600'000 + 25'000),
-                                            .to_time = absl::FromUnixMillis(1'767'225'600'000 + 25'003),
-                                            .limit = 100}));
+  ASSERT_OK_AND_ASSIGN(
+      auto events,
+      store_->QueryEvents({.from_time = absl::FromUnixMillis(1'767'225'600'000 + 25'000),
+                           .to_time = absl::FromUnixMillis(1'767'225'600'000 + 25'003),
+                           .limit = 100}));
   ASSERT_EQ(events.size(), 3u);
   EXPECT_EQ(events[0].seq, 25'000);
   EXPECT_EQ(events[2].seq, 25'002);
@@ -533,9 +656,15 @@ TEST_P(StoreConformance, UpdatesAnOrderOnlyFromTheVersionItRead) {
 
 TEST_P(StoreConformance, FulfillmentsTimersAndOrderFiguresReadBack) {
   absl::Time t0 = absl::FromUnixSeconds(1'767'225'600);
-  FulfillmentRecord f1{.id = "ful_1", .order_id = "ord_1", .location = "wh-east",
-                       .state = "released", .attempt = 1, .version = 1, .created_at = t0,
-                       .updated_at = t0, .body = R"({"lines":[]})"};
+  FulfillmentRecord f1{.id = "ful_1",
+                       .order_id = "ord_1",
+                       .location = "wh-east",
+                       .state = "released",
+                       .attempt = 1,
+                       .version = 1,
+                       .created_at = t0,
+                       .updated_at = t0,
+                       .body = R"({"lines":[]})"};
   FulfillmentRecord f2 = f1;
   f2.id = "ful_2";
   f2.location = "wh-west";
@@ -544,11 +673,13 @@ TEST_P(StoreConformance, FulfillmentsTimersAndOrderFiguresReadBack) {
     DISTHUB_RETURN_IF_ERROR(t.InsertOrder(Order("ord_1")));
     DISTHUB_RETURN_IF_ERROR(t.PutFulfillment(f2));
     DISTHUB_RETURN_IF_ERROR(t.PutFulfillment(f1));
-    DISTHUB_RETURN_IF_ERROR(t.PutTimer({.id = "ack:ful_1:1", .kind = "ack_deadline",
-                                        .subject = "ord_1", .due_at = t0 + absl::Minutes(15),
+    DISTHUB_RETURN_IF_ERROR(t.PutTimer({.id = "ack:ful_1:1",
+                                        .kind = "ack_deadline",
+                                        .subject = "ord_1",
+                                        .due_at = t0 + absl::Minutes(15),
                                         .payload = "{}"}));
-    DISTHUB_RETURN_IF_ERROR(t.PutTimer({.id = "close:ord_1", .kind = "close",
-                                        .subject = "ord_1", .due_at = t0 + absl::Hours(1)}));
+    DISTHUB_RETURN_IF_ERROR(t.PutTimer(
+        {.id = "close:ord_1", .kind = "close", .subject = "ord_1", .due_at = t0 + absl::Hours(1)}));
     // Inside the transaction the writer sees its own rows.
     DISTHUB_ASSIGN_OR_RETURN(auto mine, t.FindFulfillments("ord_1"));
     if (mine.size() != 2 || mine[0].id != "ful_1") return absl::InternalError("own rows");
@@ -600,8 +731,13 @@ TEST_P(StoreConformance, FulfillmentsTimersAndOrderFiguresReadBack) {
 
 TEST_P(StoreConformance, ReturnsReadBack) {
   absl::Time t0 = absl::FromUnixSeconds(1'767'225'600);
-  ReturnRecord r1{.id = "ret_1", .order_id = "ord_1", .location = "wh-east",
-                  .state = "authorized", .version = 1, .created_at = t0, .updated_at = t0,
+  ReturnRecord r1{.id = "ret_1",
+                  .order_id = "ord_1",
+                  .location = "wh-east",
+                  .state = "authorized",
+                  .version = 1,
+                  .created_at = t0,
+                  .updated_at = t0,
                   .body = R"({"lines":[]})"};
   ReturnRecord r2 = r1;
   r2.id = "ret_2";
@@ -629,7 +765,8 @@ TEST_P(StoreConformance, ReturnsReadBack) {
 TEST_P(StoreConformance, ConnectorStateIsReplacedAndSurvivesAReopen) {
   EXPECT_THAT(store_->GetConnectorState("amazon-us"), IsOkAndHolds(std::nullopt));
   const absl::Time t = absl::FromUnixMicros(1'795'000'000'000'000);
-  ConnectorStateRecord a{.connector = "amazon-us", .cursor = "2026-11-27T10:00:00Z", .updated_at = t};
+  ConnectorStateRecord a{
+      .connector = "amazon-us", .cursor = "2026-11-27T10:00:00Z", .updated_at = t};
   ConnectorStateRecord b{.connector = "walmart", .cursor = "page-7", .updated_at = t};
   ASSERT_OK(store_->Write([&](WriteTxn& txn) -> absl::Status {
     DISTHUB_RETURN_IF_ERROR(txn.PutConnectorState(a));
@@ -647,8 +784,11 @@ TEST_P(StoreConformance, ListsTheOutboxOfOneSubject) {
   ASSERT_OK(store_->Write([&](WriteTxn& t) -> absl::Status {
     for (const char* subject : {"ord_1", "ord_2", "ord_1"}) {
       DISTHUB_ASSIGN_OR_RETURN(int64_t seq, t.AppendEvent(Event(subject)));
-      OutboxRecord o{.subscriber = "erp", .event_seq = seq, .message_type = "order.received",
-                     .subject = subject, .key = "k" + std::to_string(seq)};
+      OutboxRecord o{.subscriber = "erp",
+                     .event_seq = seq,
+                     .message_type = "order.received",
+                     .subject = subject,
+                     .key = "k" + std::to_string(seq)};
       DISTHUB_RETURN_IF_ERROR(t.InsertOutbox(o).status());
     }
     return absl::OkStatus();

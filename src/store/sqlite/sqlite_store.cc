@@ -1,8 +1,15 @@
 #include "store/sqlite/sqlite_store.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <limits>
 #include <mutex>
 #include <thread>
@@ -571,6 +578,7 @@ class SqliteStore final : public Store {
     // close_v2: the writer's statements (w_) are finalized after this body runs.
     sqlite3_close_v2(checkpoint_db_);
     sqlite3_close_v2(writer_);
+    if (wal_fd_ >= 0) close(wal_fd_);
   }
 
   absl::Status Open() {
@@ -580,7 +588,11 @@ class SqliteStore final : public Store {
           "store.synchronous must be \"full\" or \"normal\", not \"", options_.synchronous, "\""));
     }
     DISTHUB_RETURN_IF_ERROR(Exec(writer_, "PRAGMA journal_mode = WAL"));
-    DISTHUB_RETURN_IF_ERROR(Exec(writer_, StrCat("PRAGMA synchronous = ", options_.synchronous)));
+    // The writer never waits for the disk itself: with "full", SyncCommitted() flushes the
+    // WAL (on the commit queue's own thread) and nothing that could leave the hub is handed
+    // out until it has (durable_seq_, durable_outbox_). In WAL mode NORMAL keeps the database
+    // consistent across any crash; the flush is what makes a commit survive power loss.
+    DISTHUB_RETURN_IF_ERROR(Exec(writer_, "PRAGMA synchronous = NORMAL"));
     DISTHUB_RETURN_IF_ERROR(Exec(writer_, "PRAGMA foreign_keys = ON"));
     DISTHUB_RETURN_IF_ERROR(Exec(writer_, "PRAGMA cache_size = -65536"));  // 64 MiB
     // Every operation runs in a savepoint; a savepoint journal past 64 KiB otherwise
@@ -593,7 +605,19 @@ class SqliteStore final : public Store {
     DISTHUB_RETURN_IF_ERROR(PrepareWriter());
 
     DISTHUB_ASSIGN_OR_RETURN(w_.next_seq, ReadLastSeq(writer_));
+    committed_seq_ = w_.next_seq;
     ++w_.next_seq;
+    {
+      Stmt max_outbox;
+      DISTHUB_RETURN_IF_ERROR(
+          max_outbox.Prepare(writer_, "SELECT COALESCE(MAX(id), 0) FROM outbox", false));
+      DISTHUB_ASSIGN_OR_RETURN(bool row, max_outbox.Bind().Step());
+      w_.last_outbox_id = row ? max_outbox.Int(0) : 0;
+      committed_outbox_ = w_.last_outbox_id;
+    }
+    wal_path_ = options_.path + "-wal";
+    // What a crashed process left in the WAL may still be only in the page cache.
+    DISTHUB_RETURN_IF_ERROR(SyncCommitted());
 
     for (int i = 0; i < std::max(1, options_.read_connections); ++i) {
       auto conn = std::make_unique<ReadConn>();
@@ -616,7 +640,13 @@ class SqliteStore final : public Store {
   }
 
   absl::Status Write(absl::FunctionRef<absl::Status(WriteTxn&)> fn) override {
+    DISTHUB_RETURN_IF_ERROR(WriteUnsynced(fn));
+    return SyncCommitted();
+  }
+
+  absl::Status WriteUnsynced(absl::FunctionRef<absl::Status(WriteTxn&)> fn) override {
     const int64_t seq_at_start = w_.next_seq;
+    const int64_t outbox_at_start = w_.last_outbox_id;
     DISTHUB_RETURN_IF_ERROR(w_.begin.Exec());
     SqliteWriteTxn txn(this);
     absl::Status status = fn(txn);
@@ -625,8 +655,23 @@ class SqliteStore final : public Store {
       // Roll back whatever is open (a failed COMMIT may leave the transaction open).
       if (!sqlite3_get_autocommit(writer_)) (void)w_.rollback.Exec();
       w_.next_seq = seq_at_start;
+      w_.last_outbox_id = outbox_at_start;
+      return status;
     }
+    // Published after the commit's WAL writes: a sync that reads these flushes those.
+    committed_seq_.store(w_.next_seq - 1, std::memory_order_release);
+    committed_outbox_.store(w_.last_outbox_id, std::memory_order_release);
     return status;
+  }
+
+  absl::Status SyncCommitted() override {
+    std::lock_guard<std::mutex> lock(sync_mu_);
+    const int64_t seq = committed_seq_.load(std::memory_order_acquire);
+    const int64_t outbox = committed_outbox_.load(std::memory_order_acquire);
+    if (options_.synchronous == "full") DISTHUB_RETURN_IF_ERROR(FlushWal());
+    durable_seq_.store(std::max(seq, durable_seq_.load()), std::memory_order_release);
+    durable_outbox_.store(std::max(outbox, durable_outbox_.load()), std::memory_order_release);
+    return absl::OkStatus();
   }
 
   absl::StatusOr<std::optional<OrderRecord>> GetOrder(const std::string& id) override {
@@ -676,20 +721,30 @@ class SqliteStore final : public Store {
   }
 
   absl::StatusOr<std::vector<EventRecord>> ListEvents(int64_t after, int limit) override {
-    Lease r(this);
-    Stmt& s = r->list_events.Bind(after, int64_t{limit});
+    // Only durable events: a reader of the feed must never see a seq that a power loss
+    // could give to another event.
+    const int64_t durable = durable_seq_.load(std::memory_order_acquire);
     std::vector<EventRecord> out;
+    if (after >= durable) return out;
+    Lease r(this);
+    Stmt& s = r->list_events.Bind(after, std::min<int64_t>(limit, durable - after));
     while (true) {
       DISTHUB_ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) break;
+      if (s.Int(0) > durable) {
+        s.Reset();
+        break;
+      }
       out.push_back(ReadEvent(s));
     }
     return out;
   }
 
   absl::StatusOr<int64_t> LastEventSeq() override {
+    const int64_t durable = durable_seq_.load(std::memory_order_acquire);
     Lease r(this);
-    return ReadLastSeq(r->db);
+    DISTHUB_ASSIGN_OR_RETURN(int64_t last, ReadLastSeq(r->db));
+    return std::min(last, durable);
   }
 
   absl::StatusOr<int64_t> CountOrders() override {
@@ -720,6 +775,9 @@ class SqliteStore final : public Store {
       sql += ")";
     }
     sql += " ORDER BY seq LIMIT ?5";
+    // Only durable events, as ListEvents: pull subscriptions and replays read through here.
+    const int64_t durable = durable_seq_.load(std::memory_order_acquire);
+    if (q.after >= durable) return std::vector<EventRecord>();
     Lease r(this);
     // No index on recorded_at (it would tax every append): times become a seq range by
     // binary search over the primary key, widened by kTimeSlack because times follow seq
@@ -759,6 +817,7 @@ class SqliteStore final : public Store {
         to_seq = to_seq > 0 ? std::min(to_seq, bound) : bound;
       }
     }
+    to_seq = to_seq > 0 ? std::min(to_seq, durable) : durable;
     Stmt stmt;
     DISTHUB_RETURN_IF_ERROR(stmt.Prepare(r->db, sql, /*persistent=*/false));
     stmt.Bind(after, to_seq, Micros(ClampTime(q.from_time)), Micros(ClampTime(q.to_time)),
@@ -780,12 +839,19 @@ class SqliteStore final : public Store {
   }
 
   absl::StatusOr<std::vector<OutboxMessage>> PendingOutbox(int64_t after_id, int limit) override {
+    // Only durable messages: nothing is sent to a partner that a power loss could undo.
+    const int64_t durable = durable_outbox_.load(std::memory_order_acquire);
+    std::vector<OutboxMessage> out;
+    if (after_id >= durable) return out;
     Lease r(this);
     Stmt& s = r->pending_outbox.Bind(after_id, int64_t{limit});
-    std::vector<OutboxMessage> out;
     while (true) {
       DISTHUB_ASSIGN_OR_RETURN(bool row, s.Step());
       if (!row) return out;
+      if (s.Int(0) > durable) {
+        s.Reset();
+        return out;
+      }
       out.push_back(OutboxMessage{ReadOutbox(s, 0), ReadEvent(s, 14)});
     }
   }
@@ -1163,7 +1229,35 @@ class SqliteStore final : public Store {
     Stmt put_fulfillment, find_fulfillment, find_fulfillments, put_timer, find_timer, delete_timer,
         put_return, find_return, find_returns;
     int64_t next_seq = 1;
+    int64_t last_outbox_id = 0;  // the highest outbox id written, committed or not
   };
+
+  // fdatasync of the WAL through a descriptor of our own: fsync acts on the file, whichever
+  // descriptor wrote it. Reopened if the WAL was replaced (same path, another inode).
+  absl::Status FlushWal() {
+    struct stat by_path {};
+    if (stat(wal_path_.c_str(), &by_path) != 0) {
+      return absl::UnavailableError(StrCat("cannot flush ", wal_path_, ": ", std::strerror(errno)));
+    }
+    struct stat open_one {};
+    if (wal_fd_ >= 0 && (fstat(wal_fd_, &open_one) != 0 || open_one.st_ino != by_path.st_ino ||
+                         open_one.st_dev != by_path.st_dev)) {
+      close(wal_fd_);
+      wal_fd_ = -1;
+    }
+    if (wal_fd_ < 0) {
+      wal_fd_ = open(wal_path_.c_str(), O_RDONLY | O_CLOEXEC);
+      if (wal_fd_ < 0) {
+        return absl::UnavailableError(
+            StrCat("cannot open ", wal_path_, " to flush it: ", std::strerror(errno)));
+      }
+    }
+    if (fdatasync(wal_fd_) != 0) {
+      return absl::UnavailableError(
+          StrCat("flushing ", wal_path_, " to disk failed: ", std::strerror(errno)));
+    }
+    return absl::OkStatus();
+  }
 
   // Borrows a read connection for the life of the lease.
   class Lease {
@@ -1369,6 +1463,14 @@ class SqliteStore final : public Store {
   std::vector<std::unique_ptr<ReadConn>> readers_;
   std::vector<ReadConn*> idle_readers_;  // guarded by readers_mu_
 
+  // Commits become visible to readers at once and durable at the next SyncCommitted():
+  // the last event seq and outbox id committed, and those a sync has made durable.
+  std::atomic<int64_t> committed_seq_{0}, committed_outbox_{0};
+  std::atomic<int64_t> durable_seq_{0}, durable_outbox_{0};
+  std::mutex sync_mu_;  // one flush at a time; guards wal_fd_
+  std::string wal_path_;
+  int wal_fd_ = -1;
+
   sqlite3* checkpoint_db_ = nullptr;
   std::thread checkpointer_;
   std::mutex checkpoint_mu_;
@@ -1448,7 +1550,9 @@ absl::StatusOr<int64_t> SqliteWriteTxn::InsertOutbox(const OutboxRecord& o) {
                                     Micros(o.next_attempt_at), Micros(o.updated_at), o.last_error,
                                     o.replay_id)
                               .Exec());
-  return sqlite3_last_insert_rowid(store_->writer_);
+  const int64_t id = sqlite3_last_insert_rowid(store_->writer_);
+  store_->w_.last_outbox_id = std::max(store_->w_.last_outbox_id, id);
+  return id;
 }
 
 absl::Status SqliteWriteTxn::UpdateOutbox(const OutboxUpdate& u) {
@@ -1658,10 +1762,12 @@ absl::Status SqliteWriteTxn::DeleteTimer(const std::string& id) {
 absl::Status SqliteWriteTxn::Isolated(absl::FunctionRef<absl::Status()> fn) {
   auto& w = store_->w_;
   const int64_t seq_before = w.next_seq;
+  const int64_t outbox_before = w.last_outbox_id;  // a rolled-back id is given out again
   DISTHUB_RETURN_IF_ERROR(w.savepoint.Exec());
   absl::Status status = fn();
   if (status.ok()) return w.release.Exec();
   w.next_seq = seq_before;
+  w.last_outbox_id = outbox_before;
   DISTHUB_RETURN_IF_ERROR(w.rollback_to.Exec());
   DISTHUB_RETURN_IF_ERROR(w.release.Exec());
   return status;

@@ -16,14 +16,49 @@ absl::StatusOr<std::unique_ptr<Store>> OpenInFolder(const std::string& folder) {
 INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformance,
                          ::testing::Values(StoreFactory{"sqlite", &OpenInFolder}));
 
+// SQLite splits commit and flush: an unsynced commit is readable but held back from the
+// event feed and the outbox until SyncCommitted() flushed it (synchronous=full).
+TEST(SqliteStore, HoldsBackUnsyncedCommitsFromTheFeedAndTheOutbox) {
+  char tmpl[] = "/tmp/disthub-store-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  ASSERT_OK_AND_ASSIGN(auto store, OpenInFolder(tmpl));
+  class Outbox : public EventObserver {
+    absl::Status OnEventAppended(WriteTxn& txn, const EventRecord& e) override {
+      return txn
+          .InsertOutbox(
+              {.subscriber = "erp", .event_seq = e.seq, .subject = e.subject, .key = e.subject})
+          .status();
+    }
+  } outbox;
+  store->SetEventObserver(&outbox);
+  ASSERT_OK(store->WriteUnsynced([](WriteTxn& t) {
+    return t.AppendEvent({.type = "order.received", .subject = "ord_1"}).status();
+  }));
+  EXPECT_THAT(store->ListEvents(0, 10), IsOkAndHolds(::testing::IsEmpty()));
+  EXPECT_THAT(store->QueryEvents({.types = {"order.*"}}), IsOkAndHolds(::testing::IsEmpty()));
+  EXPECT_THAT(store->LastEventSeq(), IsOkAndHolds(0));
+  EXPECT_THAT(store->PendingOutbox(0, 10), IsOkAndHolds(::testing::IsEmpty()));
+  ASSERT_OK(store->SyncCommitted());
+  EXPECT_THAT(store->ListEvents(0, 10), IsOkAndHolds(::testing::SizeIs(1)));
+  EXPECT_THAT(store->QueryEvents({.types = {"order.*"}}), IsOkAndHolds(::testing::SizeIs(1)));
+  EXPECT_THAT(store->LastEventSeq(), IsOkAndHolds(1));
+  EXPECT_THAT(store->PendingOutbox(0, 10), IsOkAndHolds(::testing::SizeIs(1)));
+  // Write() is WriteUnsynced() and the flush in one.
+  ASSERT_OK(store->Write([](WriteTxn& t) {
+    return t.AppendEvent({.type = "order.received", .subject = "ord_2"}).status();
+  }));
+  EXPECT_THAT(store->LastEventSeq(), IsOkAndHolds(2));
+  EXPECT_THAT(store->PendingOutbox(1, 10), IsOkAndHolds(::testing::SizeIs(1)));
+  store->SetEventObserver(nullptr);
+  store.reset();
+  std::filesystem::remove_all(tmpl);
+}
 
 TEST(SqliteStore, RefusesADatabaseFromANewerVersion) {
   char tmpl[] = "/tmp/disthub-store-XXXXXX";
   ASSERT_NE(mkdtemp(tmpl), nullptr);
   std::string path = std::string(tmpl) + "/disthub.db";
-  {
-    ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore({.path = path}));
-  }
+  { ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore({.path = path})); }
   {
     // Pretend a newer disthub migrated this file further.
     sqlite3* db = nullptr;
@@ -51,8 +86,9 @@ TEST(SqliteStore, ManyCommitsCheckpointInTheBackgroundWithoutLosingRows) {
   ASSERT_NE(mkdtemp(tmpl), nullptr);
   std::string path = std::string(tmpl) + "/disthub.db";
   {
-    ASSERT_OK_AND_ASSIGN(auto store,
-                         OpenSqliteStore({.path = path, .synchronous = "normal", .checkpoint_pages = 16}));
+    ASSERT_OK_AND_ASSIGN(
+        auto store,
+        OpenSqliteStore({.path = path, .synchronous = "normal", .checkpoint_pages = 16}));
     std::string body(2000, 'x');
     for (int b = 0; b < 50; ++b) {
       ASSERT_OK(store->Write([&](WriteTxn& t) -> absl::Status {
