@@ -505,6 +505,9 @@ TEST_F(LifecycleTest, PartialAndShortShipmentsAreInvoicedForWhatShipped) {
   std::string short_one = Place({{"HS-10006", 6}}, "CA");
   ASSERT_TRUE(Reaches(partial, "invoiced"));
   ASSERT_TRUE(Reaches(short_one, "invoiced"));
+  // The hub's state is readable once committed; the simulator counts a shipment only when
+  // its callback is answered, after the commit reached the disk.
+  ASSERT_TRUE(east_->WaitIdle(absl::Seconds(5)));
   EXPECT_EQ(east_->Stats().shipments_sent, 2);
   EXPECT_EQ(Inventory("HS-10005", "wh-east").at("on_hand").as_int64(), 34);
   EXPECT_EQ(Inventory("HS-10006", "wh-west").at("on_hand").as_int64(), 35);  // one short
