@@ -20,7 +20,7 @@
 //               same schema and pragmas, the same share of releases, in batches of
 //               --outstanding: the largest batch the commit queue can form from that many.
 //
-//   disthub-inventory-bench [--seconds 10] [--outstanding 64] [--skus 2000] [--json out.json]
+//   disthub-inventory-bench [--seconds 10] [--outstanding 256] [--skus 2000] [--json out.json]
 #include <malloc.h>
 #include <sqlite3.h>
 #include <sys/resource.h>
@@ -892,7 +892,7 @@ int main(int argc, char** argv) {
   using namespace disthub;
   Shape shape;
   double seconds = 10, memory_seconds = -1, warmup = 1, ceiling_seconds = 5;
-  int outstanding = 64, threads = 2;
+  int outstanding = 256, threads = 2;
   uint64_t seed = 1;
   bool feeds = true;
   std::string tmp = "/tmp", json_out;
@@ -919,7 +919,8 @@ int main(int argc, char** argv) {
   app.add_option(
          "--outstanding,--connections", outstanding,
          "Durable commands in flight (closed loop); also the ceiling's batch size, up to the "
-         "commit queue's largest batch (512)")
+         "commit queue's largest batch (512). 256: at 20,000 commands/s and 10 ms each, about "
+         "what a hub's callers keep open (64 caps a closed loop near 64 / the round trip)")
       ->capture_default_str()
       ->check(CLI::Range(1, 20'000));
   app.add_option("--threads", threads, "Submitting threads sharing --outstanding")
@@ -1037,9 +1038,10 @@ int main(int argc, char** argv) {
       "command)\n",
       100 * ratio);
   fmt::print(
-      "targets: in memory >= 200,000 reservations/s: {}; durable >= 20,000 reservations/s: "
-      "{}\n",
-      mem_rate >= 200'000 ? "met" : "NOT met", dur_rate >= 20'000 ? "met" : "NOT met");
+      "targets: in memory >= 200,000 reservations/s: {}; durable >= 20,000 reservations/s "
+      "({} in flight): {}\n",
+      mem_rate >= 200'000 ? "met" : "NOT met", outstanding,
+      dur_rate >= 20'000 ? "met" : "NOT met");
   fmt::print(
       "\nin memory: {} reservations ({} unchanged) and {} releases in {:.1f} s, {} warehouse "
       "deltas; inside the Ledger {:.0f}% of the time ({} commands/s counting only that time, the "
