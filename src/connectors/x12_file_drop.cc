@@ -601,7 +601,7 @@ class X12FileDrop final : public Connector {
       }
       if (written->empty()) continue;
       const fs::path out =
-          outbound_ / StrCat("ack-", partner_id_, "-", ZeroPadded(*control), ".x12");
+          outbound_ / StrCat("ack-", partner_id_, "-", formats::ZeroPadded(*control, 9), ".x12");
       if (absl::Status s = WriteFileAtomically(out, *written); !s.ok()) {
         files_["failed"]->Inc();
         return Note(StrCat(file, ": ", s.message(), "; the file is finished at the next poll"));
@@ -818,8 +818,8 @@ class X12FileDrop final : public Connector {
       absl::StatusOr<std::string> text = formats::WriteX12Interchange(
           envelope_, {.interchange = *control, .group = *control}, groups, host_.clock().Now());
       if (!text.ok()) return absl::InvalidArgumentError(text.status().message());
-      const fs::path file =
-          outbound_ / StrCat(doc.set.id, "-", partner_id_, "-", ZeroPadded(*control), ".x12");
+      const fs::path file = outbound_ / StrCat(doc.set.id, "-", partner_id_, "-",
+                                               formats::ZeroPadded(*control, 9), ".x12");
       if (absl::Status s = WriteFileAtomically(file, *text); !s.ok()) return s;
       documents_["sent"]->Inc();
       spdlog::info("{}: {} for order {} → {}", name_, doc.set.id, e.subject,
@@ -1149,8 +1149,7 @@ class X12FileDrop final : public Connector {
   // acceptance of a 940 acknowledges the release to the lifecycle.
   void MatchAcknowledgements(const std::vector<formats::X12AckedGroup>& groups) {
     for (const formats::X12AckedGroup& g : groups) {
-      std::string control(g.control);
-      while (control.size() > 1 && control.front() == '0') control.erase(0, 1);
+      const std::string control(formats::WithoutLeadingZeros(g.control));
       std::optional<std::string> sent;
       {
         std::lock_guard lock(mu_);
@@ -1235,20 +1234,13 @@ class X12FileDrop final : public Connector {
 
   std::string InterchangeKey(const X12Interchange& x) const {
     // Numerically: "000000007" and "7" are the same control number.
-    std::string_view control = x.control;
-    while (control.size() > 1 && control.front() == '0') control.remove_prefix(1);
-    return StrCat(x.sender_qualifier, ":", x.sender, "#", control);
+    return StrCat(x.sender_qualifier, ":", x.sender, "#", formats::WithoutLeadingZeros(x.control));
   }
 
   std::string JoinedSets() const {
     std::string out;
     for (const std::string& s : sets_) out += StrCat(out.empty() ? "" : ", ", s);
     return out;
-  }
-
-  static std::string ZeroPadded(uint64_t n) {
-    std::string s = std::to_string(n);
-    return std::string(s.size() < 9 ? 9 - s.size() : 0, '0') + s;
   }
 
   void Note(std::string error) {

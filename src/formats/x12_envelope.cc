@@ -29,12 +29,10 @@ bool IsDigits(std::string_view s) {
   return true;
 }
 
-// Control numbers are N0 in the envelopes: "000003438" and "3438" are the same one.
+// Control numbers and counts compared as numbers (WithoutLeadingZeros).
 bool SameNumber(std::string_view a, std::string_view b) {
   if (!IsDigits(a) || !IsDigits(b)) return a == b;
-  while (a.size() > 1 && a.front() == '0') a.remove_prefix(1);
-  while (b.size() > 1 && b.front() == '0') b.remove_prefix(1);
-  return a == b;
+  return WithoutLeadingZeros(a) == WithoutLeadingZeros(b);
 }
 
 std::string Count(std::string_view text) {
@@ -495,6 +493,11 @@ absl::StatusOr<std::vector<X12Interchange>> ReadX12(std::string_view bytes,
   Walker walker(handlers, options);
   if (absl::Status s = walker.Run(bytes); !s.ok()) return s;
   return std::move(walker.done);
+}
+
+std::string_view WithoutLeadingZeros(std::string_view control) {
+  while (control.size() > 1 && control.front() == '0') control.remove_prefix(1);
+  return control;
 }
 
 }  // namespace disthub::formats

@@ -137,4 +137,8 @@ absl::StatusOr<std::vector<X12Interchange>> ReadX12(std::string_view bytes,
 // "interchange", "group", ... for messages and JSON.
 std::string_view X12LevelName(X12Level level);
 
+// Control numbers are N0 in the envelopes: "000003438" and "3438" are the same one. The
+// number without its leading zeros ("0" and "000" give "0"), to compare or key it by.
+std::string_view WithoutLeadingZeros(std::string_view control);
+
 }  // namespace disthub::formats

@@ -15,11 +15,6 @@ std::string Padded(std::string_view value, size_t width) {
   return out;
 }
 
-std::string ZeroPadded(uint64_t n, size_t width) {
-  std::string digits = std::to_string(n);
-  return std::string(width > digits.size() ? width - digits.size() : 0, '0') + digits;
-}
-
 // 005010 and later acknowledge with a 999.
 bool Uses999(std::string_view group_version) {
   return group_version.size() >= 6 && group_version.substr(0, 6) >= "005010";
@@ -324,6 +319,11 @@ absl::StatusOr<std::vector<X12AckedGroup>> ReadFunctionalAcknowledgement(
   if (out.empty()) return absl::InvalidArgumentError("no AK1: not a functional acknowledgment");
   if (group != nullptr) return absl::InvalidArgumentError("the last group has no AK9");
   return out;
+}
+
+std::string ZeroPadded(uint64_t n, size_t width) {
+  std::string digits = std::to_string(n);
+  return std::string(width > digits.size() ? width - digits.size() : 0, '0') + digits;
 }
 
 }  // namespace disthub::formats

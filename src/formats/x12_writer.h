@@ -86,6 +86,9 @@ struct X12ControlNumbers {
   uint64_t group = 1;        // GS06/GE02 of the first group; the next ones count up
 };
 
+// `n` in at least `width` digits, zeros in front: control numbers (ISA13 is 9 digits).
+std::string ZeroPadded(uint64_t n, size_t width);
+
 // One interchange holding `groups`, after the interchange-level segments `ta1s` (TA1s
 // come between ISA and the first GS). kInvalidArgument for a control number out of range,
 // a sender or receiver longer than its field, or a value holding a delimiter.
