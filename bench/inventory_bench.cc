@@ -55,6 +55,7 @@
 #include "sqlite_ceiling.h"
 #include "store/commit_queue.h"
 #include "store/forwarding_store.h"
+#include "store/sqlite/packed_text.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace disthub {
@@ -745,8 +746,13 @@ DurableResult RunDurable(const std::string& dir, const Shape& shape, double seco
         "ORDER BY seq DESC LIMIT 4096",
         -1, &s, nullptr);
     while (s != nullptr && sqlite3_step(s) == SQLITE_ROW) {
-      out.payloads.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)),
-                                static_cast<size_t>(sqlite3_column_bytes(s, 0)));
+      std::string stored(static_cast<const char*>(sqlite3_column_blob(s, 0)),
+                         static_cast<size_t>(sqlite3_column_bytes(s, 0)));
+      if (sqlite3_column_type(s, 0) != SQLITE_BLOB) {
+        out.payloads.push_back(std::move(stored));
+      } else if (absl::StatusOr<std::string> text = UnpackText(stored); text.ok()) {
+        out.payloads.push_back(*std::move(text));  // the ceiling packs it again, as the store did
+      }
     }
     sqlite3_finalize(s);
   }

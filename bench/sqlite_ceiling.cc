@@ -11,6 +11,7 @@
 
 #include "base/ids.h"
 #include "fmt/core.h"
+#include "store/sqlite/packed_text.h"
 #include "store/sqlite/sqlite_migrations.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -28,6 +29,30 @@ void Check(int rc, sqlite3* db, const char* what) {
 
 void Text(sqlite3_stmt* s, int i, const std::string& v) {
   sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+}
+
+// A document as the store stores it: packed (a BLOB) when PackText says so, else text.
+struct StoredDocument {
+  std::string bytes;
+  bool packed = false;
+};
+
+StoredDocument Stored(const std::string& text) {
+  StoredDocument d;
+  d.packed = PackText(text, d.bytes);
+  if (!d.packed) d.bytes = text;
+  return d;
+}
+
+// Binds `text` as SqliteStore binds a document, packing it into `buffer` (reused).
+void Document(sqlite3_stmt* s, int i, const std::string& text, std::string& buffer) {
+  if (!PackText(text, buffer)) return Text(s, i, text);
+  sqlite3_bind_blob(s, i, buffer.data(), static_cast<int>(buffer.size()), SQLITE_STATIC);
+}
+
+void Document(sqlite3_stmt* s, int i, const StoredDocument& d) {
+  if (!d.packed) return Text(s, i, d.bytes);
+  sqlite3_bind_blob(s, i, d.bytes.data(), static_cast<int>(d.bytes.size()), SQLITE_STATIC);
 }
 
 int64_t NowMicros() {
@@ -104,7 +129,16 @@ class CeilingDb {
 }  // namespace
 
 double RawCeiling(const std::string& dir, int batch, double seconds,
-                  const std::vector<std::string>& bodies, bool with_archive) {
+                  const std::vector<std::string>& bodies, bool with_archive, Packing packing) {
+  std::vector<StoredDocument> stored;
+  if (packing == Packing::kBeforehand) {
+    for (const std::string& body : bodies) stored.push_back(Stored(body));
+  }
+  std::string packed_order, packed_event, packed_archive;  // kInTheLoop's buffers
+  auto bind_body = [&](sqlite3_stmt* s, int i, size_t k, std::string& buffer) {
+    if (packing == Packing::kBeforehand) return Document(s, i, stored[k]);
+    Document(s, i, bodies[k], buffer);
+  };
   CeilingDb c(dir);
   sqlite3_stmt* order = c.Prepare(
       "INSERT INTO orders (id, channel, channel_ref, status, version, created_at, updated_at, body)"
@@ -130,7 +164,7 @@ double RawCeiling(const std::string& dir, int batch, double seconds,
   while (Steady::now() < deadline) {
     c.Exec("BEGIN IMMEDIATE");
     for (int i = 0; i < batch; ++i, ++orders) {
-      const std::string& body = bodies[static_cast<size_t>(orders) % bodies.size()];
+      const size_t body = static_cast<size_t>(orders) % bodies.size();
       std::string id = ids.Next("ord"), msg = ids.Next("msg");
       std::string ref = fmt::format("LD-ceiling-{:010}", orders);
       int64_t now = NowMicros();
@@ -139,7 +173,7 @@ double RawCeiling(const std::string& dir, int batch, double seconds,
       Text(order, 3, ref);
       sqlite3_bind_int64(order, 4, now);
       sqlite3_bind_int64(order, 5, now);
-      Text(order, 6, body);
+      bind_body(order, 6, body, packed_order);
       c.Step(order, "insert order");
       Text(key, 1, ref);
       Text(key, 2, hash);
@@ -152,13 +186,13 @@ double RawCeiling(const std::string& dir, int batch, double seconds,
       Text(event, 4, msg);
       sqlite3_bind_int64(event, 5, now);
       sqlite3_bind_int64(event, 6, now);
-      Text(event, 7, body);
+      bind_body(event, 7, body, packed_event);
       c.Step(event, "insert event");
       if (with_archive) {
         sqlite3_bind_int64(archive, 1, now);
         Text(archive, 2, ref);
         Text(archive, 3, headers);
-        Text(archive, 4, body);
+        bind_body(archive, 4, body, packed_archive);
         Text(archive, 5, id);
         c.Step(archive, "insert archive");
       }
@@ -211,6 +245,7 @@ InventoryCeiling RawInventoryCeiling(
     rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
     return rng;
   };
+  std::string packed_payload;  // the event's payload as the store packs it
   int64_t seq = 0, commands = 0, reservations = 0;
   auto start = Steady::now();
   auto deadline = start + std::chrono::duration<double>(seconds);
@@ -256,7 +291,7 @@ InventoryCeiling RawInventoryCeiling(
       Text(event, 5, cause);
       sqlite3_bind_int64(event, 6, now);
       sqlite3_bind_int64(event, 7, now);
-      Text(event, 8, payload);
+      Document(event, 8, payload, packed_payload);
       c.Step(event, "insert event");
       if (!release) held.push_back(std::move(line));
     }

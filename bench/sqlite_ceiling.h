@@ -9,12 +9,18 @@
 
 namespace disthub {
 
+// How the ceiling stores the documents: as SqliteStore does, packed (packed_text.h) on
+// the writing thread, or packed before the clock starts (SQLite's share alone).
+enum class Packing { kInTheLoop, kBeforehand };
+
 // Orders per second that SQLite alone commits in batches of `batch` for `seconds`, in a
 // fresh database under `dir` (removed afterwards): per order, an order, its idempotency
 // key, its event and, with `with_archive`, its inbound archive row. `bodies` are the
-// order documents.
+// order documents; the order, its event's payload and its archived copy are each stored
+// as the store stores a document (packed when that pays), packed per `packing`.
 double RawCeiling(const std::string& dir, int batch, double seconds,
-                  const std::vector<std::string>& bodies, bool with_archive = true);
+                  const std::vector<std::string>& bodies, bool with_archive = true,
+                  Packing packing = Packing::kInTheLoop);
 
 // What SQLite alone commits of the inventory's writes, per second.
 struct InventoryCeiling {

@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   g++ cmake ninja-build pkg-config curl ca-certificates
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libabsl-dev libsqlite3-dev libspdlog-dev libfmt-dev libcli11-dev
+  libabsl-dev libsqlite3-dev liblz4-dev libspdlog-dev libfmt-dev libcli11-dev
   libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev libcurl4-openssl-dev libexpat1-dev
   # scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes, llvm-symbolizer

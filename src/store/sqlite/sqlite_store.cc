@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <limits>
 #include <mutex>
 #include <thread>
@@ -20,6 +21,7 @@
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "base/thread_name.h"
+#include "store/sqlite/packed_text.h"
 #include "store/sqlite/sqlite_migrations.h"
 
 namespace disthub {
@@ -56,6 +58,11 @@ absl::Status SqliteError(sqlite3* db, int rc, std::string_view what) {
   }
 }
 
+// A document bound as a statement parameter: packed (packed_text.h) when that pays.
+struct Document {
+  std::string_view text;
+};
+
 // A prepared statement, reset after every use.
 class Stmt {
  public:
@@ -78,6 +85,8 @@ class Stmt {
   Stmt& Bind(const Args&... args) {
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
+    damage_ = absl::OkStatus();
+    packed_used_ = 0;
     int i = 0;
     (BindOne(++i, args), ...);
     return *this;
@@ -91,6 +100,10 @@ class Stmt {
 
   // Steps once: true when a row is available, false when done.
   absl::StatusOr<bool> Step() {
+    if (!damage_.ok()) {  // a row read since the last step held a damaged document
+      sqlite3_reset(stmt_);
+      return std::exchange(damage_, absl::OkStatus());
+    }
     int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     sqlite3_reset(stmt_);
@@ -105,6 +118,12 @@ class Stmt {
   }
 
   void Reset() { sqlite3_reset(stmt_); }
+
+  // Resets after reading a row: DataLoss if a document in it did not unpack.
+  absl::Status Finish() {
+    sqlite3_reset(stmt_);
+    return std::exchange(damage_, absl::OkStatus());
+  }
 
   // Steps to the end after a Bind(), reading every row with `read`.
   template <typename Read>
@@ -122,7 +141,10 @@ class Stmt {
     if (sqlite3_column_type(stmt_, col) == SQLITE_NULL) return std::nullopt;
     return sqlite3_column_int64(stmt_, col);
   }
+  // A column's text. Documents bound packed come back unpacked; one that does not unpack
+  // comes back empty and fails the next Step() or Finish() with DataLoss.
   std::string Text(int col) const {
+    if (sqlite3_column_type(stmt_, col) == SQLITE_BLOB) return Unpacked(col);
     const unsigned char* p = sqlite3_column_text(stmt_, col);
     return p ? std::string(reinterpret_cast<const char*>(p),
                            static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
@@ -136,6 +158,13 @@ class Stmt {
   void BindOne(int i, std::string_view s) {
     sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
   }
+  void BindOne(int i, Document d) {
+    if (packed_used_ == packed_.size()) packed_.emplace_back();
+    std::string& packed = packed_[packed_used_];
+    if (!PackText(d.text, packed)) return BindOne(i, d.text);
+    ++packed_used_;
+    sqlite3_bind_blob(stmt_, i, packed.data(), static_cast<int>(packed.size()), SQLITE_STATIC);
+  }
   void BindOne(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
   void BindOne(int i, int v) { sqlite3_bind_int64(stmt_, i, v); }
   void BindOne(int i, const std::optional<int64_t>& v) {
@@ -146,8 +175,24 @@ class Stmt {
     }
   }
 
+  std::string Unpacked(int col) const {
+    const void* p = sqlite3_column_blob(stmt_, col);
+    const auto n = static_cast<size_t>(sqlite3_column_bytes(stmt_, col));
+    absl::StatusOr<std::string> text =
+        UnpackText(std::string_view(p ? static_cast<const char*>(p) : "", n));
+    if (text.ok()) return *std::move(text);
+    if (damage_.ok()) {
+      damage_ = absl::DataLossError(StrCat("column \"", sqlite3_column_name(stmt_, col), "\" of ",
+                                           sqlite3_sql(stmt_), ": ", text.status().message()));
+    }
+    return std::string();
+  }
+
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
+  mutable absl::Status damage_;     // set by Text() on a document that does not unpack
+  std::deque<std::string> packed_;  // the packed documents bound (stable addresses)
+  size_t packed_used_ = 0;
 };
 
 }  // namespace
@@ -215,7 +260,7 @@ absl::StatusOr<std::optional<OrderRecord>> OneOrder(Stmt& s) {
   DISTHUB_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return std::nullopt;
   OrderRecord r = ReadOrder(s);
-  s.Reset();
+  DISTHUB_RETURN_IF_ERROR(s.Finish());
   return r;
 }
 
@@ -1491,14 +1536,14 @@ absl::StatusOr<std::optional<OrderRecord>> SqliteWriteTxn::FindOrderByChannelRef
 absl::Status SqliteWriteTxn::InsertOrder(const OrderRecord& o) {
   return store_->w_.insert_order
       .Bind(o.id, o.channel, o.channel_ref, o.status, o.version, Micros(o.created_at),
-            Micros(o.updated_at), o.body)
+            Micros(o.updated_at), Document{o.body})
       .Exec();
 }
 
 absl::Status SqliteWriteTxn::UpdateOrder(const OrderRecord& o) {
   DISTHUB_RETURN_IF_ERROR(
       store_->w_.update_order
-          .Bind(o.status, o.version, Micros(o.updated_at), o.body, o.id, o.version - 1)
+          .Bind(o.status, o.version, Micros(o.updated_at), Document{o.body}, o.id, o.version - 1)
           .Exec());
   if (sqlite3_changes(store_->writer_) > 0) return absl::OkStatus();
   DISTHUB_ASSIGN_OR_RETURN(std::optional<OrderRecord> current, FindOrder(o.id));
@@ -1532,7 +1577,8 @@ absl::StatusOr<int64_t> SqliteWriteTxn::AppendEvent(const EventRecord& e) {
   int64_t seq = store_->w_.next_seq;
   DISTHUB_RETURN_IF_ERROR(store_->w_.append_event
                               .Bind(seq, e.type, e.subject, e.correlation_id, e.causation_id,
-                                    Micros(e.occurred_at), Micros(e.recorded_at), e.payload)
+                                    Micros(e.occurred_at), Micros(e.recorded_at),
+                                    Document{e.payload})
                               .Exec());
   ++store_->w_.next_seq;
   if (store_->observer_ != nullptr) {
@@ -1546,7 +1592,7 @@ absl::StatusOr<int64_t> SqliteWriteTxn::AppendEvent(const EventRecord& e) {
 absl::StatusOr<int64_t> SqliteWriteTxn::InsertOutbox(const OutboxRecord& o) {
   DISTHUB_RETURN_IF_ERROR(store_->w_.insert_outbox
                               .Bind(o.subscriber, o.event_seq, o.message_type, o.subject, o.key,
-                                    o.body, o.state, o.attempts, Micros(o.created_at),
+                                    Document{o.body}, o.state, o.attempts, Micros(o.created_at),
                                     Micros(o.next_attempt_at), Micros(o.updated_at), o.last_error,
                                     o.replay_id)
                               .Exec());
@@ -1585,8 +1631,8 @@ absl::StatusOr<int64_t> SqliteWriteTxn::InsertDeadLetter(const DeadLetterRecord&
       store_->writer_, StrCat("INSERT INTO dead_letters (", kDeadLetterColumns,
                               ") VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")));
   DISTHUB_RETURN_IF_ERROR(stmt.Bind(d.kind, d.partner, d.message_type, d.subject, d.ref, d.cause,
-                                    d.reason, d.attempts, d.bytes, d.state, Micros(d.created_at),
-                                    Micros(d.resolved_at), d.resolution)
+                                    d.reason, d.attempts, Document{d.bytes}, d.state,
+                                    Micros(d.created_at), Micros(d.resolved_at), d.resolution)
                               .Exec());
   return sqlite3_last_insert_rowid(store_->writer_);
 }
@@ -1636,7 +1682,7 @@ absl::StatusOr<int64_t> SqliteWriteTxn::InsertInbound(const InboundRecord& r) {
   // On the intake path (one per order taken in): a statement prepared once.
   DISTHUB_RETURN_IF_ERROR(store_->w_.insert_inbound
                               .Bind(Micros(r.received_at), r.source, r.kind, r.key, r.headers,
-                                    r.body, r.outcome, r.result)
+                                    Document{r.body}, r.outcome, r.result)
                               .Exec());
   return sqlite3_last_insert_rowid(store_->writer_);
 }
@@ -1685,7 +1731,7 @@ absl::Status SqliteWriteTxn::PutReconciliation(const ReconciliationRecord& r) {
              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")));
   return stmt
       .Bind(r.id, r.state, int64_t{r.apply ? 1 : 0}, r.total, r.checked, r.drifts, r.corrected,
-            r.actor, r.report, r.error, Micros(r.created_at), Micros(r.updated_at))
+            r.actor, Document{r.report}, r.error, Micros(r.created_at), Micros(r.updated_at))
       .Exec();
 }
 
@@ -1709,7 +1755,7 @@ absl::StatusOr<int64_t> SqliteWriteTxn::InsertStockUpdate(const StockUpdateRecor
 absl::Status SqliteWriteTxn::PutFulfillment(const FulfillmentRecord& r) {
   return store_->w_.put_fulfillment
       .Bind(r.id, r.order_id, r.location, r.state, int64_t{r.attempt}, r.version,
-            Micros(r.created_at), Micros(r.updated_at), r.body)
+            Micros(r.created_at), Micros(r.updated_at), Document{r.body})
       .Exec();
 }
 
@@ -1729,7 +1775,7 @@ absl::StatusOr<std::vector<FulfillmentRecord>> SqliteWriteTxn::FindFulfillments(
 absl::Status SqliteWriteTxn::PutReturn(const ReturnRecord& r) {
   return store_->w_.put_return
       .Bind(r.id, r.order_id, r.location, r.state, r.version, Micros(r.created_at),
-            Micros(r.updated_at), r.body)
+            Micros(r.updated_at), Document{r.body})
       .Exec();
 }
 
@@ -1745,7 +1791,8 @@ absl::StatusOr<std::vector<ReturnRecord>> SqliteWriteTxn::FindReturns(const std:
 }
 
 absl::Status SqliteWriteTxn::PutTimer(const TimerRecord& r) {
-  return store_->w_.put_timer.Bind(r.id, r.kind, r.subject, Micros(r.due_at), r.payload).Exec();
+  return store_->w_.put_timer.Bind(r.id, r.kind, r.subject, Micros(r.due_at), Document{r.payload})
+      .Exec();
 }
 
 absl::StatusOr<std::optional<TimerRecord>> SqliteWriteTxn::FindTimer(const std::string& id) {

@@ -1,0 +1,65 @@
+#include "store/sqlite/packed_text.h"
+
+#include <lz4.h>
+
+#include <cstdint>
+#include <memory>
+
+#include "base/strings.h"
+
+namespace disthub {
+namespace {
+
+// A packed document: this tag byte (the format: an LZ4 block), the text's length as four
+// bytes little-endian, then the block.
+constexpr unsigned char kLz4Block = 0x01;
+constexpr size_t kHeaderBytes = 5;
+
+// LZ4's compression state (16 KB), one per thread: the store packs on its writer thread.
+void* CompressionState() {
+  thread_local std::unique_ptr<char[]> state(new char[static_cast<size_t>(LZ4_sizeofState())]);
+  return state.get();
+}
+
+}  // namespace
+
+bool PackText(std::string_view text, std::string& packed) {
+  if (text.size() < kPackFromBytes || text.size() > static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) {
+    return false;
+  }
+  const int n = static_cast<int>(text.size());
+  const size_t worth_it = text.size() - text.size() / 8;  // at most 7/8 of the text
+  packed.resize(kHeaderBytes + static_cast<size_t>(LZ4_compressBound(n)));
+  packed[0] = static_cast<char>(kLz4Block);
+  for (int i = 0; i < 4; ++i)
+    packed[1 + i] = static_cast<char>((static_cast<uint32_t>(n) >> (8 * i)) & 0xff);
+  const int block =
+      LZ4_compress_fast_extState(CompressionState(), text.data(), packed.data() + kHeaderBytes, n,
+                                 static_cast<int>(packed.size() - kHeaderBytes), 1);
+  if (block <= 0 || kHeaderBytes + static_cast<size_t>(block) > worth_it) return false;
+  packed.resize(kHeaderBytes + static_cast<size_t>(block));
+  return true;
+}
+
+absl::StatusOr<std::string> UnpackText(std::string_view packed) {
+  if (packed.size() < kHeaderBytes || static_cast<unsigned char>(packed[0]) != kLz4Block) {
+    return absl::DataLossError(
+        StrCat("a ", packed.size(), "-byte BLOB that is not a packed document"));
+  }
+  uint32_t n = 0;
+  for (int i = 0; i < 4; ++i) n |= uint32_t{static_cast<unsigned char>(packed[1 + i])} << (8 * i);
+  if (n > static_cast<uint32_t>(LZ4_MAX_INPUT_SIZE)) {
+    return absl::DataLossError(StrCat("a packed document claiming ", n, " bytes"));
+  }
+  std::string text(n, '\0');
+  const int got =
+      LZ4_decompress_safe(packed.data() + kHeaderBytes, text.data(),
+                          static_cast<int>(packed.size() - kHeaderBytes), static_cast<int>(n));
+  if (got != static_cast<int>(n)) {
+    return absl::DataLossError(StrCat("a packed document of ", n, " bytes that does not unpack (",
+                                      got < 0 ? "damaged" : "short", ")"));
+  }
+  return text;
+}
+
+}  // namespace disthub
