@@ -192,7 +192,8 @@ double RawCeiling(const std::string& dir, int batch, double seconds,
         sqlite3_bind_int64(archive, 1, now);
         Text(archive, 2, ref);
         Text(archive, 3, headers);
-        bind_body(archive, 4, body, packed_archive);
+        // The request as received: not the stored order's bytes, so packed on its own.
+        bind_body(archive, 4, (body + 1) % bodies.size(), packed_archive);
         Text(archive, 5, id);
         c.Step(archive, "insert archive");
       }

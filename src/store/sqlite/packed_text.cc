@@ -21,12 +21,21 @@ void* CompressionState() {
   return state.get();
 }
 
-}  // namespace
+// The last document packed on this thread and what became of it. The writer packs the
+// same document twice in a row whenever an event carries the state it records (an order's
+// body, then its order.received event's payload), so the second time is a copy.
+struct LastPacked {
+  std::string text;
+  std::string packed;
+  bool worth_it = false;
+};
 
-bool PackText(std::string_view text, std::string& packed) {
-  if (text.size() < kPackFromBytes || text.size() > static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) {
-    return false;
-  }
+LastPacked& Last() {
+  thread_local LastPacked last;
+  return last;
+}
+
+bool PackAnew(std::string_view text, std::string& packed) {
   const int n = static_cast<int>(text.size());
   const size_t worth_it = text.size() - text.size() / 8;  // at most 7/8 of the text
   packed.resize(kHeaderBytes + static_cast<size_t>(LZ4_compressBound(n)));
@@ -39,6 +48,23 @@ bool PackText(std::string_view text, std::string& packed) {
   if (block <= 0 || kHeaderBytes + static_cast<size_t>(block) > worth_it) return false;
   packed.resize(kHeaderBytes + static_cast<size_t>(block));
   return true;
+}
+
+}  // namespace
+
+bool PackText(std::string_view text, std::string& packed) {
+  if (text.size() < kPackFromBytes || text.size() > static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) {
+    return false;
+  }
+  LastPacked& last = Last();
+  if (text.size() == last.text.size() && text == last.text) {
+    if (last.worth_it) packed = last.packed;
+    return last.worth_it;
+  }
+  last.text = text;
+  last.worth_it = PackAnew(text, packed);
+  if (last.worth_it) last.packed = packed;
+  return last.worth_it;
 }
 
 absl::StatusOr<std::string> UnpackText(std::string_view packed) {

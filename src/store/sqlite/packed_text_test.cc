@@ -54,6 +54,29 @@ TEST(PackedText, TheBufferIsReusedAcrossCalls) {
   EXPECT_EQ(back, Order(5));
 }
 
+// PackText remembers the last text it packed (an order's body is packed again as its
+// event's payload): a repeat gives the same bytes, and a different text is never mistaken
+// for it.
+TEST(PackedText, ARepeatGivesTheSameBytesAndAnotherTextItsOwn) {
+  const std::string a = Order(20), b = Order(21);
+  std::string first, again, other, small = "kept";
+  ASSERT_TRUE(PackText(a, first));
+  ASSERT_TRUE(PackText(a, again));
+  EXPECT_EQ(again, first);
+  ASSERT_TRUE(PackText(b, other));
+  EXPECT_NE(other, first);
+  ASSERT_OK_AND_ASSIGN(std::string back, UnpackText(other));
+  EXPECT_EQ(back, b);
+  std::string same_size = a;
+  same_size[same_size.size() / 2] = 'X';
+  ASSERT_TRUE(PackText(a, first));
+  ASSERT_TRUE(PackText(same_size, other));
+  ASSERT_OK_AND_ASSIGN(back, UnpackText(other));
+  EXPECT_EQ(back, same_size);
+  EXPECT_FALSE(PackText(R"({"id":"ord_1"})", small));  // too short, whatever came before
+  EXPECT_EQ(small, "kept");
+}
+
 TEST(PackedText, DamageIsDataLossNotGarbage) {
   std::string packed;
   ASSERT_TRUE(PackText(Order(20), packed));
