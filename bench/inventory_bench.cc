@@ -55,7 +55,7 @@
 #include "sqlite_ceiling.h"
 #include "store/commit_queue.h"
 #include "store/forwarding_store.h"
-#include "store/sqlite/packed_text.h"
+#include "store/packed_text.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace disthub {

@@ -11,7 +11,7 @@
 
 #include "base/ids.h"
 #include "fmt/core.h"
-#include "store/sqlite/packed_text.h"
+#include "store/packed_text.h"
 #include "store/sqlite/sqlite_migrations.h"
 #include "store/sqlite/sqlite_store.h"
 

@@ -12,6 +12,7 @@
 #include "model/json.h"
 #include "model/schema.h"
 #include "model/validate.h"
+#include "store/packed_text.h"
 
 namespace disthub {
 namespace {
@@ -309,7 +310,8 @@ void Api::SubmitOrder(Order& order, std::string scope, std::string_view key, Rou
                                    .kind = "order",
                                    .key = std::string(key),
                                    .headers = KeptHeadersJson(req),
-                                   .body = req.body};
+                                   .body = req.body,
+                                   .packed_body = {PackAhead(req.body)}};
   }
   deps_.intake->Submit(std::move(intake), [this, route, req = std::move(req),
                                            respond = std::move(respond), instance,

@@ -16,6 +16,7 @@
 #include "orchestration/order_checks.h"
 #include "orchestration/order_intake.h"
 #include "store/commit_queue.h"
+#include "store/packed_text.h"
 #include "store/store.h"
 
 namespace disthub {
@@ -57,7 +58,8 @@ class HubConnectorHost final : public connectors::ConnectorHost {
                                                   .kind = "order",
                                                   .key = m.key,
                                                   .headers = "{}",
-                                                  .body = std::move(m.body)}};
+                                                  .packed_body = {PackAhead(m.body)}}};
+    intake.inbound.body = std::move(m.body);
     intake_->Submit(
         std::move(intake), [done = std::move(done)](absl::StatusOr<IntakeResult> r) mutable {
           if (!r.ok()) return std::move(done)(r.status());

@@ -4,6 +4,7 @@
 #include "base/strings.h"
 #include "events/event_types.h"
 #include "model/json.h"
+#include "store/packed_text.h"
 
 namespace disthub {
 namespace {
@@ -21,9 +22,11 @@ class IntakeOp final : public WriteOp {
                                txn.FindIdempotencyKey(r.idempotency_scope, r.idempotency_key));
       if (first.has_value()) {
         if (first->request_hash != r.request_hash) {
-          return absl::InvalidArgumentError(StrCat(
-              "Idempotency-Key \"", r.idempotency_key, "\" was first used for a different "
-              "request (order ", first->resource_id, "); use a new key for a new request"));
+          return absl::InvalidArgumentError(StrCat("Idempotency-Key \"", r.idempotency_key,
+                                                   "\" was first used for a different "
+                                                   "request (order ",
+                                                   first->resource_id,
+                                                   "); use a new key for a new request"));
         }
         DISTHUB_ASSIGN_OR_RETURN(auto order, txn.FindOrder(first->resource_id));
         if (!order.has_value()) {
@@ -45,14 +48,16 @@ class IntakeOp final : public WriteOp {
       result_ = {IntakeOutcome::kReplayed, *std::move(existing), 201};
     } else {
       DISTHUB_RETURN_IF_ERROR(inserted);
-      DISTHUB_RETURN_IF_ERROR(txn.AppendEvent(EventRecord{.type = std::string(event_types::kOrderReceived),
-                                                          .subject = r.order.id,
-                                                          .correlation_id = r.order.id,
-                                                          .causation_id = r.causation_id,
-                                                          .occurred_at = r.order.created_at,
-                                                          .recorded_at = absl::Now(),
-                                                          .payload = r.order.body})
-                                  .status());
+      DISTHUB_RETURN_IF_ERROR(
+          txn.AppendEvent(EventRecord{.type = std::string(event_types::kOrderReceived),
+                                      .subject = r.order.id,
+                                      .correlation_id = r.order.id,
+                                      .causation_id = r.causation_id,
+                                      .occurred_at = r.order.created_at,
+                                      .recorded_at = absl::Now(),
+                                      .payload = r.order.body,
+                                      .packed_payload = r.order.packed_body})
+              .status());
       if (hooks_->in_txn) DISTHUB_RETURN_IF_ERROR(hooks_->in_txn(txn, r.order));
       result_ = {IntakeOutcome::kCreated, r.order, 201};
     }
@@ -101,6 +106,8 @@ OrderRecord AcceptNewOrder(Order& order, IdGenerator& ids, absl::Time now) {
   order.id = ids.Next("ord");
   order.status = OrderStatus::kReceived;
   order.received_at = now;
+  std::string body = SerializeOrder(order);
+  PackedForm packed{PackAhead(body)};  // here, not on the writer thread
   return OrderRecord{.id = order.id,
                      .channel = order.channel,
                      .channel_ref = order.channel_order_ref,
@@ -108,7 +115,8 @@ OrderRecord AcceptNewOrder(Order& order, IdGenerator& ids, absl::Time now) {
                      .version = 1,
                      .created_at = now,
                      .updated_at = now,
-                     .body = SerializeOrder(order)};
+                     .body = std::move(body),
+                     .packed_body = std::move(packed)};
 }
 
 void OrderIntake::Submit(IntakeRequest request, Callback done) {

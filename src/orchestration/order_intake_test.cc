@@ -5,7 +5,10 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "model/json.h"
+#include "model/test_entities.h"
 #include "status_matchers.h"
+#include "store/packed_text.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace disthub {
@@ -71,6 +74,18 @@ TEST_F(OrderIntakeTest, StoresTheOrderWithItsReceivedEvent) {
   EXPECT_EQ(events[0].correlation_id, "ord_1");
   EXPECT_EQ(events[0].causation_id, "req_ord_1");
   EXPECT_EQ(events[0].payload, R"({"id":"ord_1"})");
+}
+
+// The order's body is packed where the order is accepted (an I/O thread), so the writer
+// only checks it; the event carries the same packed form.
+TEST(AcceptNewOrder, PacksTheBodyAheadOfTheWriter) {
+  Decoded<Order> decoded = DecodeOrderText(test::kRealisticOrderJson);
+  ASSERT_TRUE(decoded.value.has_value());
+  IdGenerator ids;
+  OrderRecord record = AcceptNewOrder(*decoded.value, ids, absl::FromUnixSeconds(1'767'225'600));
+  EXPECT_EQ(record.body, SerializeOrder(*decoded.value));
+  ASSERT_FALSE(record.packed_body.bytes.empty());
+  EXPECT_TRUE(PacksTo(record.packed_body.bytes, record.body));
 }
 
 TEST_F(OrderIntakeTest, SameChannelReferenceReturnsTheFirstOrderAndWritesNothing) {

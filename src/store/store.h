@@ -24,6 +24,17 @@
 namespace disthub {
 
 // One order as stored: the indexed columns plus the canonical JSON document.
+// A document's packed form (PackAhead, store/packed_text.h) made ahead of its write, off
+// the writer thread, or empty. A store that packs documents stores these bytes, once it
+// has checked that they hold the text, instead of packing on its writer thread. A cache of
+// the text beside it, not part of the record's value: records compare equal whatever their
+// PackedForm holds, and what the store reads back has none.
+struct PackedForm {
+  std::string bytes;
+
+  friend bool operator==(const PackedForm&, const PackedForm&) { return true; }
+};
+
 struct OrderRecord {
   std::string id;           // hub id, time-sortable ("ord_01J...")
   std::string channel;      // the sales channel it came from
@@ -33,6 +44,7 @@ struct OrderRecord {
   absl::Time created_at;
   absl::Time updated_at;
   std::string body;  // canonical Order JSON
+  PackedForm packed_body;
 
   friend bool operator==(const OrderRecord&, const OrderRecord&) = default;
 };
@@ -47,6 +59,7 @@ struct EventRecord {
   absl::Time occurred_at;      // when it happened in the world
   absl::Time recorded_at;      // when the hub recorded it
   std::string payload;         // JSON
+  PackedForm packed_payload;
 
   friend bool operator==(const EventRecord&, const EventRecord&) = default;
 };
@@ -168,6 +181,7 @@ struct InboundRecord {
   std::string body;     // the bytes as received
   std::string outcome;  // "accepted", "duplicate", "rejected"
   std::string result;   // the resource it became (order id) or the error
+  PackedForm packed_body;
 
   friend bool operator==(const InboundRecord&, const InboundRecord&) = default;
 };

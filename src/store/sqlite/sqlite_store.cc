@@ -21,7 +21,7 @@
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "base/thread_name.h"
-#include "store/sqlite/packed_text.h"
+#include "store/packed_text.h"
 #include "store/sqlite/sqlite_migrations.h"
 
 namespace disthub {
@@ -58,9 +58,11 @@ absl::Status SqliteError(sqlite3* db, int rc, std::string_view what) {
   }
 }
 
-// A document bound as a statement parameter: packed (packed_text.h) when that pays.
+// A document bound as a statement parameter: packed (packed_text.h) when that pays, with
+// the packed form made ahead when there is one that holds the text.
 struct Document {
   std::string_view text;
+  const PackedForm* ahead = nullptr;
 };
 
 // A prepared statement, reset after every use.
@@ -159,6 +161,11 @@ class Stmt {
     sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
   }
   void BindOne(int i, Document d) {
+    if (d.ahead != nullptr && !d.ahead->bytes.empty() && PacksTo(d.ahead->bytes, d.text)) {
+      const std::string& packed = d.ahead->bytes;  // the record outlives the statement's run
+      sqlite3_bind_blob(stmt_, i, packed.data(), static_cast<int>(packed.size()), SQLITE_STATIC);
+      return;
+    }
     if (packed_used_ == packed_.size()) packed_.emplace_back();
     std::string& packed = packed_[packed_used_];
     if (!PackText(d.text, packed)) return BindOne(i, d.text);
@@ -1536,15 +1543,15 @@ absl::StatusOr<std::optional<OrderRecord>> SqliteWriteTxn::FindOrderByChannelRef
 absl::Status SqliteWriteTxn::InsertOrder(const OrderRecord& o) {
   return store_->w_.insert_order
       .Bind(o.id, o.channel, o.channel_ref, o.status, o.version, Micros(o.created_at),
-            Micros(o.updated_at), Document{o.body})
+            Micros(o.updated_at), Document{o.body, &o.packed_body})
       .Exec();
 }
 
 absl::Status SqliteWriteTxn::UpdateOrder(const OrderRecord& o) {
-  DISTHUB_RETURN_IF_ERROR(
-      store_->w_.update_order
-          .Bind(o.status, o.version, Micros(o.updated_at), Document{o.body}, o.id, o.version - 1)
-          .Exec());
+  DISTHUB_RETURN_IF_ERROR(store_->w_.update_order
+                              .Bind(o.status, o.version, Micros(o.updated_at),
+                                    Document{o.body, &o.packed_body}, o.id, o.version - 1)
+                              .Exec());
   if (sqlite3_changes(store_->writer_) > 0) return absl::OkStatus();
   DISTHUB_ASSIGN_OR_RETURN(std::optional<OrderRecord> current, FindOrder(o.id));
   if (!current) return absl::NotFoundError(StrCat("order ", o.id, " not found"));
@@ -1578,7 +1585,7 @@ absl::StatusOr<int64_t> SqliteWriteTxn::AppendEvent(const EventRecord& e) {
   DISTHUB_RETURN_IF_ERROR(store_->w_.append_event
                               .Bind(seq, e.type, e.subject, e.correlation_id, e.causation_id,
                                     Micros(e.occurred_at), Micros(e.recorded_at),
-                                    Document{e.payload})
+                                    Document{e.payload, &e.packed_payload})
                               .Exec());
   ++store_->w_.next_seq;
   if (store_->observer_ != nullptr) {
@@ -1682,7 +1689,7 @@ absl::StatusOr<int64_t> SqliteWriteTxn::InsertInbound(const InboundRecord& r) {
   // On the intake path (one per order taken in): a statement prepared once.
   DISTHUB_RETURN_IF_ERROR(store_->w_.insert_inbound
                               .Bind(Micros(r.received_at), r.source, r.kind, r.key, r.headers,
-                                    Document{r.body}, r.outcome, r.result)
+                                    Document{r.body, &r.packed_body}, r.outcome, r.result)
                               .Exec());
   return sqlite3_last_insert_rowid(store_->writer_);
 }

@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "store/packed_text.h"
 #include "store/store_conformance.h"
 
 namespace disthub::testing {
@@ -81,6 +82,19 @@ TEST(SqliteStore, RejectsAnUnknownSyncSetting) {
   std::filesystem::remove_all(tmpl);
 }
 
+// A new order with `body`, as intake writes it.
+OrderRecord NewOrder(const std::string& id, const std::string& body) {
+  const absl::Time t = absl::FromUnixSeconds(1'790'000'000);
+  return OrderRecord{.id = id,
+                     .channel = "b2b-portal",
+                     .channel_ref = "PO-" + id,
+                     .status = "received",
+                     .version = 1,
+                     .created_at = t,
+                     .updated_at = t,
+                     .body = body};
+}
+
 // Runs `sql` on the database file behind the store's back; the first column of the first
 // row as text ("" when there is none).
 std::string Sql(const std::string& path, const std::string& sql) {
@@ -110,21 +124,10 @@ TEST(SqliteStore, KeepsLargeDocumentsPackedAndReadsOldTextRowsAsTheyAre) {
                    R"(","quantity":{"value":12,"uom":"each"},"unit_price":{"amount_minor":1299}})");
   }
   body += "]}";
-  const absl::Time t = absl::FromUnixSeconds(1'790'000'000);
-  auto order = [&](std::string id) {
-    return OrderRecord{.id = id,
-                       .channel = "b2b-portal",
-                       .channel_ref = "PO-" + id,
-                       .status = "received",
-                       .version = 1,
-                       .created_at = t,
-                       .updated_at = t,
-                       .body = body};
-  };
   {
     ASSERT_OK_AND_ASSIGN(auto store, OpenSqliteStore({.path = path}));
     ASSERT_OK(store->Write([&](WriteTxn& txn) -> absl::Status {
-      DISTHUB_RETURN_IF_ERROR(txn.InsertOrder(order("ord_1")));
+      DISTHUB_RETURN_IF_ERROR(txn.InsertOrder(NewOrder("ord_1", body)));
       return txn.AppendEvent({.type = "order.received", .subject = "ord_1", .payload = body})
           .status();
     }));
@@ -161,6 +164,46 @@ TEST(SqliteStore, KeepsLargeDocumentsPackedAndReadsOldTextRowsAsTheyAre) {
   ASSERT_OK_AND_ASSIGN(auto again, store->GetOrder("ord_2"));
   ASSERT_TRUE(again.has_value());
   EXPECT_EQ(again->body, body);
+  std::filesystem::remove_all(tmpl);
+}
+
+// A packed form made ahead (off the writer) is stored when it holds the record's text; one
+// that does not (the body changed after it was packed) is ignored and the body packed anew.
+TEST(SqliteStore, StoresAPackedFormMadeAheadOnlyWhenItHoldsTheText) {
+  char tmpl[] = "/tmp/disthub-store-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  ASSERT_OK_AND_ASSIGN(auto store, OpenInFolder(tmpl));
+  std::string body = R"({"channel":"dtc-web","lines":[)";
+  for (int i = 0; i < 20; ++i) body += StrCat(i ? "," : "", R"({"sku":"HBR-)", 2000 + i, R"("})");
+  body += "]}";
+  std::string changed = body;
+  changed[changed.size() / 2] = '7';
+  OrderRecord fresh = NewOrder("ord_1", body);
+  fresh.packed_body = {PackAhead(body)};
+  OrderRecord stale = NewOrder("ord_2", changed);
+  stale.packed_body = fresh.packed_body;  // holds `body`, not `changed`
+  ASSERT_FALSE(fresh.packed_body.bytes.empty());
+  ASSERT_OK(store->Write([&](WriteTxn& txn) -> absl::Status {
+    DISTHUB_RETURN_IF_ERROR(txn.InsertOrder(fresh));
+    DISTHUB_RETURN_IF_ERROR(txn.InsertOrder(stale));
+    return txn
+        .AppendEvent({.type = "order.received",
+                      .subject = "ord_2",
+                      .payload = changed,
+                      .packed_payload = fresh.packed_body})
+        .status();
+  }));
+  ASSERT_OK_AND_ASSIGN(auto one, store->GetOrder("ord_1"));
+  ASSERT_OK_AND_ASSIGN(auto two, store->GetOrder("ord_2"));
+  ASSERT_TRUE(one.has_value() && two.has_value());
+  EXPECT_EQ(one->body, body);
+  EXPECT_EQ(two->body, changed);
+  EXPECT_TRUE(two->packed_body.bytes.empty());  // what the store reads back has none
+  ASSERT_OK_AND_ASSIGN(auto events, store->ListEvents(0, 10));
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].payload, changed);
+  EXPECT_EQ(Sql(std::string(tmpl) + "/disthub.db", "SELECT group_concat(typeof(body)) FROM orders"),
+            "blob,blob");
   std::filesystem::remove_all(tmpl);
 }
 

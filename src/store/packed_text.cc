@@ -1,4 +1,4 @@
-#include "store/sqlite/packed_text.h"
+#include "store/packed_text.h"
 
 #include <lz4.h>
 
@@ -65,6 +65,30 @@ bool PackText(std::string_view text, std::string& packed) {
   last.worth_it = PackAnew(text, packed);
   if (last.worth_it) last.packed = packed;
   return last.worth_it;
+}
+
+std::string PackAhead(std::string_view text) {
+  std::string packed;
+  if (text.size() < kPackFromBytes || text.size() > static_cast<size_t>(LZ4_MAX_INPUT_SIZE) ||
+      !PackAnew(text, packed)) {
+    return std::string();
+  }
+  return packed;
+}
+
+bool PacksTo(std::string_view packed, std::string_view text) {
+  if (packed.size() < kHeaderBytes || static_cast<unsigned char>(packed[0]) != kLz4Block) {
+    return false;
+  }
+  uint32_t n = 0;
+  for (int i = 0; i < 4; ++i) n |= uint32_t{static_cast<unsigned char>(packed[1 + i])} << (8 * i);
+  if (n != text.size()) return false;
+  thread_local std::string unpacked;  // no allocation once it has grown
+  unpacked.resize(n);
+  const int got =
+      LZ4_decompress_safe(packed.data() + kHeaderBytes, unpacked.data(),
+                          static_cast<int>(packed.size() - kHeaderBytes), static_cast<int>(n));
+  return got == static_cast<int>(n) && std::string_view(unpacked) == text;
 }
 
 absl::StatusOr<std::string> UnpackText(std::string_view packed) {

@@ -1,4 +1,4 @@
-#include "store/sqlite/packed_text.h"
+#include "store/packed_text.h"
 
 #include <string>
 
@@ -75,6 +75,22 @@ TEST(PackedText, ARepeatGivesTheSameBytesAndAnotherTextItsOwn) {
   EXPECT_EQ(back, same_size);
   EXPECT_FALSE(PackText(R"({"id":"ord_1"})", small));  // too short, whatever came before
   EXPECT_EQ(small, "kept");
+}
+
+TEST(PackedText, PackedAheadIsWhatTheWriterWouldStoreAndChecksAgainstItsTextOnly) {
+  const std::string order = Order(20);
+  const std::string ahead = PackAhead(order);
+  std::string on_the_writer;
+  ASSERT_TRUE(PackText(order, on_the_writer));
+  EXPECT_EQ(ahead, on_the_writer);
+  EXPECT_TRUE(PacksTo(ahead, order));
+  std::string other = order;  // same length, one byte different
+  other[other.size() / 2] = 'X';
+  EXPECT_FALSE(PacksTo(ahead, other));
+  EXPECT_FALSE(PacksTo(ahead, Order(21)));
+  EXPECT_FALSE(PacksTo(ahead.substr(0, ahead.size() - 3), order));
+  EXPECT_FALSE(PacksTo("", order));
+  EXPECT_EQ(PackAhead(R"({"id":"ord_1"})"), "");  // kept as text
 }
 
 TEST(PackedText, DamageIsDataLossNotGarbage) {
