@@ -110,7 +110,8 @@ void CommitQueue::Run() {
     batch.results.assign(batch.ops.size(), absl::OkStatus());
     batch.started = absl::Now();
     absl::Status commit = store_->WriteUnsynced([&](WriteTxn& txn) {
-      for (size_t i = 0; i < batch.ops.size(); ++i) {
+      for (size_t i = 0;; ++i) {
+        if (i == batch.ops.size() && !TakeMoreWhileFlushing(batch)) return absl::OkStatus();
         batch.results[i] = txn.Isolated([&] { return batch.ops[i]->Apply(txn); });
         // A failure of the savepoint machinery itself (not of the op) poisons the
         // transaction: give up on the whole batch rather than commit half of it.
@@ -118,7 +119,6 @@ void CommitQueue::Run() {
           return batch.results[i];
         }
       }
-      return absl::OkStatus();
     });
     if (!commit.ok()) {  // nothing of it was kept: no flush to wait for
       Finish(batch, commit);
@@ -133,6 +133,26 @@ void CommitQueue::Run() {
   }
 }
 
+bool CommitQueue::TakeMoreWhileFlushing(Batch& batch) {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    // Nothing of this batch could be answered before the flush under way ends, so it
+    // takes what arrives until then: fewer, larger commits for the same answer times.
+    if (!flushing_ || stopping_ || static_cast<int>(batch.ops.size()) >= options_.max_batch) {
+      return false;
+    }
+    if (!queue_.empty()) {
+      while (!queue_.empty() && static_cast<int>(batch.ops.size()) < options_.max_batch) {
+        batch.ops.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      batch.results.resize(batch.ops.size());
+      return true;
+    }
+    work_.wait(lock);
+  }
+}
+
 void CommitQueue::Sync() {
   std::deque<Batch> batches;
   while (true) {
@@ -141,6 +161,7 @@ void CommitQueue::Sync() {
       sync_work_.wait(lock, [this] { return syncer_stopping_ || !unsynced_.empty(); });
       if (unsynced_.empty()) return;
       batches.swap(unsynced_);
+      flushing_ = true;
     }
     // One flush for every batch committed before it began.
     absl::Status flushed = store_->SyncCommitted();
@@ -157,6 +178,7 @@ void CommitQueue::Sync() {
         b.synced = broken_;
         synced_.push_back(std::move(b));
       }
+      flushing_ = false;
     }
     batches.clear();
     work_.notify_one();

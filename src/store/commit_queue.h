@@ -5,8 +5,11 @@
 //
 // The flush is pipelined: the writer commits a batch (Store::WriteUnsynced) and goes on
 // to the next while a second thread flushes (Store::SyncCommitted), one flush covering
-// every batch committed before it began. Done() of a batch therefore runs after Apply() of
-// the batch that followed it; a batch whose commit failed is answered at once.
+// every batch committed before it began. While a flush is under way the next batch stays
+// open and takes in what arrives (none of it could be answered before that flush ends),
+// and commits when the flush is done: fewer, larger commits for the same answer times.
+// Done() of a batch therefore runs after Apply() of ops of the batch that followed it; a
+// batch whose commit failed is answered at once.
 //
 // Thread-safety: Submit() may be called from any thread. Apply() and Done() run on
 // the writer thread, so they must be quick and must not block on other submitters.
@@ -83,6 +86,10 @@ class CommitQueue {
 
   void Run();
   void Sync();
+  // Inside a batch's transaction, with every op taken so far applied: while a flush is
+  // under way and the batch has room, waits for more ops and moves them into `batch`
+  // (true); false once the batch should commit (no flush under way, full, or stopping).
+  bool TakeMoreWhileFlushing(Batch& batch);
   void Finish(Batch& batch, const absl::Status& outcome);
 
   Store* const store_;
@@ -97,6 +104,7 @@ class CommitQueue {
   std::deque<Batch> unsynced_ ABSL_GUARDED_BY(mu_);  // committed, not yet flushed
   std::deque<Batch> synced_ ABSL_GUARDED_BY(mu_);    // flushed (or failed), not yet answered
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;           // batches committed and not answered
+  bool flushing_ ABSL_GUARDED_BY(mu_) = false;       // the sync thread is flushing
   bool syncer_stopping_ ABSL_GUARDED_BY(mu_) = false;
   // Set by a failed flush: what was committed since may be lost, so the queue takes no
   // more writes (the process must restart and recover from what is on disk).

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <latch>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -207,34 +208,50 @@ class HeldFlushStore : public ForwardingStore {
     return s;
   }
   absl::Status SyncCommitted() override {
+    ++flushes;
     release.wait();
     if (fail) return absl::UnavailableError("fdatasync: Input/output error (injected)");
     return ForwardingStore::SyncCommitted();
   }
   std::atomic<int> commits{0};
+  std::atomic<int> flushes{0};  // begun
   std::latch release{1};
   bool fail = false;
 };
 
-TEST_F(CommitQueueTest, AnswersOnlyAfterTheFlushWhileTheNextBatchGoesOn) {
+// While a flush is under way the next batch is applied but not committed: nothing of it
+// could be answered before that flush ends, so it gathers what arrives meanwhile and
+// commits once, when the flush is done. No op is answered before its own flush.
+TEST_F(CommitQueueTest, WhileAFlushIsUnderWayTheNextBatchGathersWhatArrivesAndCommitsOnce) {
   HeldFlushStore held(store_.get());
   std::atomic<int> visible{0}, failed{0};
-  std::latch done(2);
+  std::latch done(4);
+  std::mutex mu;
+  std::vector<int> sizes;  // of the batches answered, in order
   {
-    CommitQueue q(&held, {});
+    CommitQueue q(&held, {.on_batch = [&](int size, absl::Duration, bool) {
+      std::lock_guard<std::mutex> lock(mu);
+      sizes.push_back(size);
+    }});
     ASSERT_OK(q.Submit(std::make_unique<InsertOp>(store_.get(), "a", &done, &visible, &failed)));
-    while (held.commits.load() < 1) std::this_thread::yield();
-    // "a" is committed and its flush is held: "b" is still applied and committed.
+    while (held.flushes.load() < 1) std::this_thread::yield();  // "a" committed, flush held
     ASSERT_OK(q.Submit(std::make_unique<InsertOp>(store_.get(), "b", &done, &visible, &failed)));
-    while (held.commits.load() < 2) std::this_thread::yield();
+    while (q.pending() != 0) std::this_thread::yield();
+    ASSERT_OK(q.Submit(std::make_unique<InsertOp>(store_.get(), "c", &done, &visible, &failed)));
+    ASSERT_OK(q.Submit(std::make_unique<InsertOp>(store_.get(), "d", &done, &visible, &failed)));
+    while (q.pending() != 0) std::this_thread::yield();
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    EXPECT_FALSE(done.try_wait());  // neither was answered before its flush
+    EXPECT_EQ(held.commits.load(), 1);  // b, c and d wait in one open transaction
+    EXPECT_FALSE(done.try_wait());      // and nothing was answered before its flush
     EXPECT_EQ(visible.load() + failed.load(), 0);
     held.release.count_down();
     done.wait();
   }
-  EXPECT_EQ(visible.load(), 2);
+  EXPECT_EQ(visible.load(), 4);
   EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(held.commits.load(), 2);
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_THAT(sizes, ::testing::ElementsAre(1, 3));
 }
 
 TEST_F(CommitQueueTest, AFailedFlushLeavesTheOutcomeUnknownAndTakesNoMoreWrites) {
