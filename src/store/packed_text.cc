@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "base/strings.h"
 
@@ -35,6 +36,11 @@ LastPacked& Last() {
   return last;
 }
 
+bool Packable(std::string_view text) {
+  return text.size() >= kPackFromBytes && text.size() <= static_cast<size_t>(LZ4_MAX_INPUT_SIZE);
+}
+
+// PackText without the memo. REQUIRES: Packable(text).
 bool PackAnew(std::string_view text, std::string& packed) {
   const int n = static_cast<int>(text.size());
   const size_t worth_it = text.size() - text.size() / 8;  // at most 7/8 of the text
@@ -50,12 +56,28 @@ bool PackAnew(std::string_view text, std::string& packed) {
   return true;
 }
 
+// The text's length a packed document's header gives; nullopt if `packed` is not one.
+std::optional<uint32_t> PackedLength(std::string_view packed) {
+  if (packed.size() < kHeaderBytes || static_cast<unsigned char>(packed[0]) != kLz4Block) {
+    return std::nullopt;
+  }
+  uint32_t n = 0;
+  for (int i = 0; i < 4; ++i) n |= uint32_t{static_cast<unsigned char>(packed[1 + i])} << (8 * i);
+  return n;
+}
+
+// Unpacks the block of `packed` (whose header gave `n`) into `out`, which holds n bytes;
+// true when it fills them exactly.
+bool UnpackInto(std::string_view packed, uint32_t n, char* out) {
+  return LZ4_decompress_safe(packed.data() + kHeaderBytes, out,
+                             static_cast<int>(packed.size() - kHeaderBytes),
+                             static_cast<int>(n)) == static_cast<int>(n);
+}
+
 }  // namespace
 
 bool PackText(std::string_view text, std::string& packed) {
-  if (text.size() < kPackFromBytes || text.size() > static_cast<size_t>(LZ4_MAX_INPUT_SIZE)) {
-    return false;
-  }
+  if (!Packable(text)) return false;
   LastPacked& last = Last();
   if (text.size() == last.text.size() && text == last.text) {
     if (last.worth_it) packed = last.packed;
@@ -69,45 +91,31 @@ bool PackText(std::string_view text, std::string& packed) {
 
 std::string PackAhead(std::string_view text) {
   std::string packed;
-  if (text.size() < kPackFromBytes || text.size() > static_cast<size_t>(LZ4_MAX_INPUT_SIZE) ||
-      !PackAnew(text, packed)) {
-    return std::string();
-  }
+  if (!Packable(text) || !PackAnew(text, packed)) return std::string();
   return packed;
 }
 
 bool PacksTo(std::string_view packed, std::string_view text) {
-  if (packed.size() < kHeaderBytes || static_cast<unsigned char>(packed[0]) != kLz4Block) {
-    return false;
-  }
-  uint32_t n = 0;
-  for (int i = 0; i < 4; ++i) n |= uint32_t{static_cast<unsigned char>(packed[1 + i])} << (8 * i);
-  if (n != text.size()) return false;
+  const std::optional<uint32_t> n = PackedLength(packed);
+  if (!n || *n != text.size()) return false;
   thread_local std::string unpacked;  // no allocation once it has grown
-  unpacked.resize(n);
-  const int got =
-      LZ4_decompress_safe(packed.data() + kHeaderBytes, unpacked.data(),
-                          static_cast<int>(packed.size() - kHeaderBytes), static_cast<int>(n));
-  return got == static_cast<int>(n) && std::string_view(unpacked) == text;
+  unpacked.resize(*n);
+  return UnpackInto(packed, *n, unpacked.data()) && std::string_view(unpacked) == text;
 }
 
 absl::StatusOr<std::string> UnpackText(std::string_view packed) {
-  if (packed.size() < kHeaderBytes || static_cast<unsigned char>(packed[0]) != kLz4Block) {
+  const std::optional<uint32_t> n = PackedLength(packed);
+  if (!n) {
     return absl::DataLossError(
         StrCat("a ", packed.size(), "-byte BLOB that is not a packed document"));
   }
-  uint32_t n = 0;
-  for (int i = 0; i < 4; ++i) n |= uint32_t{static_cast<unsigned char>(packed[1 + i])} << (8 * i);
-  if (n > static_cast<uint32_t>(LZ4_MAX_INPUT_SIZE)) {
-    return absl::DataLossError(StrCat("a packed document claiming ", n, " bytes"));
+  if (*n > static_cast<uint32_t>(LZ4_MAX_INPUT_SIZE)) {
+    return absl::DataLossError(StrCat("a packed document claiming ", *n, " bytes"));
   }
-  std::string text(n, '\0');
-  const int got =
-      LZ4_decompress_safe(packed.data() + kHeaderBytes, text.data(),
-                          static_cast<int>(packed.size() - kHeaderBytes), static_cast<int>(n));
-  if (got != static_cast<int>(n)) {
-    return absl::DataLossError(StrCat("a packed document of ", n, " bytes that does not unpack (",
-                                      got < 0 ? "damaged" : "short", ")"));
+  std::string text(*n, '\0');
+  if (!UnpackInto(packed, *n, text.data())) {
+    return absl::DataLossError(
+        StrCat("a packed document of ", *n, " bytes that does not unpack (damaged or cut short)"));
   }
   return text;
 }
