@@ -92,10 +92,7 @@ void CommitQueue::Run() {
       in_flight_ -= static_cast<int>(flushed.size());
       // Only when stopping with nothing queued and nothing left on its way to the disk.
       if (queue_.empty() && flushed.empty()) return;
-      while (!queue_.empty() && static_cast<int>(batch.ops.size()) < options_.max_batch) {
-        batch.ops.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
+      TakeQueued(batch);
       broken = broken_;
     }
     // Answer what reached the disk before applying more.
@@ -133,6 +130,13 @@ void CommitQueue::Run() {
   }
 }
 
+void CommitQueue::TakeQueued(Batch& batch) {
+  while (!queue_.empty() && static_cast<int>(batch.ops.size()) < options_.max_batch) {
+    batch.ops.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+}
+
 bool CommitQueue::TakeMoreWhileFlushing(Batch& batch) {
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
@@ -142,10 +146,7 @@ bool CommitQueue::TakeMoreWhileFlushing(Batch& batch) {
       return false;
     }
     if (!queue_.empty()) {
-      while (!queue_.empty() && static_cast<int>(batch.ops.size()) < options_.max_batch) {
-        batch.ops.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
+      TakeQueued(batch);
       batch.results.resize(batch.ops.size());
       return true;
     }

@@ -90,6 +90,8 @@ class CommitQueue {
   // under way and the batch has room, waits for more ops and moves them into `batch`
   // (true); false once the batch should commit (no flush under way, full, or stopping).
   bool TakeMoreWhileFlushing(Batch& batch);
+  // Moves queued ops into `batch` while it has room.
+  void TakeQueued(Batch& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Finish(Batch& batch, const absl::Status& outcome);
 
   Store* const store_;
